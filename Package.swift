@@ -1,0 +1,116 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Assay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "assay", targets: ["assay"]),
+        .executable(name: "assay-example", targets: ["assay-example"]),
+        .library(name: "AssayCore", targets: ["AssayCore"]),
+        .library(name: "AssayConfig", targets: ["AssayConfig"]),
+        .library(name: "AssayStore", targets: ["AssayStore"]),
+        .library(name: "AssayReport", targets: ["AssayReport"]),
+        .library(name: "AssayEnvironment", targets: ["AssayEnvironment"]),
+        .library(name: "AssayAudit", targets: ["AssayAudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // Domain model: evidence, findings, layer results, verdict rules, thresholds, file digests, atomic writes.
+        .target(
+            name: "AssayCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // `assay.yaml`: parsing with file:line errors, defaults, the commented template.
+        .target(
+            name: "AssayConfig",
+            dependencies: ["AssayCore", "Yams"],
+            swiftSettings: swiftSettings
+        ),
+        // Embedded SQLite store (GRDB) with migrations: runs, layer results, findings, evidence.
+        .target(
+            name: "AssayStore",
+            dependencies: ["AssayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The audit report: Markdown, JSON (versioned schema) and self-contained HTML.
+        .target(
+            name: "AssayReport",
+            dependencies: ["AssayCore"],
+            resources: [.copy("Schema")],
+            swiftSettings: swiftSettings
+        ),
+        // Environment integrity: artifact and tree digests against approved checksums.
+        .target(
+            name: "AssayEnvironment",
+            dependencies: ["AssayCore", "AssayConfig"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the configured layers in order and assembles the audit.
+        .target(
+            name: "AssayAudit",
+            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment"],
+            swiftSettings: swiftSettings
+        ),
+        // The command-line tool: argument-parser commands over the libraries.
+        .executableTarget(
+            name: "assay",
+            dependencies: [
+                "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Example inference service audited by the README's first command.
+        .target(
+            name: "ExampleInference",
+            dependencies: ["AssayCore"],
+            path: "Examples/InferenceService/Sources/ExampleInference",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "assay-example",
+            dependencies: [
+                "ExampleInference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/InferenceService/Sources/assay-example",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayConfigTests",
+            dependencies: ["AssayConfig"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AssayEnvironmentTests", dependencies: ["AssayEnvironment"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayReportTests",
+            dependencies: ["AssayReport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AssayAuditTests",
+            dependencies: ["AssayAudit", "AssayReport", "AssayStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
+    ]
+)

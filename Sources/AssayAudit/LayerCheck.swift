@@ -1,0 +1,15 @@
+import AssayConfig
+import AssayCore
+
+/// One layer of the audit as the auditor runs it.
+public protocol LayerCheck: Sendable {
+    var layer: Layer { get }
+    /// Findings of the layer, or `nil` with the reason it could not be verified.
+    func run(_ configuration: Configuration) async throws -> LayerOutcome
+}
+
+/// What a layer check came back with.
+public enum LayerOutcome: Sendable {
+    case verified([Finding])
+    case notVerified(reason: String)
+}

@@ -1,0 +1,210 @@
+import AssayCore
+import Foundation
+import Yams
+
+/// Loads and validates `assay.yaml`.
+public enum ConfigLoader {
+    /// Reads the configuration at `path`. Errors name the file, line and key.
+    public static func load(path: String) throws -> Configuration {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let data = FileManager.default.contents(atPath: absolute) else {
+            throw ConfigError(file: path, line: 0, column: 0, key: "", message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 0, column: 0, key: "", message: "not UTF-8 text")
+        }
+        return try parse(text, path: absolute, displayPath: path)
+    }
+
+    /// Parses configuration text. `path` locates the workspace root; `displayPath` appears in errors.
+    public static func parse(_ text: String, path: String, displayPath: String? = nil) throws -> Configuration {
+        let file = displayPath ?? path
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var config = Configuration(path: path, root: directory)
+        guard let node else { return config }
+        let top = try YAMLReader(node, keyPath: "", file: file)
+        if let version = try top.int("version"), version != 1 {
+            throw top.error(top.node("version"), key: "version", "unsupported version \(version); this Assay reads version 1")
+        }
+        if let workspace = try top.mapping("workspace") {
+            try readWorkspace(workspace, into: &config)
+        }
+        if let store = try top.mapping("store") { config.store = try readStore(store) }
+        if let integrations = try top.mapping("integrations") {
+            config.integrations = try readIntegrations(integrations)
+        }
+        if let thresholds = try top.mapping("thresholds") {
+            config.thresholds = try ThresholdKeys.read(thresholds)
+        }
+        if let verdict = try top.mapping("verdict") {
+            if let names = try verdict.strings("required_layers") {
+                var layers: Set<Layer> = []
+                for (index, name) in names.enumerated() {
+                    guard let layer = Layer(rawValue: name) else {
+                        let allowed = Layer.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw try verdict.error(
+                            verdict.list("required_layers")?[index], key: "required_layers[\(index)]",
+                            "unknown layer '\(name)' (one of: \(allowed))")
+                    }
+                    layers.insert(layer)
+                }
+                config.verdictRules = VerdictRules(requiredLayers: layers)
+            }
+            try verdict.finish()
+        }
+        if let report = try top.mapping("report") {
+            config.report.output = try report.string("output") ?? config.report.output
+            if let names = try report.strings("formats") {
+                config.report.formats = try names.enumerated().map { index, name in
+                    guard let format = Configuration.ReportFormat(rawValue: name) else {
+                        throw try report.error(
+                            report.list("formats")?[index], key: "formats[\(index)]",
+                            "unknown format '\(name)' (one of: markdown, json, html)")
+                    }
+                    return format
+                }
+            }
+            try report.finish()
+        }
+        try top.finish()
+        return config
+    }
+
+    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+            return ConfigError(file: file, line: mark.line, column: mark.column, key: "", message: "invalid YAML: \(detail)")
+        default:
+            return ConfigError(file: file, line: 0, column: 0, key: "", message: "invalid YAML: \(error)")
+        }
+    }
+
+    static func readWorkspace(_ reader: YAMLReader, into config: inout Configuration) throws {
+        if let root = try reader.string("root") { config.root = config.resolve(root) }
+        config.service = try reader.string("service") ?? config.service
+        if let environments = try reader.mapping("environments") {
+            config.environments = try environments.keys.map { name in
+                guard let env = try environments.mapping(name) else {
+                    return Configuration.EnvironmentSpec(name: name)
+                }
+                let spec = Configuration.EnvironmentSpec(
+                    name: name, manifest: try env.string("manifest"), artifacts: try env.string("artifacts"))
+                try env.finish()
+                return spec
+            }
+            try environments.finish()
+        }
+        config.artifacts = try reader.mappings("artifacts").map { item in
+            let kindName = try item.string("kind") ?? "other"
+            guard let kind = Configuration.ArtifactKind(rawValue: kindName) else {
+                let allowed = Configuration.ArtifactKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw item.error(item.node("kind"), key: "kind", "unknown kind '\(kindName)' (one of: \(allowed))")
+            }
+            guard let path = try item.string("path") else { throw item.error(nil, key: "path", "required") }
+            let approved = try item.string("approved_sha256").map { $0.lowercased() }
+            if let approved, !isSHA256Hex(approved.replacingOccurrences(of: "sha256:", with: "")) {
+                throw item.error(item.node("approved_sha256"), key: "approved_sha256", "expected 64 hex digits")
+            }
+            let artifact = Configuration.Artifact(
+                name: try item.string("name") ?? path, kind: kind, path: path,
+                approvedSHA256: approved?.replacingOccurrences(of: "sha256:", with: ""),
+                version: try item.string("version"))
+            try item.finish()
+            return artifact
+        }
+        if let inference = try reader.mapping("inference") {
+            guard let command = try inference.strings("command"), !command.isEmpty else {
+                throw inference.error(nil, key: "command", "required: the argv of the inference command, as a list")
+            }
+            let seed = try inference.int("seed") ?? 42
+            guard seed >= 0 else { throw inference.error(inference.node("seed"), key: "seed", "must be ≥ 0") }
+            let timeout = try inference.double("timeout_seconds") ?? 300
+            guard timeout > 0 else {
+                throw inference.error(inference.node("timeout_seconds"), key: "timeout_seconds", "must be > 0")
+            }
+            config.inference = Configuration.Inference(
+                command: command, seed: seed, outputs: try inference.strings("outputs") ?? [],
+                timeoutSeconds: timeout, environment: try inference.stringMap("environment") ?? [:])
+            try inference.finish()
+        }
+        if let latency = try reader.mapping("latency") {
+            config.latency = Configuration.Latency(
+                logs: try latency.strings("logs") ?? [],
+                previousLogs: try latency.strings("previous_logs") ?? [],
+                traces: try latency.strings("traces") ?? [],
+                stages: try latency.strings("stages") ?? ["preprocess", "inference", "postprocess"])
+            try latency.finish()
+        }
+        if let telemetry = try reader.mapping("telemetry") {
+            let interval = try telemetry.double("sample_interval_seconds") ?? 1
+            guard interval > 0 else {
+                throw telemetry.error(
+                    telemetry.node("sample_interval_seconds"), key: "sample_interval_seconds", "must be > 0")
+            }
+            config.telemetry = Configuration.Telemetry(
+                files: try telemetry.strings("files") ?? [], sampleIntervalSeconds: interval)
+            try telemetry.finish()
+        }
+        config.uptime = try reader.mappings("uptime").map { item in
+            guard let url = try item.string("url") else { throw item.error(nil, key: "url", "required") }
+            let interval = try item.double("interval_seconds") ?? 30
+            let timeout = try item.double("timeout_seconds") ?? 5
+            guard interval > 0 else { throw item.error(item.node("interval_seconds"), key: "interval_seconds", "must be > 0") }
+            guard timeout > 0, timeout <= interval else {
+                throw item.error(item.node("timeout_seconds"), key: "timeout_seconds", "must be > 0 and ≤ interval_seconds")
+            }
+            let target = Configuration.UptimeTarget(
+                name: try item.string("name") ?? url, url: url, intervalSeconds: interval, timeoutSeconds: timeout)
+            try item.finish()
+            return target
+        }
+        try reader.finish()
+    }
+
+    static func readStore(_ reader: YAMLReader) throws -> Configuration.Store {
+        var store = Configuration.Store()
+        if let kind = try reader.string("kind") {
+            guard let parsed = Configuration.Store.Kind(rawValue: kind) else {
+                throw reader.error(reader.node("kind"), key: "kind", "unknown store '\(kind)' (one of: sqlite, postgres)")
+            }
+            store.kind = parsed
+        }
+        store.path = try reader.string("path") ?? store.path
+        store.url = try reader.string("url")
+        if store.kind == .postgres, store.url == nil {
+            throw reader.error(nil, key: "url", "required when kind is postgres")
+        }
+        try reader.finish()
+        return store
+    }
+
+    static func readIntegrations(_ reader: YAMLReader) throws -> Configuration.Integrations {
+        var integrations = Configuration.Integrations()
+        func url(_ section: String, _ key: String) throws -> String? {
+            guard let sub = try reader.mapping(section) else { return nil }
+            let value = try sub.string(key)
+            if let value, URL(string: value)?.scheme == nil {
+                throw sub.error(sub.node(key), key: key, "expected an absolute URL such as http://127.0.0.1:5000")
+            }
+            try sub.finish()
+            return value
+        }
+        integrations.mlflowTrackingURI = try url("mlflow", "tracking_uri")
+        integrations.prometheusURL = try url("prometheus", "url")
+        integrations.alertmanagerURL = try url("alertmanager", "url")
+        integrations.webhooks = try reader.strings("webhooks") ?? []
+        try reader.finish()
+        return integrations
+    }
+
+    static func isSHA256Hex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}

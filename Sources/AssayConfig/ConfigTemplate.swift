@@ -1,0 +1,111 @@
+/// The commented `assay.yaml` that `assay init` writes. Every threshold appears with its default.
+public enum ConfigTemplate {
+    public static func text(service: String = "inference-service") -> String {
+        """
+        # assay.yaml — what Assay audits and the thresholds it judges by.
+        # Relative paths are resolved against this file's directory (or workspace.root).
+        version: 1
+
+        workspace:
+          # Name shown in the report title.
+          service: \(service)
+          # Deployment environments and where their manifests and artifacts live.
+          environments:
+            staging:
+              manifest: envs/staging/env_manifest.yaml
+            production:
+              manifest: envs/production/env_manifest.yaml
+          # Components whose bytes must match an approved sha256. A component without one is unverified.
+          # kind: image | dataset | model | lockfile | config | other
+          artifacts: []
+          #  - name: model weights
+          #    kind: model
+          #    path: model/weights.json
+          #    version: v1.0.0
+          #    approved_sha256: 0000000000000000000000000000000000000000000000000000000000000000
+          # The inference command reproducibility runs; {seed} and {output} are substituted.
+          # inference:
+          #   command: [python, infer.py, --seed, "{seed}", --out, "{output}/predictions.jsonl"]
+          #   seed: 42
+          #   outputs: [predictions.jsonl]
+          #   timeout_seconds: 300
+          #   environment: {PYTHONHASHSEED: "0"}
+          # Per-request latency logs (JSON lines) and profiler traces (Chrome trace format).
+          # latency:
+          #   logs: [logs/latency.jsonl]
+          #   previous_logs: [logs/latency.previous.jsonl]
+          #   traces: [traces/profiler_trace.json]
+          #   stages: [preprocess, inference, postprocess]
+          # telemetry:
+          #   files: [telemetry/samples.jsonl]
+          #   sample_interval_seconds: 1
+          uptime: []
+          #  - name: predict endpoint
+          #    url: http://127.0.0.1:8080/healthz
+          #    interval_seconds: 30
+          #    timeout_seconds: 5
+
+        # Where results are kept: embedded SQLite (default) or PostgreSQL (kind: postgres, url: postgres://…).
+        store:
+          kind: sqlite
+          path: .assay/assay.sqlite
+
+        integrations:
+          # mlflow:
+          #   tracking_uri: http://127.0.0.1:5000
+          # prometheus:
+          #   url: http://127.0.0.1:9090
+          # alertmanager:
+          #   url: http://127.0.0.1:9093
+          webhooks: []
+
+        # Every threshold, with its default.
+        thresholds:
+          environment:
+            max_drift_percent: 0.5          # staging vs production, share of differing components
+          reproducibility:
+            runs: 3                         # runs of the inference command with the same seed
+            absolute_tolerance: 1.0e-6      # numerically equal within these tolerances
+            relative_tolerance: 1.0e-6
+          resources:
+            cpu_percent: 80
+            gpu_percent: 90
+            memory_percent: 85
+            disk_io_mb_per_s: 500
+            uptime_p95_percent: 99
+            spike_rise_percent: 20          # a sudden rise by more than this is a spike
+            gpu_memory_growth_percent_per_hour: 5
+            sustained_load_percent: 85      # above this for sustained_seconds raises an alert
+            sustained_seconds: 180
+          latency:
+            min_attributed_percent: 90      # trace time attributed to named components
+            max_unknown_percent: 10         # "unknown" above this is flagged
+            optimization_min_p95_drop_ms: 2 # an optimization counts only if CI95 excludes 0 and P95 drops this much
+            confidence_level: 0.95
+            bootstrap_resamples: 10000
+            bootstrap_seed: 20251014
+          regression:
+            p95_over_baseline_ms: 5
+            mean_increase_percent: 10
+            throughput_drop_rps: 20
+            escalate_after_seconds: 180     # a regression sustained longer escalates
+          baseline:
+            window_days: 7
+          capacity:
+            projections_percent: [5, 20]    # traffic growth scenarios
+            peak_utilization_percent: 95
+          report:
+            summary_max_words: 250
+            review_interval_hours: 24
+
+        # Layers that must have run for any verdict but AT RISK.
+        verdict:
+          required_layers: [environment, reproducibility, resources, latency]
+
+        report:
+          output: assay-report
+          formats: [markdown, json, html]
+
+        """
+    }
+}

@@ -1,0 +1,145 @@
+import AssayCore
+
+/// A parsed `assay.yaml`. Relative paths in it are resolved against `root`.
+public struct Configuration: Sendable, Hashable {
+    /// Absolute path of the configuration file.
+    public var path: String
+    /// Absolute path of the workspace root (default: the configuration file's directory).
+    public var root: String
+    /// Name of the audited service, shown in the report's title.
+    public var service: String
+    public var environments: [EnvironmentSpec]
+    /// Components whose bytes must match an approved checksum.
+    public var artifacts: [Artifact]
+    public var inference: Inference?
+    public var latency: Latency?
+    public var telemetry: Telemetry?
+    public var uptime: [UptimeTarget]
+    public var store: Store
+    public var integrations: Integrations
+    public var thresholds: Thresholds
+    public var verdictRules: VerdictRules
+    public var report: Report
+
+    /// A configuration with every default and nothing configured, rooted at `root`.
+    public init(path: String, root: String) {
+        self.path = path
+        self.root = root
+        service = "inference-service"
+        environments = []
+        artifacts = []
+        inference = nil
+        latency = nil
+        telemetry = nil
+        uptime = []
+        store = Store()
+        integrations = Integrations()
+        thresholds = Thresholds()
+        verdictRules = VerdictRules()
+        report = Report()
+    }
+
+    /// Resolves a path from the configuration against the workspace root.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return root.hasSuffix("/") ? root + path : root + "/" + path
+    }
+
+    /// A deployment environment (staging, production, …) and where its manifest and artifacts are.
+    public struct EnvironmentSpec: Sendable, Hashable {
+        public var name: String
+        public var manifest: String?
+        public var artifacts: String?
+    }
+
+    /// What kind of component an artifact is; decides the row it gets in the report.
+    public enum ArtifactKind: String, Sendable, Hashable, CaseIterable {
+        case image, dataset, model, lockfile, config, other
+
+        public var checkName: String {
+            switch self {
+            case .image: "Docker Image"
+            case .dataset: "Dataset Snapshot"
+            case .model: "Model Binary"
+            case .lockfile: "Dependency Lock"
+            case .config: "Config"
+            case .other: "Artifact"
+            }
+        }
+    }
+
+    /// A file whose sha256 must equal the approved one.
+    public struct Artifact: Sendable, Hashable {
+        public var name: String
+        public var kind: ArtifactKind
+        public var path: String
+        /// The approved sha256; a component without one is unverified.
+        public var approvedSHA256: String?
+        /// A human version label (`v1.3`), shown beside the hash.
+        public var version: String?
+    }
+
+    /// The inference command that reproducibility runs.
+    public struct Inference: Sendable, Hashable {
+        /// argv; `{seed}` and `{output}` are substituted.
+        public var command: [String]
+        public var seed: Int
+        /// Files or directories the command writes, relative to its working directory.
+        public var outputs: [String]
+        public var timeoutSeconds: Double
+        /// Extra environment variables for the command.
+        public var environment: [String: String]
+    }
+
+    /// Where per-request latency logs and profiler traces are.
+    public struct Latency: Sendable, Hashable {
+        /// JSON-lines logs of the current run.
+        public var logs: [String]
+        /// JSON-lines logs of the previous run, for Δ vs previous.
+        public var previousLogs: [String]
+        /// Chrome-trace files (torch.profiler).
+        public var traces: [String]
+        /// Stage names, in pipeline order.
+        public var stages: [String]
+    }
+
+    /// Telemetry files or agent endpoints to read resource figures from.
+    public struct Telemetry: Sendable, Hashable {
+        public var files: [String]
+        public var sampleIntervalSeconds: Double
+    }
+
+    /// An HTTP or TCP endpoint whose availability is probed.
+    public struct UptimeTarget: Sendable, Hashable {
+        public var name: String
+        public var url: String
+        public var intervalSeconds: Double
+        public var timeoutSeconds: Double
+    }
+
+    /// Where results are stored. Default: embedded SQLite at `.assay/assay.sqlite`.
+    public struct Store: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable, CaseIterable { case sqlite, postgres }
+        public var kind: Kind = .sqlite
+        public var path: String = ".assay/assay.sqlite"
+        /// Connection URL for PostgreSQL.
+        public var url: String?
+    }
+
+    /// Services Assay talks to.
+    public struct Integrations: Sendable, Hashable {
+        public var mlflowTrackingURI: String?
+        public var prometheusURL: String?
+        public var alertmanagerURL: String?
+        public var webhooks: [String] = []
+    }
+
+    /// Report output.
+    public enum ReportFormat: String, Sendable, Hashable, CaseIterable { case markdown, json, html }
+
+    public struct Report: Sendable, Hashable {
+        /// Directory the report files are written to.
+        public var output: String = "assay-report"
+        public var formats: [ReportFormat] = ReportFormat.allCases
+    }
+}

@@ -1,0 +1,33 @@
+/// How a check came out. The verdict is derived from these (see `VerdictRules`).
+public enum FindingStatus: String, CaseIterable, Codable, Sendable, Hashable {
+    /// Within thresholds, verified.
+    case pass
+    /// Within thresholds but worth watching (e.g. a change whose CI95 includes 0).
+    case watch
+    /// A threshold breach or a significant regression.
+    case breach
+    /// Integrity failure: a checksum that does not match what was approved, an output that does not reproduce.
+    case integrityFailure = "integrity_failure"
+    /// A required component could not be verified (no approved checksum, missing file, out of sync).
+    case unverified
+
+    /// Rank for "worst first" ordering.
+    public var gravity: Int {
+        switch self {
+        case .pass: 0
+        case .watch: 1
+        case .breach: 2
+        case .unverified: 3
+        case .integrityFailure: 4
+        }
+    }
+}
+
+/// How urgent a finding is for the people reading the report.
+public enum Severity: String, CaseIterable, Codable, Sendable, Hashable, Comparable {
+    case info, low, medium, high, critical
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

@@ -1,0 +1,25 @@
+/// One layer of the audit, in the order the audit runs them and the report shows them.
+public enum Layer: String, CaseIterable, Codable, Sendable, Hashable, Comparable {
+    case environment
+    case reproducibility
+    case resources
+    case latency
+    case baseline
+    case capacity
+
+    /// The heading word a person reads for this layer.
+    public var title: String {
+        switch self {
+        case .environment: "Environment integrity"
+        case .reproducibility: "Reproducibility"
+        case .resources: "Resource utilization"
+        case .latency: "Latency profile"
+        case .baseline: "Performance baseline"
+        case .capacity: "Capacity planning"
+        }
+    }
+
+    public static func < (lhs: Layer, rhs: Layer) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

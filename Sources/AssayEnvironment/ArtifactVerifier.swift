@@ -1,0 +1,56 @@
+import AssayConfig
+import AssayCore
+import Foundation
+
+/// Checks each configured artifact's bytes against its approved sha256.
+public struct ArtifactVerifier: Sendable {
+    public var configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// One finding per artifact: pass when the digest equals the approved one, integrity failure when it
+    /// differs, unverified when there is no approved digest or the file is missing.
+    public func verify() throws -> [Finding] {
+        let configEvidence = try Evidence.file(at: configuration.path, displayPath: displayPath(configuration.path))
+        return configuration.artifacts.enumerated().map { index, artifact in
+            let absolute = configuration.resolve(artifact.path)
+            let version = artifact.version.map { " (\($0))" } ?? ""
+            guard let digest = try? TreeDigest.sha256(ofItemAt: absolute) else {
+                var cite = configEvidence
+                cite.locator = "/workspace/artifacts/\(index)"
+                return Finding(
+                    table: .environmentIntegrity, check: "\(artifact.kind.checkName): \(artifact.name)", status: .unverified,
+                    observed: "missing: \(artifact.path)", expected: artifact.approvedSHA256.map { "sha256:" + $0 },
+                    severity: .critical, verifiedBy: "Assay",
+                    recommendation: "restore \(artifact.path) or correct its path in the configuration.",
+                    evidence: cite)
+            }
+            let evidence = Evidence(path: artifact.path, sha256: digest)
+            let observed = "sha256:\(digest.prefix(12))…\(version)"
+            let check = "\(artifact.kind.checkName): \(artifact.name)"
+            guard let approved = artifact.approvedSHA256 else {
+                return Finding(
+                    table: .environmentIntegrity, check: check, status: .unverified, observed: observed,
+                    expected: "an approved sha256", severity: .high, verifiedBy: "Assay",
+                    recommendation: "approve sha256:\(digest) in assay.yaml after review.", evidence: evidence)
+            }
+            if approved == digest {
+                return Finding(
+                    table: .environmentIntegrity, check: check, status: .pass, observed: observed,
+                    expected: "sha256:\(approved.prefix(12))…", verifiedBy: "Assay", evidence: evidence)
+            }
+            return Finding(
+                table: .environmentIntegrity, check: check, status: .integrityFailure, observed: observed,
+                expected: "sha256:\(approved.prefix(12))…", severity: .critical, verifiedBy: "Assay",
+                recommendation: "changed without an approved checksum: roll back, or approve sha256:\(digest) after review.",
+                evidence: evidence)
+        }
+    }
+
+    func displayPath(_ absolute: String) -> String {
+        let root = configuration.root.hasSuffix("/") ? configuration.root : configuration.root + "/"
+        return absolute.hasPrefix(root) ? String(absolute.dropFirst(root.count)) : absolute
+    }
+}

@@ -1,0 +1,216 @@
+import AssayCore
+import Foundation
+
+/// Lays a `Report` out in the sections, order and table columns of REPORT_FORMAT.md.
+public struct DocumentBuilder: Sendable {
+    public var baselineWindowDays: Double
+
+    public init(baselineWindowDays: Double = 7) {
+        self.baselineWindowDays = baselineWindowDays
+    }
+
+    /// Section headings, in order. Tests hold these against REPORT_FORMAT.md.
+    public static let environmentColumns = ["Check", "Status", "Hash / Version", "Evidence Path", "Verified By"]
+    public static let reproducibilityColumns = ["Dimension", "Expected", "Observed", "Drift (%)", "Verdict", "Evidence"]
+    public static let resourceColumns = ["Metric", "Observed", "Threshold", "Status", "Trend (7d)", "Evidence"]
+    public static let anomalyColumns = ["Type", "Detected", "Severity", "Impact", "Recommendation"]
+    public static let latencyColumns = [
+        "Stage", "Avg (ms)", "P95 (ms)", "P99 (ms)", "Δ vs Prev (ms)", "CI95", "%Total", "Status", "Evidence",
+    ]
+    public static let bottleneckColumns = [
+        "Component", "%Total Latency", "Latency (ms)", "Regression", "Severity", "Action", "Evidence",
+    ]
+    public static let baselineColumns = ["Metric", "Baseline Mean", "Baseline CI95", "Current", "Within Bounds?", "Evidence"]
+    public static let optimizationColumns = [
+        "Optimization", "Applied Date", "Δ P95 (ms)", "CI95", "Verified", "Status", "Evidence",
+    ]
+
+    public func document(_ report: Report) -> Document {
+        var blocks: [Document.Block] = []
+        blocks.append(
+            .paragraph([
+                .text("Run "), .code(report.run.id), .text(" · finished \(ReportFormatting.timestamp(report.run.finishedAt)) · configuration "),
+                .code(report.run.configuration.path), .text(" (sha256 "), .code(report.run.configuration.shortDigest),
+                .text(") · Assay \(report.run.assayVersion)"),
+            ]))
+
+        blocks.append(.heading(level: 2, text: "INFRASTRUCTURE & PERFORMANCE SUMMARY"))
+        blocks.append(.paragraph([.text(report.summary.text)]))
+
+        blocks.append(.heading(level: 2, text: "ENVIRONMENT INTEGRITY"))
+        blocks += table(report, .environmentIntegrity, Self.environmentColumns) { f in
+            [[.text(f.check)], [.text(ReportFormatting.statusLabel(f))], [.code(f.observed)], evidence(f), [.text(f.verifiedBy ?? "Assay")]]
+        }
+
+        blocks.append(.heading(level: 2, text: "REPRODUCIBILITY STATUS"))
+        blocks += table(report, .reproducibilityStatus, Self.reproducibilityColumns) { f in
+            [
+                [.text(f.check)], [.code(f.expected ?? "—")], [.code(f.observed)],
+                [.text(f.measurements["drift_percent"].map { ReportFormatting.percent($0) } ?? "—")],
+                [.text(ReportFormatting.statusLabel(f))], evidence(f),
+            ]
+        }
+
+        blocks.append(.heading(level: 2, text: "RESOURCE UTILIZATION"))
+        blocks += table(report, .resourceUtilization, Self.resourceColumns) { f in
+            [
+                [.text(f.check)], [.text(f.observed)], [.text(f.expected ?? "—")], [.text(ReportFormatting.statusLabel(f))],
+                [.text(f.attributes["trend"] ?? "—")], evidence(f),
+            ]
+        }
+
+        blocks.append(.heading(level: 2, text: "ANOMALY DETECTION"))
+        blocks += table(report, .anomalyDetection, Self.anomalyColumns) { f in
+            let detected = f.status != .pass
+            return [
+                [.text(f.check)], [.text(detected ? "Yes" : "No")], [.text(detected ? f.severity.rawValue.capitalized : "—")],
+                [.text(f.attributes["impact"] ?? (detected ? f.observed : "—"))],
+                [.text(f.recommendation ?? (detected ? "Investigate" : "Continue monitoring"))],
+            ]
+        }
+
+        blocks.append(.heading(level: 2, text: "LATENCY PROFILE"))
+        blocks += table(report, .latencyProfile, Self.latencyColumns) { f in
+            let m = f.measurements
+            let isTotal = f.check == "Total"
+            func cell(_ text: String) -> Document.Cell { isTotal ? [.bold(text)] : [.text(text)] }
+            return [
+                cell(f.check),
+                cell(m["mean_ms"].map(ReportFormatting.milliseconds) ?? "—"),
+                cell(m["p95_ms"].map(ReportFormatting.milliseconds) ?? "—"),
+                cell(m["p99_ms"].map(ReportFormatting.milliseconds) ?? "—"),
+                cell(m["delta_ms"].map(ReportFormatting.signedMilliseconds) ?? "—"),
+                cell(interval(m["ci95_low_ms"], m["ci95_high_ms"])),
+                cell(m["percent_total"].map { ReportFormatting.percent($0, digits: 0) } ?? "—"),
+                cell(ReportFormatting.statusLabel(f)),
+                isTotal ? [.text("—")] : evidence(f),
+            ]
+        }
+
+        blocks.append(.heading(level: 2, text: "BOTTLENECK ANALYSIS"))
+        blocks += table(report, .bottleneckAnalysis, Self.bottleneckColumns) { f in
+            let m = f.measurements
+            return [
+                [.text(f.check)], [.text(m["percent_total"].map { ReportFormatting.percent($0, digits: 0) } ?? "—")],
+                [.text(m["latency_ms"].map(ReportFormatting.milliseconds) ?? "—")],
+                [.text(m["regression_ms"].map { ReportFormatting.signedMilliseconds($0) + "ms" } ?? "—")],
+                [.text(f.severity.rawValue.capitalized)], [.text(f.recommendation ?? "—")], evidence(f),
+            ]
+        }
+        let details = report.layer(.latency)?.findings(in: .bottleneckAnalysis).compactMap { f -> [Document.Span]? in
+            guard let detail = f.attributes["detail"] else { return nil }
+            return [.bold(f.check + ":"), .text(" " + detail)]
+        } ?? []
+        if !details.isEmpty {
+            blocks.append(.paragraph([.bold("Bottleneck details")]))
+            blocks.append(.list(ordered: false, items: details))
+        }
+
+        let days = ReportFormatting.number(baselineWindowDays)
+        blocks.append(.heading(level: 2, text: "PERFORMANCE BASELINE (\(days)-Day Rolling)"))
+        blocks += table(report, .performanceBaseline, Self.baselineColumns) { f in
+            let m = f.measurements
+            return [
+                [.text(f.check)], [.text(m["baseline_mean"].map(ReportFormatting.number) ?? "—")],
+                [.text(interval(m["baseline_ci95_low"], m["baseline_ci95_high"], format: ReportFormatting.number))], [.text(f.observed)],
+                [.text(ReportFormatting.statusLabel(f))], evidence(f),
+            ]
+        }
+
+        blocks.append(.heading(level: 2, text: "OPTIMIZATION IMPACT TRACKING"))
+        blocks += table(report, .optimizationImpact, Self.optimizationColumns) { f in
+            let m = f.measurements
+            return [
+                [.text(f.check)], [.text(f.attributes["applied_date"] ?? "—")],
+                [.text(m["delta_p95_ms"].map(ReportFormatting.signedMilliseconds) ?? "—")],
+                [.text(interval(m["ci95_low_ms"], m["ci95_high_ms"]))],
+                [.text(f.status == .pass ? "✅" : "❌")], [.text(ReportFormatting.statusLabel(f))], evidence(f),
+            ]
+        }
+
+        blocks.append(.heading(level: 2, text: "CAPACITY PLANNING"))
+        if let capacity = report.layer(.capacity), capacity.isVerified {
+            for f in capacity.findings(in: .capacityPlanning) {
+                var spans: [Document.Span] = [.bold(f.check + ":"), .text(" " + f.observed)]
+                if let expected = f.expected { spans.append(.text(" (limit \(expected))")) }
+                spans.append(.text(" — \(ReportFormatting.statusLabel(f))"))
+                if let recommendation = f.recommendation { spans.append(.text(". Recommended: \(recommendation)")) }
+                spans += [.text(" · ")] + evidence(f)
+                blocks.append(.paragraph(spans))
+            }
+        } else {
+            blocks.append(.paragraph(notVerifiedSpans(report.layer(.capacity))))
+        }
+
+        blocks.append(.heading(level: 2, text: "FINAL VERDICT & RECOMMENDATIONS"))
+        let a = report.assessments
+        blocks.append(
+            .list(
+                ordered: false,
+                items: [
+                    [.bold("Environment verdict:"), .text(" " + a.environment)],
+                    [.bold("Reproducibility verdict:"), .text(" " + a.reproducibility)],
+                    [.bold("Resource verdict:"), .text(" " + a.resources)],
+                    [.bold("Performance verdict:"), .text(" " + a.performance)],
+                    [.bold("Capacity verdict:"), .text(" " + a.capacity)],
+                    [.bold("Overall assessment:"), .text(" " + a.overall)],
+                ]))
+        blocks.append(.paragraph([.bold("Recommended actions")]))
+        blocks.append(.list(ordered: true, items: report.recommendations.map { [.text($0)] }))
+        blocks.append(.paragraph([.bold("Escalation:"), .text(" " + (report.escalation ?? "none required"))]))
+        blocks.append(.paragraph([.bold("Next review:"), .text(" " + ReportFormatting.timestamp(report.nextReview))]))
+        blocks.append(.paragraph([.bold("Questions for the operator")]))
+        blocks.append(
+            .list(
+                ordered: true,
+                items: report.operatorQuestions.isEmpty
+                    ? [[.text("None: every check passed.")]] : report.operatorQuestions.map { [.text($0.question)] }))
+        blocks.append(.quote(Self.inlineBold(report.finalVerdictLine)))
+        return Document(title: "Assay audit — \(report.service)", blocks: blocks)
+    }
+
+    func table(
+        _ report: Report, _ table: ReportTable, _ columns: [String], row: (Finding) -> [Document.Cell]
+    ) -> [Document.Block] {
+        guard let layer = report.layer(table.layer), layer.isVerified else {
+            let empty = [[Document.Span.text("Not verified")]] + Array(repeating: [Document.Span.text("—")], count: columns.count - 1)
+            return [.paragraph(notVerifiedSpans(report.layer(table.layer))), .table(columns: columns, rows: [empty])]
+        }
+        let findings = layer.findings(in: table)
+        if findings.isEmpty {
+            let empty = [[Document.Span.text("No checks of this kind configured")]]
+                + Array(repeating: [Document.Span.text("—")], count: columns.count - 1)
+            return [.table(columns: columns, rows: [empty])]
+        }
+        return [.table(columns: columns, rows: findings.map(row))]
+    }
+
+    func notVerifiedSpans(_ layer: LayerResult?) -> [Document.Span] {
+        [.bold("Not verified:"), .text(" " + (layer?.notVerifiedReason ?? "not run in this audit") + ".")]
+    }
+
+    func evidence(_ finding: Finding) -> Document.Cell {
+        let e = finding.primaryEvidence
+        var spans: Document.Cell = [.code(e.reference), .text(" · "), .code("sha256:" + e.shortDigest)]
+        if let run = e.mlflowRunID { spans += [.text(" · MLflow "), .code(run)] }
+        if let commit = e.gitCommit { spans += [.text(" · commit "), .code(String(commit.prefix(12)))] }
+        return spans
+    }
+
+    func interval(
+        _ low: Double?, _ high: Double?, format: (Double) -> String = ReportFormatting.signedMilliseconds
+    ) -> String {
+        guard let low, let high else { return "—" }
+        return "[\(format(low)), \(format(high))]"
+    }
+
+    /// Splits `**bold** rest` into spans.
+    static func inlineBold(_ text: String) -> [Document.Span] {
+        var spans: [Document.Span] = []
+        let parts = text.components(separatedBy: "**")
+        for (index, part) in parts.enumerated() where !part.isEmpty {
+            spans.append(index % 2 == 1 ? .bold(part) : .text(part))
+        }
+        return spans
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Renders a `Document` as one self-contained HTML file: inline CSS, no scripts, no external resources.
+public enum HTMLRenderer {
+    public static func render(_ document: Document, verdict: String) -> String {
+        var body = "<h1>\(escape(document.title))</h1>\n"
+        for block in document.blocks {
+            switch block {
+            case .heading(let level, let text):
+                let id = text.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }.replacingOccurrences(of: " ", with: "-")
+                body += "<h\(level) id=\"\(escape(id))\">\(escape(text))</h\(level)>\n"
+            case .paragraph(let spans):
+                body += "<p>\(inline(spans))</p>\n"
+            case .table(let columns, let rows):
+                body += "<table>\n<thead><tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+                for row in rows {
+                    body += "<tr>" + row.map { "<td>\(inline($0))</td>" }.joined() + "</tr>\n"
+                }
+                body += "</tbody>\n</table>\n"
+            case .list(let ordered, let items):
+                let tag = ordered ? "ol" : "ul"
+                body += "<\(tag)>\n" + items.map { "<li>\(inline($0))</li>\n" }.joined() + "</\(tag)>\n"
+            case .quote(let spans):
+                body += "<blockquote class=\"verdict\">\(inline(spans))</blockquote>\n"
+            }
+        }
+        let verdictClass = verdict.lowercased().replacingOccurrences(of: " ", with: "-")
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(document.title))</title>
+            <style>
+            body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #1b1f24; }
+            h1 { font-size: 1.6rem; border-bottom: 3px solid #1b1f24; padding-bottom: .3rem; }
+            h2 { font-size: 1.1rem; letter-spacing: .03em; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
+            table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: 14px; }
+            th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }
+            th { background: #f6f8fa; }
+            tbody tr:nth-child(even) { background: #fbfcfd; }
+            code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f1f3f5; padding: .05rem .3rem; border-radius: 3px; word-break: break-all; }
+            blockquote.verdict { margin: 1.5rem 0; padding: .8rem 1rem; border-left: 6px solid; background: #f6f8fa; }
+            body.stable blockquote.verdict { border-color: #1a7f37; }
+            body.needs-fix blockquote.verdict { border-color: #bf8700; }
+            body.at-risk blockquote.verdict { border-color: #cf222e; }
+            @media print { body { margin: 0; max-width: none; } }
+            </style>
+            </head>
+            <body class="\(escape(verdictClass))">
+            \(body)</body>
+            </html>
+
+            """
+    }
+
+    static func inline(_ spans: [Document.Span]) -> String {
+        spans.map { span in
+            switch span {
+            case .text(let s): escape(s)
+            case .bold(let s): "<strong>\(escape(s))</strong>"
+            case .code(let s): "<code>\(escape(s))</code>"
+            }
+        }.joined()
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

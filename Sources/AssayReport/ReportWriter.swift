@@ -1,0 +1,59 @@
+import AssayCore
+import Foundation
+
+/// Report output formats.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case markdown, json, html
+
+    public var fileName: String {
+        switch self {
+        case .markdown: "report.md"
+        case .json: "report.json"
+        case .html: "report.html"
+        }
+    }
+}
+
+/// Renders a report in each format and writes the files atomically.
+public enum ReportWriter {
+    /// JSON encoder for reports: sorted keys, ISO 8601 dates, so the same report gives the same bytes.
+    public static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// The report in one format.
+    public static func render(_ report: Report, as format: ReportFormat, baselineWindowDays: Double = 7) throws -> String {
+        switch format {
+        case .json:
+            return String(decoding: try jsonEncoder().encode(report), as: UTF8.self) + "\n"
+        case .markdown:
+            return MarkdownRenderer.render(DocumentBuilder(baselineWindowDays: baselineWindowDays).document(report))
+        case .html:
+            return HTMLRenderer.render(
+                DocumentBuilder(baselineWindowDays: baselineWindowDays).document(report), verdict: report.verdict.rawValue)
+        }
+    }
+
+    /// Writes the report in each format into `directory`; returns the paths written.
+    @discardableResult
+    public static func write(
+        _ report: Report, formats: [ReportFormat], to directory: String, baselineWindowDays: Double = 7
+    ) throws -> [String] {
+        try formats.map { format in
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(format.fileName).path
+            try AtomicFile.write(Array(try render(report, as: format, baselineWindowDays: baselineWindowDays).utf8), to: path)
+            return path
+        }
+    }
+
+    /// The JSON schema reports follow.
+    public static func schema() throws -> String {
+        guard let url = Bundle.module.url(forResource: "report.schema", withExtension: "json", subdirectory: "Schema") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+}

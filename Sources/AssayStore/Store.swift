@@ -1,0 +1,266 @@
+import AssayCore
+import Foundation
+import GRDB
+
+/// Errors from the results store.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case corruptRow(table: String, id: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "\(path): cannot open the store: \(reason)"
+        case .corruptRow(let table, let id, let reason): "store table \(table), row \(id): \(reason)"
+        }
+    }
+}
+
+/// A stored audit, as listed by `assay report --list`.
+public struct RunSummary: Sendable, Hashable, Codable {
+    public var id: String
+    public var startedAt: Date
+    public var verdict: Verdict
+    public var configurationPath: String
+}
+
+/// Audit results in SQLite (GRDB), with schema migrations. Each audit is saved in one transaction,
+/// so a crash leaves either the whole run or none of it.
+public final class Store: Sendable {
+    private let database: DatabaseQueue
+
+    /// Opens (creating if needed) the store at `path` and applies pending migrations.
+    public init(path: String) throws {
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var configuration = GRDB.Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.busyMode = .timeout(5)
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try Store.migrator.migrate(database)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+        }
+    }
+
+    /// An in-memory store, for tests and dry runs.
+    public init() throws {
+        database = try DatabaseQueue()
+        try Store.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs-layers-findings-evidence") { db in
+            try db.create(table: "run") { t in
+                t.primaryKey("id", .text)
+                t.column("started_at", .datetime).notNull()
+                t.column("finished_at", .datetime).notNull()
+                t.column("config_path", .text).notNull()
+                t.column("config_sha256", .text).notNull()
+                t.column("verdict", .text).notNull()
+                t.column("reasons", .text).notNull()
+                t.column("assay_version", .text).notNull()
+            }
+            try db.create(index: "run_started_at", on: "run", columns: ["started_at"])
+            try db.create(table: "layer_result") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("layer", .text).notNull()
+                t.column("verified", .boolean).notNull()
+                t.column("reason", .text)
+                t.column("started_at", .datetime).notNull()
+                t.column("duration_seconds", .double).notNull()
+                t.uniqueKey(["runId", "layer"])
+            }
+            try db.create(table: "finding") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("layer_result", onDelete: .cascade).notNull()
+                t.column("position", .integer).notNull()
+                t.column("report_table", .text).notNull()
+                t.column("check_name", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("observed", .text).notNull()
+                t.column("expected", .text)
+                t.column("severity", .text).notNull()
+                t.column("measurements", .text).notNull()
+                t.column("attributes", .text).notNull()
+                t.column("status_label", .text)
+                t.column("verified_by", .text)
+                t.column("recommendation", .text)
+            }
+            try db.create(table: "evidence") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("finding", onDelete: .cascade).notNull()
+                t.column("position", .integer).notNull()
+                t.column("path", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("locator", .text)
+                t.column("mlflow_run_id", .text)
+                t.column("git_commit", .text)
+            }
+            try db.create(index: "evidence_sha256", on: "evidence", columns: ["sha256"])
+        }
+        return migrator
+    }
+
+    /// Names of the migrations applied, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try database.read { try Store.migrator.appliedMigrations($0) }
+    }
+
+    /// Saves a whole audit in one transaction.
+    public func save(_ run: AuditRun) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.id, run.startedAt, run.finishedAt, run.configuration.path, run.configuration.sha256,
+                    run.judgement.verdict.rawValue,
+                    String(decoding: try encoder.encode(run.judgement.reasons), as: UTF8.self), run.assayVersion,
+                ])
+            for layer in run.layers {
+                try db.execute(
+                    sql: """
+                        INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        run.id, layer.layer.rawValue, layer.isVerified, layer.notVerifiedReason, layer.startedAt,
+                        layer.durationSeconds,
+                    ])
+                let layerID = db.lastInsertedRowID
+                for (position, finding) in layer.findings.enumerated() {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
+                              expected, severity, measurements, attributes, status_label, verified_by, recommendation)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            layerID, position, finding.table.rawValue, finding.check, finding.status.rawValue,
+                            finding.observed, finding.expected, finding.severity.rawValue,
+                            String(decoding: try encoder.encode(finding.measurements), as: UTF8.self),
+                            String(decoding: try encoder.encode(finding.attributes), as: UTF8.self),
+                            finding.statusLabel, finding.verifiedBy, finding.recommendation,
+                        ])
+                    let findingID = db.lastInsertedRowID
+                    for (index, evidence) in finding.evidence.enumerated() {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit)
+                                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                findingID, index, evidence.path, evidence.sha256, evidence.locator,
+                                evidence.mlflowRunID, evidence.gitCommit,
+                            ])
+                    }
+                }
+            }
+        }
+    }
+
+    /// The most recent audit, if any.
+    public func latestRun() throws -> AuditRun? {
+        try database.read { db in
+            guard let id = try String.fetchOne(db, sql: "SELECT id FROM run ORDER BY started_at DESC, rowid DESC LIMIT 1")
+            else { return nil }
+            return try Store.load(id: id, db)
+        }
+    }
+
+    /// The audit with this id, if stored.
+    public func run(id: String) throws -> AuditRun? {
+        try database.read { try Store.load(id: id, $0) }
+    }
+
+    /// Stored audits, newest first.
+    public func runs(limit: Int = 50) throws -> [RunSummary] {
+        try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, started_at, verdict, config_path FROM run ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                arguments: [limit]
+            ).map { row in
+                let id: String = row["id"]
+                let verdictText: String = row["verdict"]
+                guard let verdict = Verdict(rawValue: verdictText) else {
+                    throw StoreError.corruptRow(table: "run", id: id, reason: "unknown verdict '\(verdictText)'")
+                }
+                return RunSummary(id: id, startedAt: row["started_at"], verdict: verdict, configurationPath: row["config_path"])
+            }
+        }
+    }
+
+    static func load(id: String, _ db: Database) throws -> AuditRun? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        let decoder = JSONDecoder()
+        func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, rowID: String) throws -> T {
+            do { return try decoder.decode(type, from: Data(text.utf8)) } catch {
+                throw StoreError.corruptRow(table: table, id: rowID, reason: "\(error)")
+            }
+        }
+        func parse<T: RawRepresentable>(_ type: T.Type, _ raw: String, table: String, rowID: String) throws -> T
+        where T.RawValue == String {
+            guard let value = T(rawValue: raw) else {
+                throw StoreError.corruptRow(table: table, id: rowID, reason: "unknown value '\(raw)'")
+            }
+            return value
+        }
+        var layers: [LayerResult] = []
+        for layerRow in try Row.fetchAll(db, sql: "SELECT * FROM layer_result WHERE runId = ? ORDER BY id", arguments: [id]) {
+            let layerID: Int64 = layerRow["id"]
+            let rowID = String(layerID)
+            let layer = try parse(Layer.self, layerRow["layer"], table: "layer_result", rowID: rowID)
+            var findings: [Finding] = []
+            for findingRow in try Row.fetchAll(
+                db, sql: "SELECT * FROM finding WHERE layer_resultId = ? ORDER BY position", arguments: [layerID])
+            {
+                let findingID: Int64 = findingRow["id"]
+                let fid = String(findingID)
+                let evidence = try Row.fetchAll(
+                    db, sql: "SELECT * FROM evidence WHERE findingId = ? ORDER BY position", arguments: [findingID]
+                ).map { e in
+                    Evidence(
+                        path: e["path"], sha256: e["sha256"], locator: e["locator"], mlflowRunID: e["mlflow_run_id"],
+                        gitCommit: e["git_commit"])
+                }
+                guard let first = evidence.first else {
+                    throw StoreError.corruptRow(table: "finding", id: fid, reason: "finding without evidence")
+                }
+                findings.append(
+                    Finding(
+                        table: try parse(ReportTable.self, findingRow["report_table"], table: "finding", rowID: fid),
+                        check: findingRow["check_name"],
+                        status: try parse(FindingStatus.self, findingRow["status"], table: "finding", rowID: fid),
+                        observed: findingRow["observed"],
+                        expected: findingRow["expected"],
+                        severity: try parse(Severity.self, findingRow["severity"], table: "finding", rowID: fid),
+                        measurements: try decode([String: Double].self, findingRow["measurements"], table: "finding", rowID: fid),
+                        attributes: try decode([String: String].self, findingRow["attributes"], table: "finding", rowID: fid),
+                        statusLabel: findingRow["status_label"],
+                        verifiedBy: findingRow["verified_by"],
+                        recommendation: findingRow["recommendation"],
+                        evidence: first, Array(evidence.dropFirst())))
+            }
+            let verified: Bool = layerRow["verified"]
+            let reason: String? = layerRow["reason"]
+            layers.append(
+                LayerResult(
+                    layer: layer, state: verified ? .verified : .notVerified(reason: reason ?? "not recorded"),
+                    findings: findings, startedAt: layerRow["started_at"], durationSeconds: layerRow["duration_seconds"]))
+        }
+        let verdict = try parse(Verdict.self, row["verdict"], table: "run", rowID: id)
+        return AuditRun(
+            id: id, startedAt: row["started_at"], finishedAt: row["finished_at"],
+            configuration: Evidence(path: row["config_path"], sha256: row["config_sha256"]),
+            layers: layers,
+            judgement: Judgement(verdict: verdict, reasons: try decode([String].self, row["reasons"], table: "run", rowID: id)),
+            assayVersion: row["assay_version"])
+    }
+}

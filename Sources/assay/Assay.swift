@@ -1,0 +1,16 @@
+import ArgumentParser
+import AssayCore
+
+@main
+struct Assay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assay",
+        abstract: "Verify an ML inference service before it ships: environment, reproducibility, resources, latency.",
+        discussion: """
+            Exit codes: 0 STABLE, 1 NEEDS FIX, 2 AT RISK, 64 usage error, 65 invalid input \
+            (configuration, data), 66 missing input file, 70 internal error, 74 cannot write output.
+            """,
+        version: AssayVersion.current,
+        subcommands: [Init.self, Audit.self, ReportCommand.self, Config.self]
+    )
+}

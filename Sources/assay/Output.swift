@@ -1,0 +1,127 @@
+import ArgumentParser
+import AssayConfig
+import AssayCore
+import AssayReport
+import AssayStore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a command prints its results.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown
+}
+
+/// Documented process exit codes besides the verdict's 0/1/2.
+enum ExitStatus {
+    static let usage: Int32 = 64
+    static let invalidInput: Int32 = 65
+    static let missingInput: Int32 = 66
+    static let internalError: Int32 = 70
+    static let cannotWrite: Int32 = 74
+}
+
+/// Options shared by commands that read `assay.yaml`.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Path of the configuration file.")
+    var config: String = "assay.yaml"
+}
+
+enum Terminal {
+    /// Colour only on a terminal, and never when NO_COLOR is set.
+    static var useColor: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+
+    static func paint(_ verdict: Verdict) -> String {
+        guard useColor else { return verdict.rawValue }
+        let code = switch verdict {
+        case .stable: "32"
+        case .needsFix: "33"
+        case .atRisk: "31"
+        }
+        return "\u{1B}[1;\(code)m\(verdict.rawValue)\u{1B}[0m"
+    }
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("assay: error: \(message)\n".utf8))
+    }
+}
+
+/// Runs a command body and turns every error into a message on stderr and a documented exit code.
+func runMapped(_ body: () async throws -> Int32) async throws {
+    let code: Int32
+    do {
+        code = try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ConfigError {
+        Terminal.error(error.description)
+        code = error.line == 0 && error.message == "cannot read the file" ? ExitStatus.missingInput : ExitStatus.invalidInput
+    } catch let error as AtomicFileError {
+        Terminal.error(error.description)
+        code = ExitStatus.cannotWrite
+    } catch let error as FileDigestError {
+        Terminal.error(error.description)
+        code = ExitStatus.missingInput
+    } catch let error as StoreError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
+    } catch let error as CommandError {
+        Terminal.error(error.message)
+        code = error.code
+    } catch {
+        Terminal.error("\(error)")
+        code = ExitStatus.internalError
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+/// An error a command raises with its exit code.
+struct CommandError: Error {
+    var message: String
+    var code: Int32
+}
+
+/// Opens the store the configuration names.
+func openStore(_ configuration: Configuration) throws -> Store {
+    switch configuration.store.kind {
+    case .sqlite:
+        return try Store(path: configuration.resolve(configuration.store.path))
+    case .postgres:
+        throw CommandError(
+            message: "store kind 'postgres' is not available in this build; use kind: sqlite", code: ExitStatus.invalidInput)
+    }
+}
+
+/// Writes the report files and prints the result in the chosen format.
+func emit(_ report: Report, configuration: Configuration, outputDirectory: String?, format: OutputFormat) throws {
+    let directory = configuration.resolve(outputDirectory ?? configuration.report.output)
+    let formats = configuration.report.formats.compactMap { ReportFormat(rawValue: $0.rawValue) }
+    let paths = try ReportWriter.write(
+        report, formats: formats, to: directory, baselineWindowDays: configuration.thresholds.baseline.windowDays)
+    switch format {
+    case .json:
+        print(try ReportWriter.render(report, as: .json), terminator: "")
+    case .markdown:
+        print(try ReportWriter.render(report, as: .markdown, baselineWindowDays: configuration.thresholds.baseline.windowDays), terminator: "")
+    case .text:
+        print("Assay audit \(report.run.id) — \(report.service)")
+        for layer in report.layers {
+            let name = layer.layer.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
+            if let reason = layer.notVerifiedReason {
+                print("  \(name) not verified: \(reason)")
+            } else {
+                let counts = Dictionary(grouping: layer.findings, by: \.status).mapValues(\.count)
+                let parts = FindingStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
+                print("  \(name) \(parts.isEmpty ? "no findings" : parts.joined(separator: ", "))")
+            }
+        }
+        print("Verdict: \(Terminal.paint(report.verdict))")
+        for reason in report.verdictReasons.prefix(10) { print("  - \(reason)") }
+        if report.verdictReasons.count > 10 { print("  … \(report.verdictReasons.count - 10) more in the report") }
+        for path in paths { print("Wrote \(path)") }
+    }
+}
