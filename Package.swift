@@ -93,17 +93,13 @@ let package = Package(
         ),
 
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "AssayConfigTests",
-            dependencies: ["AssayConfig"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
+        .testTarget(name: "AssayConfigTests", dependencies: ["AssayConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayEnvironmentTests", dependencies: ["AssayEnvironment"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",
             dependencies: ["AssayReport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -111,6 +107,7 @@ let package = Package(
             dependencies: ["AssayAudit", "AssayReport", "AssayStore"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AssayCLITests", dependencies: ["assay"], swiftSettings: swiftSettings),
         .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
     ]
 )

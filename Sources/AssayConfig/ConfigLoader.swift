@@ -78,7 +78,12 @@ public enum ConfigLoader {
 
     static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(
+                file: file, line: context.mark.line, column: context.mark.column,
+                key: duplicates.joined(separator: ", "), message: "duplicate key in this mapping")
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
             return ConfigError(file: file, line: mark.line, column: mark.column, key: "", message: "invalid YAML: \(detail)")
         default:
@@ -87,7 +92,9 @@ public enum ConfigLoader {
     }
 
     static func readWorkspace(_ reader: YAMLReader, into config: inout Configuration) throws {
-        if let root = try reader.string("root") { config.root = config.resolve(root) }
+        if let root = try reader.string("root") {
+            config.root = URL(fileURLWithPath: config.resolve(root)).standardizedFileURL.path
+        }
         config.service = try reader.string("service") ?? config.service
         if let environments = try reader.mapping("environments") {
             config.environments = try environments.keys.map { name in

@@ -50,6 +50,12 @@ public struct Configuration: Sendable, Hashable {
         public var name: String
         public var manifest: String?
         public var artifacts: String?
+
+        public init(name: String, manifest: String? = nil, artifacts: String? = nil) {
+            self.name = name
+            self.manifest = manifest
+            self.artifacts = artifacts
+        }
     }
 
     /// What kind of component an artifact is; decides the row it gets in the report.
@@ -77,6 +83,14 @@ public struct Configuration: Sendable, Hashable {
         public var approvedSHA256: String?
         /// A human version label (`v1.3`), shown beside the hash.
         public var version: String?
+
+        public init(name: String, kind: ArtifactKind, path: String, approvedSHA256: String? = nil, version: String? = nil) {
+            self.name = name
+            self.kind = kind
+            self.path = path
+            self.approvedSHA256 = approvedSHA256
+            self.version = version
+        }
     }
 
     /// The inference command that reproducibility runs.
@@ -89,6 +103,17 @@ public struct Configuration: Sendable, Hashable {
         public var timeoutSeconds: Double
         /// Extra environment variables for the command.
         public var environment: [String: String]
+
+        public init(
+            command: [String], seed: Int = 42, outputs: [String] = [], timeoutSeconds: Double = 300,
+            environment: [String: String] = [:]
+        ) {
+            self.command = command
+            self.seed = seed
+            self.outputs = outputs
+            self.timeoutSeconds = timeoutSeconds
+            self.environment = environment
+        }
     }
 
     /// Where per-request latency logs and profiler traces are.
@@ -101,6 +126,16 @@ public struct Configuration: Sendable, Hashable {
         public var traces: [String]
         /// Stage names, in pipeline order.
         public var stages: [String]
+
+        public init(
+            logs: [String], previousLogs: [String] = [], traces: [String] = [],
+            stages: [String] = ["preprocess", "inference", "postprocess"]
+        ) {
+            self.logs = logs
+            self.previousLogs = previousLogs
+            self.traces = traces
+            self.stages = stages
+        }
     }
 
     /// Telemetry files or agent endpoints to read resource figures from.

@@ -49,12 +49,13 @@ public enum MarkdownRenderer {
         var out = ""
         for character in text {
             switch character {
-            case "\\", "`", "*", "_", "<", ">", "[", "]": out += "\\\(character)"
+            case "\\", "`", "*", "_", "<", ">": out += "\\\(character)"
             case "\n": out += " "
             default: out.append(character)
             }
         }
-        return out
+        // A bracket followed by a parenthesis would read as a link.
+        return out.replacingOccurrences(of: "](", with: "\\](")
     }
 
     static func escapeCell(_ text: String) -> String {

@@ -98,7 +98,9 @@ func openStore(_ configuration: Configuration) throws -> Store {
 
 /// Writes the report files and prints the result in the chosen format.
 func emit(_ report: Report, configuration: Configuration, outputDirectory: String?, format: OutputFormat) throws {
-    let directory = configuration.resolve(outputDirectory ?? configuration.report.output)
+    // --output is relative to the working directory; report.output to the workspace root.
+    let directory = outputDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        ?? configuration.resolve(configuration.report.output)
     let formats = configuration.report.formats.compactMap { ReportFormat(rawValue: $0.rawValue) }
     let paths = try ReportWriter.write(
         report, formats: formats, to: directory, baselineWindowDays: configuration.thresholds.baseline.windowDays)

@@ -1,0 +1,66 @@
+import AssayAudit
+import AssayConfig
+import AssayCore
+import AssayReport
+import AssayStore
+import Foundation
+import Testing
+
+@Suite struct AuditorTests {
+    struct FailingCheck: LayerCheck {
+        let layer = Layer.latency
+        struct Boom: Error, CustomStringConvertible { var description: String { "logs/latency.jsonl:3: expected a JSON object" } }
+        func run(_ configuration: Configuration) async throws -> LayerOutcome { throw Boom() }
+    }
+
+    func workspace(approved: Bool) throws -> Configuration {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-audit-\(UUID().uuidString)").path
+        try AtomicFile.write(Array("weights".utf8), to: root + "/model.bin")
+        try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
+        var configuration = try ConfigLoader.load(path: root + "/assay.yaml")
+        let digest = try FileDigest.sha256(ofFileAt: root + "/model.bin")
+        configuration.artifacts = [
+            .init(name: "weights", kind: .model, path: "model.bin", approvedSHA256: approved ? digest : String(repeating: "1", count: 64))
+        ]
+        return configuration
+    }
+
+    @Test func runsEveryLayerInOrderAndMarksMissingOnesNotVerified() async throws {
+        let run = try await Auditor().audit(try workspace(approved: true), id: "t1")
+        #expect(run.layers.map(\.layer) == Layer.allCases)
+        #expect(run.result(for: .environment)?.isVerified == true)
+        #expect(run.result(for: .environment)?.findings.map(\.status) == [.pass])
+        #expect(run.result(for: .capacity)?.notVerifiedReason == Auditor.notBuiltReason)
+        #expect(run.judgement.verdict == .atRisk)
+    }
+
+    @Test func onlyRequiredLayersDecideTheVerdict() async throws {
+        var configuration = try workspace(approved: true)
+        configuration.verdictRules = VerdictRules(requiredLayers: [.environment])
+        #expect(try await Auditor().audit(configuration).judgement.verdict == .stable)
+    }
+
+    @Test func changedArtifactIsAtRiskEvenWhenOnlyEnvironmentIsRequired() async throws {
+        var configuration = try workspace(approved: false)
+        configuration.verdictRules = VerdictRules(requiredLayers: [.environment])
+        let run = try await Auditor().audit(configuration)
+        #expect(run.judgement.verdict == .atRisk)
+        #expect(run.judgement.reasons.first?.contains("integrity failure") == true)
+    }
+
+    @Test func aFailingCheckBecomesNotVerifiedWithItsReason() async throws {
+        let run = try await Auditor(checks: [EnvironmentCheck(), FailingCheck()]).audit(try workspace(approved: true))
+        #expect(run.result(for: .latency)?.notVerifiedReason == "check failed: logs/latency.jsonl:3: expected a JSON object")
+    }
+
+    @Test func auditStoresAndRendersEndToEnd() async throws {
+        let configuration = try workspace(approved: true)
+        let run = try await Auditor().audit(configuration, id: "e2e")
+        let store = try Store()
+        try store.save(run)
+        let loaded = try #require(try store.latestRun())
+        let report = ReportBuilder(service: configuration.service).build(loaded)
+        #expect(report.verdict == run.judgement.verdict)
+        #expect(try ReportWriter.render(report, as: .markdown).contains("`model.bin` · `sha256:"))
+    }
+}

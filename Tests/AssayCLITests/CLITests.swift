@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// Runs the built `assay` binary as a user would, checking exit codes and messages.
+@Suite struct CLITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The `assay` executable built next to this test bundle.
+    static func binary() throws -> String {
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("assay").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = packageRoot + "/.build/debug/assay"
+        guard FileManager.default.isExecutableFile(atPath: fallback) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: fallback])
+        }
+        return fallback
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func assay(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func initThenAuditWritesAllThreeReportsAndExitsAtRisk() throws {
+        let directory = try Self.temporaryDirectory()
+        #expect(try Self.assay(["init"], in: directory).status == 0)
+        #expect(try Self.assay(["init"], in: directory).status == 64)
+        let audit = try Self.assay(["audit", "--output", "out"], in: directory, environment: ["NO_COLOR": "1"])
+        #expect(audit.status == 2)
+        #expect(audit.stdout.contains("Verdict: AT RISK"))
+        #expect(!audit.stdout.contains("\u{1B}["))
+        for name in ["report.md", "report.json", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: directory + "/out/" + name))
+        }
+        let list = try Self.assay(["report", "--list"], in: directory)
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("AT RISK"))
+        let again = try Self.assay(["report", "--format", "json", "--output", "again"], in: directory)
+        #expect(again.status == 2)
+        let object = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect(object?["verdict"] as? String == "AT RISK")
+        #expect(object?["schema_version"] as? String == "1.0")
+    }
+
+    @Test func badConfigurationExits65WithFileLineAndKey() throws {
+        let directory = try Self.temporaryDirectory()
+        try "thresholds:\n  resources:\n    cpu_percent: 180\n".write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let result = try Self.assay(["audit"], in: directory)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("assay.yaml:3:18: thresholds.resources.cpu_percent: impossible value 180"))
+    }
+
+    @Test func missingConfigurationExits66() throws {
+        let result = try Self.assay(["audit", "--config", "nope.yaml"], in: try Self.temporaryDirectory())
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("nope.yaml"))
+    }
+
+    @Test func usageErrorExits64() throws {
+        let result = try Self.assay(["audit", "--format", "yaml"], in: try Self.temporaryDirectory())
+        #expect(result.status == 64)
+    }
+
+    @Test func reportWithEmptyStoreExits66() throws {
+        let directory = try Self.temporaryDirectory()
+        #expect(try Self.assay(["init"], in: directory).status == 0)
+        let result = try Self.assay(["report"], in: directory)
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("run assay audit first"))
+    }
+
+    @Test func schemaIsPrinted() throws {
+        let result = try Self.assay(["report", "--schema"], in: try Self.temporaryDirectory())
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("\"$schema\""))
+    }
+
+    @Test(arguments: [[String](), ["audit"], ["report"], ["init"], ["config", "validate"]])
+    func everyCommandHasHelp(_ command: [String]) throws {
+        let result = try Self.assay(command + ["--help"], in: try Self.temporaryDirectory())
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE:"))
+    }
+}

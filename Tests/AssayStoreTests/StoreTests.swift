@@ -1,0 +1,71 @@
+import AssayCore
+import AssayStore
+import Foundation
+import Testing
+
+@Suite struct StoreTests {
+    static func sampleRun(id: String, at seconds: Double, verdict: Verdict = .needsFix) -> AuditRun {
+        let date = Date(timeIntervalSince1970: seconds)
+        let evidence = Evidence(
+            path: "logs/latency.jsonl", sha256: String(repeating: "c", count: 64), locator: "#L1-200", mlflowRunID: "abc123",
+            gitCommit: "deadbeef")
+        let finding = Finding(
+            table: .latencyProfile, check: "Inference", status: .breach, observed: "P95 420 ms", expected: "≤ 415 ms",
+            severity: .high, measurements: ["p95_ms": 420.25, "mean_ms": 280], attributes: ["trend": "+2%"],
+            statusLabel: "❌ Regressed", verifiedBy: "Assay", recommendation: "profile the forward pass",
+            evidence: evidence, [Evidence(path: "trace.json", sha256: String(repeating: "d", count: 64))])
+        return AuditRun(
+            id: id, startedAt: date, finishedAt: date.addingTimeInterval(2),
+            configuration: Evidence(path: "assay.yaml", sha256: String(repeating: "e", count: 64)),
+            layers: [
+                LayerResult(layer: .latency, state: .verified, findings: [finding], startedAt: date, durationSeconds: 1.5),
+                .notVerified(.resources, reason: "no telemetry configured", at: date),
+            ],
+            judgement: Judgement(verdict: verdict, reasons: ["Latency profile: Inference — P95 420 ms (threshold breach)"]))
+    }
+
+    func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("assay-store-\(UUID().uuidString)/assay.sqlite").path
+    }
+
+    @Test func savedRunLoadsBackIdentical() throws {
+        let store = try Store(path: temporaryPath())
+        let run = Self.sampleRun(id: "run-1", at: 1_800_000_000)
+        try store.save(run)
+        #expect(try store.run(id: "run-1") == run)
+        #expect(try store.run(id: "missing") == nil)
+    }
+
+    @Test func latestRunIsTheNewest() throws {
+        let path = temporaryPath()
+        do {
+            let store = try Store(path: path)
+            try store.save(Self.sampleRun(id: "old", at: 1_800_000_000, verdict: .stable))
+            try store.save(Self.sampleRun(id: "new", at: 1_800_000_100, verdict: .atRisk))
+        }
+        let reopened = try Store(path: path)
+        #expect(try reopened.latestRun()?.id == "new")
+        #expect(try reopened.runs().map(\.id) == ["new", "old"])
+        #expect(try reopened.runs().map(\.verdict) == [.atRisk, .stable])
+    }
+
+    @Test func migrationsAreRecorded() throws {
+        let store = try Store()
+        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence"])
+    }
+
+    @Test func duplicateRunIdLeavesTheStoreUnchanged() throws {
+        let store = try Store()
+        let run = Self.sampleRun(id: "same", at: 1_800_000_000)
+        try store.save(run)
+        #expect(throws: (any Error).self) { try store.save(Self.sampleRun(id: "same", at: 1_800_000_500, verdict: .stable)) }
+        #expect(try store.run(id: "same") == run)
+        #expect(try store.runs().count == 1)
+    }
+
+    @Test func notADatabaseIsAClearError() throws {
+        let path = temporaryPath()
+        try AtomicFile.write(Array(String(repeating: "not sqlite ", count: 200).utf8), to: path)
+        #expect(throws: StoreError.self) { try Store(path: path) }
+    }
+}
