@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "AssayStore", targets: ["AssayStore"]),
         .library(name: "AssayReport", targets: ["AssayReport"]),
         .library(name: "AssayEnvironment", targets: ["AssayEnvironment"]),
+        .library(name: "AssayReproducibility", targets: ["AssayReproducibility"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -58,10 +59,16 @@ let package = Package(
             dependencies: ["AssayCore", "AssayConfig"],
             swiftSettings: swiftSettings
         ),
+        // Reproducibility: same seed, N runs, output digests, localized differences, rebuild ticket.
+        .target(
+            name: "AssayReproducibility",
+            dependencies: ["AssayCore", "AssayConfig"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the configured layers in order and assembles the audit.
         .target(
             name: "AssayAudit",
-            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment"],
+            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility"],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument-parser commands over the libraries.
@@ -69,6 +76,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
+                "AssayReproducibility",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -95,6 +103,8 @@ let package = Package(
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayConfigTests", dependencies: ["AssayConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayEnvironmentTests", dependencies: ["AssayEnvironment"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",

@@ -136,9 +136,13 @@ public enum ConfigLoader {
             guard timeout > 0 else {
                 throw inference.error(inference.node("timeout_seconds"), key: "timeout_seconds", "must be > 0")
             }
-            config.inference = Configuration.Inference(
+            var spec = Configuration.Inference(
                 command: command, seed: seed, outputs: try inference.strings("outputs") ?? [],
-                timeoutSeconds: timeout, environment: try inference.stringMap("environment") ?? [:])
+                timeoutSeconds: timeout, environment: try inference.stringMap("environment") ?? [:],
+                compareStdout: try inference.bool("compare_stdout") ?? false)
+            spec.log = try inference.string("log") ?? spec.log
+            spec.ticket = try inference.string("ticket") ?? spec.ticket
+            config.inference = spec
             try inference.finish()
         }
         if let latency = try reader.mapping("latency") {

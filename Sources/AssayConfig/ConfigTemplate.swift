@@ -23,13 +23,17 @@ public enum ConfigTemplate {
           #    path: model/weights.json
           #    version: v1.0.0
           #    approved_sha256: 0000000000000000000000000000000000000000000000000000000000000000
-          # The inference command reproducibility runs; {seed} and {output} are substituted.
+          # The inference command reproducibility runs, each time in a fresh working directory.
+          # {seed}, {output} (that directory), {root} (the workspace root) and {run} are substituted.
           # inference:
-          #   command: [python, infer.py, --seed, "{seed}", --out, "{output}/predictions.jsonl"]
+          #   command: [python, "{root}/infer.py", --seed, "{seed}", --out, "{output}/predictions.jsonl"]
           #   seed: 42
-          #   outputs: [predictions.jsonl]
+          #   outputs: [predictions.jsonl]        # files or directories, relative to {output}
           #   timeout_seconds: 300
           #   environment: {PYTHONHASHSEED: "0"}
+          #   compare_stdout: false               # stdout must match too
+          #   log: .assay/reproducibility_logs.json
+          #   ticket: .assay/rebuild_ticket.md
           # Per-request latency logs (JSON lines) and profiler traces (Chrome trace format).
           # latency:
           #   logs: [logs/latency.jsonl]

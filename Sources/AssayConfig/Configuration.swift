@@ -95,7 +95,7 @@ public struct Configuration: Sendable, Hashable {
 
     /// The inference command that reproducibility runs.
     public struct Inference: Sendable, Hashable {
-        /// argv; `{seed}` and `{output}` are substituted.
+        /// argv; `{seed}`, `{output}` (the run's fresh working directory), `{root}` and `{run}` are substituted.
         public var command: [String]
         public var seed: Int
         /// Files or directories the command writes, relative to its working directory.
@@ -103,16 +103,26 @@ public struct Configuration: Sendable, Hashable {
         public var timeoutSeconds: Double
         /// Extra environment variables for the command.
         public var environment: [String: String]
+        /// Whether stdout must be identical across runs too (off by default: many tools print timings).
+        public var compareStdout: Bool
+        /// The append-only reproducibility log.
+        public var log: String
+        /// Where the rebuild ticket is written when outputs do not reproduce.
+        public var ticket: String
 
         public init(
             command: [String], seed: Int = 42, outputs: [String] = [], timeoutSeconds: Double = 300,
-            environment: [String: String] = [:]
+            environment: [String: String] = [:], compareStdout: Bool = false,
+            log: String = ".assay/reproducibility_logs.json", ticket: String = ".assay/rebuild_ticket.md"
         ) {
             self.command = command
             self.seed = seed
             self.outputs = outputs
             self.timeoutSeconds = timeoutSeconds
             self.environment = environment
+            self.compareStdout = compareStdout
+            self.log = log
+            self.ticket = ticket
         }
     }
 

@@ -127,3 +127,28 @@ func emit(_ report: Report, configuration: Configuration, outputDirectory: Strin
         for path in paths { print("Wrote \(path)") }
     }
 }
+
+/// Prints findings as a table (text or Markdown) or as JSON.
+func printFindings(_ findings: [Finding], format: OutputFormat, title: String) {
+    switch format {
+    case .json:
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(findings) { print(String(decoding: data, as: UTF8.self)) }
+    case .markdown:
+        print("### \(title)\n")
+        print("| Check | Status | Observed | Expected | Evidence |")
+        print("|---|---|---|---|---|")
+        for f in findings {
+            let cells = [f.check, f.status.rawValue, f.observed, f.expected ?? "—", "\(f.primaryEvidence.reference) (sha256 \(f.primaryEvidence.shortDigest))"]
+            print("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+        }
+    case .text:
+        print(title)
+        for f in findings {
+            let status = f.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
+            print("  \(status) \(f.check): \(f.observed)" + (f.expected.map { " (expected \($0))" } ?? ""))
+            print("                    evidence: \(f.primaryEvidence.reference) sha256:\(f.primaryEvidence.shortDigest)")
+        }
+    }
+}

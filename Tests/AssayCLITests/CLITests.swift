@@ -113,4 +113,42 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE:"))
     }
+
+    /// A configuration in a temporary directory that runs the example service's binary on its shipped model.
+    static func exampleConfiguration(extraArguments: [String]) throws -> String {
+        let directory = try temporaryDirectory()
+        let example = packageRoot + "/Examples/InferenceService"
+        let service = URL(fileURLWithPath: try binary()).deletingLastPathComponent().appendingPathComponent("assay-example").path
+        let command = [service, "batch", "--model", "{root}/model/model.json", "--input", "{root}/data/requests.jsonl",
+                       "--output", "{output}", "--seed", "{seed}"] + extraArguments
+        let yaml = """
+            workspace:
+              root: \(example)
+              inference:
+                command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
+                seed: 42
+                outputs: [predictions.jsonl]
+                log: \(directory)/reproducibility_logs.json
+                ticket: \(directory)/rebuild_ticket.md
+            """
+        try yaml.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    @Test func exampleServiceReproducesWithItsSeed() throws {
+        let directory = try Self.exampleConfiguration(extraArguments: [])
+        let result = try Self.assay(["repro", "run", "--runs", "2"], in: directory)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("pass              Output Checksum: predictions.jsonl"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/rebuild_ticket.md"))
+    }
+
+    @Test func exampleServiceNondeterministicSwitchIsCaught() throws {
+        let directory = try Self.exampleConfiguration(extraArguments: ["--nondeterministic"])
+        let result = try Self.assay(["repro", "run", "--runs", "2"], in: directory)
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        let ticket = try String(contentsOfFile: directory + "/rebuild_ticket.md", encoding: .utf8)
+        #expect(ticket.contains("predictions.jsonl (run 2 vs run 1), first differs at byte"))
+        #expect(ticket.contains("/probabilities/"))
+    }
 }

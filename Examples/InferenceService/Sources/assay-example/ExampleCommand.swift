@@ -131,7 +131,7 @@ struct MakeData: AsyncParsableCommand {
     var trainCount: Int = 300
 
     @Option(help: "Number of requests.")
-    var requestCount: Int = 200
+    var requestCount: Int = 2000
 
     func run() async throws {
         let train = Dataset.generate(count: trainCount, seed: seed)

@@ -1,4 +1,3 @@
-import AssayCore
 import Foundation
 
 /// Content digest of a file or a directory tree. A tree's digest is the sha256 of its sorted

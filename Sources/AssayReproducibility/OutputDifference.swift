@@ -1,0 +1,216 @@
+import Foundation
+
+/// Where two versions of an output first differ, and whether the difference is only numerical noise.
+public struct OutputDifference: Sendable, Hashable, Codable {
+    /// The output (as declared in the configuration) that differs.
+    public var output: String
+    /// Byte offset of the first difference, or the shorter length when one is a prefix of the other.
+    public var firstDifferingByte: Int?
+    /// 1-based line of the first difference in text outputs.
+    public var line: Int?
+    /// JSON pointer of the first differing value (for JSON and JSON lines), with the old and new values.
+    public var jsonPointer: String?
+    public var expectedValue: String?
+    public var observedValue: String?
+    /// Count of differing numeric values found (JSON outputs).
+    public var differingNumbers: Int
+    /// Largest absolute and relative differences among the differing numbers.
+    public var maxAbsoluteDifference: Double?
+    public var maxRelativeDifference: Double?
+    /// True when every difference is a number within tolerance: "bitwise different, numerically within tolerance".
+    public var withinTolerance: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case output, line
+        case firstDifferingByte = "first_differing_byte"
+        case jsonPointer = "json_pointer"
+        case expectedValue = "expected_value"
+        case observedValue = "observed_value"
+        case differingNumbers = "differing_numbers"
+        case maxAbsoluteDifference = "max_absolute_difference"
+        case maxRelativeDifference = "max_relative_difference"
+        case withinTolerance = "within_tolerance"
+    }
+
+    /// One sentence for tables and tickets.
+    public var summary: String {
+        var parts: [String] = [output]
+        if let firstDifferingByte { parts.append("first differs at byte \(firstDifferingByte)") }
+        if let line { parts.append("line \(line)") }
+        if let jsonPointer {
+            parts.append("at \(jsonPointer.isEmpty ? "/" : jsonPointer): \(expectedValue ?? "∅") → \(observedValue ?? "∅")")
+        }
+        if let maxAbsoluteDifference, differingNumbers > 0 {
+            parts.append("\(differingNumbers) numbers differ, max |Δ| \(maxAbsoluteDifference.formatted(.number.precision(.significantDigits(3))))")
+        }
+        if withinTolerance { parts.append("numerically within tolerance") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Compares two files (or directory trees' same-named files) and locates the first difference.
+    public static func locate(
+        output: String, expectedPath: String, observedPath: String, absoluteTolerance: Double, relativeTolerance: Double
+    ) -> OutputDifference? {
+        guard let expected = FileManager.default.contents(atPath: expectedPath),
+            let observed = FileManager.default.contents(atPath: observedPath)
+        else { return nil }
+        return locate(
+            output: output, expected: expected, observed: observed, absoluteTolerance: absoluteTolerance,
+            relativeTolerance: relativeTolerance)
+    }
+
+    public static func locate(
+        output: String, expected: Data, observed: Data, absoluteTolerance: Double, relativeTolerance: Double
+    ) -> OutputDifference? {
+        if expected == observed { return nil }
+        let a = [UInt8](expected)
+        let b = [UInt8](observed)
+        var offset = 0
+        let shorter = min(a.count, b.count)
+        while offset < shorter, a[offset] == b[offset] { offset += 1 }
+        let line = a[0..<offset].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        var difference = OutputDifference(
+            output: output, firstDifferingByte: offset, line: line, jsonPointer: nil, expectedValue: nil, observedValue: nil,
+            differingNumbers: 0, maxAbsoluteDifference: nil, maxRelativeDifference: nil, withinTolerance: false)
+        var comparison = JSONComparison(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
+        if comparison.compareDocuments(a, b) {
+            difference.jsonPointer = comparison.firstPointer
+            difference.expectedValue = comparison.firstExpected
+            difference.observedValue = comparison.firstObserved
+            difference.differingNumbers = comparison.differingNumbers
+            difference.maxAbsoluteDifference = comparison.differingNumbers > 0 ? comparison.maxAbsolute : nil
+            difference.maxRelativeDifference = comparison.differingNumbers > 0 ? comparison.maxRelative : nil
+            difference.withinTolerance = comparison.onlyNumbersWithinTolerance
+        }
+        return difference
+    }
+}
+
+/// A parsed JSON value; numbers as Double, booleans kept apart from numbers.
+enum JSONValue: Decodable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    static func parse<C: Collection>(_ bytes: C) -> JSONValue? where C.Element == UInt8 {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    }
+
+    var rendered: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .string(let s): return "\"" + (s.count > 60 ? String(s.prefix(57)) + "…" : s) + "\""
+        case .array(let a): return "[\(a.count) items]"
+        case .object(let o): return "{\(o.count) keys}"
+        }
+    }
+}
+
+/// Walks two JSON documents (or JSON-lines files, one document per line) in parallel.
+struct JSONComparison {
+    let absoluteTolerance: Double
+    let relativeTolerance: Double
+    var firstPointer: String?
+    var firstExpected: String?
+    var firstObserved: String?
+    var differingNumbers = 0
+    var maxAbsolute = 0.0
+    var maxRelative = 0.0
+    var onlyNumbersWithinTolerance = true
+
+    init(absoluteTolerance: Double, relativeTolerance: Double) {
+        self.absoluteTolerance = absoluteTolerance
+        self.relativeTolerance = relativeTolerance
+    }
+
+    /// Returns false when either side is not JSON (or JSON lines).
+    mutating func compareDocuments(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        if let left = JSONValue.parse(a), let right = JSONValue.parse(b) {
+            compare(left, right, pointer: "")
+            return true
+        }
+        func lines(_ bytes: [UInt8]) -> [JSONValue]? {
+            var values: [JSONValue] = []
+            for line in bytes.split(separator: UInt8(ascii: "\n")) {
+                guard let value = JSONValue.parse(line) else { return nil }
+                values.append(value)
+            }
+            return values
+        }
+        guard let left = lines(a), let right = lines(b) else { return false }
+        compare(.array(left), .array(right), pointer: "")
+        // Pointers into JSON lines start with the line index; say "line N" for people.
+        if let pointer = firstPointer {
+            let parts = pointer.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count >= 2, let index = Int(parts[1].split(separator: "/").first ?? "") {
+                let rest = parts[1].drop { $0 != "/" }
+                firstPointer = "line \(index + 1) " + (rest.isEmpty ? "/" : String(rest))
+            }
+        }
+        return true
+    }
+
+    mutating func record(_ pointer: String, _ expected: JSONValue?, _ observed: JSONValue?) {
+        if firstPointer == nil {
+            firstPointer = pointer
+            firstExpected = expected?.rendered
+            firstObserved = observed?.rendered
+        }
+    }
+
+    mutating func compare(_ a: JSONValue, _ b: JSONValue, pointer: String) {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            for key in Set(x.keys).union(y.keys).sorted() {
+                let child = pointer + "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                if let l = x[key], let r = y[key] {
+                    compare(l, r, pointer: child)
+                } else {
+                    onlyNumbersWithinTolerance = false
+                    record(child, x[key], y[key])
+                }
+            }
+        case (.array(let x), .array(let y)):
+            for index in 0..<max(x.count, y.count) {
+                let child = pointer + "/\(index)"
+                if index < x.count, index < y.count {
+                    compare(x[index], y[index], pointer: child)
+                } else {
+                    onlyNumbersWithinTolerance = false
+                    record(child, index < x.count ? x[index] : nil, index < y.count ? y[index] : nil)
+                }
+            }
+        case (.number(let l), .number(let r)):
+            guard l != r else { return }
+            let absolute = abs(l - r)
+            let relative = absolute / max(abs(l), abs(r), .leastNormalMagnitude)
+            differingNumbers += 1
+            maxAbsolute = max(maxAbsolute, absolute)
+            maxRelative = max(maxRelative, relative)
+            if absolute > absoluteTolerance + relativeTolerance * abs(l) { onlyNumbersWithinTolerance = false }
+            record(pointer, a, b)
+        default:
+            if a != b {
+                onlyNumbersWithinTolerance = false
+                record(pointer, a, b)
+            }
+        }
+    }
+}

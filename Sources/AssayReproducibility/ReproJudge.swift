@@ -1,0 +1,118 @@
+import AssayConfig
+import AssayCore
+import Foundation
+
+/// Turns a reproducibility entry into REPRODUCIBILITY STATUS rows.
+public enum ReproJudge {
+    /// Findings for `entry`, citing the log (and the rebuild ticket, when one was written).
+    public static func findings(
+        _ entry: ReproEntry, inference: Configuration.Inference, log: Evidence, ticket: Evidence?
+    ) -> [Finding] {
+        var cite = log
+        cite.locator = entry.id
+        let extra = ticket.map { [$0] } ?? []
+        var findings: [Finding] = []
+        let n = entry.runs.count
+        let failures = entry.runs.compactMap(\.failure)
+        findings.append(
+            Finding(
+                table: .reproducibilityStatus, check: "Command Runs", status: failures.isEmpty ? .pass : .unverified,
+                observed: failures.isEmpty ? "\(n)/\(n) succeeded" : failures.joined(separator: "; "),
+                expected: "\(n) runs, exit 0", severity: failures.isEmpty ? .info : .high,
+                measurements: ["runs": Double(n), "failed_runs": Double(entry.runs.filter { $0.failure != nil }.count)],
+                statusLabel: failures.isEmpty ? "✅ Completed" : "⚠️ Not run",
+                recommendation: failures.isEmpty ? nil : "make the inference command run to completion; see the stderr of the failing run.",
+                evidence: cite, extra))
+        var checked = inference.outputs.map { ($0, $0) }
+        if inference.compareStdout { checked.append(("stdout", "")) }
+        for (name, key) in checked {
+            let digests: [String?] = entry.runs.map { key.isEmpty ? $0.stdoutSHA256 : ($0.outputs[key] ?? nil) }
+            let reference = digests.first ?? nil
+            let missing = digests.enumerated().filter { $0.element == nil }.map { $0.offset + 1 }
+            let differing = digests.filter { $0 != nil && $0 != reference }.count
+            let drift = n > 0 ? Double(differing) / Double(n) * 100 : 0
+            let difference = entry.differences.first { $0.output.hasPrefix(name) }
+            let expected = reference.map { "sha256:\($0.prefix(12))…" } ?? "an output"
+            let check = "Output Checksum: \(name)"
+            if !missing.isEmpty {
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: .unverified,
+                        observed: "missing after run \(missing.map(String.init).joined(separator: ", "))", expected: expected,
+                        severity: .high, measurements: ["drift_percent": drift], statusLabel: "⚠️ Missing",
+                        recommendation: "the command did not write \(name); check the outputs list and the command.",
+                        evidence: cite, extra))
+            } else if differing == 0 {
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: .pass,
+                        observed: "sha256:\((reference ?? "").prefix(12))… ×\(n)", expected: expected,
+                        measurements: ["drift_percent": 0], evidence: cite))
+            } else if let difference, difference.withinTolerance {
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: .watch,
+                        observed: "\(Set(digests).count) digests in \(n) runs; \(difference.summary)", expected: expected,
+                        severity: .low, measurements: measurements(drift, difference), statusLabel: "⚠️ Numerically equal",
+                        recommendation: "bitwise different but within tolerance; fix the source of nondeterminism to make it bitwise stable.",
+                        evidence: cite, extra))
+            } else {
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: .integrityFailure,
+                        observed: "\(Set(digests).count) digests in \(n) runs" + (difference.map { "; \($0.summary)" } ?? ""),
+                        expected: expected, severity: .critical, measurements: measurements(drift, difference),
+                        recommendation: "same seed, different output: follow the rebuild ticket.", evidence: cite, extra))
+            }
+        }
+        return findings
+    }
+
+    static func measurements(_ drift: Double, _ difference: OutputDifference?) -> [String: Double] {
+        var values = ["drift_percent": drift]
+        if let difference {
+            values["differing_numbers"] = Double(difference.differingNumbers)
+            if let byte = difference.firstDifferingByte { values["first_differing_byte"] = Double(byte) }
+            if let value = difference.maxAbsoluteDifference { values["max_absolute_difference"] = value }
+            if let value = difference.maxRelativeDifference { values["max_relative_difference"] = value }
+        }
+        return values
+    }
+}
+
+/// Runs the check, appends the log, writes the ticket on failure, and returns the findings.
+public struct ReproducibilityCheckRunner: Sendable {
+    public var configuration: Configuration
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    public struct Outcome: Sendable {
+        public var entry: ReproEntry
+        public var findings: [Finding]
+        /// Path of the rebuild ticket, when one was written.
+        public var ticketPath: String?
+    }
+
+    public func run(runs: Int? = nil, id: String, now: Date = Date()) throws -> Outcome? {
+        guard let inference = configuration.inference else { return nil }
+        let entry = try ReproRunner(configuration: configuration, inference: inference)
+            .run(runs: runs ?? configuration.thresholds.reproducibility.runs, id: id, now: now)
+        let logPath = configuration.resolve(inference.log)
+        try ReproLog.append(entry, to: logPath)
+        let logEvidence = try Evidence.file(at: logPath, displayPath: inference.log)
+        var ticketEvidence: Evidence?
+        var ticketPath: String?
+        if !entry.reproducible {
+            let path = configuration.resolve(inference.ticket)
+            let text = RebuildTicket.render(entry, configuration: configuration, logPath: inference.log, logSHA256: logEvidence.sha256)
+            try AtomicFile.write(Array(text.utf8), to: path)
+            ticketEvidence = try Evidence.file(at: path, displayPath: inference.ticket)
+            ticketPath = path
+        }
+        return Outcome(
+            entry: entry, findings: ReproJudge.findings(entry, inference: inference, log: logEvidence, ticket: ticketEvidence),
+            ticketPath: ticketPath)
+    }
+}

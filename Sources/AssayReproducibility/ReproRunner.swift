@@ -1,0 +1,126 @@
+import AssayConfig
+import AssayCore
+import Foundation
+
+/// Runs the configured inference command N times with the same seed, each in a fresh working directory,
+/// digests the declared outputs and stdout, and locates where outputs differ.
+public struct ReproRunner: Sendable {
+    public var configuration: Configuration
+    public var inference: Configuration.Inference
+
+    public init(configuration: Configuration, inference: Configuration.Inference) {
+        self.configuration = configuration
+        self.inference = inference
+    }
+
+    /// argv with `{seed}`, `{output}`, `{root}` and `{run}` substituted; a relative executable path is
+    /// resolved against the workspace root.
+    public func argv(output: String, run: Int) -> [String] {
+        var argv = inference.command.map { argument in
+            argument.replacingOccurrences(of: "{seed}", with: String(inference.seed))
+                .replacingOccurrences(of: "{output}", with: output)
+                .replacingOccurrences(of: "{root}", with: configuration.root)
+                .replacingOccurrences(of: "{run}", with: String(run))
+        }
+        if let first = argv.first, first.contains("/"), !first.hasPrefix("/") {
+            argv[0] = URL(fileURLWithPath: configuration.resolve(first)).standardizedFileURL.path
+        }
+        return argv
+    }
+
+    public func run(runs count: Int, id: String, now: Date = Date()) throws -> ReproEntry {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("assay-repro-\(id)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in inference.environment { environment[key] = value }
+        environment["ASSAY_SEED"] = String(inference.seed)
+        var runs: [ReproRun] = []
+        var workDirectories: [String] = []
+        for index in 1...max(count, 1) {
+            let runDirectory = base + "/run-\(index)"
+            let work = runDirectory + "/work"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            environment["ASSAY_RUN"] = String(index)
+            let result = CommandRunner.run(
+                argv(output: work, run: index), workingDirectory: work, environment: environment,
+                stdoutPath: runDirectory + "/stdout", stderrPath: runDirectory + "/stderr",
+                timeoutSeconds: inference.timeoutSeconds)
+            var outputs: [String: String?] = [:]
+            for output in inference.outputs {
+                outputs[output] = .some(try? TreeDigest.sha256(ofItemAt: work + "/" + output))
+            }
+            runs.append(
+                ReproRun(
+                    index: index, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut,
+                    durationSeconds: result.durationSeconds, launchError: result.launchError,
+                    stdoutSHA256: try? FileDigest.sha256(ofFileAt: runDirectory + "/stdout"), outputs: outputs))
+            workDirectories.append(work)
+        }
+        let differences = locateDifferences(runs: runs, workDirectories: workDirectories, base: base)
+        let allSucceeded = runs.allSatisfy { $0.failure == nil }
+        let outputsAgree = inference.outputs.allSatisfy { output in
+            let digests = runs.map { $0.outputs[output] ?? nil }
+            return digests.allSatisfy { $0 != nil && $0 == digests[0] }
+        }
+        let stdoutAgrees = !inference.compareStdout || Set(runs.map(\.stdoutSHA256)).count == 1
+        return ReproEntry(
+            id: id, recordedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)), command: argv(output: "{output}", run: 0), seed: inference.seed,
+            environmentManifestSHA256: nil, variation: nil, runs: runs,
+            reproducible: allSucceeded && outputsAgree && stdoutAgrees, differences: differences)
+    }
+
+    /// For each output whose digest differs from run 1, the first difference against the first run that differs.
+    func locateDifferences(runs: [ReproRun], workDirectories: [String], base: String) -> [OutputDifference] {
+        var differences: [OutputDifference] = []
+        let tolerance = configuration.thresholds.reproducibility
+        for output in inference.outputs {
+            guard let reference = runs.first?.outputs[output] ?? nil else { continue }
+            guard let other = runs.indices.dropFirst().first(where: { (runs[$0].outputs[output] ?? nil).map { $0 != reference } ?? false })
+            else { continue }
+            let expectedPath = workDirectories[0] + "/" + output
+            let observedPath = workDirectories[other] + "/" + output
+            let (name, left, right) = firstDifferingFile(output: output, expected: expectedPath, observed: observedPath)
+            if var difference = OutputDifference.locate(
+                output: name, expectedPath: left, observedPath: right,
+                absoluteTolerance: tolerance.absoluteTolerance, relativeTolerance: tolerance.relativeTolerance)
+            {
+                difference.output = name + " (run \(other + 1) vs run 1)"
+                differences.append(difference)
+            } else {
+                differences.append(
+                    OutputDifference(
+                        output: name + " (run \(other + 1) vs run 1)", firstDifferingByte: nil, line: nil, jsonPointer: nil,
+                        expectedValue: nil, observedValue: nil, differingNumbers: 0, maxAbsoluteDifference: nil,
+                        maxRelativeDifference: nil, withinTolerance: false))
+            }
+        }
+        if inference.compareStdout, runs.count > 1,
+            let other = runs.indices.dropFirst().first(where: { runs[$0].stdoutSHA256 != runs[0].stdoutSHA256 }),
+            var difference = OutputDifference.locate(
+                output: "stdout", expectedPath: base + "/run-1/stdout", observedPath: base + "/run-\(other + 1)/stdout",
+                absoluteTolerance: tolerance.absoluteTolerance, relativeTolerance: tolerance.relativeTolerance)
+        {
+            difference.output = "stdout (run \(other + 1) vs run 1)"
+            differences.append(difference)
+        }
+        return differences
+    }
+
+    /// For a directory output, the first file (in sorted order) whose bytes differ; for a file, the file itself.
+    func firstDifferingFile(output: String, expected: String, observed: String) -> (String, String, String) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: expected, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return (output, expected, observed)
+        }
+        let left = Set((FileManager.default.subpaths(atPath: expected) ?? []))
+        let right = Set((FileManager.default.subpaths(atPath: observed) ?? []))
+        for name in left.union(right).sorted() {
+            let a = expected + "/" + name
+            let b = observed + "/" + name
+            if FileManager.default.contents(atPath: a) != FileManager.default.contents(atPath: b) {
+                return (output + "/" + name, a, b)
+            }
+        }
+        return (output, expected, observed)
+    }
+}

@@ -1,0 +1,90 @@
+import AssayConfig
+import AssayCore
+import AssayReproducibility
+import Foundation
+import Testing
+
+@Suite struct ReproRunnerTests {
+    func configuration(_ script: String, outputs: [String] = ["out.txt"], timeout: Double = 30) throws -> Configuration {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-repro-ws-\(UUID().uuidString)").path
+        try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
+        var configuration = try ConfigLoader.load(path: root + "/assay.yaml")
+        configuration.inference = Configuration.Inference(
+            command: ["/bin/sh", "-c", script, "sh", "{seed}", "{output}"], seed: 42, outputs: outputs,
+            timeoutSeconds: timeout)
+        return configuration
+    }
+
+    func check(_ configuration: Configuration, runs: Int = 3) throws -> ReproducibilityCheckRunner.Outcome {
+        try #require(try ReproducibilityCheckRunner(configuration: configuration).run(runs: runs, id: "t-\(UUID().uuidString.prefix(8))"))
+    }
+
+    @Test func deterministicCommandReproduces() throws {
+        let configuration = try configuration(#"printf 'seed=%s\n' "$1" > "$2/out.txt""#)
+        let outcome = try check(configuration)
+        #expect(outcome.entry.reproducible)
+        #expect(outcome.findings.map(\.status) == [.pass, .pass])
+        #expect(outcome.ticketPath == nil)
+        #expect(outcome.entry.runs.count == 3)
+        let log = try ReproLog.read(path: configuration.resolve(".assay/reproducibility_logs.json"))
+        #expect(log.entries.map(\.id) == [outcome.entry.id])
+        #expect(outcome.findings[1].primaryEvidence.locator == outcome.entry.id)
+    }
+
+    @Test func nondeterministicCommandFailsWithATicketNamingTheDifference() throws {
+        let configuration = try configuration(#"printf 'stable line\nvalue=%s\n' "$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')" > "$2/out.txt""#)
+        let outcome = try check(configuration)
+        #expect(!outcome.entry.reproducible)
+        #expect(outcome.findings[1].status == .integrityFailure)
+        let difference = try #require(outcome.entry.differences.first)
+        #expect(difference.line == 2)
+        #expect(difference.firstDifferingByte.map { $0 >= 18 } == true)
+        let ticket = try String(contentsOfFile: try #require(outcome.ticketPath), encoding: .utf8)
+        #expect(ticket.contains("out.txt (run 2 vs run 1), first differs at byte"))
+        #expect(ticket.contains("PYTHONHASHSEED"))
+        #expect(outcome.findings[1].evidence.count == 2)
+    }
+
+    @Test func failuresBecomeFindingsNotCrashes() throws {
+        let failing = try check(try configuration("exit 3"), runs: 2)
+        #expect(failing.findings[0].status == .unverified)
+        #expect(failing.findings[0].observed.contains("exited with status 3"))
+        #expect(failing.findings[1].observed.hasPrefix("missing after run 1, 2"))
+
+        var missing = try configuration("true")
+        missing.inference?.command = ["/nonexistent/infer", "{seed}"]
+        let launch = try check(missing, runs: 2)
+        #expect(launch.findings[0].status == .unverified)
+        #expect(launch.findings[0].observed.contains("cannot start /nonexistent/infer"))
+    }
+
+    @Test func timeoutIsReported() throws {
+        let started = Date()
+        let outcome = try check(try configuration("sleep 30", timeout: 0.5), runs: 2)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(outcome.findings[0].observed.contains("timed out"))
+    }
+
+    @Test func directoryOutputsAreComparedFileByFile() throws {
+        let script = #"mkdir -p "$2/tree" && echo a > "$2/tree/a.txt" && date +%N > "$2/tree/b.txt""#
+        let outcome = try check(try configuration(script, outputs: ["tree"]), runs: 2)
+        #expect(outcome.entry.differences.first?.output == "tree/b.txt (run 2 vs run 1)")
+    }
+
+    @Test func corruptLogIsNeverOverwritten() throws {
+        let configuration = try configuration(#"echo x > "$2/out.txt""#)
+        let logPath = configuration.resolve(".assay/reproducibility_logs.json")
+        try AtomicFile.write(Array("{\"schema\": \"something else\"".utf8), to: logPath)
+        #expect(throws: ReproLogError.self) { try check(configuration, runs: 2) }
+        #expect(try String(contentsOfFile: logPath, encoding: .utf8) == "{\"schema\": \"something else\"")
+    }
+
+    @Test func logIsAppendOnly() throws {
+        let configuration = try configuration(#"echo x > "$2/out.txt""#)
+        let first = try check(configuration, runs: 2)
+        let second = try check(configuration, runs: 2)
+        let log = try ReproLog.read(path: configuration.resolve(".assay/reproducibility_logs.json"))
+        #expect(log.entries.map(\.id) == [first.entry.id, second.entry.id])
+        #expect(log.entries[0] == first.entry)
+    }
+}
