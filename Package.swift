@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "AssayReport", targets: ["AssayReport"]),
         .library(name: "AssayEnvironment", targets: ["AssayEnvironment"]),
         .library(name: "AssayReproducibility", targets: ["AssayReproducibility"]),
+        .library(name: "AssayLatency", targets: ["AssayLatency"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -65,10 +66,16 @@ let package = Package(
             dependencies: ["AssayCore", "AssayConfig"],
             swiftSettings: swiftSettings
         ),
+        // Latency: per-stage statistics from request logs, seeded bootstrap comparisons.
+        .target(
+            name: "AssayLatency",
+            dependencies: ["AssayCore", "AssayConfig"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the configured layers in order and assembles the audit.
         .target(
             name: "AssayAudit",
-            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility"],
+            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency"],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument-parser commands over the libraries.
@@ -105,6 +112,7 @@ let package = Package(
         .testTarget(name: "AssayEnvironmentTests", dependencies: ["AssayEnvironment"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",

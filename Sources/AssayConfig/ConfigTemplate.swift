@@ -88,6 +88,8 @@ public enum ConfigTemplate {
             confidence_level: 0.95
             bootstrap_resamples: 10000
             bootstrap_seed: 20251014
+            min_samples_p95: 400            # fewer samples: "insufficient samples", not a number
+            min_samples_p99: 2000
           regression:
             p95_over_baseline_ms: 5
             mean_increase_percent: 10

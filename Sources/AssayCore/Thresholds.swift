@@ -39,6 +39,10 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var confidenceLevel: Double = 0.95
         public var bootstrapResamples: Int = 10_000
         public var bootstrapSeed: UInt64 = 20_251_014
+        /// Fewer samples than this and P95 is "insufficient samples", not a number.
+        public var minSamplesP95: Int = 400
+        /// Fewer samples than this and P99 is "insufficient samples", not a number.
+        public var minSamplesP99: Int = 2000
     }
 
     public struct Regression: Sendable, Codable, Hashable {

@@ -77,8 +77,8 @@ public struct DocumentBuilder: Sendable {
             return [
                 cell(f.check),
                 cell(m["mean_ms"].map(ReportFormatting.milliseconds) ?? "—"),
-                cell(m["p95_ms"].map(ReportFormatting.milliseconds) ?? "—"),
-                cell(m["p99_ms"].map(ReportFormatting.milliseconds) ?? "—"),
+                cell(m["p95_ms"].map(ReportFormatting.milliseconds) ?? (f.attributes["p95_note"] == nil ? "—" : "insufficient samples")),
+                cell(m["p99_ms"].map(ReportFormatting.milliseconds) ?? (f.attributes["p99_note"] == nil ? "—" : "insufficient samples")),
                 cell(m["delta_ms"].map(ReportFormatting.signedMilliseconds) ?? "—"),
                 cell(interval(m["ci95_low_ms"], m["ci95_high_ms"])),
                 cell(m["percent_total"].map { ReportFormatting.percent($0, digits: 0) } ?? "—"),

@@ -11,20 +11,9 @@ enum ReportFormatting {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash))
     }
 
-    /// Milliseconds with precision that suits their size: `0.42`, `12.3`, `480`.
-    static func milliseconds(_ value: Double) -> String {
-        let magnitude = abs(value)
-        let digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2
-        return value.formatted(.number.precision(.fractionLength(digits)).grouping(.never))
-    }
-
-    static func signedMilliseconds(_ value: Double) -> String {
-        (value > 0 ? "+" : "") + milliseconds(value)
-    }
-
-    static func percent(_ value: Double, digits: Int = 1) -> String {
-        value.formatted(.number.precision(.fractionLength(digits)).grouping(.never)) + "%"
-    }
+    static func milliseconds(_ value: Double) -> String { Formatting.milliseconds(value) }
+    static func signedMilliseconds(_ value: Double) -> String { Formatting.signedMilliseconds(value) }
+    static func percent(_ value: Double, digits: Int = 1) -> String { Formatting.percent(value, digits: digits) }
 
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e12

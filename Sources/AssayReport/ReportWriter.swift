@@ -17,12 +17,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 /// Renders a report in each format and writes the files atomically.
 public enum ReportWriter {
     /// JSON encoder for reports: sorted keys, ISO 8601 dates, so the same report gives the same bytes.
-    public static func jsonEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
+    public static func jsonEncoder() -> JSONEncoder { JSONCoding.encoder(pretty: true) }
 
     /// The report in one format.
     public static func render(_ report: Report, as format: ReportFormat, baselineWindowDays: Double = 7) throws -> String {

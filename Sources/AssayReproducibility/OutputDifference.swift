@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// Where two versions of an output first differ, and whether the difference is only numerical noise.
@@ -83,43 +84,6 @@ public struct OutputDifference: Sendable, Hashable, Codable {
             difference.withinTolerance = comparison.onlyNumbersWithinTolerance
         }
         return difference
-    }
-}
-
-/// A parsed JSON value; numbers as Double, booleans kept apart from numbers.
-enum JSONValue: Decodable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    static func parse<C: Collection>(_ bytes: C) -> JSONValue? where C.Element == UInt8 {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-    }
-
-    var rendered: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
-        case .string(let s): return "\"" + (s.count > 60 ? String(s.prefix(57)) + "…" : s) + "\""
-        case .array(let a): return "[\(a.count) items]"
-        case .object(let o): return "{\(o.count) keys}"
-        }
     }
 }
 

@@ -80,18 +80,8 @@ public struct ReproLog: Sendable, Hashable, Codable {
         self.entries = entries
     }
 
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
+    static func decoder() -> JSONDecoder { JSONCoding.decoder() }
+    static func encoder() -> JSONEncoder { JSONCoding.encoder(pretty: true) }
 
     /// Reads the log at `path`; a missing file is an empty log, a corrupt one an error (never overwritten).
     public static func read(path: String) throws -> ReproLog {

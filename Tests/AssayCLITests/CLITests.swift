@@ -151,4 +151,36 @@ import Testing
         #expect(ticket.contains("predictions.jsonl (run 2 vs run 1), first differs at byte"))
         #expect(ticket.contains("/probabilities/"))
     }
+
+    @Test func slowedExampleServiceIsCaughtAsALatencyRegression() throws {
+        let directory = try Self.temporaryDirectory()
+        let example = Self.packageRoot + "/Examples/InferenceService"
+        let service = URL(fileURLWithPath: try Self.binary()).deletingLastPathComponent().appendingPathComponent("assay-example").path
+        for (name, extra) in [("previous", [String]()), ("current", ["--slow-stage", "inference", "--slow-ms", "1"])] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: service)
+            process.arguments = ["batch", "--model", example + "/model/model.json", "--input", example + "/data/requests.jsonl",
+                                 "--output", directory + "/" + name] + extra
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        let yaml = """
+            workspace:
+              latency:
+                logs: [current/latency.jsonl]
+                previous_logs: [previous/latency.jsonl]
+            thresholds:
+              latency:
+                bootstrap_resamples: 1000
+            verdict:
+              required_layers: [latency]
+            """
+        try yaml.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let result = try Self.assay(["audit", "--format", "markdown", "--output", "report"], in: directory)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("| Inference |"))
+        #expect(result.stdout.contains("❌ Regressed"))
+    }
 }

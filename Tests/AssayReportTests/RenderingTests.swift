@@ -64,8 +64,7 @@ import Testing
         let report = ReportBuilder(service: "svc").build(ReportFixtures.fullRun())
         let first = try ReportWriter.render(report, as: .json)
         #expect(try ReportWriter.render(report, as: .json) == first)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = JSONCoding.decoder()
         #expect(try decoder.decode(Report.self, from: Data(first.utf8)) == report)
     }
 

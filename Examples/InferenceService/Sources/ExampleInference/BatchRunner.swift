@@ -19,9 +19,7 @@ public struct BatchRunner: Sendable {
             predictions.append(prediction)
             latencies.append(latency)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = JSONCoding.encoder()
         let predictionLines = try predictions.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()
         let latencyLines = try latencies.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()
         try AtomicFile.write(Array(predictionLines.utf8), to: directory + "/predictions.jsonl")

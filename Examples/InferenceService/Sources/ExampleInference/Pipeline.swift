@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// The three stages of a request, in order.

@@ -1,3 +1,4 @@
+import AssayCore
 /// Trains a `Model` with seeded stochastic gradient descent on cross-entropy loss.
 public struct Trainer: Sendable {
     public var hiddenSize = 16

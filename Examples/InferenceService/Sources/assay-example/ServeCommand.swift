@@ -71,9 +71,7 @@ actor LatencyLog {
         }
         handle.seekToEndOfFile()
         self.handle = handle
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder = JSONCoding.encoder()
     }
 
     func append(_ record: LatencyRecord) {

@@ -14,6 +14,21 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// A uniform integer in 0..<bound (Lemire's multiply-shift with rejection), the same on every platform
+    /// and Swift version, unlike `Int.random(in:using:)`.
+    public mutating func index(below bound: Int) -> Int {
+        precondition(bound > 0, "bound must be positive")
+        let range = UInt64(bound)
+        var product = next().multipliedFullWidth(by: range)
+        if product.low < range {
+            let threshold = (0 &- range) % range
+            while product.low < threshold {
+                product = next().multipliedFullWidth(by: range)
+            }
+        }
+        return Int(product.high)
+    }
+
     /// A uniform double in [0, 1) with 53 random bits.
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53

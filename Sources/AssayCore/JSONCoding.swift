@@ -1,0 +1,30 @@
+import Foundation
+
+/// JSON encoders and decoders with the date format Assay writes everywhere: ISO 8601 in UTC, whole
+/// seconds. Built on `Date.ISO8601FormatStyle`, a value type, because the formatter behind Foundation's
+/// `.iso8601` strategy is not safe to share between threads on Linux.
+public enum JSONCoding {
+    /// Sorted keys (same value, same bytes), ISO 8601 dates, no escaped slashes.
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(.iso8601))
+        }
+        return encoder
+    }
+
+    /// Reads the dates `encoder()` writes (and ISO 8601 with fractional seconds).
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = try? Date(text, strategy: .iso8601) { return date }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date, got '\(text)'")
+        }
+        return decoder
+    }
+}

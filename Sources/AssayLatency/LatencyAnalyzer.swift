@@ -1,0 +1,202 @@
+import AssayConfig
+import AssayCore
+import Foundation
+
+/// Per-stage latency statistics and their change against the previous run, as LATENCY PROFILE and
+/// BOTTLENECK ANALYSIS rows.
+public struct LatencyAnalyzer: Sendable {
+    public var configuration: Configuration
+    public var latency: Configuration.Latency
+
+    public init(configuration: Configuration, latency: Configuration.Latency) {
+        self.configuration = configuration
+        self.latency = latency
+    }
+
+    /// A stage's comparison with the previous run.
+    public struct Comparison: Sendable, Hashable {
+        public var paired: Bool
+        public var deltaMean: Bootstrap.Interval
+        /// ΔP95 when both runs have enough samples for a P95.
+        public var deltaP95: Bootstrap.Interval?
+    }
+
+    struct Source {
+        var samples: [LatencySample]
+        var evidence: Evidence
+    }
+
+    func load(_ paths: [String]) throws -> Source? {
+        guard let first = paths.first else { return nil }
+        var samples: [LatencySample] = []
+        var evidence: [Evidence] = []
+        for path in paths {
+            let loaded = try LatencyLog.read(path: configuration.resolve(path), displayPath: path, stages: latency.stages)
+            samples += loaded
+            evidence.append(try Evidence.file(at: configuration.resolve(path), displayPath: path, locator: "L1-\(loaded.count)"))
+        }
+        var primary = evidence[0]
+        if paths.count > 1 { primary.locator = "\(paths.count) files, \(samples.count) records from \(first)" }
+        return Source(samples: samples, evidence: primary)
+    }
+
+    public func findings() throws -> [Finding] {
+        guard let current = try load(latency.logs) else { return [] }
+        let previous = try load(latency.previousLogs)
+        let t = configuration.thresholds
+        let minimum = LatencyStatistics.MinimumSamples(p95: t.latency.minSamplesP95, p99: t.latency.minSamplesP99)
+        let bootstrap = Bootstrap(
+            resamples: t.latency.bootstrapResamples, confidenceLevel: t.latency.confidenceLevel, seed: t.latency.bootstrapSeed)
+        let pairs = previous.flatMap { Self.pair(previous: $0.samples, current: current.samples) }
+        let totalMean = current.samples.map(\.total).reduce(0, +) / Double(current.samples.count)
+
+        var profile: [Finding] = []
+        var bottlenecks: [(Finding, Double)] = []
+        for name in latency.stages + ["Total"] {
+            let value: (LatencySample) -> Double = name == "Total" ? { $0.total } : { $0.stages[name] ?? 0 }
+            guard let stats = LatencyStatistics(current.samples.map(value), minimumSamples: minimum) else { continue }
+            var comparison: Comparison?
+            if let previous {
+                comparison = compare(
+                    previous: previous.samples, current: current.samples, pairs: pairs, value: value, stats: stats,
+                    minimum: minimum, bootstrap: bootstrap)
+            }
+            let share = totalMean > 0 ? stats.mean / totalMean * 100 : 0
+            let finding = row(
+                name == "Total" ? "Total" : name.capitalized, stats: stats, comparison: comparison, share: share,
+                current: current.evidence, previous: previous?.evidence)
+            profile.append(finding)
+            if name != "Total" { bottlenecks.append((finding, share)) }
+        }
+        let ranked = bottlenecks.sorted { $0.1 > $1.1 }
+        let bottleneckRows = ranked.map { finding, share in
+            bottleneck(finding, share: share, top: finding == ranked.first?.0)
+        }
+        return profile + bottleneckRows
+    }
+
+    /// Indices of matching request ids in both runs, or nil when ids are missing or mostly unmatched.
+    static func pair(previous: [LatencySample], current: [LatencySample]) -> [(Int, Int)]? {
+        var index: [String: Int] = [:]
+        for (i, sample) in previous.enumerated() {
+            guard let id = sample.requestID else { return nil }
+            index[id] = i
+        }
+        var pairs: [(Int, Int)] = []
+        for (j, sample) in current.enumerated() {
+            guard let id = sample.requestID else { return nil }
+            if let i = index[id] { pairs.append((i, j)) }
+        }
+        return pairs.count * 2 >= max(previous.count, current.count) ? pairs : nil
+    }
+
+    func compare(
+        previous: [LatencySample], current: [LatencySample], pairs: [(Int, Int)]?, value: (LatencySample) -> Double,
+        stats: LatencyStatistics, minimum: LatencyStatistics.MinimumSamples, bootstrap: Bootstrap
+    ) -> Comparison? {
+        let before: [Double]
+        let after: [Double]
+        if let pairs {
+            before = pairs.map { value(previous[$0.0]) }
+            after = pairs.map { value(current[$0.1]) }
+        } else {
+            before = previous.map(value)
+            after = current.map(value)
+        }
+        let run: (Bootstrap.Statistic) -> Bootstrap.Interval? = { statistic in
+            pairs != nil
+                ? bootstrap.paired(previous: before, current: after, statistic: statistic)
+                : bootstrap.twoSample(previous: before, current: after, statistic: statistic)
+        }
+        guard let mean = run(.mean) else { return nil }
+        let enough = min(before.count, after.count) >= minimum.p95
+        return Comparison(paired: pairs != nil, deltaMean: mean, deltaP95: enough ? run(.quantile(0.95)) : nil)
+    }
+
+    func row(
+        _ name: String, stats: LatencyStatistics, comparison: Comparison?, share: Double, current: Evidence, previous: Evidence?
+    ) -> Finding {
+        let t = configuration.thresholds
+        var measurements: [String: Double] = ["count": Double(stats.count), "mean_ms": stats.mean, "p50_ms": stats.p50]
+        if let variance = stats.variance { measurements["variance_ms2"] = variance }
+        if let p95 = stats.p95 { measurements["p95_ms"] = p95 }
+        if let p99 = stats.p99 { measurements["p99_ms"] = p99 }
+        if name != "Total" { measurements["percent_total"] = share } else { measurements["percent_total"] = 100 }
+        var attributes: [String: String] = [:]
+        if stats.p95 == nil { attributes["p95_note"] = "insufficient samples (n=\(stats.count) < \(t.latency.minSamplesP95))" }
+        if stats.p99 == nil { attributes["p99_note"] = "insufficient samples (n=\(stats.count) < \(t.latency.minSamplesP99))" }
+
+        var status = FindingStatus.pass
+        var label = "✅ Measured"
+        var severity = Severity.info
+        var recommendation: String?
+        var observed = "mean \(Self.ms(stats.mean)) ms" + (stats.p95.map { ", P95 \(Self.ms($0)) ms" } ?? "")
+        var expected: String?
+        if let comparison {
+            let headline = comparison.deltaP95 ?? comparison.deltaMean
+            let metric = comparison.deltaP95 != nil ? "ΔP95" : "Δmean"
+            measurements["delta_ms"] = headline.estimate
+            measurements["ci95_low_ms"] = headline.low
+            measurements["ci95_high_ms"] = headline.high
+            measurements["delta_mean_ms"] = comparison.deltaMean.estimate
+            measurements["delta_mean_ci95_low_ms"] = comparison.deltaMean.low
+            measurements["delta_mean_ci95_high_ms"] = comparison.deltaMean.high
+            attributes["comparison"] = comparison.paired ? "paired bootstrap" : "two-sample bootstrap"
+            attributes["delta_metric"] = metric
+            let previousMean = stats.mean - comparison.deltaMean.estimate
+            let meanIncrease = previousMean > 0 ? comparison.deltaMean.estimate / previousMean * 100 : 0
+            let p95Regressed = (comparison.deltaP95.map { $0.low > 0 && $0.estimate > t.regression.p95OverBaselineMilliseconds }) ?? false
+            let meanRegressed = comparison.deltaMean.low > 0 && meanIncrease > t.regression.meanIncreasePercent
+            observed += ", \(metric) \(Self.signed(headline.estimate)) ms [\(Self.signed(headline.low)), \(Self.signed(headline.high))]"
+            if p95Regressed || meanRegressed {
+                status = .breach
+                label = "❌ Regressed"
+                severity = .high
+                expected = p95Regressed
+                    ? "ΔP95 ≤ +\(Self.ms(t.regression.p95OverBaselineMilliseconds)) ms"
+                    : "Δmean ≤ +\(Self.ms(t.regression.meanIncreasePercent))%"
+                recommendation = "\(name) regressed against the previous run (CI95 excludes 0); profile this stage before rollout."
+            } else if headline.high < 0, -headline.estimate >= t.latency.optimizationMinP95DropMilliseconds {
+                label = "✅ Improved"
+            } else if headline.low > 0,
+                (comparison.deltaP95?.estimate ?? 0) > t.regression.p95OverBaselineMilliseconds / 2
+                    || meanIncrease > t.regression.meanIncreasePercent / 2
+            {
+                status = .watch
+                label = "⚠️ Watch"
+                severity = .low
+                recommendation = "Slower than the previous run (CI95 excludes 0), past half a regression threshold; watch one more cycle."
+            } else {
+                label = "✅ Stable"
+            }
+        }
+        return Finding(
+            table: .latencyProfile, check: name, status: status, observed: observed, expected: expected, severity: severity,
+            measurements: measurements, attributes: attributes, statusLabel: label, recommendation: recommendation,
+            evidence: current, previous.map { [$0] } ?? [])
+    }
+
+    func bottleneck(_ stage: Finding, share: Double, top: Bool) -> Finding {
+        var measurements = ["percent_total": share, "latency_ms": stage.measurements["mean_ms"] ?? 0]
+        if let delta = stage.measurements["delta_ms"] { measurements["regression_ms"] = delta }
+        var detail = "\(Formatting.percent(share)) of mean request time."
+        if let delta = stage.measurements["delta_ms"], let low = stage.measurements["ci95_low_ms"],
+            let high = stage.measurements["ci95_high_ms"]
+        {
+            let includesZero = low <= 0 && high >= 0
+            detail += " \(stage.attributes["delta_metric"] ?? "Δ") \(Self.signed(delta)) ms, CI95 [\(Self.signed(low)), \(Self.signed(high))] "
+                + (includesZero ? "includes 0: no significant change." : "excludes 0: a real change.")
+        }
+        detail += top ? " Next: capture a profiler trace of this stage to attribute its time to components." : ""
+        let severity: Severity = stage.status == .breach ? .high : (top && share >= 50 ? .medium : .low)
+        return Finding(
+            table: .bottleneckAnalysis, check: "\(stage.check) stage", status: stage.status == .breach ? .breach : .pass,
+            observed: "\(Formatting.percent(share)) of total", severity: severity, measurements: measurements,
+            attributes: ["detail": detail],
+            recommendation: stage.status == .breach ? "Fix the regression" : (top ? "Profile with a trace" : "—"),
+            evidence: stage.primaryEvidence, Array(stage.evidence.dropFirst()))
+    }
+
+    static func ms(_ value: Double) -> String { Formatting.milliseconds(value) }
+    static func signed(_ value: Double) -> String { Formatting.signedMilliseconds(value) }
+}

@@ -1,0 +1,92 @@
+import AssayCore
+import AssayLatency
+import Foundation
+import Testing
+
+@Suite struct BootstrapTests {
+    static func pairedData(n: Int, shift: Double, seed: UInt64) -> ([Double], [Double]) {
+        var rng = SplitMix64(seed: seed)
+        var before: [Double] = []
+        var after: [Double] = []
+        for _ in 0..<n {
+            let request = 20 + rng.nextGaussian() * 4
+            before.append(request + rng.nextGaussian())
+            after.append(request + shift + rng.nextGaussian())
+        }
+        return (before, after)
+    }
+
+    @Test func sameSeedSameInterval() throws {
+        let (x, y) = Self.pairedData(n: 500, shift: 1, seed: 1)
+        let bootstrap = Bootstrap(resamples: 2000, seed: 5)
+        let first = try #require(bootstrap.paired(previous: x, current: y, statistic: .quantile(0.95)))
+        #expect(bootstrap.paired(previous: x, current: y, statistic: .quantile(0.95)) == first)
+        #expect(Bootstrap(resamples: 2000, seed: 6).paired(previous: x, current: y, statistic: .quantile(0.95)) != first)
+    }
+
+    @Test func detectsAKnownShiftAndNotANullOne() throws {
+        let (x, y) = Self.pairedData(n: 800, shift: 1.5, seed: 2)
+        let shifted = try #require(Bootstrap(resamples: 2000).paired(previous: x, current: y, statistic: .mean))
+        #expect(shifted.low > 0)
+        #expect(abs(shifted.estimate - 1.5) < 0.2)
+        let (a, b) = Self.pairedData(n: 800, shift: 0, seed: 3)
+        let null = try #require(Bootstrap(resamples: 2000).paired(previous: a, current: b, statistic: .mean))
+        #expect(!null.excludesZero)
+    }
+
+    /// The CI95 should contain the true shift about 95% of the time.
+    @Test func confidenceIntervalCoverageOnSyntheticData() {
+        let trials = 120
+        var covered = 0
+        for trial in 0..<trials {
+            let (x, y) = Self.pairedData(n: 80, shift: 0.5, seed: UInt64(1000 + trial))
+            let interval = Bootstrap(resamples: 400, seed: UInt64(trial)).paired(previous: x, current: y, statistic: .mean)
+            if let interval, interval.low <= 0.5, 0.5 <= interval.high { covered += 1 }
+        }
+        let coverage = Double(covered) / Double(trials)
+        #expect(coverage >= 0.87 && coverage <= 1.0, "coverage \(coverage)")
+    }
+
+    @Test func twoSampleWorksForUnmatchedRuns() throws {
+        var rng = SplitMix64(seed: 4)
+        let x = (0..<300).map { _ in 10 + rng.nextGaussian() }
+        let y = (0..<450).map { _ in 12 + rng.nextGaussian() }
+        let interval = try #require(Bootstrap(resamples: 1000).twoSample(previous: x, current: y, statistic: .mean))
+        #expect(interval.low > 1.7 && interval.high < 2.3)
+    }
+
+    /// Agreement with scipy.stats.bootstrap (percentile method, paired) on the same data, within Monte-Carlo error.
+    @Test func agreesWithSciPy() throws {
+        let (x, y) = Self.pairedData(n: 400, shift: 0.8, seed: 11)
+        let ours = try #require(Bootstrap(resamples: 10_000).paired(previous: x, current: y, statistic: .quantile(0.95)))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-scipy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let data = try JSONSerialization.data(withJSONObject: ["x": x, "y": y])
+        try data.write(to: URL(fileURLWithPath: directory + "/data.json"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            """
+            import json, sys, numpy as np
+            from scipy import stats
+            d = json.load(open(sys.argv[1])); x = np.array(d["x"]); y = np.array(d["y"])
+            r = stats.bootstrap((x, y), lambda a, b, axis=-1: np.percentile(b, 95, axis=axis) - np.percentile(a, 95, axis=axis),
+                                paired=True, vectorized=True, n_resamples=10000, method="percentile",
+                                confidence_level=0.95, random_state=np.random.default_rng(0))
+            print(json.dumps([r.confidence_interval.low, r.confidence_interval.high]))
+            """,
+            directory + "/data.json",
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let scipy = try #require(try JSONSerialization.jsonObject(with: output) as? [Double])
+        let width = scipy[1] - scipy[0]
+        #expect(abs(ours.low - scipy[0]) < 0.1 * width, "ours \(ours), scipy \(scipy)")
+        #expect(abs(ours.high - scipy[1]) < 0.1 * width, "ours \(ours), scipy \(scipy)")
+    }
+}

@@ -1,0 +1,84 @@
+import AssayConfig
+import AssayCore
+import AssayLatency
+import Foundation
+import Testing
+
+@Suite struct LatencyAnalyzerTests {
+    /// Writes a JSON-lines log of `n` requests whose inference stage is shifted by `inferenceShift` ms.
+    static func log(n: Int, inferenceShift: Double, seed: UInt64) -> String {
+        var rng = SplitMix64(seed: seed)
+        return (0..<n).map { i in
+            let pre = 2 + abs(rng.nextGaussian()) * 0.2
+            let inf = 20 + inferenceShift + abs(rng.nextGaussian()) * 2
+            let post = 1 + abs(rng.nextGaussian()) * 0.1
+            return #"{"request_id":"r\#(i)","preprocess_ms":\#(pre),"inference_ms":\#(inf),"postprocess_ms":\#(post),"total_ms":\#(pre + inf + post)}"#
+        }.joined(separator: "\n") + "\n"
+    }
+
+    func analyze(previous: String?, current: String) throws -> [Finding] {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-latency-\(UUID().uuidString)").path
+        try AtomicFile.write(Array(current.utf8), to: root + "/current.jsonl")
+        var latency = Configuration.Latency(logs: ["current.jsonl"])
+        if let previous {
+            try AtomicFile.write(Array(previous.utf8), to: root + "/previous.jsonl")
+            latency.previousLogs = ["previous.jsonl"]
+        }
+        var configuration = Configuration(path: root + "/assay.yaml", root: root)
+        configuration.thresholds.latency.bootstrapResamples = 1000
+        return try LatencyAnalyzer(configuration: configuration, latency: latency).findings()
+    }
+
+    func row(_ findings: [Finding], _ check: String) throws -> Finding {
+        try #require(findings.first { $0.table == .latencyProfile && $0.check == check })
+    }
+
+    @Test func regressionIsABreach() throws {
+        let findings = try analyze(previous: Self.log(n: 600, inferenceShift: 0, seed: 1), current: Self.log(n: 600, inferenceShift: 8, seed: 2))
+        let inference = try row(findings, "Inference")
+        #expect(inference.status == .breach)
+        #expect(inference.statusLabel == "❌ Regressed")
+        #expect((inference.measurements["ci95_low_ms"] ?? 0) > 0)
+        #expect(try row(findings, "Preprocess").status == .pass)
+        #expect(findings.contains { $0.table == .bottleneckAnalysis && $0.check == "Inference stage" && $0.status == .breach })
+        #expect(inference.evidence.count == 2)
+    }
+
+    @Test func improvementIsRecognized() throws {
+        let findings = try analyze(previous: Self.log(n: 600, inferenceShift: 4, seed: 3), current: Self.log(n: 600, inferenceShift: 0, seed: 4))
+        #expect(try row(findings, "Inference").statusLabel == "✅ Improved")
+    }
+
+    @Test func sameSettingIsStable() throws {
+        let findings = try analyze(previous: Self.log(n: 600, inferenceShift: 0, seed: 5), current: Self.log(n: 600, inferenceShift: 0, seed: 6))
+        #expect(findings.filter { $0.table == .latencyProfile }.allSatisfy { $0.status == .pass })
+    }
+
+    @Test func withoutPreviousRunOnlyStatistics() throws {
+        let findings = try analyze(previous: nil, current: Self.log(n: 100, inferenceShift: 0, seed: 7))
+        let total = try row(findings, "Total")
+        #expect(total.statusLabel == "✅ Measured")
+        #expect(total.measurements["p95_ms"] == nil)
+        #expect(total.attributes["p95_note"] == "insufficient samples (n=100 < 400)")
+        #expect(total.measurements["delta_ms"] == nil)
+        let shares = findings.filter { $0.table == .latencyProfile && $0.check != "Total" }.compactMap { $0.measurements["percent_total"] }
+        #expect(abs(shares.reduce(0, +) - 100) < 0.01)
+    }
+
+    @Test func malformedLineNamesFileAndLine() throws {
+        #expect(throws: LatencyLogError.malformedLine(path: "current.jsonl", line: 2, expected: "a JSON object")) {
+            try analyze(previous: nil, current: "{\"preprocess_ms\":1,\"inference_ms\":2,\"postprocess_ms\":3}\nnot json\n")
+        }
+        #expect(throws: LatencyLogError.malformedLine(
+            path: "current.jsonl", line: 1, expected: "a number in \"inference_ms\" or \"stages\".\"inference\"")
+        ) {
+            try analyze(previous: nil, current: "{\"preprocess_ms\":1,\"postprocess_ms\":3}\n")
+        }
+    }
+
+    @Test func nestedStagesAndBlankLinesAreAccepted() throws {
+        let log = "{\"request_id\": 1, \"stages\": {\"preprocess\": 1, \"inference\": 2, \"postprocess\": 3}}\n\n"
+        let findings = try analyze(previous: nil, current: log)
+        #expect(try row(findings, "Total").measurements["mean_ms"] == 6)
+    }
+}
