@@ -142,6 +142,13 @@ public enum ConfigLoader {
                 compareStdout: try inference.bool("compare_stdout") ?? false)
             spec.log = try inference.string("log") ?? spec.log
             spec.ticket = try inference.string("ticket") ?? spec.ticket
+            spec.variations = try inference.strings("variations") ?? []
+            let known = ["tz", "locale", "home", "umask", "cwd", "threads"]
+            if let unknown = spec.variations.firstIndex(where: { !known.contains($0) }) {
+                throw try inference.error(
+                    inference.list("variations")?[unknown], key: "variations[\(unknown)]",
+                    "unknown variation '\(spec.variations[unknown])' (one of: \(known.joined(separator: ", ")))")
+            }
             config.inference = spec
             try inference.finish()
         }

@@ -32,6 +32,7 @@ public enum ConfigTemplate {
           #   timeout_seconds: 300
           #   environment: {PYTHONHASHSEED: "0"}
           #   compare_stdout: false               # stdout must match too
+          #   variations: [tz, locale, home, umask, cwd, threads]   # one extra run each, reprotest-style
           #   log: .assay/reproducibility_logs.json
           #   ticket: .assay/rebuild_ticket.md
           # Per-request latency logs (JSON lines) and profiler traces (Chrome trace format).

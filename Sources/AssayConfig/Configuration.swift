@@ -109,6 +109,8 @@ public struct Configuration: Sendable, Hashable {
         public var log: String
         /// Where the rebuild ticket is written when outputs do not reproduce.
         public var ticket: String
+        /// Variations tried after the plain repeats (`tz`, `locale`, `home`, `umask`, `cwd`, `threads`).
+        public var variations: [String] = []
 
         public init(
             command: [String], seed: Int = 42, outputs: [String] = [], timeoutSeconds: Double = 300,

@@ -3,8 +3,12 @@ import Foundation
 
 /// Where two versions of an output first differ, and whether the difference is only numerical noise.
 public struct OutputDifference: Sendable, Hashable, Codable {
-    /// The output (as declared in the configuration) that differs.
+    /// The output (as declared in the configuration) that differs, and the runs compared.
     public var output: String
+    /// The run compared with run 1.
+    public var run: Int?
+    /// The variation applied to that run, if any.
+    public var variation: Variation?
     /// Byte offset of the first difference, or the shorter length when one is a prefix of the other.
     public var firstDifferingByte: Int?
     /// 1-based line of the first difference in text outputs.
@@ -22,7 +26,7 @@ public struct OutputDifference: Sendable, Hashable, Codable {
     public var withinTolerance: Bool
 
     enum CodingKeys: String, CodingKey {
-        case output, line
+        case output, line, run, variation
         case firstDifferingByte = "first_differing_byte"
         case jsonPointer = "json_pointer"
         case expectedValue = "expected_value"
@@ -31,6 +35,13 @@ public struct OutputDifference: Sendable, Hashable, Codable {
         case maxAbsoluteDifference = "max_absolute_difference"
         case maxRelativeDifference = "max_relative_difference"
         case withinTolerance = "within_tolerance"
+    }
+
+    /// A difference in `output` whose position is not known yet.
+    public init(output: String) {
+        self.output = output
+        differingNumbers = 0
+        withinTolerance = false
     }
 
     /// One sentence for tables and tickets.
@@ -70,9 +81,9 @@ public struct OutputDifference: Sendable, Hashable, Codable {
         let shorter = min(a.count, b.count)
         while offset < shorter, a[offset] == b[offset] { offset += 1 }
         let line = a[0..<offset].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        var difference = OutputDifference(
-            output: output, firstDifferingByte: offset, line: line, jsonPointer: nil, expectedValue: nil, observedValue: nil,
-            differingNumbers: 0, maxAbsoluteDifference: nil, maxRelativeDifference: nil, withinTolerance: false)
+        var difference = OutputDifference(output: output)
+        difference.firstDifferingByte = offset
+        difference.line = line
         var comparison = JSONComparison(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
         if comparison.compareDocuments(a, b) {
             difference.jsonPointer = comparison.firstPointer

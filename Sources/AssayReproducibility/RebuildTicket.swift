@@ -26,14 +26,14 @@ public enum RebuildTicket {
         lines.append("## Runs")
         lines.append("")
         let outputs = entry.runs.first.map { $0.outputs.keys.sorted() } ?? []
-        lines.append("| Run | Exit | Duration (s) | " + (outputs + ["stdout"]).map { "\($0) sha256" }.joined(separator: " | ") + " |")
-        lines.append("|" + String(repeating: "---|", count: 3 + outputs.count + 1))
+        lines.append("| Run | Variation | Exit | Duration (s) | " + (outputs + ["stdout"]).map { "\($0) sha256" }.joined(separator: " | ") + " |")
+        lines.append("|" + String(repeating: "---|", count: 4 + outputs.count + 1))
         for run in entry.runs {
             let exit = run.failure.map { _ in run.exitCode.map(String.init) ?? "—" } ?? "0"
             let digests = outputs.map { name in (run.outputs[name] ?? nil).map { "`\($0.prefix(16))`" } ?? "missing" }
             let stdout = run.stdoutSHA256.map { "`\($0.prefix(16))`" } ?? "—"
             lines.append(
-                "| \(run.index) | \(exit) | \(run.durationSeconds.formatted(.number.precision(.fractionLength(3)))) | "
+                "| \(run.index) | \(run.variation?.title ?? "—") | \(exit) | \(run.durationSeconds.formatted(.number.precision(.fractionLength(3)))) | "
                     + (digests + [stdout]).joined(separator: " | ") + " |")
         }
         lines.append("")

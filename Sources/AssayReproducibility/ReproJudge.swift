@@ -25,13 +25,15 @@ public enum ReproJudge {
                 evidence: cite, extra))
         var checked = inference.outputs.map { ($0, $0) }
         if inference.compareStdout { checked.append(("stdout", "")) }
+        let plain = entry.runs.filter { $0.variation == nil }
+        let p = plain.count
         for (name, key) in checked {
-            let digests: [String?] = entry.runs.map { key.isEmpty ? $0.stdoutSHA256 : ($0.outputs[key] ?? nil) }
+            let digests: [String?] = plain.map { key.isEmpty ? $0.stdoutSHA256 : ($0.outputs[key] ?? nil) }
             let reference = digests.first ?? nil
-            let missing = digests.enumerated().filter { $0.element == nil }.map { $0.offset + 1 }
+            let missing = zip(plain, digests).filter { $0.1 == nil }.map { $0.0.index }
             let differing = digests.filter { $0 != nil && $0 != reference }.count
-            let drift = n > 0 ? Double(differing) / Double(n) * 100 : 0
-            let difference = entry.differences.first { $0.output.hasPrefix(name) }
+            let drift = p > 0 ? Double(differing) / Double(p) * 100 : 0
+            let difference = entry.differences.first { $0.variation == nil && $0.output.hasPrefix(name) }
             let expected = reference.map { "sha256:\($0.prefix(12))…" } ?? "an output"
             let check = "Output Checksum: \(name)"
             if !missing.isEmpty {
@@ -46,13 +48,13 @@ public enum ReproJudge {
                 findings.append(
                     Finding(
                         table: .reproducibilityStatus, check: check, status: .pass,
-                        observed: "sha256:\((reference ?? "").prefix(12))… ×\(n)", expected: expected,
+                        observed: "sha256:\((reference ?? "").prefix(12))… ×\(p)", expected: expected,
                         measurements: ["drift_percent": 0], evidence: cite))
             } else if let difference, difference.withinTolerance {
                 findings.append(
                     Finding(
                         table: .reproducibilityStatus, check: check, status: .watch,
-                        observed: "\(Set(digests).count) digests in \(n) runs; \(difference.summary)", expected: expected,
+                        observed: "\(Set(digests).count) digests in \(p) runs; \(difference.summary)", expected: expected,
                         severity: .low, measurements: measurements(drift, difference), statusLabel: "⚠️ Numerically equal",
                         recommendation: "bitwise different but within tolerance; fix the source of nondeterminism to make it bitwise stable.",
                         evidence: cite, extra))
@@ -60,9 +62,38 @@ public enum ReproJudge {
                 findings.append(
                     Finding(
                         table: .reproducibilityStatus, check: check, status: .integrityFailure,
-                        observed: "\(Set(digests).count) digests in \(n) runs" + (difference.map { "; \($0.summary)" } ?? ""),
+                        observed: "\(Set(digests).count) digests in \(p) runs" + (difference.map { "; \($0.summary)" } ?? ""),
                         expected: expected, severity: .critical, measurements: measurements(drift, difference),
                         recommendation: "same seed, different output: follow the rebuild ticket.", evidence: cite, extra))
+            }
+        }
+        for run in entry.runs {
+            guard let variation = run.variation else { continue }
+            let check = "Variation: \(variation.title)"
+            if let failure = run.failure {
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: .unverified, observed: failure,
+                        expected: "same outputs as run 1", severity: .medium, statusLabel: "⚠️ Not run", evidence: cite, extra))
+                continue
+            }
+            let changed = entry.differences.filter { $0.run == run.index }
+            if changed.isEmpty {
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: .pass, observed: "outputs unchanged",
+                        expected: "same outputs as run 1", measurements: ["drift_percent": 0], statusLabel: "✅ Insensitive",
+                        evidence: cite))
+            } else {
+                let within = changed.allSatisfy(\.withinTolerance)
+                findings.append(
+                    Finding(
+                        table: .reproducibilityStatus, check: check, status: within ? .watch : .breach,
+                        observed: "changes " + changed.map(\.summary).joined(separator: "; "),
+                        expected: "same outputs as run 1", severity: within ? .low : .high,
+                        measurements: ["drift_percent": 100], statusLabel: within ? "⚠️ Numerically equal" : "❌ Sensitive",
+                        recommendation: "the output depends on the \(variation.title); pin it in the deployment or remove the dependency.",
+                        evidence: cite, extra))
             }
         }
         return findings
@@ -95,10 +126,14 @@ public struct ReproducibilityCheckRunner: Sendable {
         public var ticketPath: String?
     }
 
-    public func run(runs: Int? = nil, id: String, now: Date = Date()) throws -> Outcome? {
+    public func run(runs: Int? = nil, variations: [Variation]? = nil, id: String, now: Date = Date()) throws -> Outcome? {
         guard let inference = configuration.inference else { return nil }
+        let chosen = try variations ?? inference.variations.map { name in
+            guard let variation = Variation(rawValue: name) else { throw ReproLogError.unknownVariation(name) }
+            return variation
+        }
         let entry = try ReproRunner(configuration: configuration, inference: inference)
-            .run(runs: runs ?? configuration.thresholds.reproducibility.runs, id: id, now: now)
+            .run(runs: runs ?? configuration.thresholds.reproducibility.runs, variations: chosen, id: id, now: now)
         let logPath = configuration.resolve(inference.log)
         try ReproLog.append(entry, to: logPath)
         let logEvidence = try Evidence.file(at: logPath, displayPath: inference.log)

@@ -4,6 +4,8 @@ import Foundation
 /// One run of the inference command inside a reproducibility check.
 public struct ReproRun: Sendable, Hashable, Codable {
     public var index: Int
+    /// The variation applied to this run; nil for a plain repeat.
+    public var variation: Variation?
     public var exitCode: Int32?
     public var signal: Int32?
     public var timedOut: Bool
@@ -14,7 +16,7 @@ public struct ReproRun: Sendable, Hashable, Codable {
     public var outputs: [String: String?]
 
     enum CodingKeys: String, CodingKey {
-        case index, signal, outputs
+        case index, variation, signal, outputs
         case exitCode = "exit_code"
         case timedOut = "timed_out"
         case durationSeconds = "duration_seconds"
@@ -40,8 +42,8 @@ public struct ReproEntry: Sendable, Hashable, Codable {
     public var seed: Int
     /// Digest of the environment manifest the runs used, when one is configured.
     public var environmentManifestSHA256: String?
-    /// The variation applied to the runs after the first (nil: none).
-    public var variation: String?
+    /// Variations tried after the plain repeats, one run each.
+    public var variations: [Variation]
     public var runs: [ReproRun]
     /// Every run succeeded and every declared output has one digest across runs.
     public var reproducible: Bool
@@ -49,7 +51,7 @@ public struct ReproEntry: Sendable, Hashable, Codable {
     public var differences: [OutputDifference]
 
     enum CodingKeys: String, CodingKey {
-        case id, command, seed, variation, runs, reproducible, differences
+        case id, command, seed, variations, runs, reproducible, differences
         case recordedAt = "recorded_at"
         case environmentManifestSHA256 = "environment_manifest_sha256"
     }
@@ -59,11 +61,14 @@ public struct ReproEntry: Sendable, Hashable, Codable {
 public enum ReproLogError: Error, Sendable, CustomStringConvertible {
     case malformed(path: String, reason: String)
     case unsupportedSchema(path: String, schema: String)
+    case unknownVariation(String)
 
     public var description: String {
         switch self {
         case .malformed(let path, let reason): "\(path): not a reproducibility log: \(reason)"
         case .unsupportedSchema(let path, let schema): "\(path): unsupported schema '\(schema)' (expected \(ReproLog.schema))"
+        case .unknownVariation(let name):
+            "unknown variation '\(name)' (one of: \(Variation.allCases.map(\.rawValue).joined(separator: ", ")))"
         }
     }
 }

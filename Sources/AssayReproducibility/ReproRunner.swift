@@ -28,33 +28,44 @@ public struct ReproRunner: Sendable {
         return argv
     }
 
-    public func run(runs count: Int, id: String, now: Date = Date()) throws -> ReproEntry {
+    /// Runs the command `count` times unchanged, then once more per variation; every run is compared with run 1.
+    public func run(runs count: Int, variations: [Variation] = [], id: String, now: Date = Date()) throws -> ReproEntry {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("assay-repro-\(id)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
-        var environment = ProcessInfo.processInfo.environment
-        for (key, value) in inference.environment { environment[key] = value }
-        environment["ASSAY_SEED"] = String(inference.seed)
+        var baseEnvironment = ProcessInfo.processInfo.environment
+        for (key, value) in inference.environment { baseEnvironment[key] = value }
+        baseEnvironment["ASSAY_SEED"] = String(inference.seed)
+        let plan: [Variation?] = Array(repeating: nil, count: max(count, 1)) + variations.map { $0 }
         var runs: [ReproRun] = []
         var workDirectories: [String] = []
-        for index in 1...max(count, 1) {
+        for (offset, variation) in plan.enumerated() {
+            let index = offset + 1
+            // Every run but the cwd variation works in the same path, so outputs that embed it still agree;
+            // afterwards its directory is moved aside for comparison.
             let runDirectory = base + "/run-\(index)"
-            let work = runDirectory + "/work"
+            let work = base + (variation == .cwd ? "/a/deeper/working/directory/than/before" : "/work")
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            var environment = baseEnvironment
             environment["ASSAY_RUN"] = String(index)
+            var command = argv(output: work, run: index)
+            variation?.apply(environment: &environment, argv: &command, scratch: runDirectory)
             let result = CommandRunner.run(
-                argv(output: work, run: index), workingDirectory: work, environment: environment,
+                command, workingDirectory: work, environment: environment,
                 stdoutPath: runDirectory + "/stdout", stderrPath: runDirectory + "/stderr",
                 timeoutSeconds: inference.timeoutSeconds)
+            let kept = runDirectory + "/work"
+            try FileManager.default.moveItem(atPath: work, toPath: kept)
             var outputs: [String: String?] = [:]
             for output in inference.outputs {
-                outputs[output] = .some(try? TreeDigest.sha256(ofItemAt: work + "/" + output))
+                outputs[output] = .some(try? TreeDigest.sha256(ofItemAt: kept + "/" + output))
             }
             runs.append(
                 ReproRun(
-                    index: index, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut,
-                    durationSeconds: result.durationSeconds, launchError: result.launchError,
+                    index: index, variation: variation, exitCode: result.exitCode, signal: result.signal,
+                    timedOut: result.timedOut, durationSeconds: result.durationSeconds, launchError: result.launchError,
                     stdoutSHA256: try? FileDigest.sha256(ofFileAt: runDirectory + "/stdout"), outputs: outputs))
-            workDirectories.append(work)
+            workDirectories.append(kept)
         }
         let differences = locateDifferences(runs: runs, workDirectories: workDirectories, base: base)
         let allSucceeded = runs.allSatisfy { $0.failure == nil }
@@ -64,34 +75,38 @@ public struct ReproRunner: Sendable {
         }
         let stdoutAgrees = !inference.compareStdout || Set(runs.map(\.stdoutSHA256)).count == 1
         return ReproEntry(
-            id: id, recordedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)), command: argv(output: "{output}", run: 0), seed: inference.seed,
-            environmentManifestSHA256: nil, variation: nil, runs: runs,
+            id: id, recordedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
+            command: argv(output: "{output}", run: 0), seed: inference.seed,
+            environmentManifestSHA256: nil, variations: variations, runs: runs,
             reproducible: allSucceeded && outputsAgree && stdoutAgrees, differences: differences)
     }
 
-    /// For each output whose digest differs from run 1, the first difference against the first run that differs.
+    /// For each output, where it first differs from run 1: against the first plain repeat that differs, and
+    /// against every variation run that differs.
     func locateDifferences(runs: [ReproRun], workDirectories: [String], base: String) -> [OutputDifference] {
         var differences: [OutputDifference] = []
         let tolerance = configuration.thresholds.reproducibility
+        func differs(_ index: Int, _ output: String, _ reference: String) -> Bool {
+            (runs[index].outputs[output] ?? nil).map { $0 != reference } ?? false
+        }
         for output in inference.outputs {
             guard let reference = runs.first?.outputs[output] ?? nil else { continue }
-            guard let other = runs.indices.dropFirst().first(where: { (runs[$0].outputs[output] ?? nil).map { $0 != reference } ?? false })
-            else { continue }
-            let expectedPath = workDirectories[0] + "/" + output
-            let observedPath = workDirectories[other] + "/" + output
-            let (name, left, right) = firstDifferingFile(output: output, expected: expectedPath, observed: observedPath)
-            if var difference = OutputDifference.locate(
-                output: name, expectedPath: left, observedPath: right,
-                absoluteTolerance: tolerance.absoluteTolerance, relativeTolerance: tolerance.relativeTolerance)
-            {
-                difference.output = name + " (run \(other + 1) vs run 1)"
+            let plain = runs.indices.dropFirst().filter { runs[$0].variation == nil }
+            var compared = plain.first { differs($0, output, reference) }.map { [$0] } ?? []
+            compared += runs.indices.filter { runs[$0].variation != nil && differs($0, output, reference) }
+            for other in compared {
+                let label = runs[other].variation.map { " (run \(other + 1), \($0.rawValue) varied, vs run 1)" }
+                    ?? " (run \(other + 1) vs run 1)"
+                let (name, left, right) = firstDifferingFile(
+                    output: output, expected: workDirectories[0] + "/" + output, observed: workDirectories[other] + "/" + output)
+                var difference = OutputDifference.locate(
+                    output: name, expectedPath: left, observedPath: right,
+                    absoluteTolerance: tolerance.absoluteTolerance, relativeTolerance: tolerance.relativeTolerance)
+                    ?? OutputDifference(output: name)
+                difference.output = name + label
+                difference.run = other + 1
+                difference.variation = runs[other].variation
                 differences.append(difference)
-            } else {
-                differences.append(
-                    OutputDifference(
-                        output: name + " (run \(other + 1) vs run 1)", firstDifferingByte: nil, line: nil, jsonPointer: nil,
-                        expectedValue: nil, observedValue: nil, differingNumbers: 0, maxAbsoluteDifference: nil,
-                        maxRelativeDifference: nil, withinTolerance: false))
             }
         }
         if inference.compareStdout, runs.count > 1,
@@ -101,6 +116,8 @@ public struct ReproRunner: Sendable {
                 absoluteTolerance: tolerance.absoluteTolerance, relativeTolerance: tolerance.relativeTolerance)
         {
             difference.output = "stdout (run \(other + 1) vs run 1)"
+            difference.run = other + 1
+            difference.variation = runs[other].variation
             differences.append(difference)
         }
         return differences

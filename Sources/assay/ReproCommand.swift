@@ -24,18 +24,27 @@ struct Repro: AsyncParsableCommand {
         @Option(help: "Number of runs (default: thresholds.reproducibility.runs).")
         var runs: Int?
 
+        @Option(
+            help: "Comma-separated variations, one extra run each: tz, locale, home, umask, cwd, threads (default: workspace.inference.variations).")
+        var vary: String?
+
         @Option(help: "How to print the result: text, json or markdown.")
         var format: OutputFormat = .text
 
         func validate() throws {
             if let runs, runs < 2 || runs > 1000 { throw ValidationError("--runs must be in [2, 1000]") }
+            for name in vary?.split(separator: ",") ?? [] where Variation(rawValue: String(name)) == nil {
+                throw ValidationError("unknown variation '\(name)' (one of: \(Variation.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
         }
 
         func run() async throws {
             try await runMapped {
                 let configuration = try ConfigLoader.load(path: options.config)
                 guard let outcome = try ReproducibilityCheckRunner(configuration: configuration)
-                    .run(runs: runs, id: "repro-" + Auditor.newRunID())
+                    .run(
+                        runs: runs, variations: vary.map { $0.split(separator: ",").compactMap { Variation(rawValue: String($0)) } },
+                        id: "repro-" + Auditor.newRunID())
                 else {
                     throw CommandError(
                         message: "\(options.config): no inference command configured under workspace.inference",

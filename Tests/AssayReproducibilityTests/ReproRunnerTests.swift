@@ -15,8 +15,50 @@ import Testing
         return configuration
     }
 
-    func check(_ configuration: Configuration, runs: Int = 3) throws -> ReproducibilityCheckRunner.Outcome {
-        try #require(try ReproducibilityCheckRunner(configuration: configuration).run(runs: runs, id: "t-\(UUID().uuidString.prefix(8))"))
+    func check(_ configuration: Configuration, runs: Int = 3, variations: [Variation]? = nil) throws
+        -> ReproducibilityCheckRunner.Outcome
+    {
+        try #require(
+            try ReproducibilityCheckRunner(configuration: configuration)
+                .run(runs: runs, variations: variations, id: "t-\(UUID().uuidString.prefix(8))"))
+    }
+
+    func variationRow(_ outcome: ReproducibilityCheckRunner.Outcome, _ variation: Variation) throws -> Finding {
+        try #require(outcome.findings.first { $0.check == "Variation: \(variation.title)" })
+    }
+
+    @Test func timezoneVariationFindsATimezoneDependentOutput() throws {
+        // Planted: the output holds the local hour, which depends on TZ.
+        let configuration = try configuration(#"date +%H > "$2/out.txt""#)
+        let outcome = try check(configuration, runs: 2, variations: [.timezone, .threads])
+        #expect(outcome.findings.first { $0.check == "Output Checksum: out.txt" }?.status == .pass)
+        let tz = try variationRow(outcome, .timezone)
+        #expect(tz.status == .breach)
+        #expect(tz.statusLabel == "❌ Sensitive")
+        #expect(try variationRow(outcome, .threads).status == .pass)
+        let ticket = try String(contentsOfFile: try #require(outcome.ticketPath), encoding: .utf8)
+        #expect(ticket.contains("out.txt (run 3, tz varied, vs run 1)"))
+        #expect(ticket.contains("| 3 | time zone (TZ) |"))
+    }
+
+    @Test func threadVariationFindsAThreadCountDependentOutput() throws {
+        // Planted: a "reduction" whose result depends on the number of threads.
+        let configuration = try configuration(#"echo "sum=$((1000 / ${OMP_NUM_THREADS:-4}))" > "$2/out.txt""#)
+        let outcome = try check(configuration, runs: 2, variations: Variation.allCases)
+        #expect(try variationRow(outcome, .threads).status == .breach)
+        for variation in Variation.allCases where variation != .threads {
+            #expect(try variationRow(outcome, variation).status == .pass, "\(variation)")
+        }
+        #expect(outcome.entry.runs.count == 2 + Variation.allCases.count)
+    }
+
+    @Test func homeUmaskAndCwdVariationsAreApplied() throws {
+        let configuration = try configuration(#"printf '%s %s %s\n' "$HOME" "$(umask)" "$PWD" > "$2/out.txt""#)
+        let outcome = try check(configuration, runs: 2, variations: [.home, .umask, .cwd, .locale])
+        #expect(try variationRow(outcome, .home).status == .breach)
+        #expect(try variationRow(outcome, .umask).status == .breach)
+        #expect(try variationRow(outcome, .cwd).status == .breach)
+        #expect(try variationRow(outcome, .locale).status == .pass)
     }
 
     @Test func deterministicCommandReproduces() throws {
