@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // Domain model: evidence, findings, layer results, verdict rules, thresholds, file digests, atomic writes.
@@ -63,7 +64,7 @@ let package = Package(
         // Reproducibility: same seed, N runs, output digests, localized differences, rebuild ticket.
         .target(
             name: "AssayReproducibility",
-            dependencies: ["AssayCore", "AssayConfig"],
+            dependencies: ["AssayCore", "AssayConfig", .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: swiftSettings
         ),
         // Latency: per-stage statistics from request logs, seeded bootstrap comparisons.

@@ -13,8 +13,9 @@ public struct OutputDifference: Sendable, Hashable, Codable {
     public var firstDifferingByte: Int?
     /// 1-based line of the first difference in text outputs.
     public var line: Int?
-    /// JSON pointer of the first differing value (for JSON and JSON lines), with the old and new values.
-    public var jsonPointer: String?
+    /// Where the first differing value is, with its old and new values: a JSON pointer (JSON, JSON lines),
+    /// `row R, column C` (CSV, TSV) or an element index `[i, j]` (NumPy `.npy`, raw `.f32`/`.f64` arrays).
+    public var location: String?
     public var expectedValue: String?
     public var observedValue: String?
     /// Count of differing numeric values found (JSON outputs).
@@ -28,7 +29,7 @@ public struct OutputDifference: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case output, line, run, variation
         case firstDifferingByte = "first_differing_byte"
-        case jsonPointer = "json_pointer"
+        case location = "location"
         case expectedValue = "expected_value"
         case observedValue = "observed_value"
         case differingNumbers = "differing_numbers"
@@ -49,8 +50,8 @@ public struct OutputDifference: Sendable, Hashable, Codable {
         var parts: [String] = [output]
         if let firstDifferingByte { parts.append("first differs at byte \(firstDifferingByte)") }
         if let line { parts.append("line \(line)") }
-        if let jsonPointer {
-            parts.append("at \(jsonPointer.isEmpty ? "/" : jsonPointer): \(expectedValue ?? "∅") → \(observedValue ?? "∅")")
+        if let location {
+            parts.append("at \(location.isEmpty ? "/" : location): \(expectedValue ?? "∅") → \(observedValue ?? "∅")")
         }
         if let maxAbsoluteDifference, differingNumbers > 0 {
             parts.append("\(differingNumbers) numbers differ, max |Δ| \(maxAbsoluteDifference.formatted(.number.precision(.significantDigits(3))))")
@@ -84,9 +85,29 @@ public struct OutputDifference: Sendable, Hashable, Codable {
         var difference = OutputDifference(output: output)
         difference.firstDifferingByte = offset
         difference.line = line
+        let lowered = output.lowercased()
+        let structured: NumericComparison?
+        if lowered.hasSuffix(".npy") || lowered.hasSuffix(".f32") || lowered.hasSuffix(".f64") {
+            structured = ArrayComparison.compare(a, b, name: lowered)
+        } else if lowered.hasSuffix(".csv") || lowered.hasSuffix(".tsv") {
+            structured = TableComparison.compare(a, b, delimiter: lowered.hasSuffix(".tsv") ? "\t" : ",")
+        } else {
+            structured = nil
+        }
+        if var structured {
+            structured.judge(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
+            difference.location = structured.firstLocation
+            difference.expectedValue = structured.firstExpected
+            difference.observedValue = structured.firstObserved
+            difference.differingNumbers = structured.differingNumbers
+            difference.maxAbsoluteDifference = structured.differingNumbers > 0 ? structured.maxAbsolute : nil
+            difference.maxRelativeDifference = structured.differingNumbers > 0 ? structured.maxRelative : nil
+            difference.withinTolerance = structured.withinTolerance
+            return difference
+        }
         var comparison = JSONComparison(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
         if comparison.compareDocuments(a, b) {
-            difference.jsonPointer = comparison.firstPointer
+            difference.location = comparison.firstPointer
             difference.expectedValue = comparison.firstExpected
             difference.observedValue = comparison.firstObserved
             difference.differingNumbers = comparison.differingNumbers
