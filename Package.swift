@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AssayEnvironment", targets: ["AssayEnvironment"]),
         .library(name: "AssayReproducibility", targets: ["AssayReproducibility"]),
         .library(name: "AssayLatency", targets: ["AssayLatency"]),
+        .library(name: "AssayIntegrations", targets: ["AssayIntegrations"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain model: evidence, findings, layer results, verdict rules, thresholds, file digests, atomic writes.
@@ -73,6 +75,15 @@ let package = Package(
             dependencies: ["AssayCore", "AssayConfig"],
             swiftSettings: swiftSettings
         ),
+        // Clients of the services Assay talks to (MLflow tracking server). The only library module on NIO.
+        .target(
+            name: "AssayIntegrations",
+            dependencies: [
+                "AssayCore", "AssayConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Runs the configured layers in order and assembles the audit.
         .target(
             name: "AssayAudit",
@@ -84,7 +95,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
-                "AssayReproducibility",
+                "AssayReproducibility", "AssayIntegrations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -113,6 +124,8 @@ let package = Package(
         .testTarget(name: "AssayEnvironmentTests", dependencies: ["AssayEnvironment"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayIntegrationsTests", dependencies: ["AssayIntegrations", "AssayConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(

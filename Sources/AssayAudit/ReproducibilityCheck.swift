@@ -5,17 +5,21 @@ import AssayReproducibility
 /// Reproducibility: the inference command run N times with the same seed; outputs must be identical.
 public struct ReproducibilityCheck: LayerCheck {
     public let layer = Layer.reproducibility
+    /// Extra checks of recorded runs (e.g. MLflow runs), injected by the caller that owns the network clients.
+    public var recordedRuns: (@Sendable (Configuration) async throws -> [Finding])?
 
-    public init() {}
+    public init(recordedRuns: (@Sendable (Configuration) async throws -> [Finding])? = nil) {
+        self.recordedRuns = recordedRuns
+    }
 
     public func run(_ configuration: Configuration) async throws -> LayerOutcome {
-        guard configuration.inference != nil else {
-            return .notVerified(reason: "no inference command configured under workspace.inference")
+        let recorded = try await recordedRuns?(configuration) ?? []
+        guard configuration.inference != nil,
+            let outcome = try ReproducibilityCheckRunner(configuration: configuration).run(id: "repro-" + Auditor.newRunID())
+        else {
+            return recorded.isEmpty
+                ? .notVerified(reason: "no inference command configured under workspace.inference") : .verified(recorded)
         }
-        let runner = ReproducibilityCheckRunner(configuration: configuration)
-        guard let outcome = try runner.run(id: "repro-" + Auditor.newRunID()) else {
-            return .notVerified(reason: "no inference command configured under workspace.inference")
-        }
-        return .verified(outcome.findings)
+        return .verified(outcome.findings + recorded)
     }
 }

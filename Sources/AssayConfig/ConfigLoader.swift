@@ -143,6 +143,11 @@ public enum ConfigLoader {
             spec.log = try inference.string("log") ?? spec.log
             spec.ticket = try inference.string("ticket") ?? spec.ticket
             spec.variations = try inference.strings("variations") ?? []
+            let expectedOutputs = try inference.stringMap("expected_outputs") ?? [:]
+            for (name, digest) in expectedOutputs where !isSHA256Hex(digest.lowercased().replacingOccurrences(of: "sha256:", with: "")) {
+                throw inference.error(nil, key: "expected_outputs.\(name)", "expected 64 hex digits")
+            }
+            spec.expectedOutputs = expectedOutputs.mapValues { $0.lowercased().replacingOccurrences(of: "sha256:", with: "") }
             let known = ["tz", "locale", "home", "umask", "cwd", "threads"]
             if let unknown = spec.variations.firstIndex(where: { !known.contains($0) }) {
                 throw try inference.error(
@@ -205,16 +210,39 @@ public enum ConfigLoader {
 
     static func readIntegrations(_ reader: YAMLReader) throws -> Configuration.Integrations {
         var integrations = Configuration.Integrations()
-        func url(_ section: String, _ key: String) throws -> String? {
-            guard let sub = try reader.mapping(section) else { return nil }
+        func absoluteURL(_ sub: YAMLReader, _ key: String) throws -> String? {
             let value = try sub.string(key)
             if let value, URL(string: value)?.scheme == nil {
                 throw sub.error(sub.node(key), key: key, "expected an absolute URL such as http://127.0.0.1:5000")
             }
+            return value
+        }
+        func url(_ section: String, _ key: String) throws -> String? {
+            guard let sub = try reader.mapping(section) else { return nil }
+            let value = try absoluteURL(sub, key)
             try sub.finish()
             return value
         }
-        integrations.mlflowTrackingURI = try url("mlflow", "tracking_uri")
+        if let sub = try reader.mapping("mlflow") {
+            guard let uri = try absoluteURL(sub, "tracking_uri") else {
+                throw sub.error(nil, key: "tracking_uri", "required: the tracking server's URL")
+            }
+            var mlflow = Configuration.MLflow(trackingURI: uri)
+            mlflow.experiment = try sub.string("experiment") ?? mlflow.experiment
+            mlflow.logAudits = try sub.bool("log_audits") ?? false
+            mlflow.verifyRuns = try sub.strings("verify_runs") ?? []
+            if let expected = try sub.mapping("expected") {
+                mlflow.expectedGitCommit = try expected.string("git_commit")
+                let artifacts = try expected.stringMap("artifacts") ?? [:]
+                for (path, digest) in artifacts where !isSHA256Hex(digest.lowercased().replacingOccurrences(of: "sha256:", with: "")) {
+                    throw expected.error(nil, key: "artifacts.\(path)", "expected 64 hex digits")
+                }
+                mlflow.expectedArtifacts = artifacts.mapValues { $0.lowercased().replacingOccurrences(of: "sha256:", with: "") }
+                try expected.finish()
+            }
+            try sub.finish()
+            integrations.mlflow = mlflow
+        }
         integrations.prometheusURL = try url("prometheus", "url")
         integrations.alertmanagerURL = try url("alertmanager", "url")
         integrations.webhooks = try reader.strings("webhooks") ?? []

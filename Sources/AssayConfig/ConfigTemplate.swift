@@ -33,6 +33,7 @@ public enum ConfigTemplate {
           #   environment: {PYTHONHASHSEED: "0"}
           #   compare_stdout: false               # stdout must match too
           #   variations: [tz, locale, home, umask, cwd, threads]   # one extra run each, reprotest-style
+          #   expected_outputs: {predictions.jsonl: <sha256>}       # approved output digests (assay repro verify)
           #   log: .assay/reproducibility_logs.json
           #   ticket: .assay/rebuild_ticket.md
           # Per-request latency logs (JSON lines) and profiler traces (Chrome trace format).
@@ -58,6 +59,12 @@ public enum ConfigTemplate {
         integrations:
           # mlflow:
           #   tracking_uri: http://127.0.0.1:5000
+          #   experiment: assay               # audits are logged here when log_audits is true
+          #   log_audits: false               # one MLflow run per audit: params, metrics, the report files
+          #   verify_runs: []                 # runs `assay repro verify` checks
+          #   expected:
+          #     git_commit: 0123abcd…         # tag mlflow.source.git.commit
+          #     artifacts: {model/model.json: <sha256>}   # downloaded and hashed client-side
           # prometheus:
           #   url: http://127.0.0.1:9090
           # alertmanager:

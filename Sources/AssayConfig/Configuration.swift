@@ -111,6 +111,8 @@ public struct Configuration: Sendable, Hashable {
         public var ticket: String
         /// Variations tried after the plain repeats (`tz`, `locale`, `home`, `umask`, `cwd`, `threads`).
         public var variations: [String] = []
+        /// Approved sha256 of each output, which `assay repro verify` holds logged digests against.
+        public var expectedOutputs: [String: String] = [:]
 
         public init(
             command: [String], seed: Int = 42, outputs: [String] = [], timeoutSeconds: Double = 300,
@@ -174,8 +176,27 @@ public struct Configuration: Sendable, Hashable {
     }
 
     /// Services Assay talks to.
+    /// The MLflow tracking server: where audits are logged and which runs `assay repro verify` checks.
+    public struct MLflow: Sendable, Hashable {
+        public var trackingURI: String
+        /// Experiment audits are logged to.
+        public var experiment: String = "assay"
+        /// Create an MLflow run per audit: params, metrics, tags and the report files.
+        public var logAudits = false
+        /// Runs `assay repro verify` checks when none is given on the command line.
+        public var verifyRuns: [String] = []
+        /// Expected `mlflow.source.git.commit` tag of verified runs.
+        public var expectedGitCommit: String?
+        /// Artifact path in a run → approved sha256.
+        public var expectedArtifacts: [String: String] = [:]
+
+        public init(trackingURI: String) {
+            self.trackingURI = trackingURI
+        }
+    }
+
     public struct Integrations: Sendable, Hashable {
-        public var mlflowTrackingURI: String?
+        public var mlflow: MLflow?
         public var prometheusURL: String?
         public var alertmanagerURL: String?
         public var webhooks: [String] = []

@@ -12,6 +12,8 @@ public struct AuditRun: Sendable, Codable, Hashable {
     public var judgement: Judgement
     /// Version of Assay that ran the audit.
     public var assayVersion: String
+    /// The MLflow run the audit was logged to, when `integrations.mlflow.log_audits` is on.
+    public var mlflowRunID: String?
 
     public init(
         id: String,
@@ -42,6 +44,7 @@ public struct AuditRun: Sendable, Codable, Hashable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case assayVersion = "assay_version"
+        case mlflowRunID = "mlflow_run_id"
     }
 }
 

@@ -53,7 +53,8 @@ public enum FileDigest {
         hex(SHA256.hash(data: bytes))
     }
 
-    static func hex<S: Sequence>(_ digest: S) -> String where S.Element == UInt8 {
+    /// Lowercase hex of a digest.
+    public static func hex<S: Sequence>(_ digest: S) -> String where S.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)

@@ -32,7 +32,7 @@ public struct DocumentBuilder: Sendable {
                 .text("Run "), .code(report.run.id), .text(" · finished \(ReportFormatting.timestamp(report.run.finishedAt)) · configuration "),
                 .code(report.run.configuration.path), .text(" (sha256 "), .code(report.run.configuration.shortDigest),
                 .text(") · Assay \(report.run.assayVersion)"),
-            ]))
+            ] + (report.run.mlflowRunID.map { [.text(" · MLflow run "), .code($0)] } ?? [])))
 
         blocks.append(.heading(level: 2, text: "INFRASTRUCTURE & PERFORMANCE SUMMARY"))
         blocks.append(.paragraph([.text(report.summary.text)]))

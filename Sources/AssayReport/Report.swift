@@ -13,9 +13,12 @@ public struct Report: Sendable, Hashable, Codable {
         public var finishedAt: Date
         public var assayVersion: String
         public var configuration: Evidence
+        /// The MLflow run this audit was logged to.
+        public var mlflowRunID: String?
 
         enum CodingKeys: String, CodingKey {
             case id, configuration
+            case mlflowRunID = "mlflow_run_id"
             case startedAt = "started_at"
             case finishedAt = "finished_at"
             case assayVersion = "assay_version"

@@ -23,7 +23,7 @@ public struct ReportBuilder: Sendable {
             service: service,
             run: .init(
                 id: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, assayVersion: run.assayVersion,
-                configuration: run.configuration),
+                configuration: run.configuration, mlflowRunID: run.mlflowRunID),
             verdict: run.judgement.verdict,
             exitCode: run.judgement.verdict.exitCode,
             verdictReasons: run.judgement.reasons,

@@ -55,6 +55,36 @@ public struct ReproEntry: Sendable, Hashable, Codable {
         case recordedAt = "recorded_at"
         case environmentManifestSHA256 = "environment_manifest_sha256"
     }
+
+    public init(
+        id: String, recordedAt: Date, command: [String], seed: Int, environmentManifestSHA256: String?,
+        variations: [Variation], runs: [ReproRun], reproducible: Bool, differences: [OutputDifference]
+    ) {
+        self.id = id
+        self.recordedAt = recordedAt
+        self.command = command
+        self.seed = seed
+        self.environmentManifestSHA256 = environmentManifestSHA256
+        self.variations = variations
+        self.runs = runs
+        self.reproducible = reproducible
+        self.differences = differences
+    }
+
+    /// `variations` and `differences` may be absent in logs written by other tools.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id),
+            recordedAt: try c.decode(Date.self, forKey: .recordedAt),
+            command: try c.decode([String].self, forKey: .command),
+            seed: try c.decode(Int.self, forKey: .seed),
+            environmentManifestSHA256: try c.decodeIfPresent(String.self, forKey: .environmentManifestSHA256),
+            variations: try c.decodeIfPresent([Variation].self, forKey: .variations) ?? [],
+            runs: try c.decode([ReproRun].self, forKey: .runs),
+            reproducible: try c.decode(Bool.self, forKey: .reproducible),
+            differences: try c.decodeIfPresent([OutputDifference].self, forKey: .differences) ?? [])
+    }
 }
 
 /// Errors reading or writing the reproducibility log.

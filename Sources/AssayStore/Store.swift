@@ -101,6 +101,9 @@ public final class Store: Sendable {
             }
             try db.create(index: "evidence_sha256", on: "evidence", columns: ["sha256"])
         }
+        migrator.registerMigration("v2-run-mlflow-run-id") { db in
+            try db.alter(table: "run") { t in t.add(column: "mlflow_run_id", .text) }
+        }
         return migrator
     }
 
@@ -116,13 +119,14 @@ public final class Store: Sendable {
         try database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     run.id, run.startedAt, run.finishedAt, run.configuration.path, run.configuration.sha256,
                     run.judgement.verdict.rawValue,
                     String(decoding: try encoder.encode(run.judgement.reasons), as: UTF8.self), run.assayVersion,
+                    run.mlflowRunID,
                 ])
             for layer in run.layers {
                 try db.execute(
@@ -256,11 +260,13 @@ public final class Store: Sendable {
                     findings: findings, startedAt: layerRow["started_at"], durationSeconds: layerRow["duration_seconds"]))
         }
         let verdict = try parse(Verdict.self, row["verdict"], table: "run", rowID: id)
-        return AuditRun(
+        var run = AuditRun(
             id: id, startedAt: row["started_at"], finishedAt: row["finished_at"],
             configuration: Evidence(path: row["config_path"], sha256: row["config_sha256"]),
             layers: layers,
             judgement: Judgement(verdict: verdict, reasons: try decode([String].self, row["reasons"], table: "run", rowID: id)),
             assayVersion: row["assay_version"])
+        run.mlflowRunID = row["mlflow_run_id"]
+        return run
     }
 }

@@ -2,13 +2,17 @@ import ArgumentParser
 import AssayAudit
 import AssayConfig
 import AssayCore
+import AssayIntegrations
 import AssayReport
 import AssayStore
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run every configured layer, store the results and write the report.",
-        discussion: "Exits 0 STABLE, 1 NEEDS FIX, 2 AT RISK, so CI can gate a deployment on it.")
+        discussion: """
+            Exits 0 STABLE, 1 NEEDS FIX, 2 AT RISK, so CI can gate a deployment on it. With \
+            integrations.mlflow.log_audits the audit is also logged as an MLflow run whose id the report cites.
+            """)
 
     @OptionGroup var options: ConfigOption
 
@@ -24,13 +28,32 @@ struct Audit: AsyncParsableCommand {
     func run() async throws {
         try await runMapped {
             let configuration = try ConfigLoader.load(path: options.config)
-            let run = try await Auditor().audit(configuration)
+            var run = try await Auditor(checks: standardChecks(configuration)).audit(configuration)
+            let logger = configuration.integrations.mlflow.flatMap { $0.logAudits ? MLflowAuditLogger(settings: $0) : nil }
+            let mlflowRun = try await logger?.start(run)
+            run.mlflowRunID = mlflowRun?.runID
             if !noStore {
                 try openStore(configuration).save(run)
             }
             let report = ReportBuilder(service: configuration.service, thresholds: configuration.thresholds).build(run)
-            try emit(report, configuration: configuration, outputDirectory: output, format: format)
+            let files = try emit(report, configuration: configuration, outputDirectory: output, format: format)
+            if let logger, let mlflowRun {
+                try await logger.finish(mlflowRun, audit: run, configuration: configuration, reportFiles: files)
+                if format == .text { print("Logged to MLflow run \(mlflowRun.runID)") }
+            }
             return report.exitCode
         }
     }
+}
+
+/// The audit's checks, with MLflow runs verified when `integrations.mlflow.verify_runs` lists any.
+func standardChecks(_ configuration: Configuration) -> [any LayerCheck] {
+    guard let settings = configuration.integrations.mlflow, !settings.verifyRuns.isEmpty else { return Auditor.standardChecks }
+    let reproducibility = ReproducibilityCheck { configuration in
+        var findings: [Finding] = []
+        let verifier = MLflowVerifier(configuration: configuration, settings: settings)
+        for runID in settings.verifyRuns { findings += try await verifier.verify(runID: runID) }
+        return findings
+    }
+    return Auditor.standardChecks.map { $0.layer == .reproducibility ? reproducibility : $0 }
 }

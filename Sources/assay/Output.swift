@@ -1,7 +1,9 @@
 import ArgumentParser
 import AssayConfig
 import AssayCore
+import AssayIntegrations
 import AssayReport
+import AssayReproducibility
 import AssayStore
 import Foundation
 
@@ -19,6 +21,7 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let invalidInput: Int32 = 65
     static let missingInput: Int32 = 66
+    static let unavailable: Int32 = 69
     static let internalError: Int32 = 70
     static let cannotWrite: Int32 = 74
 }
@@ -69,6 +72,12 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as StoreError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput
+    } catch let error as MLflowError {
+        Terminal.error(error.description)
+        code = ExitStatus.unavailable
+    } catch let error as ReproLogError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
     } catch let error as CommandError {
         Terminal.error(error.message)
         code = error.code
@@ -96,8 +105,9 @@ func openStore(_ configuration: Configuration) throws -> Store {
     }
 }
 
-/// Writes the report files and prints the result in the chosen format.
-func emit(_ report: Report, configuration: Configuration, outputDirectory: String?, format: OutputFormat) throws {
+/// Writes the report files, prints the result in the chosen format, and returns the paths written.
+@discardableResult
+func emit(_ report: Report, configuration: Configuration, outputDirectory: String?, format: OutputFormat) throws -> [String] {
     // --output is relative to the working directory; report.output to the workspace root.
     let directory = outputDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         ?? configuration.resolve(configuration.report.output)
@@ -126,6 +136,7 @@ func emit(_ report: Report, configuration: Configuration, outputDirectory: Strin
         if report.verdictReasons.count > 10 { print("  … \(report.verdictReasons.count - 10) more in the report") }
         for path in paths { print("Wrote \(path)") }
     }
+    return paths
 }
 
 /// Prints findings as a table (text or Markdown) or as JSON.

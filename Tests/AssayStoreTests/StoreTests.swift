@@ -30,7 +30,8 @@ import Testing
 
     @Test func savedRunLoadsBackIdentical() throws {
         let store = try Store(path: temporaryPath())
-        let run = Self.sampleRun(id: "run-1", at: 1_800_000_000)
+        var run = Self.sampleRun(id: "run-1", at: 1_800_000_000)
+        run.mlflowRunID = "15543162b04f47358a763c6741e85dea"
         try store.save(run)
         #expect(try store.run(id: "run-1") == run)
         #expect(try store.run(id: "missing") == nil)
@@ -51,7 +52,7 @@ import Testing
 
     @Test func migrationsAreRecorded() throws {
         let store = try Store()
-        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence"])
+        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id"])
     }
 
     @Test func duplicateRunIdLeavesTheStoreUnchanged() throws {
