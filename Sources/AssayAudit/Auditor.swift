@@ -30,7 +30,7 @@ public struct Auditor: Sendable {
             }
             let outcome: LayerOutcome
             do {
-                outcome = try await check.run(configuration)
+                outcome = try await check.run(configuration, earlier: results)
             } catch {
                 outcome = .notVerified(reason: "check failed: \(error)")
             }

@@ -8,7 +8,7 @@ public struct EnvironmentCheck: LayerCheck {
 
     public init() {}
 
-    public func run(_ configuration: Configuration) async throws -> LayerOutcome {
+    public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
         guard !configuration.artifacts.isEmpty else {
             return .notVerified(reason: "no artifacts configured under workspace.artifacts")
         }

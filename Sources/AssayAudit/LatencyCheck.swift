@@ -8,7 +8,7 @@ public struct LatencyCheck: LayerCheck {
 
     public init() {}
 
-    public func run(_ configuration: Configuration) async throws -> LayerOutcome {
+    public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
         guard let latency = configuration.latency, !latency.logs.isEmpty else {
             return .notVerified(reason: "no latency logs configured under workspace.latency.logs")
         }

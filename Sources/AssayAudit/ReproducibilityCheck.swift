@@ -12,14 +12,23 @@ public struct ReproducibilityCheck: LayerCheck {
         self.recordedRuns = recordedRuns
     }
 
-    public func run(_ configuration: Configuration) async throws -> LayerOutcome {
+    public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
         let recorded = try await recordedRuns?(configuration) ?? []
         guard configuration.inference != nil,
-            let outcome = try ReproducibilityCheckRunner(configuration: configuration).run(id: "repro-" + Auditor.newRunID())
+            let outcome = try ReproducibilityCheckRunner(configuration: configuration)
+                .run(id: "repro-" + Auditor.newRunID(), environmentIssues: Self.environmentIssues(earlier))
         else {
             return recorded.isEmpty
                 ? .notVerified(reason: "no inference command configured under workspace.inference") : .verified(recorded)
         }
         return .verified(outcome.findings + recorded)
+    }
+
+    /// Environment components that did not verify, for the rebuild ticket.
+    static func environmentIssues(_ earlier: [LayerResult]) -> [String] {
+        earlier.filter { $0.layer == .environment }.flatMap(\.findings).filter { $0.status != .pass }.map { finding in
+            "\(finding.check): \(finding.observed)" + (finding.expected.map { " (approved \($0))" } ?? "")
+                + " — \(finding.primaryEvidence.reference)"
+        }
     }
 }

@@ -143,6 +143,7 @@ public enum ConfigLoader {
             spec.log = try inference.string("log") ?? spec.log
             spec.ticket = try inference.string("ticket") ?? spec.ticket
             spec.variations = try inference.strings("variations") ?? []
+            spec.manifest = try inference.string("manifest")
             let expectedOutputs = try inference.stringMap("expected_outputs") ?? [:]
             for (name, digest) in expectedOutputs where !isSHA256Hex(digest.lowercased().replacingOccurrences(of: "sha256:", with: "")) {
                 throw inference.error(nil, key: "expected_outputs.\(name)", "expected 64 hex digits")

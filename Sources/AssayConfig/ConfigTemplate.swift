@@ -34,6 +34,7 @@ public enum ConfigTemplate {
           #   compare_stdout: false               # stdout must match too
           #   variations: [tz, locale, home, umask, cwd, threads]   # one extra run each, reprotest-style
           #   expected_outputs: {predictions.jsonl: <sha256>}       # approved output digests (assay repro verify)
+          #   manifest: env_manifest.yaml         # its digest is recorded with each check
           #   log: .assay/reproducibility_logs.json
           #   ticket: .assay/rebuild_ticket.md
           # Per-request latency logs (JSON lines) and profiler traces (Chrome trace format).

@@ -113,6 +113,8 @@ public struct Configuration: Sendable, Hashable {
         public var variations: [String] = []
         /// Approved sha256 of each output, which `assay repro verify` holds logged digests against.
         public var expectedOutputs: [String: String] = [:]
+        /// The environment manifest the runs use; its digest is recorded with each check.
+        public var manifest: String?
 
         public init(
             command: [String], seed: Int = 42, outputs: [String] = [], timeoutSeconds: Double = 300,

@@ -4,7 +4,9 @@ import Foundation
 
 /// `rebuild_ticket.md`: what did not reproduce, the evidence, how to reproduce it, and the usual fixes.
 public enum RebuildTicket {
-    public static func render(_ entry: ReproEntry, configuration: Configuration, logPath: String, logSHA256: String) -> String {
+    public static func render(
+        _ entry: ReproEntry, configuration: Configuration, logPath: String, logSHA256: String, environmentIssues: [String] = []
+    ) -> String {
         var lines: [String] = []
         lines.append("# Rebuild ticket — \(configuration.service): outputs do not reproduce")
         lines.append("")
@@ -22,6 +24,8 @@ public enum RebuildTicket {
             }
         }
         if failures.isEmpty, entry.differences.isEmpty { lines.append("- stdout differs between runs") }
+        for issue in environmentIssues { lines.append("- Environment: \(issue)") }
+        if let digest = entry.environmentManifestSHA256 { lines.append("- Environment manifest of these runs: sha256 `\(digest)`") }
         lines.append("")
         lines.append("## Runs")
         lines.append("")
@@ -56,7 +60,9 @@ public enum RebuildTicket {
         lines.append("")
         lines.append(contentsOf: knownFixes.map { "- \($0)" })
         lines.append("")
-        lines.append("Environment components that differ from their approved checksums are listed under ENVIRONMENT INTEGRITY in the audit report.")
+        if environmentIssues.isEmpty {
+            lines.append("No environment component differed from its approved checksum when this ran (see ENVIRONMENT INTEGRITY in the audit report).")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

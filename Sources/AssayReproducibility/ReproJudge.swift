@@ -126,7 +126,11 @@ public struct ReproducibilityCheckRunner: Sendable {
         public var ticketPath: String?
     }
 
-    public func run(runs: Int? = nil, variations: [Variation]? = nil, id: String, now: Date = Date()) throws -> Outcome? {
+    /// `environmentIssues` names environment components that differ from their approved checksums; the
+    /// rebuild ticket lists them.
+    public func run(
+        runs: Int? = nil, variations: [Variation]? = nil, id: String, environmentIssues: [String] = [], now: Date = Date()
+    ) throws -> Outcome? {
         guard let inference = configuration.inference else { return nil }
         let chosen = try variations ?? inference.variations.map { name in
             guard let variation = Variation(rawValue: name) else { throw ReproLogError.unknownVariation(name) }
@@ -141,7 +145,9 @@ public struct ReproducibilityCheckRunner: Sendable {
         var ticketPath: String?
         if !entry.reproducible {
             let path = configuration.resolve(inference.ticket)
-            let text = RebuildTicket.render(entry, configuration: configuration, logPath: inference.log, logSHA256: logEvidence.sha256)
+            let text = RebuildTicket.render(
+                entry, configuration: configuration, logPath: inference.log, logSHA256: logEvidence.sha256,
+                environmentIssues: environmentIssues)
             try AtomicFile.write(Array(text.utf8), to: path)
             ticketEvidence = try Evidence.file(at: path, displayPath: inference.ticket)
             ticketPath = path

@@ -77,7 +77,8 @@ public struct ReproRunner: Sendable {
         return ReproEntry(
             id: id, recordedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             command: argv(output: "{output}", run: 0), seed: inference.seed,
-            environmentManifestSHA256: nil, variations: variations, runs: runs,
+            environmentManifestSHA256: try inference.manifest.map { try FileDigest.sha256(ofFileAt: configuration.resolve($0)) },
+            variations: variations, runs: runs,
             reproducible: allSucceeded && outputsAgree && stdoutAgrees, differences: differences)
     }
 

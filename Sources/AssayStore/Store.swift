@@ -23,6 +23,23 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var configurationPath: String
 }
 
+/// One reproducibility check as stored: indexed fields plus the entry's JSON.
+public struct ReproRecord: Sendable, Hashable {
+    public var id: String
+    public var recordedAt: Date
+    public var seed: Int
+    public var reproducible: Bool
+    public var payload: Data
+
+    public init(id: String, recordedAt: Date, seed: Int, reproducible: Bool, payload: Data) {
+        self.id = id
+        self.recordedAt = recordedAt
+        self.seed = seed
+        self.reproducible = reproducible
+        self.payload = payload
+    }
+}
+
 /// Audit results in SQLite (GRDB), with schema migrations. Each audit is saved in one transaction,
 /// so a crash leaves either the whole run or none of it.
 public final class Store: Sendable {
@@ -104,6 +121,16 @@ public final class Store: Sendable {
         migrator.registerMigration("v2-run-mlflow-run-id") { db in
             try db.alter(table: "run") { t in t.add(column: "mlflow_run_id", .text) }
         }
+        migrator.registerMigration("v3-repro-entries") { db in
+            try db.create(table: "repro_entry") { t in
+                t.primaryKey("id", .text)
+                t.column("recorded_at", .datetime).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("reproducible", .boolean).notNull()
+                t.column("payload", .blob).notNull()
+            }
+            try db.create(index: "repro_entry_recorded_at", on: "repro_entry", columns: ["recorded_at"])
+        }
         return migrator
     }
 
@@ -166,6 +193,28 @@ public final class Store: Sendable {
                             ])
                     }
                 }
+            }
+        }
+    }
+
+    /// Saves one reproducibility check (its JSON as in `reproducibility_logs.json`).
+    public func saveReproEntry(_ record: ReproRecord) throws {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO repro_entry (id, recorded_at, seed, reproducible, payload) VALUES (?, ?, ?, ?, ?)",
+                arguments: [record.id, record.recordedAt, record.seed, record.reproducible, record.payload])
+        }
+    }
+
+    /// Stored reproducibility checks, newest first.
+    public func reproEntries(limit: Int = 50) throws -> [ReproRecord] {
+        try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM repro_entry ORDER BY recorded_at DESC, rowid DESC LIMIT ?", arguments: [limit]
+            ).map { row in
+                ReproRecord(
+                    id: row["id"], recordedAt: row["recorded_at"], seed: row["seed"], reproducible: row["reproducible"],
+                    payload: row["payload"])
             }
         }
     }

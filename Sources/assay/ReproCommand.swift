@@ -4,6 +4,7 @@ import AssayConfig
 import AssayCore
 import AssayIntegrations
 import AssayReproducibility
+import AssayStore
 import Foundation
 
 struct Repro: AsyncParsableCommand {
@@ -51,6 +52,11 @@ struct Repro: AsyncParsableCommand {
                         message: "\(options.config): no inference command configured under workspace.inference",
                         code: ExitStatus.invalidInput)
                 }
+                try openStore(configuration).saveReproEntry(
+                    ReproRecord(
+                        id: outcome.entry.id, recordedAt: outcome.entry.recordedAt, seed: outcome.entry.seed,
+                        reproducible: outcome.entry.reproducible,
+                        payload: try JSONCoding.encoder().encode(outcome.entry)))
                 printFindings(outcome.findings, format: format, title: "Reproducibility check \(outcome.entry.id)")
                 if let ticket = outcome.ticketPath, format == .text { print("Wrote \(ticket)") }
                 return VerdictRules(requiredLayers: []).judge(

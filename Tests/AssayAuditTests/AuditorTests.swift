@@ -10,7 +10,7 @@ import Testing
     struct FailingCheck: LayerCheck {
         let layer = Layer.latency
         struct Boom: Error, CustomStringConvertible { var description: String { "logs/latency.jsonl:3: expected a JSON object" } }
-        func run(_ configuration: Configuration) async throws -> LayerOutcome { throw Boom() }
+        func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome { throw Boom() }
     }
 
     func workspace(approved: Bool) throws -> Configuration {
@@ -62,5 +62,21 @@ import Testing
         let report = ReportBuilder(service: configuration.service).build(loaded)
         #expect(report.verdict == run.judgement.verdict)
         #expect(try ReportWriter.render(report, as: .markdown).contains("`model.bin` · `sha256:"))
+    }
+
+    @Test func rebuildTicketNamesChangedEnvironmentComponents() async throws {
+        var configuration = try workspace(approved: false)
+        try AtomicFile.write(Array("packages: []\n".utf8), to: configuration.root + "/env_manifest.yaml")
+        var inference = Configuration.Inference(
+            command: ["/bin/sh", "-c", #"od -An -N4 -tu4 /dev/urandom > "$1/out.txt""#, "sh", "{output}"], outputs: ["out.txt"])
+        inference.manifest = "env_manifest.yaml"
+        configuration.inference = inference
+        let run = try await Auditor().audit(configuration)
+        #expect(run.result(for: .reproducibility)?.findings.contains { $0.status == .integrityFailure } == true)
+        let ticket = try String(contentsOfFile: configuration.resolve(".assay/rebuild_ticket.md"), encoding: .utf8)
+        #expect(ticket.contains("- Environment: Model Binary: weights: sha256:"))
+        #expect(ticket.contains("- Output out.txt (run 2 vs run 1), first differs at byte"))
+        let manifestDigest = try FileDigest.sha256(ofFileAt: configuration.root + "/env_manifest.yaml")
+        #expect(ticket.contains(manifestDigest))
     }
 }

@@ -52,7 +52,7 @@ import Testing
 
     @Test func migrationsAreRecorded() throws {
         let store = try Store()
-        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id"])
+        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries"])
     }
 
     @Test func duplicateRunIdLeavesTheStoreUnchanged() throws {
@@ -62,6 +62,18 @@ import Testing
         #expect(throws: (any Error).self) { try store.save(Self.sampleRun(id: "same", at: 1_800_000_500, verdict: .stable)) }
         #expect(try store.run(id: "same") == run)
         #expect(try store.runs().count == 1)
+    }
+
+    @Test func reproEntriesAreStoredNewestFirst() throws {
+        let store = try Store()
+        let date = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.saveReproEntry(ReproRecord(id: "a", recordedAt: date, seed: 42, reproducible: true, payload: Data("{}".utf8)))
+        try store.saveReproEntry(
+            ReproRecord(id: "b", recordedAt: date.addingTimeInterval(60), seed: 42, reproducible: false, payload: Data("{\"x\":1}".utf8)))
+        let entries = try store.reproEntries()
+        #expect(entries.map(\.id) == ["b", "a"])
+        #expect(entries[0].payload == Data("{\"x\":1}".utf8))
+        #expect(!entries[0].reproducible)
     }
 
     @Test func notADatabaseIsAClearError() throws {
