@@ -86,61 +86,35 @@ public struct OutputDifference: Sendable, Hashable, Codable {
         difference.firstDifferingByte = offset
         difference.line = line
         let lowered = output.lowercased()
-        let structured: NumericComparison?
+        let compared: NumericComparison?
         if lowered.hasSuffix(".npy") || lowered.hasSuffix(".f32") || lowered.hasSuffix(".f64") {
-            structured = ArrayComparison.compare(a, b, name: lowered)
+            compared = ArrayComparison.compare(a, b, name: lowered)
         } else if lowered.hasSuffix(".csv") || lowered.hasSuffix(".tsv") {
-            structured = TableComparison.compare(a, b, delimiter: lowered.hasSuffix(".tsv") ? "\t" : ",")
+            compared = TableComparison.compare(a, b, delimiter: lowered.hasSuffix(".tsv") ? "\t" : ",")
         } else {
-            structured = nil
+            compared = JSONComparison.compare(a, b)
         }
-        if var structured {
-            structured.judge(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
-            difference.location = structured.firstLocation
-            difference.expectedValue = structured.firstExpected
-            difference.observedValue = structured.firstObserved
-            difference.differingNumbers = structured.differingNumbers
-            difference.maxAbsoluteDifference = structured.differingNumbers > 0 ? structured.maxAbsolute : nil
-            difference.maxRelativeDifference = structured.differingNumbers > 0 ? structured.maxRelative : nil
-            difference.withinTolerance = structured.withinTolerance
-            return difference
-        }
-        var comparison = JSONComparison(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
-        if comparison.compareDocuments(a, b) {
-            difference.location = comparison.firstPointer
-            difference.expectedValue = comparison.firstExpected
-            difference.observedValue = comparison.firstObserved
-            difference.differingNumbers = comparison.differingNumbers
-            difference.maxAbsoluteDifference = comparison.differingNumbers > 0 ? comparison.maxAbsolute : nil
-            difference.maxRelativeDifference = comparison.differingNumbers > 0 ? comparison.maxRelative : nil
-            difference.withinTolerance = comparison.onlyNumbersWithinTolerance
-        }
+        guard var result = compared else { return difference }
+        result.judge(absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
+        difference.location = result.firstLocation
+        difference.expectedValue = result.firstExpected
+        difference.observedValue = result.firstObserved
+        difference.differingNumbers = result.differingNumbers
+        difference.maxAbsoluteDifference = result.differingNumbers > 0 ? result.maxAbsolute : nil
+        difference.maxRelativeDifference = result.differingNumbers > 0 ? result.maxRelative : nil
+        difference.withinTolerance = result.withinTolerance
         return difference
     }
 }
 
 /// Walks two JSON documents (or JSON-lines files, one document per line) in parallel.
-struct JSONComparison {
-    let absoluteTolerance: Double
-    let relativeTolerance: Double
-    var firstPointer: String?
-    var firstExpected: String?
-    var firstObserved: String?
-    var differingNumbers = 0
-    var maxAbsolute = 0.0
-    var maxRelative = 0.0
-    var onlyNumbersWithinTolerance = true
-
-    init(absoluteTolerance: Double, relativeTolerance: Double) {
-        self.absoluteTolerance = absoluteTolerance
-        self.relativeTolerance = relativeTolerance
-    }
-
-    /// Returns false when either side is not JSON (or JSON lines).
-    mutating func compareDocuments(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+enum JSONComparison {
+    /// nil when either side is not JSON (or JSON lines).
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> NumericComparison? {
+        var result = NumericComparison()
         if let left = JSONValue.parse(a), let right = JSONValue.parse(b) {
-            compare(left, right, pointer: "")
-            return true
+            walk(left, right, pointer: "", into: &result)
+            return result
         }
         func lines(_ bytes: [UInt8]) -> [JSONValue]? {
             var values: [JSONValue] = []
@@ -150,62 +124,47 @@ struct JSONComparison {
             }
             return values
         }
-        guard let left = lines(a), let right = lines(b) else { return false }
-        compare(.array(left), .array(right), pointer: "")
+        guard let left = lines(a), let right = lines(b) else { return nil }
+        walk(.array(left), .array(right), pointer: "", into: &result)
         // Pointers into JSON lines start with the line index; say "line N" for people.
-        if let pointer = firstPointer {
+        if let pointer = result.firstLocation {
             let parts = pointer.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count >= 2, let index = Int(parts[1].split(separator: "/").first ?? "") {
                 let rest = parts[1].drop { $0 != "/" }
-                firstPointer = "line \(index + 1) " + (rest.isEmpty ? "/" : String(rest))
+                result.firstLocation = "line \(index + 1) " + (rest.isEmpty ? "/" : String(rest))
             }
         }
-        return true
+        return result
     }
 
-    mutating func record(_ pointer: String, _ expected: JSONValue?, _ observed: JSONValue?) {
-        if firstPointer == nil {
-            firstPointer = pointer
-            firstExpected = expected?.rendered
-            firstObserved = observed?.rendered
-        }
-    }
-
-    mutating func compare(_ a: JSONValue, _ b: JSONValue, pointer: String) {
+    static func walk(_ a: JSONValue, _ b: JSONValue, pointer: String, into result: inout NumericComparison) {
         switch (a, b) {
         case (.object(let x), .object(let y)):
             for key in Set(x.keys).union(y.keys).sorted() {
                 let child = pointer + "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
                 if let l = x[key], let r = y[key] {
-                    compare(l, r, pointer: child)
+                    walk(l, r, pointer: child, into: &result)
                 } else {
-                    onlyNumbersWithinTolerance = false
-                    record(child, x[key], y[key])
+                    result.structuralDifference = true
+                    result.record(child, x[key]?.rendered, y[key]?.rendered)
                 }
             }
         case (.array(let x), .array(let y)):
             for index in 0..<max(x.count, y.count) {
                 let child = pointer + "/\(index)"
                 if index < x.count, index < y.count {
-                    compare(x[index], y[index], pointer: child)
+                    walk(x[index], y[index], pointer: child, into: &result)
                 } else {
-                    onlyNumbersWithinTolerance = false
-                    record(child, index < x.count ? x[index] : nil, index < y.count ? y[index] : nil)
+                    result.structuralDifference = true
+                    result.record(child, index < x.count ? x[index].rendered : nil, index < y.count ? y[index].rendered : nil)
                 }
             }
         case (.number(let l), .number(let r)):
-            guard l != r else { return }
-            let absolute = abs(l - r)
-            let relative = absolute / max(abs(l), abs(r), .leastNormalMagnitude)
-            differingNumbers += 1
-            maxAbsolute = max(maxAbsolute, absolute)
-            maxRelative = max(maxRelative, relative)
-            if absolute > absoluteTolerance + relativeTolerance * abs(l) { onlyNumbersWithinTolerance = false }
-            record(pointer, a, b)
+            result.number(pointer, l, r)
         default:
             if a != b {
-                onlyNumbersWithinTolerance = false
-                record(pointer, a, b)
+                result.structuralDifference = true
+                result.record(pointer, a.rendered, b.rendered)
             }
         }
     }
