@@ -149,7 +149,7 @@ public enum ConfigLoader {
                 throw inference.error(nil, key: "expected_outputs.\(name)", "expected 64 hex digits")
             }
             spec.expectedOutputs = expectedOutputs.mapValues { $0.lowercased().replacingOccurrences(of: "sha256:", with: "") }
-            let known = ["tz", "locale", "home", "umask", "cwd", "threads"]
+            let known = ["tz", "locale", "home", "umask", "cwd", "threads", "env-order"]
             if let unknown = spec.variations.firstIndex(where: { !known.contains($0) }) {
                 throw try inference.error(
                     inference.list("variations")?[unknown], key: "variations[\(unknown)]",

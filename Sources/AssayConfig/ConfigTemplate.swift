@@ -32,7 +32,7 @@ public enum ConfigTemplate {
           #   timeout_seconds: 300
           #   environment: {PYTHONHASHSEED: "0"}
           #   compare_stdout: false               # stdout must match too
-          #   variations: [tz, locale, home, umask, cwd, threads]   # one extra run each, reprotest-style
+          #   variations: [tz, locale, home, umask, cwd, threads, env-order]   # one extra run each, reprotest-style
           #   expected_outputs: {predictions.jsonl: <sha256>}       # approved output digests (assay repro verify)
           #   manifest: env_manifest.yaml         # its digest is recorded with each check
           #   log: .assay/reproducibility_logs.json

@@ -20,9 +20,16 @@ public struct CommandResult: Sendable, Hashable {
 
 /// Runs one command with a timeout, its output going to files (never to pipes, which can fill and block).
 public enum CommandRunner {
+    /// The order the child sees its environment variables in.
+    public enum EnvironmentOrder: Sendable {
+        case sorted, reversed
+    }
+
+    /// Runs `argv` through `/usr/bin/env -i NAME=value… command`, so the child's environment holds exactly
+    /// `environment`, in a controlled order (Foundation would pass it in hash order, different each time).
     public static func run(
-        _ argv: [String], workingDirectory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
-        timeoutSeconds: Double
+        _ argv: [String], workingDirectory: String, environment: [String: String],
+        environmentOrder: EnvironmentOrder = .sorted, stdoutPath: String, stderrPath: String, timeoutSeconds: Double
     ) -> CommandResult {
         let started = ContinuousClock.now
         func elapsed() -> Double {
@@ -32,9 +39,17 @@ public enum CommandRunner {
         guard let executable = argv.first else {
             return CommandResult(exitCode: nil, signal: nil, timedOut: false, durationSeconds: 0, launchError: "empty command")
         }
+        let resolved = resolveExecutable(executable, environment: environment)
+        guard FileManager.default.isExecutableFile(atPath: resolved) else {
+            return CommandResult(
+                exitCode: nil, signal: nil, timedOut: false, durationSeconds: 0,
+                launchError: "cannot start \(executable): no such executable file")
+        }
+        var assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        if environmentOrder == .reversed { assignments.reverse() }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: resolveExecutable(executable, environment: environment))
-        process.arguments = Array(argv.dropFirst())
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["-i"] + assignments + [resolved] + Array(argv.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.environment = environment
         FileManager.default.createFile(atPath: stdoutPath, contents: nil)

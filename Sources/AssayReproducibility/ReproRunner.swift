@@ -52,6 +52,7 @@ public struct ReproRunner: Sendable {
             variation?.apply(environment: &environment, argv: &command, scratch: runDirectory)
             let result = CommandRunner.run(
                 command, workingDirectory: work, environment: environment,
+                environmentOrder: variation == .environmentOrder ? .reversed : .sorted,
                 stdoutPath: runDirectory + "/stdout", stderrPath: runDirectory + "/stderr",
                 timeoutSeconds: inference.timeoutSeconds)
             let kept = runDirectory + "/work"

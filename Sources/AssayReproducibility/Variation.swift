@@ -14,6 +14,8 @@ public enum Variation: String, CaseIterable, Sendable, Hashable, Codable {
     case cwd
     /// Another thread count for the usual knobs (`OMP_NUM_THREADS` and friends).
     case threads
+    /// The environment variables in reverse order (every other run gets them sorted).
+    case environmentOrder = "env-order"
 
     public var title: String {
         switch self {
@@ -23,6 +25,7 @@ public enum Variation: String, CaseIterable, Sendable, Hashable, Codable {
         case .umask: "umask"
         case .cwd: "working-directory path"
         case .threads: "thread count (OMP_NUM_THREADS …)"
+        case .environmentOrder: "environment order"
         }
     }
 
@@ -47,7 +50,7 @@ public enum Variation: String, CaseIterable, Sendable, Hashable, Codable {
             environment["HOME"] = home
         case .umask:
             argv = ["/bin/sh", "-c", "umask 0002 && exec \"$@\"", "sh"] + argv
-        case .cwd:
+        case .cwd, .environmentOrder:
             break
         case .threads:
             let current = Self.threadVariables.compactMap { environment[$0] }.first.flatMap(Int.init) ?? 0

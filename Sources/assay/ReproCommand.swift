@@ -27,7 +27,7 @@ struct Repro: AsyncParsableCommand {
         var runs: Int?
 
         @Option(
-            help: "Comma-separated variations, one extra run each: tz, locale, home, umask, cwd, threads (default: workspace.inference.variations).")
+            help: "Comma-separated variations, one extra run each: tz, locale, home, umask, cwd, threads, env-order (default: workspace.inference.variations).")
         var vary: String?
 
         @Option(help: "How to print the result: text, json or markdown.")

@@ -52,6 +52,14 @@ import Testing
         #expect(outcome.entry.runs.count == 2 + Variation.allCases.count)
     }
 
+    @Test func environmentOrderVariationFindsAnOrderDependentOutput() throws {
+        // Planted: the output lists the environment in the order the process received it.
+        let configuration = try configuration(#"env | cut -d= -f1 > "$2/out.txt""#)
+        let outcome = try check(configuration, runs: 2, variations: [.environmentOrder])
+        #expect(outcome.findings.first { $0.check == "Output Checksum: out.txt" }?.status == .pass)
+        #expect(try variationRow(outcome, .environmentOrder).status == .breach)
+    }
+
     @Test func homeUmaskAndCwdVariationsAreApplied() throws {
         let configuration = try configuration(#"printf '%s %s %s\n' "$HOME" "$(umask)" "$PWD" > "$2/out.txt""#)
         let outcome = try check(configuration, runs: 2, variations: [.home, .umask, .cwd, .locale])
