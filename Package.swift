@@ -95,7 +95,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
-                "AssayReproducibility", "AssayIntegrations",
+                "AssayReproducibility", "AssayIntegrations", "AssayLatency",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

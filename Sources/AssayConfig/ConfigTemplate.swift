@@ -103,6 +103,7 @@ public enum ConfigTemplate {
             p95_over_baseline_ms: 5
             mean_increase_percent: 10
             throughput_drop_rps: 20
+            min_delta_ms: 0.5               # smaller absolute changes are never regressions
             escalate_after_seconds: 180     # a regression sustained longer escalates
           baseline:
             window_days: 7

@@ -40,6 +40,7 @@ enum ThresholdKeys {
         .init(section: "regression", key: "p95_over_baseline_ms", path: \.regression.p95OverBaselineMilliseconds, range: positive, openAtZero: false),
         .init(section: "regression", key: "mean_increase_percent", path: \.regression.meanIncreasePercent, range: positive, openAtZero: false),
         .init(section: "regression", key: "throughput_drop_rps", path: \.regression.throughputDropRequestsPerSecond, range: positive, openAtZero: false),
+        .init(section: "regression", key: "min_delta_ms", path: \.regression.minDeltaMilliseconds, range: positive, openAtZero: false),
         .init(section: "regression", key: "escalate_after_seconds", path: \.regression.escalateAfterSeconds, range: positive, openAtZero: false),
         .init(section: "baseline", key: "window_days", path: \.baseline.windowDays, range: positive, openAtZero: true),
         .init(section: "capacity", key: "peak_utilization_percent", path: \.capacity.peakUtilizationPercent, range: percent, openAtZero: true),

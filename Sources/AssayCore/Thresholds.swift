@@ -49,6 +49,9 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var p95OverBaselineMilliseconds: Double = 5
         public var meanIncreasePercent: Double = 10
         public var throughputDropRequestsPerSecond: Double = 20
+        /// Latency changes smaller than this (absolute, ms) are never regressions, whatever their percentage:
+        /// a 30% rise of a 0.02 ms stage is noise to the service.
+        public var minDeltaMilliseconds: Double = 0.5
         /// A regression held longer than this escalates.
         public var escalateAfterSeconds: Double = 180
     }

@@ -40,9 +40,17 @@ public struct LatencyAnalyzer: Sendable {
         return Source(samples: samples, evidence: primary)
     }
 
+    /// Reads latency logs (paths as the configuration names them), as one run.
+    public func samples(_ paths: [String]) throws -> [LatencySample] {
+        try load(paths)?.samples ?? []
+    }
+
     public func findings() throws -> [Finding] {
         guard let current = try load(latency.logs) else { return [] }
-        let previous = try load(latency.previousLogs)
+        return try findings(current: current, previous: try load(latency.previousLogs))
+    }
+
+    func findings(current: Source, previous: Source?) throws -> [Finding] {
         let t = configuration.thresholds
         let minimum = LatencyStatistics.MinimumSamples(p95: t.latency.minSamplesP95, p99: t.latency.minSamplesP99)
         let bootstrap = Bootstrap(
@@ -146,7 +154,8 @@ public struct LatencyAnalyzer: Sendable {
             let previousMean = stats.mean - comparison.deltaMean.estimate
             let meanIncrease = previousMean > 0 ? comparison.deltaMean.estimate / previousMean * 100 : 0
             let p95Regressed = (comparison.deltaP95.map { $0.low > 0 && $0.estimate > t.regression.p95OverBaselineMilliseconds }) ?? false
-            let meanRegressed = comparison.deltaMean.low > 0 && meanIncrease > t.regression.meanIncreasePercent
+            let material = comparison.deltaMean.estimate >= t.regression.minDeltaMilliseconds
+            let meanRegressed = comparison.deltaMean.low > 0 && meanIncrease > t.regression.meanIncreasePercent && material
             observed += ", \(metric) \(Self.signed(headline.estimate)) ms [\(Self.signed(headline.low)), \(Self.signed(headline.high))]"
             if p95Regressed || meanRegressed {
                 status = .breach
@@ -160,7 +169,7 @@ public struct LatencyAnalyzer: Sendable {
                 label = "✅ Improved"
             } else if headline.low > 0,
                 (comparison.deltaP95?.estimate ?? 0) > t.regression.p95OverBaselineMilliseconds / 2
-                    || meanIncrease > t.regression.meanIncreasePercent / 2
+                    || (meanIncrease > t.regression.meanIncreasePercent / 2 && material)
             {
                 status = .watch
                 label = "⚠️ Watch"

@@ -23,6 +23,37 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var configurationPath: String
 }
 
+/// An optimization as `assay optimize validate` judged it, with the evidence of both runs.
+public struct OptimizationRecord: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var appliedAt: Date
+    public var accepted: Bool
+    public var deltaP95Milliseconds: Double
+    public var ci95LowMilliseconds: Double
+    public var ci95HighMilliseconds: Double
+    public var reason: String
+    public var baseline: Evidence
+    /// The candidate's latency log, with the MLflow run and git commit it came from when given.
+    public var candidate: Evidence
+
+    public init(
+        id: String, name: String, appliedAt: Date, accepted: Bool, deltaP95Milliseconds: Double,
+        ci95LowMilliseconds: Double, ci95HighMilliseconds: Double, reason: String, baseline: Evidence, candidate: Evidence
+    ) {
+        self.id = id
+        self.name = name
+        self.appliedAt = appliedAt
+        self.accepted = accepted
+        self.deltaP95Milliseconds = deltaP95Milliseconds
+        self.ci95LowMilliseconds = ci95LowMilliseconds
+        self.ci95HighMilliseconds = ci95HighMilliseconds
+        self.reason = reason
+        self.baseline = baseline
+        self.candidate = candidate
+    }
+}
+
 /// One reproducibility check as stored: indexed fields plus the entry's JSON.
 public struct ReproRecord: Sendable, Hashable {
     public var id: String
@@ -131,6 +162,24 @@ public final class Store: Sendable {
             }
             try db.create(index: "repro_entry_recorded_at", on: "repro_entry", columns: ["recorded_at"])
         }
+        migrator.registerMigration("v4-optimizations") { db in
+            try db.create(table: "optimization") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("applied_at", .datetime).notNull()
+                t.column("accepted", .boolean).notNull()
+                t.column("delta_p95_ms", .double).notNull()
+                t.column("ci95_low_ms", .double).notNull()
+                t.column("ci95_high_ms", .double).notNull()
+                t.column("reason", .text).notNull()
+                t.column("baseline_path", .text).notNull()
+                t.column("baseline_sha256", .text).notNull()
+                t.column("candidate_path", .text).notNull()
+                t.column("candidate_sha256", .text).notNull()
+                t.column("mlflow_run_id", .text)
+                t.column("git_commit", .text)
+            }
+        }
         return migrator
     }
 
@@ -216,6 +265,41 @@ public final class Store: Sendable {
                     id: row["id"], recordedAt: row["recorded_at"], seed: row["seed"], reproducible: row["reproducible"],
                     payload: row["payload"])
             }
+        }
+    }
+
+    /// Records a validated (accepted or rejected) optimization.
+    public func saveOptimization(_ record: OptimizationRecord) throws {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO optimization (id, name, applied_at, accepted, delta_p95_ms, ci95_low_ms, ci95_high_ms, reason,
+                      baseline_path, baseline_sha256, candidate_path, candidate_sha256, mlflow_run_id, git_commit)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id, record.name, record.appliedAt, record.accepted, record.deltaP95Milliseconds,
+                    record.ci95LowMilliseconds, record.ci95HighMilliseconds, record.reason, record.baseline.path,
+                    record.baseline.sha256, record.candidate.path, record.candidate.sha256, record.candidate.mlflowRunID,
+                    record.candidate.gitCommit,
+                ])
+        }
+    }
+
+    /// Validated optimizations, newest first.
+    public func optimizations(limit: Int = 100) throws -> [OptimizationRecord] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM optimization ORDER BY applied_at DESC, rowid DESC LIMIT ?", arguments: [limit])
+                .map { row in
+                    OptimizationRecord(
+                        id: row["id"], name: row["name"], appliedAt: row["applied_at"], accepted: row["accepted"],
+                        deltaP95Milliseconds: row["delta_p95_ms"], ci95LowMilliseconds: row["ci95_low_ms"],
+                        ci95HighMilliseconds: row["ci95_high_ms"], reason: row["reason"],
+                        baseline: Evidence(path: row["baseline_path"], sha256: row["baseline_sha256"]),
+                        candidate: Evidence(
+                            path: row["candidate_path"], sha256: row["candidate_sha256"], mlflowRunID: row["mlflow_run_id"],
+                            gitCommit: row["git_commit"]))
+                }
         }
     }
 

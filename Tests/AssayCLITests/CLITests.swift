@@ -183,4 +183,38 @@ import Testing
         #expect(result.stdout.contains("| Inference |"))
         #expect(result.stdout.contains("❌ Regressed"))
     }
+
+    /// Runs the example service in batch mode, writing its logs under `directory/name`.
+    static func exampleBatch(_ directory: String, _ name: String, _ extra: [String] = []) throws {
+        let example = packageRoot + "/Examples/InferenceService"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary()).deletingLastPathComponent().appendingPathComponent("assay-example")
+        process.arguments = ["batch", "--model", example + "/model/model.json", "--input", example + "/data/requests.jsonl",
+                             "--output", directory + "/" + name] + extra
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func optimizeValidateAcceptsRemovingTheSlowdownAndRejectsNoChange() throws {
+        let directory = try Self.temporaryDirectory()
+        try Self.exampleBatch(directory, "slow", ["--slow-stage", "inference", "--slow-ms", "3"])
+        try Self.exampleBatch(directory, "normal")
+        try Self.exampleBatch(directory, "again")
+        try "thresholds:\n  latency:\n    bootstrap_resamples: 1000\n".write(
+            toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let accepted = try Self.assay(
+            ["optimize", "validate", "--baseline", "slow/latency.jsonl", "--candidate", "normal/latency.jsonl", "--name", "no busy wait"],
+            in: directory)
+        #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+        #expect(accepted.stdout.hasPrefix("ACCEPTED: no busy wait"))
+        let rejected = try Self.assay(
+            ["optimize", "validate", "--baseline", "normal/latency.jsonl", "--candidate", "again/latency.jsonl"], in: directory)
+        #expect(rejected.status == 1, "\(rejected.stdout)\(rejected.stderr)")
+        #expect(rejected.stdout.hasPrefix("REJECTED"))
+        let compare = try Self.assay(["latency", "compare", "normal/latency.jsonl", "slow/latency.jsonl"], in: directory)
+        #expect(compare.status == 1)
+        #expect(compare.stdout.contains("Inference"))
+    }
 }

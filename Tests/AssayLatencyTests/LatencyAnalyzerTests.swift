@@ -54,6 +54,14 @@ import Testing
         #expect(findings.filter { $0.table == .latencyProfile }.allSatisfy { $0.status == .pass })
     }
 
+    @Test func tinyAbsoluteChangesAreNotRegressions() throws {
+        // Preprocess is ~2 ms; +0.3 ms is +15% but below regression.min_delta_ms (0.5 ms).
+        let before = Self.log(n: 600, inferenceShift: 0, seed: 8)
+        let after = before.replacingOccurrences(of: "\"preprocess_ms\":2.", with: "\"preprocess_ms\":2.3")
+        let findings = try analyze(previous: before, current: after)
+        #expect(try row(findings, "Preprocess").status != .breach)
+    }
+
     @Test func withoutPreviousRunOnlyStatistics() throws {
         let findings = try analyze(previous: nil, current: Self.log(n: 100, inferenceShift: 0, seed: 7))
         let total = try row(findings, "Total")
@@ -80,5 +88,44 @@ import Testing
         let log = "{\"request_id\": 1, \"stages\": {\"preprocess\": 1, \"inference\": 2, \"postprocess\": 3}}\n\n"
         let findings = try analyze(previous: nil, current: log)
         #expect(try row(findings, "Total").measurements["mean_ms"] == 6)
+    }
+}
+
+@Suite struct OptimizationValidatorTests {
+    static func samples(_ log: String) throws -> [LatencySample] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-opt-\(UUID().uuidString).jsonl").path
+        try AtomicFile.write(Array(log.utf8), to: path)
+        return try LatencyLog.read(path: path, stages: ["preprocess", "inference", "postprocess"])
+    }
+
+    var validator: OptimizationValidator {
+        var thresholds = Thresholds()
+        thresholds.latency.bootstrapResamples = 1000
+        return OptimizationValidator(thresholds: thresholds, stages: ["preprocess", "inference", "postprocess"])
+    }
+
+    @Test func acceptsARealImprovement() throws {
+        let before = try Self.samples(LatencyAnalyzerTests.log(n: 600, inferenceShift: 4, seed: 1))
+        let after = try Self.samples(LatencyAnalyzerTests.log(n: 600, inferenceShift: 0, seed: 1))
+        let decision = try #require(validator.validate(baseline: before, candidate: after))
+        #expect(decision.accepted)
+        #expect(decision.paired)
+        #expect(decision.deltaP95.high < 0)
+    }
+
+    @Test func rejectsTheSameSetting() throws {
+        let before = try Self.samples(LatencyAnalyzerTests.log(n: 600, inferenceShift: 0, seed: 2))
+        let after = try Self.samples(LatencyAnalyzerTests.log(n: 600, inferenceShift: 0, seed: 3))
+        let decision = try #require(validator.validate(baseline: before, candidate: after))
+        #expect(!decision.accepted)
+    }
+
+    @Test func rejectsASignificantButTooSmallImprovement() throws {
+        let before = try Self.samples(LatencyAnalyzerTests.log(n: 600, inferenceShift: 1, seed: 4))
+        let after = try Self.samples(LatencyAnalyzerTests.log(n: 600, inferenceShift: 0, seed: 4))
+        let decision = try #require(validator.validate(baseline: before, candidate: after))
+        #expect(decision.deltaP95.high < 0)
+        #expect(!decision.accepted)
+        #expect(decision.reason.contains("dropped only"))
     }
 }
