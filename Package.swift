@@ -60,7 +60,7 @@ let package = Package(
         // Environment integrity: artifact and tree digests against approved checksums.
         .target(
             name: "AssayEnvironment",
-            dependencies: ["AssayCore", "AssayConfig"],
+            dependencies: ["AssayCore", "AssayConfig", "Yams"],
             swiftSettings: swiftSettings
         ),
         // Reproducibility: same seed, N runs, output digests, localized differences, rebuild ticket.
@@ -121,7 +121,12 @@ let package = Package(
 
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayConfigTests", dependencies: ["AssayConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "AssayEnvironmentTests", dependencies: ["AssayEnvironment"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayEnvironmentTests",
+            dependencies: ["AssayEnvironment"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,92 @@
+import AssayCore
+import Foundation
+
+/// One pinned dependency, normalized across lockfile formats.
+public struct LockedPackage: Sendable, Hashable, Codable {
+    /// `pypi`, `conda`, `npm`, `cargo`, `go`, `swiftpm`.
+    public var ecosystem: String
+    /// Name as the ecosystem normalizes it (PyPI: lowercase, runs of `-_.` → `-`).
+    public var name: String
+    public var version: String
+    /// Artifact hashes as `algorithm:hex` (`sha256:…`, `sha512:…`, `md5:…`, `h1:…` kept as written).
+    public var hashes: [String]
+    /// true: a direct dependency; false: transitive; nil: the format does not say.
+    public var direct: Bool?
+    /// Platform or group qualifiers (conda platform, npm dev, poetry group), when the format has them.
+    public var qualifier: String?
+
+    public init(ecosystem: String, name: String, version: String, hashes: [String] = [], direct: Bool? = nil, qualifier: String? = nil) {
+        self.ecosystem = ecosystem
+        self.name = name
+        self.version = version
+        self.hashes = hashes
+        self.direct = direct
+        self.qualifier = qualifier
+    }
+
+    /// `name@qualifier`, the key two lockfiles are compared by.
+    public var key: String { qualifier.map { "\(name)@\($0)" } ?? name }
+}
+
+/// The lockfile formats Assay reads.
+public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
+    case requirements = "requirements.txt"
+    case pipfileLock = "Pipfile.lock"
+    case poetryLock = "poetry.lock"
+    case uvLock = "uv.lock"
+    case condaEnvironment = "environment.yml"
+    case condaLock = "conda-lock.yml"
+    case npmPackageLock = "package-lock.json"
+    case cargoLock = "Cargo.lock"
+    case goSum = "go.sum"
+    case swiftPackageResolved = "Package.resolved"
+
+    /// The format of a file, from its name (and, for JSON and YAML, its content).
+    public static func detect(path: String) -> LockfileFormat? {
+        let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        if name.hasSuffix(".txt") || name.hasSuffix(".in") && name.contains("requirements") { return .requirements }
+        if name == "pipfile.lock" { return .pipfileLock }
+        if name == "poetry.lock" { return .poetryLock }
+        if name == "uv.lock" { return .uvLock }
+        if name.hasPrefix("conda-lock") || name.hasSuffix(".conda-lock.yml") { return .condaLock }
+        if name.hasSuffix(".yml") || name.hasSuffix(".yaml") { return .condaEnvironment }
+        if name.hasPrefix("package-lock") || name == "npm-shrinkwrap.json" { return .npmPackageLock }
+        if name == "cargo.lock" { return .cargoLock }
+        if name == "go.sum" { return .goSum }
+        if name == "package.resolved" { return .swiftPackageResolved }
+        return nil
+    }
+}
+
+/// A parsed lockfile: its packages and its own digests.
+public struct Lockfile: Sendable, Hashable, Codable {
+    public var path: String
+    public var format: LockfileFormat
+    /// sha256 of the file's bytes.
+    public var sha256: String
+    /// The hash the format keeps of its input specification (Pipfile.lock `_meta.hash`, poetry `content-hash`,
+    /// conda-lock `content_hash`, Package.resolved `originHash`), when it has one.
+    public var specHash: String?
+    public var packages: [LockedPackage]
+
+    enum CodingKeys: String, CodingKey {
+        case path, format, sha256, packages
+        case specHash = "spec_hash"
+    }
+}
+
+/// A lockfile that cannot be read, located.
+public struct LockfileError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var path: String
+    /// 1-based line, 0 when not known.
+    public var line: Int
+    public var expected: String
+
+    public init(path: String, line: Int, expected: String) {
+        self.path = path
+        self.line = line
+        self.expected = expected
+    }
+
+    public var description: String { line > 0 ? "\(path):\(line): expected \(expected)" : "\(path): expected \(expected)" }
+}

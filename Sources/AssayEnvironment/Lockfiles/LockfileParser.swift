@@ -1,0 +1,353 @@
+import AssayCore
+import Foundation
+import Yams
+
+/// Reads every supported lockfile format into normalized rows.
+public enum LockfileParser {
+    /// Parses the file at `path` (shown as `displayPath`), detecting the format from its name unless given.
+    public static func parse(path: String, displayPath: String? = nil, format: LockfileFormat? = nil) throws -> Lockfile {
+        let name = displayPath ?? path
+        guard let format = format ?? LockfileFormat.detect(path: path) else {
+            throw LockfileError(path: name, line: 0, expected: "a known lockfile name (\(LockfileFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LockfileError(path: name, line: 0, expected: "a readable file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw LockfileError(path: name, line: 0, expected: "UTF-8 text") }
+        var lockfile = Lockfile(path: name, format: format, sha256: FileDigest.sha256(of: data), specHash: nil, packages: [])
+        switch format {
+        case .requirements: lockfile.packages = try requirements(text, path: name)
+        case .pipfileLock: try pipfile(text, path: name, into: &lockfile)
+        case .poetryLock: try poetry(text, path: name, into: &lockfile)
+        case .uvLock: try uv(text, path: name, into: &lockfile)
+        case .condaEnvironment: lockfile.packages = try condaEnvironment(text, path: name)
+        case .condaLock: try condaLock(text, path: name, into: &lockfile)
+        case .npmPackageLock: try npm(text, path: name, into: &lockfile)
+        case .cargoLock: lockfile.packages = try cargo(text, path: name)
+        case .goSum: lockfile.packages = try goSum(text, path: name)
+        case .swiftPackageResolved: try packageResolved(text, path: name, into: &lockfile)
+        }
+        lockfile.packages.sort { ($0.key, $0.version) < ($1.key, $1.version) }
+        return lockfile
+    }
+
+    /// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
+    public static func normalizePyPI(_ name: String) -> String {
+        var out = ""
+        var lastWasSeparator = false
+        for c in name.lowercased() {
+            if c == "-" || c == "_" || c == "." {
+                if !lastWasSeparator { out.append("-") }
+                lastWasSeparator = true
+            } else {
+                out.append(c)
+                lastWasSeparator = false
+            }
+        }
+        return out
+    }
+
+    // MARK: pip
+
+    /// requirements.txt (pip-compile or hand-written): `\` continuations, comments, options, `--hash`,
+    /// environment markers; pip-compile's `# via` comments tell direct (`-r …`, `(pyproject.toml)`) from transitive.
+    static func requirements(_ text: String, path: String) throws -> [LockedPackage] {
+        var packages: [LockedPackage] = []
+        var logical = ""
+        var logicalStart = 0
+        var lines = text.components(separatedBy: "\n")
+        lines.append("")
+        for (offset, raw) in lines.enumerated() {
+            let lineNumber = offset + 1
+            let trimmedRaw = raw.trimmingCharacters(in: .whitespaces)
+            if trimmedRaw.hasPrefix("#"), !packages.isEmpty, logical.isEmpty {
+                let comment = trimmedRaw.dropFirst().trimmingCharacters(in: .whitespaces)
+                if comment.hasPrefix("via") || packages[packages.count - 1].direct == false {
+                    let via = comment.hasPrefix("via") ? String(comment.dropFirst(3)) : comment
+                    if via.contains("-r ") || via.contains("(pyproject.toml)") || via.contains("(setup.py)") || via.contains("(setup.cfg)") {
+                        packages[packages.count - 1].direct = true
+                    } else if packages[packages.count - 1].direct == nil, !via.trimmingCharacters(in: .whitespaces).isEmpty {
+                        packages[packages.count - 1].direct = false
+                    }
+                }
+                continue
+            }
+            var content = raw
+            if let hash = content.range(of: " #") ?? (content.hasPrefix("#") ? content.range(of: "#") : nil) {
+                content = String(content[..<hash.lowerBound])
+            }
+            if logical.isEmpty { logicalStart = lineNumber }
+            let continued = content.trimmingCharacters(in: .whitespaces).hasSuffix("\\")
+            logical += " " + (continued ? String(content.trimmingCharacters(in: .whitespaces).dropLast()) : content)
+            if continued { continue }
+            defer { logical = "" }
+            let statement = logical.trimmingCharacters(in: .whitespaces)
+            if statement.isEmpty || statement.hasPrefix("-") { continue }
+            let tokens = statement.split(separator: " ").map(String.init)
+            let hashes = tokens.filter { $0.hasPrefix("--hash=") }.map { String($0.dropFirst("--hash=".count)) }
+            let requirement = tokens.prefix { !$0.hasPrefix("--") }.joined(separator: " ")
+            let spec = requirement.split(separator: ";", maxSplits: 1).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard let range = spec.range(of: "===") ?? spec.range(of: "==") else {
+                // An unpinned or URL requirement: no version to lock to.
+                let bare = spec.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+                guard !bare.isEmpty else { throw LockfileError(path: path, line: logicalStart, expected: "a requirement such as name==1.2.3") }
+                packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(String(bare)), version: "*", hashes: hashes))
+                continue
+            }
+            var name = String(spec[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
+            if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
+            let version = String(spec[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, !version.isEmpty else {
+                throw LockfileError(path: path, line: logicalStart, expected: "a requirement such as name==1.2.3")
+            }
+            packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: hashes))
+        }
+        return packages
+    }
+
+    static func json(_ text: String, path: String) throws -> JSONValue {
+        guard let value = JSONValue.parse(Array(text.utf8)) else {
+            let offset = (try? JSONSerialization.jsonObject(with: Data(text.utf8))).map { _ in 0 } ?? 0
+            throw LockfileError(path: path, line: offset, expected: "valid JSON")
+        }
+        return value
+    }
+
+    static func pipfile(_ text: String, path: String, into lockfile: inout Lockfile) throws {
+        let root = try json(text, path: path)
+        lockfile.specHash = root["_meta"]?["hash"]?["sha256"]?.string.map { "sha256:" + $0 }
+        for section in ["default", "develop"] {
+            guard case .object(let packages)? = root[section] else { continue }
+            for (name, entry) in packages {
+                var version = entry["version"]?.string ?? "*"
+                if version.hasPrefix("==") { version = String(version.dropFirst(2)) }
+                let hashes: [String] = if case .array(let items)? = entry["hashes"] { items.compactMap(\.string) } else { [] }
+                lockfile.packages.append(
+                    LockedPackage(
+                        ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: hashes,
+                        qualifier: section == "develop" ? "develop" : nil))
+            }
+        }
+    }
+
+    // MARK: TOML lockfiles
+
+    static func toml(_ text: String, path: String) throws -> JSONValue {
+        do { return try TOMLParser.parse(text) } catch let error as TOMLError {
+            throw LockfileError(path: path, line: error.line, expected: "TOML (\(error.message))")
+        }
+    }
+
+    static func packageArray(_ root: JSONValue) -> [JSONValue] {
+        if case .array(let items)? = root["package"] { return items }
+        return []
+    }
+
+    /// poetry.lock: the new layout keeps `files` per package; the old one (lock-version 1.x) in `[metadata.files]`.
+    static func poetry(_ text: String, path: String, into lockfile: inout Lockfile) throws {
+        let root = try toml(text, path: path)
+        lockfile.specHash = root["metadata"]?["content-hash"]?.string.map { "sha256:" + $0 }
+        let oldFiles = root["metadata"]?["files"]
+        for package in packageArray(root) {
+            guard let name = package["name"]?.string, let version = package["version"]?.string else {
+                throw LockfileError(path: path, line: 0, expected: "name and version in every [[package]]")
+            }
+            let files: [JSONValue] = if case .array(let items)? = package["files"] ?? oldFiles?[name] { items } else { [] }
+            let groups: [String] = if case .array(let g)? = package["groups"] { g.compactMap(\.string) } else { [] }
+            let category = package["category"]?.string
+            let qualifier = groups.isEmpty ? (category == "dev" ? "dev" : nil) : (groups == ["main"] ? nil : groups.joined(separator: ","))
+            lockfile.packages.append(
+                LockedPackage(
+                    ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: files.compactMap { $0["hash"]?.string },
+                    qualifier: qualifier))
+        }
+    }
+
+    /// uv.lock: the workspace's own package (`source = { editable | virtual }`) names the direct dependencies.
+    static func uv(_ text: String, path: String, into lockfile: inout Lockfile) throws {
+        let root = try toml(text, path: path)
+        let packages = packageArray(root)
+        var direct: Set<String> = []
+        var local: Set<String> = []
+        for package in packages where package["source"]?["editable"] != nil || package["source"]?["virtual"] != nil {
+            if let name = package["name"]?.string { local.insert(normalizePyPI(name)) }
+            for key in ["dependencies", "dev-dependencies"] {
+                if case .array(let items)? = package[key] { direct.formUnion(items.compactMap { $0["name"]?.string.map(normalizePyPI) }) }
+                if case .object(let groups)? = package[key] {
+                    for case .array(let items) in groups.values { direct.formUnion(items.compactMap { $0["name"]?.string.map(normalizePyPI) }) }
+                }
+            }
+        }
+        for package in packages {
+            guard let rawName = package["name"]?.string, let version = package["version"]?.string else {
+                throw LockfileError(path: path, line: 0, expected: "name and version in every [[package]]")
+            }
+            let name = normalizePyPI(rawName)
+            if local.contains(name) { continue }
+            var hashes = package["sdist"]?["hash"]?.string.map { [$0] } ?? []
+            if case .array(let wheels)? = package["wheels"] { hashes += wheels.compactMap { $0["hash"]?.string } }
+            lockfile.packages.append(
+                LockedPackage(ecosystem: "pypi", name: name, version: version, hashes: hashes, direct: local.isEmpty ? nil : direct.contains(name)))
+        }
+    }
+
+    static func cargo(_ text: String, path: String) throws -> [LockedPackage] {
+        try packageArray(try toml(text, path: path)).map { package in
+            guard let name = package["name"]?.string, let version = package["version"]?.string else {
+                throw LockfileError(path: path, line: 0, expected: "name and version in every [[package]]")
+            }
+            return LockedPackage(
+                ecosystem: "cargo", name: name, version: version, hashes: package["checksum"]?.string.map { ["sha256:" + $0] } ?? [])
+        }
+    }
+
+    // MARK: conda
+
+    static func yaml(_ text: String, path: String) throws -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw LockfileError(path: path, line: 0, expected: "a YAML document") }
+            return node
+        } catch let error as YamlError {
+            throw LockfileError(path: path, line: 0, expected: "YAML (\(error))")
+        }
+    }
+
+    /// environment.yml: `name=version[=build]` conda specs and a `pip:` list; no hashes (not a lockfile proper).
+    static func condaEnvironment(_ text: String, path: String) throws -> [LockedPackage] {
+        let root = try yaml(text, path: path)
+        guard let dependencies = root["dependencies"]?.sequence else {
+            throw LockfileError(path: path, line: 0, expected: "a dependencies: list")
+        }
+        var packages: [LockedPackage] = []
+        for item in dependencies {
+            if let spec = item.scalar?.string {
+                let parts = spec.split(separator: "=", omittingEmptySubsequences: true).map(String.init)
+                let name = parts.first?.trimmingCharacters(in: .whitespaces) ?? spec
+                let version = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "*"
+                packages.append(LockedPackage(ecosystem: "conda", name: name.lowercased(), version: version, direct: true))
+            } else if let pip = item["pip"]?.sequence {
+                for spec in pip.compactMap({ $0.scalar?.string }) {
+                    packages += (try? requirements(spec, path: path)).map { $0.map { var p = $0; p.direct = true; return p } } ?? []
+                }
+            }
+        }
+        return packages
+    }
+
+    /// conda-lock.yml (v1): one entry per package and platform, with md5 and sha256.
+    static func condaLock(_ text: String, path: String, into lockfile: inout Lockfile) throws {
+        let root = try yaml(text, path: path)
+        if let hashes = root["metadata"]?["content_hash"]?.mapping {
+            lockfile.specHash = hashes.sorted { ($0.key.string ?? "") < ($1.key.string ?? "") }
+                .compactMap { pair in pair.value.string.map { "\(pair.key.string ?? ""):\($0)" } }.joined(separator: ",")
+        }
+        guard let packages = root["package"]?.sequence else {
+            throw LockfileError(path: path, line: 0, expected: "a package: list (conda-lock v1)")
+        }
+        for package in packages {
+            guard let name = package["name"]?.string, let version = package["version"]?.string else {
+                throw LockfileError(path: path, line: package.mark?.line ?? 0, expected: "name and version")
+            }
+            var hashes: [String] = []
+            if let sha = package["hash"]?["sha256"]?.string { hashes.append("sha256:" + sha) }
+            if let md5 = package["hash"]?["md5"]?.string { hashes.append("md5:" + md5) }
+            let manager = package["manager"]?.string ?? "conda"
+            lockfile.packages.append(
+                LockedPackage(
+                    ecosystem: manager == "pip" ? "pypi" : "conda", name: manager == "pip" ? normalizePyPI(name) : name,
+                    version: version, hashes: hashes, qualifier: package["platform"]?.string))
+        }
+    }
+
+    // MARK: npm
+
+    /// package-lock.json v1 (`dependencies` tree), v2 and v3 (`packages` map). SRI integrity becomes
+    /// `sha512:hex` (or `sha1:hex` in old locks).
+    static func npm(_ text: String, path: String, into lockfile: inout Lockfile) throws {
+        let root = try json(text, path: path)
+        if case .object(let packages)? = root["packages"] {
+            let top = packages[""]
+            var direct: Set<String> = []
+            for key in ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"] {
+                if case .object(let names)? = top?[key] { direct.formUnion(names.keys) }
+            }
+            for (location, entry) in packages where !location.isEmpty {
+                guard let range = location.range(of: "node_modules/", options: .backwards) else { continue }
+                let name = entry["name"]?.string ?? String(location[range.upperBound...])
+                guard let version = entry["version"]?.string else { continue }
+                let nested = location.components(separatedBy: "node_modules/").count > 2
+                lockfile.packages.append(
+                    LockedPackage(
+                        ecosystem: "npm", name: name, version: version, hashes: entry["integrity"]?.string.map(sri) ?? [],
+                        direct: !nested && direct.contains(name), qualifier: nested ? location : (entry["dev"] == .bool(true) ? "dev" : nil)))
+            }
+        } else if case .object(let dependencies)? = root["dependencies"] {
+            func walk(_ deps: [String: JSONValue], parents: [String]) {
+                for (name, entry) in deps {
+                    if let version = entry["version"]?.string {
+                        lockfile.packages.append(
+                            LockedPackage(
+                                ecosystem: "npm", name: name, version: version, hashes: entry["integrity"]?.string.map(sri) ?? [],
+                                direct: parents.isEmpty ? nil : false,
+                                qualifier: parents.isEmpty ? (entry["dev"] == .bool(true) ? "dev" : nil) : parents.joined(separator: ">")))
+                    }
+                    if case .object(let nested)? = entry["dependencies"] { walk(nested, parents: parents + [name]) }
+                }
+            }
+            walk(dependencies, parents: [])
+        } else {
+            throw LockfileError(path: path, line: 0, expected: "a packages or dependencies object (package-lock v1–v3)")
+        }
+    }
+
+    /// `sha512-<base64>` → `sha512:<hex>`; several space-separated hashes become several.
+    static func sri(_ integrity: String) -> [String] {
+        integrity.split(separator: " ").compactMap { token in
+            guard let dash = token.firstIndex(of: "-"), let data = Data(base64Encoded: String(token[token.index(after: dash)...])) else {
+                return nil
+            }
+            return "\(token[..<dash]):" + FileDigest.hex(data)
+        }
+    }
+
+    // MARK: Go and Swift
+
+    /// go.sum: `module version h1:hash`; `/go.mod` lines add the go.mod hash to the same module version.
+    static func goSum(_ text: String, path: String) throws -> [LockedPackage] {
+        var byKey: [String: LockedPackage] = [:]
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = line.split(separator: " ")
+            if fields.isEmpty { continue }
+            guard fields.count == 3 else { throw LockfileError(path: path, line: offset + 1, expected: "module version hash") }
+            var version = String(fields[1])
+            let isModFile = version.hasSuffix("/go.mod")
+            if isModFile { version = String(version.dropLast("/go.mod".count)) }
+            let key = "\(fields[0])@\(version)"
+            var package = byKey[key] ?? LockedPackage(ecosystem: "go", name: String(fields[0]), version: version)
+            package.hashes.append((isModFile ? "go.mod:" : "") + String(fields[2]))
+            byKey[key] = package
+        }
+        return Array(byKey.values)
+    }
+
+    /// Package.resolved v1 (`object.pins`), v2 and v3 (`pins`, `originHash`).
+    static func packageResolved(_ text: String, path: String, into lockfile: inout Lockfile) throws {
+        let root = try json(text, path: path)
+        lockfile.specHash = root["originHash"]?.string
+        let pins: [JSONValue]
+        if case .array(let v2)? = root["pins"] {
+            pins = v2
+        } else if case .array(let v1)? = root["object"]?["pins"] {
+            pins = v1
+        } else {
+            throw LockfileError(path: path, line: 0, expected: "pins (Package.resolved v1–v3)")
+        }
+        for pin in pins {
+            let name = pin["identity"]?.string ?? pin["package"]?.string?.lowercased() ?? "?"
+            let state = pin["state"]
+            let version = state?["version"]?.string ?? state?["branch"]?.string ?? "?"
+            lockfile.packages.append(
+                LockedPackage(ecosystem: "swiftpm", name: name, version: version, hashes: state?["revision"]?.string.map { ["git:" + $0] } ?? []))
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import AssayCore
+import AssayEnvironment
+import Foundation
+import Testing
+
+@Suite struct LockfileTests {
+    static func fixture(_ name: String) throws -> String {
+        try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
+    }
+
+    static func parse(_ name: String, _ format: LockfileFormat? = nil) throws -> Lockfile {
+        try LockfileParser.parse(path: try fixture(name), displayPath: name, format: format)
+    }
+
+    func package(_ lockfile: Lockfile, _ name: String) throws -> LockedPackage {
+        try #require(lockfile.packages.first { $0.name == name })
+    }
+
+    @Test func requirementsWithHashesAndViaComments() throws {
+        let lock = try Self.parse("requirements-hashes-cocotools-test.txt")
+        #expect(lock.format == .requirements)
+        let numpy = try package(lock, "numpy")
+        #expect(numpy.version == "1.24.3")
+        #expect(numpy.hashes.count > 10 && numpy.hashes.allSatisfy { $0.hasPrefix("sha256:") })
+        #expect(try package(lock, "attrs").direct == false)
+        #expect(try package(lock, "hypothesis").direct == true)
+        #expect(lock.sha256 == FileDigest.sha256(of: try Data(contentsOf: URL(fileURLWithPath: try Self.fixture("requirements-hashes-cocotools-test.txt")))))
+    }
+
+    @Test func pipfileLock() throws {
+        let lock = try Self.parse("Pipfile.lock")
+        #expect(lock.specHash == "sha256:1f15c8b0963f8bf90ad060a72bbd0ff695f243fb3853087902660ba094065c5c")
+        #expect(try package(lock, "exceptiongroup").version == "1.3.1")
+        #expect(try package(lock, "iniconfig").hashes.count == 2)
+    }
+
+    @Test func poetryLock() throws {
+        let lock = try Self.parse("poetry.lock")
+        #expect(lock.specHash == "sha256:7930401643bf28f5781f0168a831ecc466782ecc83f8310d7be7b80dc486795a")
+        let attrs = try package(lock, "attrs")
+        #expect(attrs.version == "25.4.0")
+        #expect(attrs.hashes == [
+            "sha256:adcf7e2a1fb3b36ac48d97835bb6d8ade15b8dcce26aba8bf1d14847b57a3373",
+            "sha256:16d5969b87f0859ef33a48b35d55ac1be6e42ae49d5e853b597db70c35c57e11",
+        ])
+        #expect(attrs.qualifier == "dev")
+    }
+
+    @Test func uvLockMarksDirectDependencies() throws {
+        let lock = try Self.parse("uv.lock")
+        let flask = try package(lock, "flask")
+        #expect(flask.version == "3.1.3")
+        #expect(flask.direct == true)
+        #expect(try package(lock, "blinker").direct == false)
+        #expect(flask.hashes.first == "sha256:0ef0e52b8a9cd932855379197dd8f94047b359ca0a78695144304cb45f87c9eb")
+    }
+
+    @Test func condaEnvironmentAndLock() throws {
+        let environment = try Self.parse("environment.yml")
+        #expect(try package(environment, "python").version == "3.10")
+        #expect(try package(environment, "qiskit").version == "1.1.0")
+        let lock = try Self.parse("conda-lock.yml")
+        #expect(lock.specHash?.contains("linux-64:20bb243ce57b4b9d5e805565fada6d129d6376aa5761e9adb45b8531df5ae4e9") == true)
+        let mutex = try #require(lock.packages.first { $0.name == "_libgcc_mutex" && $0.qualifier == "linux-64" })
+        #expect(mutex.version == "0.1")
+        #expect(mutex.hashes == ["sha256:476626712f60e5ef0fe04c354727152b1ee5285d57ccd3575c7be930122bd051", "md5:c3473ff8bdb3d124ed5ff11ec380d6f9"])
+    }
+
+    @Test(arguments: ["package-lock.v1.json", "package-lock.v3.json"])
+    func npmPackageLocks(_ name: String) throws {
+        let lock = try Self.parse(name, .npmPackageLock)
+        #expect(lock.packages.count > 100)
+        #expect(lock.packages.allSatisfy { !$0.version.isEmpty })
+        let withIntegrity = lock.packages.filter { !$0.hashes.isEmpty }
+        #expect(withIntegrity.count * 10 >= lock.packages.count * 9)
+        #expect(withIntegrity.allSatisfy { $0.hashes.allSatisfy { $0.hasPrefix("sha512:") || $0.hasPrefix("sha1:") } })
+    }
+
+    @Test func swiftPackageResolvedV3() throws {
+        let lock = try Self.parse("Package.resolved")
+        #expect(lock.specHash?.count == 64)
+        #expect(try package(lock, "yams").version == "6.2.2")
+        #expect(try package(lock, "yams").hashes.first?.hasPrefix("git:") == true)
+    }
+
+    @Test func cargoLock() throws {
+        let lock = try Self.parse("Cargo.lock")
+        #expect(lock.packages.map { "\($0.name) \($0.version)" } == ["app 0.3.1", "util 1.2.0"])
+    }
+
+    @Test func goSum() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-go-\(UUID().uuidString)/go.sum").path
+        try AtomicFile.write(Array("""
+            golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=
+            golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=
+
+            """.utf8), to: path)
+        let lock = try LockfileParser.parse(path: path)
+        #expect(lock.packages.count == 1)
+        #expect(lock.packages[0].hashes.count == 2)
+        try AtomicFile.write(Array("golang.org/x/text v0.3.0\n".utf8), to: path)
+        #expect(throws: LockfileError(path: path, line: 1, expected: "module version hash")) { try LockfileParser.parse(path: path) }
+    }
+
+    @Test func brokenFilesAreLocatedErrors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-lock-\(UUID().uuidString)").path
+        try AtomicFile.write(Array("[[package]]\nname = \"x\"\nversion = 1.0.0.0\n".utf8), to: directory + "/poetry.lock")
+        #expect { try LockfileParser.parse(path: directory + "/poetry.lock") } throws: { error in
+            (error as? LockfileError)?.line == 3
+        }
+        try AtomicFile.write(Array("{\"packages\": 3".utf8), to: directory + "/package-lock.json")
+        #expect(throws: LockfileError.self) { try LockfileParser.parse(path: directory + "/package-lock.json") }
+    }
+
+    /// Python's tomllib (the reference parser) and ours agree on real TOML lockfiles.
+    @Test(arguments: ["poetry.lock", "uv.lock", "Cargo.lock"])
+    func tomlAgreesWithPythonTomllib(_ name: String) throws {
+        let path = try Self.fixture(name)
+        let ours = try TOMLParser.parse(try String(contentsOfFile: path, encoding: .utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import tomllib, json, sys; print(json.dumps(tomllib.load(open(sys.argv[1], 'rb')), default=str))", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(JSONValue.parse(Array(output)) == ours)
+    }
+
+    @Test func tomlSyntax() throws {
+        let value = try TOMLParser.parse(#"""
+            # comment
+            title = "TOML \"x\" \u00e9"
+            literal = 'C:\path'
+            multi = """
+            one \
+              two"""
+            ints = [1_000, 0x1f, -3, +4]
+            floats = [1.5, -2e3, inf]
+            date = 1979-05-27T07:32:00Z
+            inline = { a.b = 1, c = [true, false] }
+            [server."alpha.beta"]
+            ip = "10.0.0.1"
+            [[products]]
+            name = "a"
+            [[products]]
+            name = "b"
+            [products.meta]
+            x = 1
+            """#)
+        #expect(value["title"] == .string("TOML \"x\" é"))
+        #expect(value["literal"] == .string(#"C:\path"#))
+        #expect(value["multi"] == .string("one two"))
+        #expect(value["ints"] == .array([.number(1000), .number(31), .number(-3), .number(4)]))
+        #expect(value["date"] == .string("1979-05-27T07:32:00Z"))
+        #expect(value["inline"]?["a"]?["b"] == .number(1))
+        #expect(value["server"]?["alpha.beta"]?["ip"] == .string("10.0.0.1"))
+        #expect(value["products"] == .array([.object(["name": .string("a")]), .object(["name": .string("b"), "meta": .object(["x": .number(1)])])]))
+        #expect(throws: TOMLError.self) { try TOMLParser.parse("a = 1\na = 2\n") }
+        #expect(throws: TOMLError.self) { try TOMLParser.parse("a = \"unterminated\n") }
+    }
+}
