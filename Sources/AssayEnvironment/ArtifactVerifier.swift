@@ -27,16 +27,28 @@ public struct ArtifactVerifier: Sendable {
                     recommendation: "restore \(artifact.path) or correct its path in the configuration.",
                     evidence: cite)
             }
-            let evidence = Evidence(path: artifact.path, sha256: digest)
-            let observed = "sha256:\(digest.prefix(12))…\(version)"
+            var evidence = Evidence(path: artifact.path, sha256: digest)
+            var observed = "sha256:\(digest.prefix(12))…\(version)"
+            // Configs are approved by their canonical digest (key order and formatting do not count).
+            var compared = digest
+            if artifact.kind == .config, ConfigDocument.format(of: absolute) != nil,
+                let document = try? ConfigDocument.read(path: absolute, displayPath: artifact.path)
+            {
+                compared = document.canonicalSHA256
+                observed = "canonical sha256:\(compared.prefix(12))…\(version)"
+                evidence.locator = "canonical sha256:\(compared)"
+            }
+            if artifact.kind == .lockfile, let lock = try? LockfileParser.parse(path: absolute, displayPath: artifact.path) {
+                observed += " · \(lock.packages.count) packages (\(lock.format.rawValue))"
+            }
             let check = "\(artifact.kind.checkName): \(artifact.name)"
             guard let approved = artifact.approvedSHA256 else {
                 return Finding(
                     table: .environmentIntegrity, check: check, status: .unverified, observed: observed,
                     expected: "an approved sha256", severity: .high, verifiedBy: "Assay",
-                    recommendation: "approve sha256:\(digest) in assay.yaml after review.", evidence: evidence)
+                    recommendation: "approve sha256:\(compared) in assay.yaml after review.", evidence: evidence)
             }
-            if approved == digest {
+            if approved == compared {
                 return Finding(
                     table: .environmentIntegrity, check: check, status: .pass, observed: observed,
                     expected: "sha256:\(approved.prefix(12))…", verifiedBy: "Assay", evidence: evidence)
@@ -44,7 +56,7 @@ public struct ArtifactVerifier: Sendable {
             return Finding(
                 table: .environmentIntegrity, check: check, status: .integrityFailure, observed: observed,
                 expected: "sha256:\(approved.prefix(12))…", severity: .critical, verifiedBy: "Assay",
-                recommendation: "changed without an approved checksum: roll back, or approve sha256:\(digest) after review.",
+                recommendation: "changed without an approved checksum: roll back, or approve sha256:\(compared) after review.",
                 evidence: evidence)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssayConfig
 import AssayCore
+import AssayEnvironment
 import AssayIntegrations
 import AssayReport
 import AssayReproducibility
@@ -75,6 +76,9 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as MLflowError {
         Terminal.error(error.description)
         code = ExitStatus.unavailable
+    } catch let error as LockfileError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
     } catch let error as ReproLogError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput

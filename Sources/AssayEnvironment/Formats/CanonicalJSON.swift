@@ -1,0 +1,98 @@
+import AssayCore
+import Foundation
+
+/// RFC 8785 (JSON Canonicalization Scheme): object members sorted by UTF-16 code units, no whitespace,
+/// numbers as ECMAScript writes them, minimal string escapes. The same data always gives the same bytes,
+/// whatever the key order or formatting of the source.
+public enum CanonicalJSON {
+    public static func serialize(_ value: JSONValue) -> String {
+        var out = ""
+        write(value, into: &out)
+        return out
+    }
+
+    static func write(_ value: JSONValue, into out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let n): out += number(n)
+        case .string(let s): string(s, into: &out)
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                write(item, into: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            let keys = members.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { out += "," }
+                string(key, into: &out)
+                out += ":"
+                write(members[key]!, into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func string(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// ECMAScript Number::toString: shortest round-trip digits, exponent form below 1e-6 and from 1e21.
+    /// Non-finite numbers have no JSON form; they are written as `null`, as JSON.stringify does.
+    public static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == 0 { return "0" }
+        let negative = value < 0
+        // Swift's description gives the shortest round-trip digits; take digits and exponent from it.
+        let text = "\(abs(value))"
+        var mantissa = text
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = String(text[..<e])
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
+        var pointPosition = parts[0].count + exponent
+        let leadingZeros = digits.prefix { $0 == "0" }.count
+        digits.removeFirst(leadingZeros)
+        pointPosition -= leadingZeros
+        while digits.hasSuffix("0"), digits.count > 1 { digits.removeLast() }
+        let k = digits.count
+        let n = pointPosition
+        var result: String
+        if k <= n && n <= 21 {
+            result = digits + String(repeating: "0", count: n - k)
+        } else if 0 < n && n <= 21 {
+            result = String(digits.prefix(n)) + "." + String(digits.dropFirst(n))
+        } else if -6 < n && n <= 0 {
+            result = "0." + String(repeating: "0", count: -n) + digits
+        } else {
+            let e = n - 1
+            let sign = e < 0 ? "-" : "+"
+            result = k == 1 ? digits : String(digits.prefix(1)) + "." + String(digits.dropFirst())
+            result += "e" + sign + String(abs(e))
+        }
+        return negative ? "-" + result : result
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import AssayConfig
+import AssayCore
+import AssayEnvironment
+import Foundation
+
+struct Env: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Environment integrity: lockfiles, canonical config digests, drift between environments.",
+        subcommands: [Lock.self, Hash.self, Diff.self])
+
+    struct Lock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read a lockfile into normalized rows: ecosystem, name, version, hashes, direct or transitive.")
+
+        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum or Package.resolved.")
+        var file: String
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                let lock = try LockfileParser.parse(path: file)
+                switch format {
+                case .json:
+                    print(String(decoding: try JSONCoding.encoder(pretty: true).encode(lock), as: UTF8.self))
+                case .markdown:
+                    print("| Ecosystem | Name | Version | Direct | Hashes |\n|---|---|---|---|---|")
+                    for p in lock.packages {
+                        print("| \(p.ecosystem) | \(p.key) | \(p.version) | \(p.direct.map { $0 ? "yes" : "no" } ?? "—") | \(p.hashes.count) |")
+                    }
+                case .text:
+                    print("\(lock.path): \(lock.format.rawValue), \(lock.packages.count) packages, sha256:\(lock.sha256)"
+                        + (lock.specHash.map { ", spec hash \($0)" } ?? ""))
+                    for p in lock.packages {
+                        let direct = p.direct.map { $0 ? "direct" : "transitive" } ?? ""
+                        print("  \(p.ecosystem.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.key) \(p.version)  \(direct)  \(p.hashes.count) hash\(p.hashes.count == 1 ? "" : "es")")
+                    }
+                }
+                return 0
+            }
+        }
+    }
+
+    struct Hash: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Raw and canonical digests of configs (YAML, JSON, TOML via RFC 8785) and raw digests of other files and trees.",
+            discussion: "For artifacts of kind config, approved_sha256 in assay.yaml is the canonical digest this prints.")
+
+        @Argument(help: "Files or directories.")
+        var paths: [String]
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                var rows: [[String: String]] = []
+                for path in paths {
+                    if ConfigDocument.format(of: path) != nil {
+                        let document = try ConfigDocument.read(path: path)
+                        rows.append(["path": path, "sha256": document.rawSHA256, "canonical_sha256": document.canonicalSHA256])
+                    } else {
+                        rows.append(["path": path, "sha256": try TreeDigest.sha256(ofItemAt: path)])
+                    }
+                }
+                if format == .json {
+                    let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    for row in rows {
+                        print("\(row["sha256"] ?? "")  \(row["path"] ?? "")" + (row["canonical_sha256"].map { "  canonical:\($0)" } ?? ""))
+                    }
+                }
+                return 0
+            }
+        }
+    }
+
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Name every difference between two environments and measure the drift.",
+            discussion: """
+                A and B are lockfiles, configs, files or directories (e.g. staging and production). Dependencies \
+                are compared by package (numpy 1.24.3 vs 1.24.2), configs by key (config.yaml /batch_size 8 → 16), \
+                other files by digest. Drift is the share of differing components per category (dependencies, \
+                configs, files); the overall drift is their mean, each category weighing the same. Exits 0 within \
+                the threshold (thresholds.environment.max_drift_percent, default 0.5%) with no gated change, 1 otherwise.
+                """)
+
+        @OptionGroup var options: ConfigOption
+
+        @Argument(help: "The first environment (e.g. staging).")
+        var a: String
+
+        @Argument(help: "The second environment (e.g. production).")
+        var b: String
+
+        @Option(help: "A package name, path glob or 'file /pointer' that fails the diff whenever it changes (repeatable).")
+        var gate: [String] = []
+
+        @Option(help: "Drift threshold in percent (default: thresholds.environment.max_drift_percent).")
+        var threshold: Double?
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                let configuration = try configurationOrDefaults(options.config)
+                let report = try EnvironmentDiff(
+                    gates: gate, thresholdPercent: threshold ?? configuration.thresholds.environment.maxDriftPercent
+                ).compare(a, b)
+                switch format {
+                case .json:
+                    print(String(decoding: try JSONCoding.encoder(pretty: true).encode(report), as: UTF8.self))
+                case .markdown, .text:
+                    for item in report.items { print("\(item.gated ? "GATED " : "")\(item.category.rawValue): \(item.summary)") }
+                    for category in report.categories {
+                        print("\(category.category.rawValue): \(category.differing) of \(category.total) differ (\(Formatting.percent(category.percent, digits: 2)))")
+                    }
+                    print("drift \(Formatting.percent(report.overallPercent, digits: 2)) (limit \(Formatting.percent(report.thresholdPercent, digits: 2)))"
+                        + (report.gatedItems.isEmpty ? "" : ", \(report.gatedItems.count) gated change(s)") + ": \(report.passes ? "IN SYNC" : "OUT OF SYNC")")
+                }
+                return report.passes ? 0 : 1
+            }
+        }
+    }
+}
