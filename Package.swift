@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "AssayIntegrations",
             dependencies: [
-                "AssayCore", "AssayConfig",
+                "AssayCore", "AssayConfig", "AssayEnvironment",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -130,7 +130,8 @@ let package = Package(
         .testTarget(
             name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayIntegrationsTests", dependencies: ["AssayIntegrations", "AssayConfig"], swiftSettings: swiftSettings),
+            name: "AssayIntegrationsTests", dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(

@@ -32,11 +32,15 @@ public enum FileDigest {
         guard fd >= 0 else { throw FileDigestError.cannotOpen(path: path, errno: errno) }
         defer { close(fd) }
         var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        // Small files get a small buffer: allocating 1 MiB per 4 KiB file costs more than hashing it.
+        var status = stat()
+        let size = fstat(fd, &status) == 0 ? Int(status.st_size) : bufferSize
+        let capacity = max(4096, min(bufferSize, size + 1))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
         var offset = 0
         while true {
-            let count = read(fd, buffer.baseAddress, bufferSize)
+            let count = read(fd, buffer.baseAddress, capacity)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileDigestError.readFailed(path: path, byteOffset: offset, errno: errno)

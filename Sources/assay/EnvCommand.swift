@@ -2,12 +2,13 @@ import ArgumentParser
 import AssayConfig
 import AssayCore
 import AssayEnvironment
+import AssayIntegrations
 import Foundation
 
 struct Env: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Environment integrity: lockfiles, canonical config digests, drift between environments.",
-        subcommands: [Lock.self, Hash.self, Diff.self])
+        subcommands: [Lock.self, Hash.self, Diff.self, Image.self])
 
     struct Lock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -125,6 +126,61 @@ struct Env: AsyncParsableCommand {
                 }
                 return report.passes ? 0 : 1
             }
+        }
+    }
+}
+
+extension Env {
+    struct Image: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a container image: an OCI layout directory, a docker save archive, or a registry reference.",
+            discussion: """
+                OCI layout: index → manifest → config → layers, every blob's sha256 equal to its name. docker save \
+                archive: read without extracting (entries with .., absolute paths or escaping links are refused); \
+                config digest and layer diff_ids checked; it holds no registry manifest digest and says so. \
+                Registry (host[:port]/repo[:tag|@digest]): tag → digest over the OCI distribution API, manifest \
+                body hash checked, every blob downloaded and hashed. Exits 0 when every blob matches, 2 otherwise.
+                """)
+
+        @Argument(help: "OCI layout directory (optionally DIR:TAG), docker save .tar, or registry reference.")
+        var image: String
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                let result: ImageVerification
+                let (path, tag) = Self.splitTag(image)
+                if FileManager.default.fileExists(atPath: path + "/oci-layout") {
+                    result = try OCILayout.verify(path: path, tag: tag)
+                } else if FileManager.default.fileExists(atPath: image) {
+                    result = try DockerArchive.verify(path: image)
+                } else {
+                    result = try await RegistryClient().verify(image)
+                }
+                switch format {
+                case .json:
+                    print(String(decoding: try JSONCoding.encoder(pretty: true).encode(result), as: UTF8.self))
+                case .markdown, .text:
+                    print("\(result.reference) (\(result.source.rawValue)): \(result.valid ? "VALID" : "INVALID")")
+                    print("  manifest digest: \(result.manifestDigest ?? "none")")
+                    print("  config digest:   \(result.configDigest ?? "none")")
+                    for blob in result.blobs {
+                        print("  \(blob.valid ? "ok     " : "INVALID") \(blob.role): \(blob.digest)" + (blob.problem.map { " — \($0)" } ?? ""))
+                    }
+                    for note in result.notes { print("  note: \(note)") }
+                }
+                return result.valid ? 0 : 2
+            }
+        }
+
+        /// `dir:tag` for an OCI layout; a registry reference keeps its colon.
+        static func splitTag(_ text: String) -> (String, String?) {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].isEmpty,
+                FileManager.default.fileExists(atPath: String(text[..<colon]) + "/oci-layout")
+            else { return (text, nil) }
+            return (String(text[..<colon]), String(text[text.index(after: colon)...]))
         }
     }
 }

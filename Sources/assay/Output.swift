@@ -76,6 +76,9 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as MLflowError {
         Terminal.error(error.description)
         code = ExitStatus.unavailable
+    } catch let error as ImageError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
     } catch let error as LockfileError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput

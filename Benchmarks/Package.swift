@@ -1,0 +1,21 @@
+// swift-tools-version:6.1
+// Benchmarks live in their own package so the main build never pays for them:
+//   swift run -c release --package-path Benchmarks assay-bench [--quick]
+import PackageDescription
+
+let package = Package(
+    name: "AssayBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "Assay", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "assay-bench",
+            dependencies: [
+                .product(name: "AssayCore", package: "Assay"),
+                .product(name: "AssayLatency", package: "Assay"),
+                .product(name: "AssayEnvironment", package: "Assay"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        )
+    ]
+)

@@ -1,0 +1,113 @@
+import AssayCore
+import AssayEnvironment
+import AssayLatency
+import Foundation
+
+// Hot paths of Assay, timed against the tools users would otherwise pick, in the same run.
+// Prints one line per comparison: our time, theirs, and the ratio (theirs / ours; > 1 means Assay is faster).
+
+let quick = CommandLine.arguments.contains("--quick")
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("assay-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+/// Best of `repeats` runs.
+func best(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<repeats { times.append(try seconds(body)) }
+    return times.min() ?? 0
+}
+
+@discardableResult
+func shell(_ command: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+    return String(decoding: data, as: UTF8.self)
+}
+
+func report(_ name: String, ours: Double, theirs: Double, against: String, unit: String = "") {
+    let ratio = theirs / ours
+    print(
+        "\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) assay \(String(format: "%8.3f", ours)) s   "
+            + "\(against.padding(toLength: 28, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", theirs)) s   "
+            + "ratio \(String(format: "%6.2f", ratio))×\(unit)")
+}
+
+print("assay-bench (\(quick ? "quick" : "full") run, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+
+// 1. SHA-256 of one large file.
+let megabytes = quick ? 256 : 2048
+let big = scratch + "/big.bin"
+try shell("head -c \(megabytes)M /dev/urandom > \(big)")
+_ = try FileDigest.sha256(ofFileAt: big)  // warm the page cache
+let oursHash = try best(3) { _ = try FileDigest.sha256(ofFileAt: big) }
+let coreutils = try best(3) { try shell("sha256sum \(big) > /dev/null") }
+let hashlib = try best(3) {
+    try shell("python3 -c 'import hashlib,sys\nh=hashlib.sha256()\nf=open(sys.argv[1],\"rb\")\nwhile True:\n b=f.read(1<<20)\n if not b: break\n h.update(b)\nprint(h.hexdigest())' \(big) > /dev/null")
+}
+let rate = String(format: " (%.2f GiB/s)", Double(megabytes) / 1024 / oursHash)
+report("sha256, \(megabytes) MiB file", ours: oursHash, theirs: coreutils, against: "sha256sum", unit: rate)
+report("sha256, \(megabytes) MiB file", ours: oursHash, theirs: hashlib, against: "python hashlib (1 MiB reads)")
+try FileManager.default.removeItem(atPath: big)
+
+// 2. Tree digest of many small files.
+let files = quick ? 2_000 : 20_000
+let tree = scratch + "/tree"
+try shell("mkdir -p \(tree) && cd \(tree) && head -c \(files * 4)K /dev/urandom | split -b 4K -a 5 - part-")
+let oursTree = try best(3) { _ = try TreeDigest.sha256(ofItemAt: tree) }
+let findTree = try best(3) { try shell("cd \(tree) && find . -type f | sort | xargs sha256sum > /dev/null") }
+report("tree digest, \(files) files of 4 KiB", ours: oursTree, theirs: findTree, against: "find | sort | xargs sha256sum")
+
+// 3. Paired bootstrap of ΔP95.
+let samples = quick ? 2_000 : 10_000
+let resamples = quick ? 2_000 : 10_000
+var rng = SplitMix64(seed: 1)
+let before = (0..<samples).map { _ in 20 + abs(rng.nextGaussian()) * 3 }
+let after = before.map { $0 + 0.5 + rng.nextGaussian() * 0.2 }
+let bootstrap = Bootstrap(resamples: resamples, seed: 7)
+var interval: Bootstrap.Interval?
+let oursBootstrap = seconds { interval = bootstrap.paired(previous: before, current: after, statistic: .quantile(0.95)) }
+let data = try JSONSerialization.data(withJSONObject: ["x": before, "y": after])
+try data.write(to: URL(fileURLWithPath: scratch + "/boot.json"))
+var scipyInterval = ""
+let scipy = try seconds {
+    scipyInterval = try shell("""
+        python3 -c '
+        import json, sys, numpy as np
+        from scipy import stats
+        d = json.load(open(sys.argv[1])); x = np.array(d["x"]); y = np.array(d["y"])
+        r = stats.bootstrap((x, y), lambda a, b, axis=-1: np.percentile(b, 95, axis=axis) - np.percentile(a, 95, axis=axis),
+            paired=True, vectorized=True, n_resamples=\(resamples), batch=100, method="percentile", random_state=np.random.default_rng(0))
+        print("[%.4f, %.4f]" % (r.confidence_interval.low, r.confidence_interval.high))
+        ' \(scratch)/boot.json
+        """).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+report("paired bootstrap ΔP95, \(samples) × \(resamples)", ours: oursBootstrap, theirs: scipy, against: "scipy.stats.bootstrap")
+if let interval {
+    print("  CI95 assay [\(String(format: "%.4f", interval.low)), \(String(format: "%.4f", interval.high))]  scipy \(scipyInterval)")
+}
+
+// 4. TOML lockfile parsing.
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Tests/AssayEnvironmentTests/Fixtures").path
+let poetry = try String(contentsOfFile: fixtures + "/poetry.lock", encoding: .utf8)
+let rounds = quick ? 20 : 100
+let oursTOML = try seconds { for _ in 0..<rounds { _ = try TOMLParser.parse(poetry) } }
+let tomllib = try seconds {
+    try shell("python3 -c 'import tomllib,sys\nfor _ in range(\(rounds)): tomllib.load(open(sys.argv[1],\"rb\"))' \(fixtures)/poetry.lock")
+}
+report("TOML parse, poetry.lock (118 KB) × \(rounds)", ours: oursTOML, theirs: tomllib, against: "python tomllib")
