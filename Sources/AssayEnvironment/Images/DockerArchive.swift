@@ -8,6 +8,21 @@ public enum DockerArchive {
     /// Largest entry read into memory (manifest.json, config); layers are hashed while streaming.
     static let maxJSONBytes = 16 << 20
 
+    /// The archive path a relative link at `name` points to; nil when it climbs out of the archive.
+    static func resolve(_ target: String, from name: String) -> String? {
+        var components = name.split(separator: "/").dropLast().map(String.init)
+        for part in target.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !components.isEmpty else { return nil }
+                components.removeLast()
+            default: components.append(String(part))
+            }
+        }
+        return components.joined(separator: "/")
+    }
+
     public static func verify(path: String) throws -> ImageVerification {
         var entries: [String: (offset: Int, size: Int)] = [:]
         var hashes: [String: String] = [:]
@@ -24,11 +39,10 @@ public enum DockerArchive {
             case .directory:
                 continue
             case .link(let target):
-                let resolved = URL(fileURLWithPath: "/" + name).deletingLastPathComponent().appendingPathComponent(target).standardized.path
-                if target.hasPrefix("/") || resolved.hasPrefix("/..") || !resolved.hasPrefix("/") {
+                guard !target.hasPrefix("/"), let resolved = Self.resolve(target, from: name) else {
                     throw ImageError(reference: path, problem: "refusing link \(entry.name) → \(target) at byte \(entry.headerOffset): escapes the archive")
                 }
-                hashes[name] = hashes[String(resolved.dropFirst())]
+                hashes[name] = hashes[resolved]
             }
         }
         guard entries["manifest.json"] != nil, let manifest = JSONValue.parse(try reader.read("manifest.json", entries)) else {

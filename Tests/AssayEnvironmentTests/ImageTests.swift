@@ -1,0 +1,105 @@
+import AssayCore
+import AssayEnvironment
+import Foundation
+import Testing
+
+/// Images built by real tools: umoci writes the OCI layout, skopeo the `docker save` archive.
+enum ImageTools {
+    static func which(_ name: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var available: Bool {
+        (which("umoci") != nil && which("skopeo") != nil) || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
+    }
+
+    static func run(_ arguments: [String], in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
+        }
+    }
+
+    /// An OCI layout `img` with tag `latest` and one layer holding model.txt, plus `img.tar` (docker save format).
+    static func build() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-image-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try run(["umoci", "init", "--layout", "img"], in: directory)
+        try run(["umoci", "new", "--image", "img:latest"], in: directory)
+        try run(["umoci", "unpack", "--rootless", "--image", "img:latest", "bundle"], in: directory)
+        try AtomicFile.write(Array("weights v1\n".utf8), to: directory + "/bundle/rootfs/model.txt")
+        try run(["umoci", "repack", "--image", "img:latest", "bundle"], in: directory)
+        try run(["skopeo", "copy", "oci:img:latest", "docker-archive:img.tar:demo:latest"], in: directory)
+        return directory
+    }
+}
+
+@Suite(.enabled(if: ImageTools.available, "needs umoci and skopeo (Debian packages; .ci/run installs them)"))
+struct ImageTests {
+    @Test func ociLayoutVerifiesEveryBlob() throws {
+        let directory = try ImageTools.build()
+        let result = try OCILayout.verify(path: directory + "/img", tag: "latest")
+        #expect(result.valid)
+        #expect(result.blobs.map(\.role) == ["manifest", "config", "layer 0"])
+        #expect(result.manifestDigest?.hasPrefix("sha256:") == true)
+        #expect(result.diffIDs.count == 1)
+        #expect(throws: ImageError.self) { try OCILayout.verify(path: directory + "/img", tag: "nope") }
+    }
+
+    @Test func tamperedBlobIsCaught() throws {
+        let directory = try ImageTools.build()
+        let clean = try OCILayout.verify(path: directory + "/img")
+        let layer = try #require(clean.blobs.first { $0.role == "layer 0" })
+        let file = directory + "/img/blobs/sha256/" + layer.digest.dropFirst(7)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[bytes.count / 2] ^= 0xff
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let tampered = try OCILayout.verify(path: directory + "/img")
+        #expect(!tampered.valid)
+        let bad = try #require(tampered.blobs.first { !$0.valid })
+        #expect(bad.role == "layer 0")
+        #expect(bad.problem?.hasPrefix("content hashes to sha256:") == true)
+    }
+
+    @Test func dockerSaveArchiveHasConfigAndDiffIDsButNoManifestDigest() throws {
+        let directory = try ImageTools.build()
+        let layout = try OCILayout.verify(path: directory + "/img")
+        let archive = try DockerArchive.verify(path: directory + "/img.tar")
+        #expect(archive.valid)
+        #expect(archive.manifestDigest == nil)
+        #expect(archive.notes.first?.contains("no registry manifest digest") == true)
+        #expect(archive.configDigest == layout.configDigest)
+        #expect(archive.diffIDs == layout.diffIDs)
+        #expect(archive.reference.contains("demo:latest"))
+    }
+
+    /// Archives written by Python's tarfile with a `..` entry, an absolute path, and an escaping link.
+    @Test(arguments: ["../evil.txt", "/etc/evil.txt", "link"])
+    func escapingArchivesAreRefused(_ entry: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-tar-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let script = """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as tar:
+                data = b"[]"
+                info = tarfile.TarInfo("manifest.json"); info.size = len(data); tar.addfile(info, io.BytesIO(data))
+                if sys.argv[2] == "link":
+                    info = tarfile.TarInfo("layer.tar"); info.type = tarfile.SYMTYPE; info.linkname = "../../etc/passwd"; tar.addfile(info)
+                else:
+                    info = tarfile.TarInfo(sys.argv[2]); info.size = 4; tar.addfile(info, io.BytesIO(b"evil"))
+            """
+        try ImageTools.run(["python3", "-c", script, directory + "/bad.tar", entry], in: directory)
+        #expect { try DockerArchive.verify(path: directory + "/bad.tar") } throws: { error in
+            (error as? ImageError)?.problem.hasPrefix("refusing") == true
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/../evil.txt"))
+    }
+}

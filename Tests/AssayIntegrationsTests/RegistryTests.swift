@@ -1,0 +1,105 @@
+import AssayCore
+import AssayEnvironment
+import AssayIntegrations
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Against Debian's docker-registry on 127.0.0.1, with an image built by umoci and pushed by skopeo.
+enum RegistryTools {
+    static func which(_ name: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var available: Bool {
+        (["docker-registry", "umoci", "skopeo"].allSatisfy { which($0) != nil })
+            || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
+    }
+}
+
+@Suite(.serialized, .enabled(if: RegistryTools.available, "needs docker-registry, umoci and skopeo (.ci/run installs them)"))
+struct RegistryTests {
+    static func run(_ arguments: [String], in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
+        }
+    }
+
+    /// Starts a registry, pushes a one-layer image as `demo/model:v1`; returns the registry's storage path and host.
+    static func registryWithImage() async throws -> (storage: String, host: String, stop: @Sendable () -> Void) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-registry-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try run(["umoci", "init", "--layout", "img"], in: directory)
+        try run(["umoci", "new", "--image", "img:latest"], in: directory)
+        try run(["umoci", "unpack", "--rootless", "--image", "img:latest", "bundle"], in: directory)
+        try AtomicFile.write(Array("weights v1\n".utf8), to: directory + "/bundle/rootfs/model.txt")
+        try run(["umoci", "repack", "--image", "img:latest", "bundle"], in: directory)
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000..<60_000)
+            let config = """
+                version: 0.1
+                log: {level: error}
+                storage: {filesystem: {rootdirectory: \(directory)/storage}}
+                http: {addr: 127.0.0.1:\(port)}
+                """
+            try config.write(toFile: directory + "/registry.yml", atomically: true, encoding: .utf8)
+            let registry = Process()
+            registry.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            registry.arguments = ["docker-registry", "serve", directory + "/registry.yml"]
+            registry.standardOutput = FileHandle.nullDevice
+            registry.standardError = FileHandle.nullDevice
+            try registry.run()
+            let pid = registry.processIdentifier
+            let stop: @Sendable () -> Void = { kill(pid, SIGTERM) }
+            for _ in 0..<50 {
+                if (try? run(["skopeo", "copy", "--dest-tls-verify=false", "oci:img:latest", "docker://127.0.0.1:\(port)/demo/model:v1"], in: directory)) != nil {
+                    return (directory + "/storage", "127.0.0.1:\(port)", stop)
+                }
+                if !registry.isRunning { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            stop()
+        }
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "docker-registry did not start"])
+    }
+
+    @Test func tagResolvesToAVerifiedDigestAndATamperedLayerIsCaught() async throws {
+        let (storage, host, stop) = try await Self.registryWithImage()
+        defer { stop() }
+        let clean = try await RegistryClient().verify("\(host)/demo/model:v1")
+        #expect(clean.valid, "\(clean.blobs)")
+        #expect(clean.blobs.map(\.role) == ["manifest", "config", "layer 0"])
+        let digest = try #require(clean.manifestDigest)
+        let pinned = try await RegistryClient().verify("\(host)/demo/model@\(digest)")
+        #expect(pinned.valid)
+
+        let layer = try #require(clean.blobs.first { $0.role == "layer 0" }).digest.dropFirst(7)
+        let data = "\(storage)/docker/registry/v2/blobs/sha256/\(layer.prefix(2))/\(layer)/data"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: data)))
+        bytes[bytes.count / 2] ^= 0xff
+        try Data(bytes).write(to: URL(fileURLWithPath: data))
+        let tampered = try await RegistryClient().verify("\(host)/demo/model:v1")
+        #expect(!tampered.valid)
+        #expect(tampered.blobs.first { !$0.valid }?.role == "layer 0")
+    }
+
+    @Test func wrongPinAndUnknownTagAreErrors() async throws {
+        let (_, host, stop) = try await Self.registryWithImage()
+        defer { stop() }
+        await #expect(throws: ImageError.self) { try await RegistryClient().verify("\(host)/demo/model:missing") }
+        #expect(RegistryClient.Reference("no-slash") == nil)
+        #expect(RegistryClient.Reference("127.0.0.1:5000/team/model")?.tag == "latest")
+    }
+}
