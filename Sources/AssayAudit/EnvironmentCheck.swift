@@ -9,9 +9,11 @@ public struct EnvironmentCheck: LayerCheck {
     public init() {}
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
-        guard !configuration.artifacts.isEmpty else {
-            return .notVerified(reason: "no artifacts configured under workspace.artifacts")
+        let environments = configuration.environments.filter { $0.manifest != nil || $0.artifacts != nil }
+        guard !configuration.artifacts.isEmpty || !environments.isEmpty else {
+            return .notVerified(reason: "no artifacts or environments configured under workspace")
         }
-        return .verified(try ArtifactVerifier(configuration: configuration).verify())
+        return .verified(
+            try ArtifactVerifier(configuration: configuration).verify() + EnvironmentsVerifier(configuration: configuration).verify())
     }
 }

@@ -56,10 +56,13 @@ public struct EnvironmentDiff: Sendable {
     /// Names or path globs (`numpy`, `model/*`, `config.yaml /seed`) that fail the diff whenever they change.
     public var gates: [String]
     public var thresholdPercent: Double
+    /// File names left out of a directory comparison (the environments' own manifests).
+    public var ignoredNames: Set<String>
 
-    public init(gates: [String] = [], thresholdPercent: Double = 0.5) {
+    public init(gates: [String] = [], thresholdPercent: Double = 0.5, ignoredNames: Set<String> = ["env_manifest.yaml"]) {
         self.gates = gates
         self.thresholdPercent = thresholdPercent
+        self.ignoredNames = ignoredNames
     }
 
     public func compare(_ left: String, _ right: String) throws -> DriftReport {
@@ -70,8 +73,9 @@ public struct EnvironmentDiff: Sendable {
             throw LockfileError(path: right, line: 0, expected: leftIsDirectory ? "a directory, like \(left)" : "a file, like \(left)")
         }
         if leftIsDirectory {
-            let a = try Self.files(in: left)
-            let b = try Self.files(in: right)
+            let keep: (String) -> Bool = { [ignoredNames] in !ignoredNames.contains(URL(fileURLWithPath: $0).lastPathComponent) }
+            let a = try Self.files(in: left).filter(keep)
+            let b = try Self.files(in: right).filter(keep)
             for relative in Set(a).union(b).sorted() {
                 let l = a.contains(relative) ? left + "/" + relative : nil
                 let r = b.contains(relative) ? right + "/" + relative : nil

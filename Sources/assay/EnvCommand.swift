@@ -8,7 +8,7 @@ import Foundation
 struct Env: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Environment integrity: lockfiles, canonical config digests, drift between environments.",
-        subcommands: [Lock.self, Hash.self, Diff.self, Image.self])
+        subcommands: [Snapshot.self, Verify.self, Diff.self, Lock.self, Hash.self, Image.self])
 
     struct Lock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -181,6 +181,81 @@ extension Env {
                 FileManager.default.fileExists(atPath: String(text[..<colon]) + "/oci-layout")
             else { return (text, nil) }
             return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+        }
+    }
+}
+
+extension Env {
+    struct Snapshot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write env_manifest.yaml: every top-level file and directory of DIR with its digest, the runtime and the seed.",
+            discussion: """
+                Lockfiles are recorded with their package count, configs with their canonical digest, directories as \
+                tree digests (datasets, models), OCI layouts by manifest digest. The manifest is content-addressed: \
+                its `digest` is the sha256 of the canonical form of everything else.
+                """)
+
+        @OptionGroup var options: ConfigOption
+
+        @Argument(help: "The environment's directory.")
+        var directory: String
+
+        @Option(name: .shortAndLong, help: "Where to write the manifest (default: DIR/env_manifest.yaml).")
+        var output: String?
+
+        @Option(help: "Seed to record (default: workspace.inference.seed when configured).")
+        var seed: Int?
+
+        func run() async throws {
+            try await runMapped {
+                let configuration = try configurationOrDefaults(options.config)
+                let target = output ?? directory + "/env_manifest.yaml"
+                let manifest = try EnvironmentManifest.snapshot(
+                    root: directory, seed: seed ?? configuration.inference?.seed,
+                    skip: [URL(fileURLWithPath: target).lastPathComponent])
+                try AtomicFile.write(Array(try manifest.yaml().utf8), to: target)
+                print("Wrote \(target): \(manifest.components.count) components, \(manifest.digest ?? "")")
+                return 0
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-hash every component of an env_manifest.yaml: Valid, Modified, Missing or Unverified.",
+            discussion: "Exits 0 when the manifest is intact and every component is valid, 2 otherwise.")
+
+        @Argument(help: "The manifest.")
+        var manifest: String
+
+        @Option(help: "The environment's directory (default: the manifest's directory).")
+        var root: String?
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                let loaded = try EnvironmentManifest.read(path: manifest)
+                let directory = root ?? URL(fileURLWithPath: manifest).deletingLastPathComponent().path
+                let (intact, statuses) = try loaded.verify(root: directory)
+                if format == .json {
+                    let object: [String: Any] = [
+                        "manifest": manifest, "digest": loaded.digest ?? "", "manifest_intact": intact,
+                        "components": statuses.map { status -> [String: Any] in
+                            ["path": status.path, "state": status.state.rawValue, "expected": status.expected, "observed": status.observed ?? ""]
+                        },
+                    ]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+                } else {
+                    print("\(manifest): \(intact ? "digest intact" : "EDITED: its digest no longer matches its content") (\(loaded.digest ?? "no digest"))")
+                    for status in statuses {
+                        print("  \(status.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(status.path)"
+                            + (status.state == .modified ? "  sha256 \(status.expected.prefix(12))… → \(status.observed?.prefix(12) ?? "")…" : ""))
+                    }
+                }
+                return intact && statuses.allSatisfy { $0.state == .valid } ? 0 : 2
+            }
         }
     }
 }

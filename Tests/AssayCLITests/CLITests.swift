@@ -60,6 +60,7 @@ import Testing
         let audit = try Self.assay(["audit", "--output", "out"], in: directory, environment: ["NO_COLOR": "1"])
         #expect(audit.status == 2)
         #expect(audit.stdout.contains("Verdict: AT RISK"))
+        #expect(audit.stdout.contains("Environment integrity: Environment Manifest: staging — missing: envs/staging/env_manifest.yaml (unverified)"))
         #expect(!audit.stdout.contains("\u{1B}["))
         for name in ["report.md", "report.json", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: directory + "/out/" + name))

@@ -1,0 +1,205 @@
+import AssayCore
+import Foundation
+import Yams
+
+/// `env_manifest.yaml`: what an environment is made of, each component with its digest, itself
+/// content-addressed (`digest` is the sha256 of the RFC 8785 canonical JSON of everything else).
+public struct EnvironmentManifest: Sendable, Hashable, Codable {
+    public static let schema = "assay.env_manifest.v1"
+
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case lockfile, config, dataset, model, image, file, tree
+    }
+
+    public struct Component: Sendable, Hashable, Codable {
+        /// Relative to the manifest's root.
+        public var path: String
+        public var kind: Kind
+        /// Raw sha256 of the file, or the tree digest of a directory.
+        public var sha256: String
+        /// Configs: the canonical digest (key order and formatting do not count).
+        public var canonicalSHA256: String?
+        /// Lockfiles: the number of packages and the format.
+        public var packages: Int?
+        public var format: String?
+        public var files: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case path, kind, sha256, packages, format, files
+            case canonicalSHA256 = "canonical_sha256"
+        }
+    }
+
+    /// Interpreter, CUDA and driver versions where detectable, and the environment variables that change results.
+    public struct Runtime: Sendable, Hashable, Codable {
+        public var python: String?
+        public var cuda: String?
+        public var driver: String?
+        public var environment: [String: String]
+    }
+
+    public var schema: String
+    public var digest: String?
+    public var createdAt: String
+    public var seed: Int?
+    public var runtime: Runtime
+    public var components: [Component]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, digest, seed, runtime, components
+        case createdAt = "created_at"
+    }
+
+    /// Environment variables that change numerical results.
+    public static let resultVariables = [
+        "PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS", "TF_DETERMINISTIC_OPS", "TF_CUDNN_DETERMINISTIC", "NVIDIA_TF32_OVERRIDE", "TOKENIZERS_PARALLELISM",
+    ]
+
+    /// The digest of everything but `digest`.
+    public func computedDigest() throws -> String {
+        var copy = self
+        copy.digest = nil
+        let json = try JSONCoding.encoder().encode(copy)
+        guard let value = JSONValue.parse(Array(json)) else { return "" }
+        return "sha256:" + FileDigest.sha256(of: Array(CanonicalJSON.serialize(value).utf8))
+    }
+
+    // MARK: Snapshot
+
+    /// Digests every top-level entry of `root` (directories as trees), with the runtime and seed.
+    public static func snapshot(root: String, seed: Int?, now: Date = Date(), skip: Set<String> = []) throws -> EnvironmentManifest {
+        let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") && !skip.contains($0) }.sorted()
+        var components: [Component] = []
+        for name in names {
+            let path = root + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                if FileManager.default.fileExists(atPath: path + "/oci-layout") {
+                    let image = try OCILayout.verify(path: path)
+                    components.append(Component(path: name, kind: .image, sha256: String((image.manifestDigest ?? "").dropFirst(7))))
+                    continue
+                }
+                let lowered = name.lowercased()
+                let kind: Kind = lowered.hasPrefix("data") ? .dataset
+                    : (lowered.hasPrefix("model") || lowered.hasPrefix("weights") || lowered.hasPrefix("checkpoint") ? .model : .tree)
+                let count = FileManager.default.enumerator(atPath: path).map { walker in
+                    var n = 0
+                    while walker.nextObject() != nil { if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { n += 1 } }
+                    return n
+                }
+                components.append(Component(path: name, kind: kind, sha256: try TreeDigest.sha256(ofItemAt: path), files: count))
+                continue
+            }
+            var component = Component(path: name, kind: .file, sha256: try FileDigest.sha256(ofFileAt: path))
+            if let format = EnvironmentDiff.lockfileFormat(path), let lock = try? LockfileParser.parse(path: path, format: format) {
+                component.kind = .lockfile
+                component.packages = lock.packages.count
+                component.format = format.rawValue
+            } else if ConfigDocument.format(of: path) != nil, let document = try? ConfigDocument.read(path: path) {
+                component.kind = .config
+                component.canonicalSHA256 = document.canonicalSHA256
+            } else if [".pt", ".pth", ".onnx", ".safetensors", ".ckpt", ".pkl", ".joblib", ".h5", ".gguf"].contains(where: { name.lowercased().hasSuffix($0) }) {
+                component.kind = .model
+            }
+            components.append(component)
+        }
+        var manifest = EnvironmentManifest(
+            schema: schema, digest: nil, createdAt: now.formatted(.iso8601), seed: seed, runtime: detectRuntime(), components: components)
+        manifest.digest = try manifest.computedDigest()
+        return manifest
+    }
+
+    static func detectRuntime() -> Runtime {
+        let environment = ProcessInfo.processInfo.environment
+        var variables: [String: String] = [:]
+        for name in resultVariables { if let value = environment[name] { variables[name] = value } }
+        func firstLine(_ argv: [String]) -> String? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = argv
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            guard (try? process.run()) != nil else { return nil }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { return nil }
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let cuda = (FileManager.default.contents(atPath: "/usr/local/cuda/version.json").flatMap { JSONValue.parse(Array($0)) }?["cuda"]?["version"]?.string)
+            ?? firstLine(["nvcc", "--version"]).flatMap { $0.contains("release") ? $0 : nil }
+        return Runtime(
+            python: firstLine(["python3", "--version"]), cuda: cuda,
+            driver: firstLine(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"]), environment: variables)
+    }
+
+    // MARK: Files
+
+    public func yaml() throws -> String {
+        "# env_manifest.yaml, written by `assay env snapshot`; `digest` covers everything else in this file.\n"
+            + (try YAMLEncoder().encode(self))
+    }
+
+    public static func read(path: String) throws -> EnvironmentManifest {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw LockfileError(path: path, line: 0, expected: "a readable env_manifest.yaml")
+        }
+        do {
+            let manifest = try YAMLDecoder().decode(EnvironmentManifest.self, from: text)
+            guard manifest.schema == schema else { throw LockfileError(path: path, line: 0, expected: "schema \(schema)") }
+            return manifest
+        } catch let error as LockfileError {
+            throw error
+        } catch {
+            throw LockfileError(path: path, line: 0, expected: "an env_manifest.yaml (\(error))")
+        }
+    }
+
+    // MARK: Verify
+
+    /// How one component compares with what is on disk now.
+    public struct ComponentStatus: Sendable, Hashable, Codable {
+        public enum State: String, Sendable, Hashable, Codable {
+            case valid = "Valid", modified = "Modified", missing = "Missing", unverified = "Unverified"
+        }
+
+        public var path: String
+        public var state: State
+        public var expected: String
+        public var observed: String?
+    }
+
+    /// Re-hashes every component under `root`; also checks the manifest's own digest.
+    public func verify(root: String) throws -> (manifestIntact: Bool, components: [ComponentStatus]) {
+        let intact = try digest == computedDigest()
+        var statuses: [ComponentStatus] = []
+        for component in components {
+            let path = root + "/" + component.path
+            guard FileManager.default.fileExists(atPath: path) else {
+                statuses.append(.init(path: component.path, state: .missing, expected: component.sha256, observed: nil))
+                continue
+            }
+            guard component.sha256.count == 64 else {
+                statuses.append(.init(path: component.path, state: .unverified, expected: component.sha256, observed: nil))
+                continue
+            }
+            var observed: String
+            if component.kind == .image {
+                observed = String((try OCILayout.verify(path: path).manifestDigest ?? "").dropFirst(7))
+            } else {
+                observed = try TreeDigest.sha256(ofItemAt: path)
+            }
+            // A config whose data is unchanged is valid even if its formatting changed.
+            if observed != component.sha256, let canonical = component.canonicalSHA256,
+                (try? ConfigDocument.read(path: path).canonicalSHA256) == canonical
+            {
+                observed = component.sha256
+            }
+            statuses.append(
+                .init(path: component.path, state: observed == component.sha256 ? .valid : .modified, expected: component.sha256, observed: observed))
+        }
+        return (intact, statuses)
+    }
+}
