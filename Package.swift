@@ -119,18 +119,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers the tests share: finding and running the real tools they drive.
+        .target(name: "AssayTestSupport", path: "Tests/AssayTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayConfigTests", dependencies: ["AssayConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayEnvironmentTests",
-            dependencies: ["AssayEnvironment"],
+            dependencies: ["AssayEnvironment", "AssayTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayIntegrationsTests", dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment"],
+            name: "AssayIntegrationsTests",
+            dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),

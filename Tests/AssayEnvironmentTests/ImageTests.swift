@@ -1,42 +1,19 @@
 import AssayCore
 import AssayEnvironment
 import Foundation
+import AssayTestSupport
 import Testing
 
 /// Images built by real tools: umoci writes the OCI layout, skopeo the `docker save` archive.
 enum ImageTools {
-    static func which(_ name: String) -> String? {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var available: Bool { ExternalTool.available(["umoci", "skopeo"]) }
 
-    static var available: Bool {
-        (which("umoci") != nil && which("skopeo") != nil) || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
-    }
+    static func run(_ arguments: [String], in directory: String) throws { try ExternalTool.run(arguments, in: directory) }
 
-    static func run(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
-        }
-    }
-
-    /// An OCI layout `img` with tag `latest` and one layer holding model.txt, plus `img.tar` (docker save format).
+    /// An OCI layout `img` (tag `latest`) and `img.tar` in docker save format.
     static func build() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-image-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try run(["umoci", "init", "--layout", "img"], in: directory)
-        try run(["umoci", "new", "--image", "img:latest"], in: directory)
-        try run(["umoci", "unpack", "--rootless", "--image", "img:latest", "bundle"], in: directory)
-        try AtomicFile.write(Array("weights v1\n".utf8), to: directory + "/bundle/rootfs/model.txt")
-        try run(["umoci", "repack", "--image", "img:latest", "bundle"], in: directory)
+        let directory = try ExternalTool.scratchDirectory("assay-image")
+        try ExternalTool.buildImage(in: directory)
         try run(["skopeo", "copy", "oci:img:latest", "docker-archive:img.tar:demo:latest"], in: directory)
         return directory
     }

@@ -2,6 +2,7 @@ import AssayCore
 import AssayEnvironment
 import AssayIntegrations
 import Foundation
+import AssayTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,42 +11,17 @@ import Glibc
 
 /// Against Debian's docker-registry on 127.0.0.1, with an image built by umoci and pushed by skopeo.
 enum RegistryTools {
-    static func which(_ name: String) -> String? {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static var available: Bool {
-        (["docker-registry", "umoci", "skopeo"].allSatisfy { which($0) != nil })
-            || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
-    }
+    static var available: Bool { ExternalTool.available(["docker-registry", "umoci", "skopeo"]) }
 }
 
 @Suite(.serialized, .enabled(if: RegistryTools.available, "needs docker-registry, umoci and skopeo (.ci/run installs them)"))
 struct RegistryTests {
-    static func run(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
-        }
-    }
+    static func run(_ arguments: [String], in directory: String) throws { try ExternalTool.run(arguments, in: directory) }
 
     /// Starts a registry, pushes a one-layer image as `demo/model:v1`; returns the registry's storage path and host.
     static func registryWithImage() async throws -> (storage: String, host: String, stop: @Sendable () -> Void) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-registry-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try run(["umoci", "init", "--layout", "img"], in: directory)
-        try run(["umoci", "new", "--image", "img:latest"], in: directory)
-        try run(["umoci", "unpack", "--rootless", "--image", "img:latest", "bundle"], in: directory)
-        try AtomicFile.write(Array("weights v1\n".utf8), to: directory + "/bundle/rootfs/model.txt")
-        try run(["umoci", "repack", "--image", "img:latest", "bundle"], in: directory)
+        let directory = try ExternalTool.scratchDirectory("assay-registry")
+        try ExternalTool.buildImage(in: directory)
         for _ in 0..<5 {
             let port = Int.random(in: 20_000..<60_000)
             let config = """

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Real tools the tests drive (umoci, skopeo, docker-registry, python3): found on PATH, run to completion.
+public enum ExternalTool {
+    /// The executable's path on PATH, if installed.
+    public static func which(_ name: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Whether every tool is installed, or CI demands them (ASSAY_REQUIRE_SERVICES=1 makes a missing tool fail the
+    /// test instead of skipping it).
+    public static func available(_ names: [String]) -> Bool {
+        names.allSatisfy { which($0) != nil } || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
+    }
+
+    /// Runs `arguments` in `directory`; throws unless it exits 0.
+    public static func run(_ arguments: [String], in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
+        }
+    }
+
+    /// A new, empty directory under the system's temporary directory.
+    public static func scratchDirectory(_ prefix: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// An OCI layout `img` (tag `latest`) with one layer holding model.txt, written by umoci in `directory`.
+    public static func buildImage(in directory: String) throws {
+        try run(["umoci", "init", "--layout", "img"], in: directory)
+        try run(["umoci", "new", "--image", "img:latest"], in: directory)
+        try run(["umoci", "unpack", "--rootless", "--image", "img:latest", "bundle"], in: directory)
+        try Data("weights v1\n".utf8).write(to: URL(fileURLWithPath: directory + "/bundle/rootfs/model.txt"))
+        try run(["umoci", "repack", "--image", "img:latest", "bundle"], in: directory)
+    }
+}
