@@ -28,7 +28,15 @@ public enum FileDigest {
 
     /// Lowercase hex sha256 of the file's bytes.
     public static func sha256(ofFileAt path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        try sha256(ofFileAtRawPath: Array(path.utf8))
+    }
+
+    /// The same for a path given as bytes (file names need not be UTF-8).
+    public static func sha256(ofFileAtRawPath raw: [UInt8]) throws -> String {
+        let path = String(decoding: raw, as: UTF8.self)
+        let fd = (raw + [0]).withUnsafeBufferPointer {
+            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+        }
         guard fd >= 0 else { throw FileDigestError.cannotOpen(path: path, errno: errno) }
         defer { close(fd) }
         var hasher = SHA256()

@@ -1,28 +1,139 @@
 import Foundation
 
-/// Content digest of a file or a directory tree. A tree's digest is the sha256 of its sorted
-/// `relative-path NUL file-sha256 LF` lines, so it changes when any file's bytes, name or presence change,
-/// and not when timestamps or listing order do.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A tree that could not be read completely: unreadable files or directories, names that are not UTF-8.
+public struct TreeDigestError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var path: String
+    public var problems: [String]
+
+    public init(path: String, problems: [String]) {
+        self.path = path
+        self.problems = problems
+    }
+
+    public var description: String {
+        "\(path): cannot digest the tree completely: " + problems.prefix(5).joined(separator: "; ")
+            + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
+    }
+}
+
+/// Content digest of a file or a directory tree. A tree's digest is the sha256 of its listing: one line
+/// `type mode size sha256 path` per entry, sorted by path — `f` for a regular file (sha256 of its bytes), `l`
+/// for a symbolic link (sha256 of its target text; links are never followed, so loops cannot trap it). It
+/// changes when any byte, name, permission or presence changes, and not when timestamps or listing order do.
 public enum TreeDigest {
-    public static func sha256(ofItemAt path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw FileDigestError.cannotOpen(path: path, errno: ENOENT)
+    public struct Entry: Sendable, Hashable {
+        /// `f` regular file, `l` symbolic link.
+        public var type: Character
+        public var mode: UInt32
+        public var size: Int
+        public var sha256: String
+        /// Relative path; bytes that are not UTF-8 are written `\xNN`.
+        public var path: String
+
+        public var line: String { "\(type) \(String(mode, radix: 8)) \(size) \(sha256) \(path)\n" }
+    }
+
+    public struct Listing: Sendable, Hashable {
+        public var entries: [Entry]
+        /// Entries that could not be read, and names that are not UTF-8 (listed escaped).
+        public var problems: [String]
+        public var digest: String { FileDigest.sha256(of: Array(entries.map(\.line).joined().utf8)) }
+        public var totalBytes: Int { entries.reduce(0) { $0 + $1.size } }
+    }
+
+    /// sha256 of a file's bytes, or of a directory's listing. Throws when the tree cannot be read completely.
+    public static func sha256(ofItemAt path: String, cache: StatCache? = nil) throws -> String {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { throw FileDigestError.cannotOpen(path: path, errno: errno) }
+        guard status.st_mode & S_IFMT == S_IFDIR else { return try FileDigest.sha256(ofFileAt: path) }
+        let listing = try self.listing(of: path, cache: cache)
+        guard listing.problems.isEmpty else { throw TreeDigestError(path: path, problems: listing.problems) }
+        return listing.digest
+    }
+
+    /// Walks `root` with lstat (never following links) and hashes regular files on all cores, reusing digests
+    /// from `cache` for files whose device, inode, size, mtime and ctime are unchanged.
+    public static func listing(of root: String, cache: StatCache? = nil, progress: ProgressReporter? = nil) throws -> Listing {
+        var found: [(relative: [UInt8], status: stat)] = []
+        var problems: [String] = []
+        walk(Array(root.utf8), relative: [], into: &found, problems: &problems)
+        var entries: [Entry?] = Array(repeating: nil, count: found.count)
+        var toHash: [Int] = []
+        for (index, item) in found.enumerated() {
+            let (name, nameProblem) = escape(item.relative)
+            if let nameProblem { problems.append(nameProblem) }
+            let mode = UInt32(item.status.st_mode) & 0o7777
+            let absolute = root + "/" + String(decoding: item.relative, as: UTF8.self)
+            if item.status.st_mode & S_IFMT == S_IFLNK {
+                var buffer = [CChar](repeating: 0, count: 4097)
+                let count = readlink(absolute, &buffer, 4096)
+                let target = count >= 0 ? Array(buffer[0..<count].map { UInt8(bitPattern: $0) }) : []
+                entries[index] = Entry(type: "l", mode: mode, size: target.count, sha256: FileDigest.sha256(of: target), path: name)
+            } else if let cached = cache?.digest(for: absolute, status: item.status) {
+                entries[index] = Entry(type: "f", mode: mode, size: Int(item.status.st_size), sha256: cached, path: name)
+            } else {
+                entries[index] = Entry(type: "f", mode: mode, size: Int(item.status.st_size), sha256: "", path: name)
+                toHash.append(index)
+            }
         }
-        guard isDirectory.boolValue else { return try FileDigest.sha256(ofFileAt: path) }
-        let root = URL(fileURLWithPath: path).standardizedFileURL.path
-        guard let walker = FileManager.default.enumerator(atPath: root) else {
-            throw FileDigestError.cannotOpen(path: path, errno: EACCES)
+        let paths = toHash.map { Array(root.utf8) + [UInt8(ascii: "/")] + found[$0].relative }
+        progress?.start(totalBytes: toHash.reduce(0) { $0 + Int(found[$1].status.st_size) })
+        let (digests, errors) = parallelDigests(paths, progress: progress)
+        progress?.finish()
+        for (slot, index) in toHash.enumerated() {
+            if let error = errors[slot] {
+                problems.append("\(entries[index]?.path ?? ""): \(error)")
+                entries[index] = nil
+                continue
+            }
+            entries[index]?.sha256 = digests[slot]
+            cache?.store(digests[slot], for: String(decoding: paths[slot], as: UTF8.self), status: found[index].status)
         }
-        var relatives: [String] = []
-        while let relative = walker.nextObject() as? String {
-            if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { relatives.append(relative) }
+        let sorted = entries.compactMap { $0 }.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        return Listing(entries: sorted, problems: problems)
+    }
+
+    /// Collects regular files and links below `directory`, with their lstat results.
+    static func walk(_ directory: [UInt8], relative: [UInt8], into found: inout [(relative: [UInt8], status: stat)], problems: inout [String]) {
+        let path = directory + (relative.isEmpty ? [] : [UInt8(ascii: "/")] + relative)
+        guard let handle = path.withUnsafeBufferPointer({ buffer -> OpaquePointer? in
+            var terminated = Array(buffer) + [0]
+            return terminated.withUnsafeMutableBufferPointer { opendir(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+        }) else {
+            problems.append("\(escape(relative).0.isEmpty ? "." : escape(relative).0): cannot open directory: \(String(cString: strerror(errno)))")
+            return
         }
-        let files = relatives.map { root + "/" + $0 }
-        // Files are hashed in parallel across the cores; the result does not depend on the order.
-        let digests = try parallelDigests(files)
-        let lines = zip(relatives, digests).map { relative, digest in relative + "\u{0}" + digest + "\n" }
-        return FileDigest.sha256(of: Array(lines.sorted().joined().utf8))
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
+            let child = relative.isEmpty ? name : relative + [UInt8(ascii: "/")] + name
+            var status = stat()
+            let full = directory + [UInt8(ascii: "/")] + child + [0]
+            let ok = full.withUnsafeBufferPointer { buffer in
+                lstat(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), &status) == 0
+            }
+            guard ok else {
+                problems.append("\(escape(child).0): cannot stat: \(String(cString: strerror(errno)))")
+                continue
+            }
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR: walk(directory, relative: child, into: &found, problems: &problems)
+            case S_IFREG, S_IFLNK: found.append((child, status))
+            default: continue
+            }
+        }
+    }
+
+    /// The path as text; bytes that are not valid UTF-8 become `\xNN`, and are reported.
+    static func escape(_ bytes: [UInt8]) -> (String, String?) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, nil) }
+        let escaped = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
+        return (escaped, "\(escaped): name is not UTF-8 (listed escaped)")
     }
 }
 
@@ -48,23 +159,129 @@ private final class DigestSlots: @unchecked Sendable {
 }
 
 extension TreeDigest {
-    /// sha256 of each file, computed on all cores.
-    static func parallelDigests(_ files: [String]) throws -> [String] {
-        guard !files.isEmpty else { return [] }
+    /// sha256 of each file, computed on all cores; an error per file that could not be read.
+    static func parallelDigests(_ files: [[UInt8]], progress: ProgressReporter? = nil) -> ([String], [(any Error)?]) {
+        guard !files.isEmpty else { return ([], []) }
         let slots = DigestSlots(count: files.count)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < files.count {
                 do {
-                    slots.digests[index] = try FileDigest.sha256(ofFileAt: files[index])
+                    slots.digests[index] = try FileDigest.sha256(ofFileAtRawPath: files[index])
                 } catch {
                     slots.errors[index] = error
                 }
+                progress?.advance(file: String(decoding: files[index], as: UTF8.self))
                 index += workers
             }
         }
-        if let error = slots.errors.compactMap({ $0 }).first { throw error }
-        return Array(slots.digests)
+        return (Array(slots.digests), Array(slots.errors))
+    }
+}
+
+/// Remembers file digests by (device, inode, size, mtime, ctime), so an unchanged tree re-snapshots without
+/// reading its files. Persisted as JSON; a damaged cache file is ignored, never trusted.
+public final class StatCache: @unchecked Sendable {
+    struct Record: Codable, Hashable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var mtimeNanoseconds: Int64
+        var ctimeNanoseconds: Int64
+        var sha256: String
+    }
+
+    private let lock = NSLock()
+    private var records: [String: Record]
+    public let path: String?
+
+    /// An empty cache, or the one saved at `path`.
+    public init(path: String? = nil) {
+        self.path = path
+        if let path, let data = FileManager.default.contents(atPath: path),
+            let loaded = try? JSONDecoder().decode([String: Record].self, from: data)
+        {
+            records = loaded
+        } else {
+            records = [:]
+        }
+    }
+
+    static func key(_ status: stat, _ digest: String) -> Record {
+        Record(
+            device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
+            mtimeNanoseconds: Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec),
+            ctimeNanoseconds: Int64(status.st_ctim.tv_sec) * 1_000_000_000 + Int64(status.st_ctim.tv_nsec), sha256: digest)
+    }
+
+    func digest(for path: String, status: stat) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let record = records[path] else { return nil }
+        return record == Self.key(status, record.sha256) ? record.sha256 : nil
+    }
+
+    func store(_ digest: String, for path: String, status: stat) {
+        lock.lock()
+        records[path] = Self.key(status, digest)
+        lock.unlock()
+    }
+
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return records.count
+    }
+
+    /// Writes the cache atomically to its path.
+    public func save() throws {
+        guard let path else { return }
+        lock.lock()
+        let data = try JSONEncoder().encode(records)
+        lock.unlock()
+        try AtomicFile.write(data, to: path)
+    }
+}
+
+/// A progress line on standard error for long hashing work, only on a terminal.
+public final class ProgressReporter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    private var done = 0
+    private var lastPrint = ContinuousClock.now
+    private let enabled: Bool
+
+    /// Reports only when standard error is a terminal and NO_COLOR-style quietness is not asked for.
+    public init(enabled: Bool = isatty(STDERR_FILENO) == 1) {
+        self.enabled = enabled
+    }
+
+    func start(totalBytes: Int) {
+        lock.lock()
+        total = totalBytes
+        done = 0
+        lock.unlock()
+    }
+
+    func advance(file: String) {
+        guard enabled else { return }
+        var status = stat()
+        let size = stat(file, &status) == 0 ? Int(status.st_size) : 0
+        lock.lock()
+        done += size
+        let now = ContinuousClock.now
+        let due = now - lastPrint > .milliseconds(200) && total > 64 << 20
+        if due { lastPrint = now }
+        let (d, t) = (done, total)
+        lock.unlock()
+        if due {
+            let line = String(format: "\rhashing %.2f / %.2f GiB (%.0f%%)", Double(d) / 1_073_741_824, Double(t) / 1_073_741_824, Double(d) / Double(max(t, 1)) * 100)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    func finish() {
+        if enabled, total > 64 << 20 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

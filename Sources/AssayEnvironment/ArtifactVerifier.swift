@@ -17,7 +17,18 @@ public struct ArtifactVerifier: Sendable {
         return configuration.artifacts.enumerated().map { index, artifact in
             let absolute = configuration.resolve(artifact.path)
             let version = artifact.version.map { " (\($0))" } ?? ""
-            guard let digest = try? TreeDigest.sha256(ofItemAt: absolute) else {
+            let digest: String
+            do {
+                digest = try TreeDigest.sha256(ofItemAt: absolute)
+            } catch let error as TreeDigestError {
+                var cite = configEvidence
+                cite.locator = "/workspace/artifacts/\(index)"
+                return Finding(
+                    table: .environmentIntegrity, check: "\(artifact.kind.checkName): \(artifact.name)", status: .unverified,
+                    observed: "unreadable: \(error.problems.prefix(3).joined(separator: "; "))",
+                    expected: artifact.approvedSHA256.map { "sha256:" + $0 }, severity: .high, verifiedBy: "Assay",
+                    recommendation: "make every file under \(artifact.path) readable so it can be verified.", evidence: cite)
+            } catch {
                 var cite = configEvidence
                 cite.locator = "/workspace/artifacts/\(index)"
                 return Finding(

@@ -68,7 +68,10 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
     // MARK: Snapshot
 
     /// Digests every top-level entry of `root` (directories as trees), with the runtime and seed.
-    public static func snapshot(root: String, seed: Int?, now: Date = Date(), skip: Set<String> = []) throws -> EnvironmentManifest {
+    /// Digests are reused from `cache` for files whose inode, size and times are unchanged.
+    public static func snapshot(
+        root: String, seed: Int?, now: Date = Date(), skip: Set<String> = [], cache: StatCache? = nil, progress: ProgressReporter? = nil
+    ) throws -> EnvironmentManifest {
         let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") && !skip.contains($0) }.sorted()
         var components: [Component] = []
         for name in names {
@@ -84,12 +87,9 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
                 let lowered = name.lowercased()
                 let kind: Kind = lowered.hasPrefix("data") ? .dataset
                     : (lowered.hasPrefix("model") || lowered.hasPrefix("weights") || lowered.hasPrefix("checkpoint") ? .model : .tree)
-                let count = FileManager.default.enumerator(atPath: path).map { walker in
-                    var n = 0
-                    while walker.nextObject() != nil { if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { n += 1 } }
-                    return n
-                }
-                components.append(Component(path: name, kind: kind, sha256: try TreeDigest.sha256(ofItemAt: path), files: count))
+                let listing = try TreeDigest.listing(of: path, cache: cache, progress: progress)
+                guard listing.problems.isEmpty else { throw TreeDigestError(path: path, problems: listing.problems) }
+                components.append(Component(path: name, kind: kind, sha256: listing.digest, files: listing.entries.count))
                 continue
             }
             var component = Component(path: name, kind: .file, sha256: try FileDigest.sha256(ofFileAt: path))

@@ -210,10 +210,12 @@ extension Env {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
                 let target = output ?? directory + "/env_manifest.yaml"
+                let cache = StatCache(path: directory + "/.assay/stat-cache.json")
                 let manifest = try EnvironmentManifest.snapshot(
                     root: directory, seed: seed ?? configuration.inference?.seed,
-                    skip: [URL(fileURLWithPath: target).lastPathComponent])
+                    skip: [URL(fileURLWithPath: target).lastPathComponent], cache: cache, progress: ProgressReporter())
                 try AtomicFile.write(Array(try manifest.yaml().utf8), to: target)
+                try cache.save()
                 print("Wrote \(target): \(manifest.components.count) components, \(manifest.digest ?? "")")
                 return 0
             }

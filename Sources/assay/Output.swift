@@ -67,6 +67,9 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as AtomicFileError {
         Terminal.error(error.description)
         code = ExitStatus.cannotWrite
+    } catch let error as TreeDigestError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
     } catch let error as FileDigestError {
         Terminal.error(error.description)
         code = ExitStatus.missingInput

@@ -77,7 +77,8 @@ import Testing
     }
 
     @Test func swiftPackageResolvedV3() throws {
-        let lock = try Self.parse("Package.resolved")
+        // Stored under another name: git ignores every Package.resolved.
+        let lock = try Self.parse("swiftpm-Package.resolved.json", .swiftPackageResolved)
         #expect(lock.specHash?.count == 64)
         #expect(try package(lock, "yams").version == "6.2.2")
         #expect(try package(lock, "yams").hashes.first?.hasPrefix("git:") == true)

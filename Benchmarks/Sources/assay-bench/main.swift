@@ -71,6 +71,10 @@ try shell("mkdir -p \(tree) && cd \(tree) && head -c \(files * 4)K /dev/urandom 
 let oursTree = try best(3) { _ = try TreeDigest.sha256(ofItemAt: tree) }
 let findTree = try best(3) { try shell("cd \(tree) && find . -type f | sort | xargs sha256sum > /dev/null") }
 report("tree digest, \(files) files of 4 KiB", ours: oursTree, theirs: findTree, against: "find | sort | xargs sha256sum")
+let cache = StatCache()
+let cold = try seconds { _ = try TreeDigest.listing(of: tree, cache: cache) }
+let warm = try best(3) { _ = try TreeDigest.listing(of: tree, cache: cache) }
+report("re-snapshot of the unchanged tree (stat cache)", ours: warm, theirs: cold, against: "the cold snapshot")
 
 // 3. Paired bootstrap of ΔP95.
 let samples = quick ? 2_000 : 10_000
