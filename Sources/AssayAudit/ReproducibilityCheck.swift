@@ -1,5 +1,6 @@
 import AssayConfig
 import AssayCore
+import AssayEnvironment
 import AssayReproducibility
 
 /// Reproducibility: the inference command run N times with the same seed; outputs must be identical.
@@ -13,7 +14,7 @@ public struct ReproducibilityCheck: LayerCheck {
     }
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
-        let recorded = try await recordedRuns?(configuration) ?? []
+        let recorded = try Registries.findings(configuration) + (try await recordedRuns?(configuration) ?? [])
         guard configuration.inference != nil,
             let outcome = try ReproducibilityCheckRunner(configuration: configuration)
                 .run(id: "repro-" + Auditor.newRunID(), environmentIssues: Self.environmentIssues(earlier))

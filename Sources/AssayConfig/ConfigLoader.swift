@@ -126,6 +126,13 @@ public enum ConfigLoader {
             try item.finish()
             return artifact
         }
+        config.approvals = try reader.string("approvals")
+        config.driftGates = try reader.strings("drift_gates") ?? []
+        if let registries = try reader.mapping("registries") {
+            config.registries.models = try registries.string("models")
+            config.registries.datasets = try registries.string("datasets")
+            try registries.finish()
+        }
         if let inference = try reader.mapping("inference") {
             guard let command = try inference.strings("command"), !command.isEmpty else {
                 throw inference.error(nil, key: "command", "required: the argv of the inference command, as a list")

@@ -23,6 +23,14 @@ public enum ConfigTemplate {
           #    path: model/weights.json
           #    version: v1.0.0
           #    approved_sha256: 0000000000000000000000000000000000000000000000000000000000000000
+          # Approvals file: path → approved sha256, with who, when and why (used when approved_sha256 is absent).
+          # approvals: approvals.yaml
+          # Registries the deployed model and data are held against (REPRODUCIBILITY STATUS rows).
+          # registries:
+          #   models: model_registry.json      # {"models": [{"name", "version", "path", "sha256"}]}
+          #   datasets: data_manifest.yaml     # datasets: [{name, version, path, sha256}]
+          # Changes that fail the staging/production drift check whatever the percentage.
+          drift_gates: []
           # The inference command reproducibility runs, each time in a fresh working directory.
           # {seed}, {output} (that directory), {root} (the workspace root) and {run} are substituted.
           # inference:

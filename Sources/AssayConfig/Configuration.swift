@@ -12,6 +12,12 @@ public struct Configuration: Sendable, Hashable {
     /// Components whose bytes must match an approved checksum.
     public var artifacts: [Artifact]
     public var inference: Inference?
+    /// Approvals file (path → approved sha256, with who, when and why).
+    public var approvals: String?
+    /// Model and dataset registries the deployment is held against.
+    public var registries = Registries()
+    /// Components (package names, path globs, `file /pointer`) whose change fails a drift check whatever the percentage.
+    public var driftGates: [String] = []
     public var latency: Latency?
     public var telemetry: Telemetry?
     public var uptime: [UptimeTarget]
@@ -91,6 +97,12 @@ public struct Configuration: Sendable, Hashable {
             self.approvedSHA256 = approvedSHA256
             self.version = version
         }
+    }
+
+    /// `model_registry.json` and `data_manifest.yaml` (formats in the README).
+    public struct Registries: Sendable, Hashable {
+        public var models: String?
+        public var datasets: String?
     }
 
     /// The inference command that reproducibility runs.

@@ -14,6 +14,7 @@ public struct ArtifactVerifier: Sendable {
     /// differs, unverified when there is no approved digest or the file is missing.
     public func verify() throws -> [Finding] {
         let configEvidence = try Evidence.file(at: configuration.path, displayPath: displayPath(configuration.path))
+        let approvals = try configuration.approvals.map { try Approvals.read(path: configuration.resolve($0)) }
         return configuration.artifacts.enumerated().map { index, artifact in
             let absolute = configuration.resolve(artifact.path)
             let version = artifact.version.map { " (\($0))" } ?? ""
@@ -53,7 +54,9 @@ public struct ArtifactVerifier: Sendable {
                 observed += " · \(lock.packages.count) packages (\(lock.format.rawValue))"
             }
             let check = "\(artifact.kind.checkName): \(artifact.name)"
-            guard let approved = artifact.approvedSHA256 else {
+            let approval = approvals?.approval(for: artifact.path)
+            let approvedBy = approval.map { "Assay · approved by \($0.approvedBy ?? "?")" + ($0.approvedAt.map { " on \($0)" } ?? "") } ?? "Assay"
+            guard let approved = artifact.approvedSHA256 ?? approval?.sha256 else {
                 return Finding(
                     table: .environmentIntegrity, check: check, status: .unverified, observed: observed,
                     expected: "an approved sha256", severity: .high, verifiedBy: "Assay",
@@ -62,7 +65,7 @@ public struct ArtifactVerifier: Sendable {
             if approved == compared {
                 return Finding(
                     table: .environmentIntegrity, check: check, status: .pass, observed: observed,
-                    expected: "sha256:\(approved.prefix(12))…", verifiedBy: "Assay", evidence: evidence)
+                    expected: "sha256:\(approved.prefix(12))…", verifiedBy: approvedBy, evidence: evidence)
             }
             return Finding(
                 table: .environmentIntegrity, check: check, status: .integrityFailure, observed: observed,

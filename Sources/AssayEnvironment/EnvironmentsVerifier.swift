@@ -51,7 +51,8 @@ public struct EnvironmentsVerifier: Sendable {
         }
         if directories.count >= 2 {
             let (a, b) = (directories[0], directories[1])
-            let report = try EnvironmentDiff(thresholdPercent: configuration.thresholds.environment.maxDriftPercent).compare(a.1, b.1)
+            let report = try EnvironmentDiff(gates: configuration.driftGates, thresholdPercent: configuration.thresholds.environment.maxDriftPercent)
+                .compare(a.1, b.1)
             let evidence = try Evidence.file(
                 at: configuration.path, displayPath: URL(fileURLWithPath: configuration.path).lastPathComponent,
                 locator: "/workspace/environments")

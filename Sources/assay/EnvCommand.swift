@@ -111,7 +111,7 @@ struct Env: AsyncParsableCommand {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
                 let report = try EnvironmentDiff(
-                    gates: gate, thresholdPercent: threshold ?? configuration.thresholds.environment.maxDriftPercent
+                    gates: gate + configuration.driftGates, thresholdPercent: threshold ?? configuration.thresholds.environment.maxDriftPercent
                 ).compare(a, b)
                 switch format {
                 case .json:
