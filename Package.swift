@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "AssayReproducibility", targets: ["AssayReproducibility"]),
         .library(name: "AssayLatency", targets: ["AssayLatency"]),
         .library(name: "AssayIntegrations", targets: ["AssayIntegrations"]),
+        .library(name: "AssayTelemetry", targets: ["AssayTelemetry"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -84,10 +85,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Resources: /proc collectors, telemetry logs, utilization and anomaly rows.
+        .target(
+            name: "AssayTelemetry",
+            dependencies: ["AssayCore"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the configured layers in order and assembles the audit.
         .target(
             name: "AssayAudit",
-            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency"],
+            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry"],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument-parser commands over the libraries.
@@ -95,7 +102,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
-                "AssayReproducibility", "AssayIntegrations", "AssayLatency",
+                "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -136,6 +143,9 @@ let package = Package(
             dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayTelemetryTests", dependencies: ["AssayTelemetry"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",

@@ -1,7 +1,7 @@
 import Foundation
 
-/// JSON encoders and decoders with the date format Assay writes everywhere: ISO 8601 in UTC, whole
-/// seconds. Built on `Date.ISO8601FormatStyle`, a value type, because the formatter behind Foundation's
+/// JSON encoders and decoders with the date format Assay writes everywhere: ISO 8601 in UTC, with
+/// milliseconds only when the date has a fraction of a second. Built on `Date.ISO8601FormatStyle`, a value type, because the formatter behind Foundation's
 /// `.iso8601` strategy is not safe to share between threads on Linux.
 public enum JSONCoding {
     /// Sorted keys (same value, same bytes), ISO 8601 dates, no escaped slashes.
@@ -10,7 +10,8 @@ public enum JSONCoding {
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601))
+            let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
+            try container.encode(whole ? date.formatted(.iso8601) : date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         }
         return encoder
     }

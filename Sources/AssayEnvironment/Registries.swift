@@ -94,7 +94,17 @@ public enum Registries {
         if let manifestPath = configuration.inference?.manifest {
             let absolute = configuration.resolve(manifestPath)
             if FileManager.default.fileExists(atPath: absolute) {
-                let manifest = try EnvironmentManifest.read(path: absolute)
+                let manifest: EnvironmentManifest
+                do {
+                    manifest = try EnvironmentManifest.read(path: absolute)
+                } catch {
+                    findings.append(
+                        Finding(
+                            table: .reproducibilityStatus, check: "Environment Hash", status: .unverified,
+                            observed: "unreadable manifest: \(error)", expected: "an env_manifest.yaml written by assay env snapshot",
+                            severity: .high, evidence: try Evidence.file(at: absolute, displayPath: manifestPath)))
+                    return findings + (try registryFindings(configuration))
+                }
                 let root = URL(fileURLWithPath: absolute).deletingLastPathComponent().path
                 let (intact, statuses) = try manifest.verify(root: root)
                 let changed = statuses.filter { $0.state != .valid }
@@ -109,6 +119,11 @@ public enum Registries {
                         statusLabel: intact && changed.isEmpty ? "✅ Stable" : nil, evidence: evidence))
             }
         }
+        return findings + (try registryFindings(configuration))
+    }
+
+    static func registryFindings(_ configuration: Configuration) throws -> [Finding] {
+        var findings: [Finding] = []
         for (kind, label, registry, load) in [
             ("models", "Model Binary", configuration.registries.models, Registries.models),
             ("datasets", "Dataset Version", configuration.registries.datasets, Registries.datasets),

@@ -5,6 +5,7 @@ import AssayEnvironment
 import AssayIntegrations
 import AssayReport
 import AssayReproducibility
+import AssayTelemetry
 import AssayStore
 import Foundation
 
@@ -79,6 +80,9 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as MLflowError {
         Terminal.error(error.description)
         code = ExitStatus.unavailable
+    } catch let error as TelemetryLogError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
     } catch let error as ImageError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput

@@ -1,0 +1,165 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One reading of the host's counters.
+public struct HostSample: Sendable, Hashable {
+    public var monotonicSeconds: Double
+    public var wallTime: Date
+    public var cpu: ProcParsers.CPUTimes?
+    public var memory: (totalKiB: UInt64, availableKiB: UInt64)?
+    public var disks: [String: ProcParsers.DiskCounters]
+    public var network: [String: ProcParsers.NetworkCounters]
+    public var load1: Double?
+    public var cpuPressure: Double?
+
+    public static func == (a: HostSample, b: HostSample) -> Bool {
+        a.monotonicSeconds == b.monotonicSeconds && a.cpu == b.cpu && a.disks == b.disks && a.network == b.network
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(monotonicSeconds) }
+}
+
+/// Reads /proc through file descriptors kept open between samples (`pread` from offset 0), into one reused
+/// buffer. `root` points elsewhere for tests (a directory laid out like /proc).
+public final class HostSampler: @unchecked Sendable {
+    private let root: String
+    private var descriptors: [String: Int32] = [:]
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    private let lock = NSLock()
+
+    public init(root: String = "/proc") {
+        self.root = root
+    }
+
+    deinit {
+        for fd in descriptors.values where fd >= 0 { close(fd) }
+    }
+
+    /// The file's current bytes, or nil when it does not exist (absent is reported as absent).
+    func read(_ relative: String) -> [UInt8]? {
+        var fd = descriptors[relative] ?? -2
+        if fd == -2 {
+            fd = open(root + "/" + relative, O_RDONLY | O_CLOEXEC)
+            descriptors[relative] = fd
+        }
+        guard fd >= 0 else { return nil }
+        var total = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { raw in
+                pread(fd, raw.baseAddress! + total, raw.count - total, off_t(total))
+            }
+            if count <= 0 { break }
+            total += count
+            if total == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+        }
+        return Array(buffer[0..<total])
+    }
+
+    public func sample(now: Date = Date()) -> HostSample {
+        lock.lock()
+        defer { lock.unlock() }
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return HostSample(
+            monotonicSeconds: Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9, wallTime: now,
+            cpu: read("stat").flatMap(ProcParsers.cpu), memory: read("meminfo").flatMap(ProcParsers.memory),
+            disks: read("diskstats").map(ProcParsers.disks) ?? [:],
+            network: (read("net/dev") ?? read("net_dev")).map(ProcParsers.network) ?? [:],
+            load1: read("loadavg").flatMap(ProcParsers.load1),
+            cpuPressure: read("pressure/cpu").flatMap(ProcParsers.pressureSomeAvg10))
+    }
+}
+
+/// Utilization over the interval between two samples: what the telemetry log records.
+public struct ResourcePoint: Sendable, Hashable, Codable {
+    public var time: Date
+    public var intervalSeconds: Double
+    public var cpuPercent: Double?
+    public var memoryPercent: Double?
+    public var diskReadMegabytesPerSecond: Double?
+    public var diskWriteMegabytesPerSecond: Double?
+    /// Busiest disk's %util (time with I/O in flight).
+    public var diskUtilPercent: Double?
+    public var networkReceiveMegabytesPerSecond: Double?
+    public var networkTransmitMegabytesPerSecond: Double?
+    public var load1: Double?
+    public var cpuPressurePercent: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case time = "ts"
+        case intervalSeconds = "interval_s"
+        case cpuPercent = "cpu_percent"
+        case memoryPercent = "memory_percent"
+        case diskReadMegabytesPerSecond = "disk_read_mb_s"
+        case diskWriteMegabytesPerSecond = "disk_write_mb_s"
+        case diskUtilPercent = "disk_util_percent"
+        case networkReceiveMegabytesPerSecond = "net_rx_mb_s"
+        case networkTransmitMegabytesPerSecond = "net_tx_mb_s"
+        case load1
+        case cpuPressurePercent = "psi_cpu_some_avg10"
+    }
+
+    public init(
+        time: Date, intervalSeconds: Double, cpuPercent: Double? = nil, memoryPercent: Double? = nil,
+        diskReadMegabytesPerSecond: Double? = nil, diskWriteMegabytesPerSecond: Double? = nil, diskUtilPercent: Double? = nil,
+        networkReceiveMegabytesPerSecond: Double? = nil, networkTransmitMegabytesPerSecond: Double? = nil, load1: Double? = nil,
+        cpuPressurePercent: Double? = nil
+    ) {
+        self.time = time
+        self.intervalSeconds = intervalSeconds
+        self.cpuPercent = cpuPercent
+        self.memoryPercent = memoryPercent
+        self.diskReadMegabytesPerSecond = diskReadMegabytesPerSecond
+        self.diskWriteMegabytesPerSecond = diskWriteMegabytesPerSecond
+        self.diskUtilPercent = diskUtilPercent
+        self.networkReceiveMegabytesPerSecond = networkReceiveMegabytesPerSecond
+        self.networkTransmitMegabytesPerSecond = networkTransmitMegabytesPerSecond
+        self.load1 = load1
+        self.cpuPressurePercent = cpuPressurePercent
+    }
+
+    /// Rates between two samples; counters that went backwards (a reset, a replaced device) give no rate.
+    public init?(from a: HostSample, to b: HostSample) {
+        let dt = b.monotonicSeconds - a.monotonicSeconds
+        guard dt > 0 else { return nil }
+        time = b.wallTime
+        intervalSeconds = dt
+        if let x = a.cpu, let y = b.cpu, y.total > x.total, y.busy >= x.busy {
+            cpuPercent = Double(y.busy - x.busy) / Double(y.total - x.total) * 100
+        }
+        if let m = b.memory, m.totalKiB > 0 { memoryPercent = (1 - Double(m.availableKiB) / Double(m.totalKiB)) * 100 }
+        var read = 0.0, written = 0.0, util = 0.0
+        var diskSeen = false
+        for (name, y) in b.disks {
+            guard let x = a.disks[name], y.readSectors >= x.readSectors, y.writtenSectors >= x.writtenSectors,
+                y.ioTicksMilliseconds >= x.ioTicksMilliseconds
+            else { continue }
+            diskSeen = true
+            read += Double(y.readSectors - x.readSectors) * 512 / 1e6 / dt
+            written += Double(y.writtenSectors - x.writtenSectors) * 512 / 1e6 / dt
+            util = max(util, min(100, Double(y.ioTicksMilliseconds - x.ioTicksMilliseconds) / (dt * 1000) * 100))
+        }
+        if diskSeen {
+            diskReadMegabytesPerSecond = read
+            diskWriteMegabytesPerSecond = written
+            diskUtilPercent = util
+        }
+        var rx = 0.0, tx = 0.0
+        var netSeen = false
+        for (name, y) in b.network {
+            guard let x = a.network[name], y.receivedBytes >= x.receivedBytes, y.transmittedBytes >= x.transmittedBytes else { continue }
+            netSeen = true
+            rx += Double(y.receivedBytes - x.receivedBytes) / 1e6 / dt
+            tx += Double(y.transmittedBytes - x.transmittedBytes) / 1e6 / dt
+        }
+        if netSeen {
+            networkReceiveMegabytesPerSecond = rx
+            networkTransmitMegabytesPerSecond = tx
+        }
+        load1 = b.load1
+        cpuPressurePercent = b.cpuPressure
+    }
+}

@@ -1,0 +1,65 @@
+import AssayCore
+import Foundation
+
+/// Errors reading telemetry logs.
+public struct TelemetryLogError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var path: String
+    public var line: Int
+    public var expected: String
+
+    public init(path: String, line: Int, expected: String) {
+        self.path = path
+        self.line = line
+        self.expected = expected
+    }
+
+    public var description: String { line > 0 ? "\(path):\(line): expected \(expected)" : "\(path): expected \(expected)" }
+}
+
+/// Telemetry logs, in time order: one `ResourcePoint` per line as JSON (`ts`, `interval_s`, `cpu_percent`, `memory_percent`,
+/// `disk_read_mb_s`, `disk_write_mb_s`, `disk_util_percent`, `net_rx_mb_s`, `net_tx_mb_s`, `load1`,
+/// `psi_cpu_some_avg10`; any may be absent).
+public enum TelemetryLog {
+    public static func read(path: String, displayPath: String? = nil) throws -> [ResourcePoint] {
+        let name = displayPath ?? path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TelemetryLogError(path: name, line: 0, expected: "a readable telemetry log")
+        }
+        let decoder = JSONCoding.decoder()
+        var points: [ResourcePoint] = []
+        for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
+            do {
+                points.append(try decoder.decode(ResourcePoint.self, from: Data(line)))
+            } catch {
+                throw TelemetryLogError(path: name, line: index + 1, expected: "a JSON object with ts and interval_s")
+            }
+        }
+        guard !points.isEmpty else { throw TelemetryLogError(path: name, line: 0, expected: "at least one sample") }
+        return points
+    }
+
+    public static func lines(_ points: [ResourcePoint]) throws -> String {
+        let encoder = JSONCoding.encoder()
+        return try points.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()
+    }
+
+    /// Samples the host every `interval` for `duration` seconds and returns the points.
+    public static func record(
+        sampler: HostSampler, duration: Double, interval: Double, onPoint: ((ResourcePoint) -> Void)? = nil
+    ) async throws -> [ResourcePoint] {
+        var previous = sampler.sample()
+        var points: [ResourcePoint] = []
+        let count = max(1, Int((duration / interval).rounded()))
+        for _ in 0..<count {
+            try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            let next = sampler.sample()
+            if let point = ResourcePoint(from: previous, to: next) {
+                points.append(point)
+                onPoint?(point)
+            }
+            previous = next
+        }
+        return points
+    }
+}

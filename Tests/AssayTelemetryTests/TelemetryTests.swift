@@ -1,0 +1,102 @@
+import AssayCore
+import AssayTelemetry
+import Foundation
+import Testing
+
+@Suite struct ProcParserTests {
+    static func fixture(_ name: String) throws -> [UInt8] {
+        let url = try #require(Bundle.module.url(forResource: "proc/" + name, withExtension: nil, subdirectory: "Fixtures"))
+        return [UInt8](try Data(contentsOf: url))
+    }
+
+    @Test func realProcFilesFromALinuxVM() throws {
+        let cpu = try #require(ProcParsers.cpu(try Self.fixture("stat")))
+        #expect(cpu == ProcParsers.CPUTimes(user: 23026, nice: 0, system: 8377, idle: 27332, iowait: 210, irq: 0, softirq: 116, steal: 146))
+        let memory = try #require(ProcParsers.memory(try Self.fixture("meminfo")))
+        #expect(memory.totalKiB == 24_684_096 && memory.availableKiB == 23_664_896)
+        let disks = ProcParsers.disks(try Self.fixture("diskstats"))
+        #expect(disks["vda"] == ProcParsers.DiskCounters(readSectors: 4_644_978, writtenSectors: 11_799_192, ioTicksMilliseconds: 11_652))
+        #expect(disks.keys.allSatisfy { !$0.hasPrefix("loop") && !$0.hasPrefix("zram") })
+        #expect(ProcParsers.network(try Self.fixture("net_dev"))["lo"] == nil)
+        #expect(ProcParsers.load1(try Self.fixture("loadavg")) == 5.94)
+        #expect(ProcParsers.pressureSomeAvg10(try Self.fixture("pressure/cpu")) == 85.16)
+    }
+
+    @Test func absentFieldsAreAbsentNotZero() {
+        #expect(ProcParsers.memory(Array("MemTotal: 100 kB\n".utf8)) == nil)
+        #expect(ProcParsers.cpu(Array("intr 1 2 3\n".utf8)) == nil)
+        #expect(ProcParsers.pressureSomeAvg10([]) == nil)
+    }
+
+    @Test func samplerReadsAProcLikeDirectoryAndTheLiveHost() throws {
+        let root = try #require(Bundle.module.url(forResource: "proc", withExtension: nil, subdirectory: "Fixtures")).path
+        let fixed = HostSampler(root: root).sample()
+        #expect(fixed.cpu?.user == 23026)
+        #expect(fixed.load1 == 5.94)
+        let live = HostSampler()
+        let a = live.sample()
+        var x = 0.0
+        for i in 0..<2_000_000 { x += Double(i).squareRoot() }
+        #expect(x > 0)
+        let b = live.sample()
+        let point = try #require(ResourcePoint(from: a, to: b))
+        #expect((0...100).contains(point.cpuPercent ?? -1))
+        #expect((0...100).contains(point.memoryPercent ?? -1))
+    }
+}
+
+@Suite struct ResourceAnalyzerTests {
+    static let evidence = Evidence(path: "telemetry.jsonl", sha256: String(repeating: "a", count: 64))
+
+    static func points(_ cpu: [Double], memory: Double = 40, interval: Double = 1) -> [ResourcePoint] {
+        cpu.enumerated().map { index, value in
+            ResourcePoint(
+                time: Date(timeIntervalSince1970: 1_800_000_000 + Double(index) * interval), intervalSeconds: interval,
+                cpuPercent: value, memoryPercent: memory, diskReadMegabytesPerSecond: 1, diskWriteMegabytesPerSecond: 2, diskUtilPercent: 5)
+        }
+    }
+
+    func finding(_ findings: [Finding], _ check: String) throws -> Finding {
+        try #require(findings.first { $0.check == check })
+    }
+
+    @Test func quietHostIsHealthy() throws {
+        let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(Self.points(Array(repeating: 30, count: 120)), evidence: Self.evidence)
+        #expect(findings.filter { $0.status != .pass }.isEmpty)
+        #expect(try finding(findings, "CPU Utilization (%)").observed == "30.0%")
+        #expect(try finding(findings, "Disk I/O (MB/s)").observed == "3.0")
+    }
+
+    @Test func breachSpikeAndSustainedLoadAreFound() throws {
+        let cpu = Array(repeating: 20.0, count: 30) + [85] + Array(repeating: 92.0, count: 200)
+        let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(Self.points(cpu), evidence: Self.evidence)
+        #expect(try finding(findings, "CPU Utilization (%)").status == .breach)
+        let spike = try finding(findings, "CPU Spike")
+        #expect(spike.status == .watch)
+        #expect(spike.measurements["spikes"] == 1)
+        let sustained = try finding(findings, "Sustained Load")
+        #expect(sustained.status == .breach)
+        #expect(sustained.measurements["longest_seconds"] == 201)
+    }
+
+    @Test func memoryGrowthSlopeIsPerHour() throws {
+        // 40% → 46% over one hour: 6 points/hour > 5.
+        let points = (0...60).map { minute in
+            ResourcePoint(time: Date(timeIntervalSince1970: 1_800_000_000 + Double(minute) * 60), intervalSeconds: 60, cpuPercent: 10, memoryPercent: 40 + Double(minute) * 0.1)
+        }
+        let growth = try finding(ResourceAnalyzer(thresholds: Thresholds().resources).findings(points, evidence: Self.evidence), "Memory Growth")
+        #expect(growth.status == .watch)
+        #expect(abs((growth.measurements["points_per_hour"] ?? 0) - 6) < 1e-6)
+    }
+
+    @Test func telemetryLogRoundTripsAndLocatesErrors() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-telemetry-\(UUID().uuidString).jsonl").path
+        let points = Self.points([10, 20, 30])
+        try AtomicFile.write(Array(try TelemetryLog.lines(points).utf8), to: path)
+        #expect(try TelemetryLog.read(path: path) == points)
+        try AtomicFile.write(Array((try TelemetryLog.lines(points) + "{oops}\n").utf8), to: path)
+        #expect(throws: TelemetryLogError(path: path, line: 4, expected: "a JSON object with ts and interval_s")) {
+            try TelemetryLog.read(path: path)
+        }
+    }
+}
