@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "AssayLatency", targets: ["AssayLatency"]),
         .library(name: "AssayIntegrations", targets: ["AssayIntegrations"]),
         .library(name: "AssayTelemetry", targets: ["AssayTelemetry"]),
+        .library(name: "AssayProfiling", targets: ["AssayProfiling"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -91,6 +92,14 @@ let package = Package(
             dependencies: ["AssayCore"],
             swiftSettings: swiftSettings
         ),
+        // The system zlib, for gzip-compressed traces.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Profiler traces (Chrome trace format): a streaming scanner and time attribution.
+        .target(
+            name: "AssayProfiling",
+            dependencies: ["AssayCore", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the configured layers in order and assembles the audit.
         .target(
             name: "AssayAudit",
@@ -102,7 +111,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
-                "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry",
+                "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -145,6 +154,9 @@ let package = Package(
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayTelemetryTests", dependencies: ["AssayTelemetry"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayProfilingTests", dependencies: ["AssayProfiling"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
         .testTarget(

@@ -14,6 +14,7 @@ let package = Package(
                 .product(name: "AssayCore", package: "Assay"),
                 .product(name: "AssayLatency", package: "Assay"),
                 .product(name: "AssayEnvironment", package: "Assay"),
+                .product(name: "AssayProfiling", package: "Assay"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         )

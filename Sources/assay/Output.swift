@@ -4,6 +4,7 @@ import AssayCore
 import AssayEnvironment
 import AssayIntegrations
 import AssayReport
+import AssayProfiling
 import AssayReproducibility
 import AssayTelemetry
 import AssayStore
@@ -80,6 +81,9 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as MLflowError {
         Terminal.error(error.description)
         code = ExitStatus.unavailable
+    } catch let error as TraceError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
     } catch let error as TelemetryLogError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput

@@ -1,6 +1,7 @@
 import AssayCore
 import AssayEnvironment
 import AssayLatency
+import AssayProfiling
 import Foundation
 
 // Hot paths of Assay, timed against the tools users would otherwise pick, in the same run.
@@ -115,3 +116,21 @@ let tomllib = try seconds {
     try shell("python3 -c 'import tomllib,sys\nfor _ in range(\(rounds)): tomllib.load(open(sys.argv[1],\"rb\"))' \(fixtures)/poetry.lock")
 }
 report("TOML parse, poetry.lock (118 KB) × \(rounds)", ours: oursTOML, theirs: tomllib, against: "python tomllib")
+
+// 5. Chrome trace: load + attribution of the 53.7 MB HTA trace (when ../shared/fixtures is present).
+let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures/traces").path
+let bigTrace = shared + "/hta__df_index_resolver__df_index_resolver.json.gz"
+if FileManager.default.fileExists(atPath: bigTrace) {
+    let raw = scratch + "/trace.json"
+    try shell("gzip -dc \(bigTrace) > \(raw)")
+    var spans = 0
+    let oursTrace = try best(quick ? 1 : 3) {
+        let trace = try ChromeTraceParser.parse(path: raw)
+        spans = TraceAttribution.analyze(trace, stages: []).eventCount
+    }
+    let pythonJSON = try best(quick ? 1 : 3) { try shell("python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \(raw)") }
+    report("trace load + attribution, 53.7 MB (\(spans) spans)", ours: oursTrace, theirs: pythonJSON, against: "python json.load (load only)")
+} else {
+    print("trace benchmark skipped: \(bigTrace) not present")
+}

@@ -1,0 +1,308 @@
+import Foundation
+
+/// One trace event, with the fields attribution needs. Times are microseconds.
+public struct TraceEvent: Sendable, Hashable {
+    /// `X` complete, `B`/`E` begin/end, `i`/`I` instant, `M` metadata, `C` counter, `s`/`t`/`f` flow…
+    public var phase: UInt8
+    public var name: String
+    public var category: String
+    public var timestamp: Double
+    public var duration: Double
+    /// `pid`/`tid` as written (integers or strings such as "Spans").
+    public var pid: String
+    public var tid: String
+    /// `args.correlation`: links a GPU op to the CUDA runtime call that launched it.
+    public var correlation: Int?
+    public var end: Double { timestamp + duration }
+}
+
+/// A trace file's events and its byte size.
+public struct ChromeTrace: Sendable {
+    public var events: [TraceEvent]
+    /// Events that were skipped because they lacked a phase or timestamp.
+    public var skipped: Int
+    /// True when a bare array ended without its closing bracket (allowed by the format).
+    public var unterminated: Bool
+}
+
+/// A trace that cannot be read, with the byte offset and what was expected there.
+public struct TraceError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var path: String
+    public var byteOffset: Int
+    public var expected: String
+
+    public init(path: String, byteOffset: Int, expected: String) {
+        self.path = path
+        self.byteOffset = byteOffset
+        self.expected = expected
+    }
+
+    public var description: String { "\(path): byte \(byteOffset): expected \(expected)" }
+}
+
+/// Reads the Chrome trace event format as torch.profiler (Kineto), TensorFlow and py-spy write it:
+/// `{"traceEvents": […]}` or a bare, possibly unterminated array; `.json.gz` too. A byte-level scanner:
+/// no document tree is built, only the events' needed fields are kept, the rest is skipped.
+public struct ChromeTraceParser {
+    private let bytes: [UInt8]
+    private let path: String
+    private var index = 0
+    private var names: [ArraySlice<UInt8>: String] = [:]
+
+    public static func parse(path: String) throws -> ChromeTrace {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TraceError(path: path, byteOffset: 0, expected: "a readable file")
+        }
+        var bytes = [UInt8](data)
+        if Gzip.isCompressed(bytes) {
+            do { bytes = try Gzip.decompress(bytes) } catch let error as Gzip.Error {
+                throw TraceError(path: path, byteOffset: 0, expected: "valid gzip (\(error.message))")
+            }
+        }
+        return try parse(bytes: bytes, path: path)
+    }
+
+    public static func parse(bytes: [UInt8], path: String = "trace") throws -> ChromeTrace {
+        var parser = ChromeTraceParser(bytes: bytes, path: path)
+        return try parser.document()
+    }
+
+    private init(bytes: [UInt8], path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    private func error(_ expected: String) -> TraceError { TraceError(path: path, byteOffset: index, expected: expected) }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0a || bytes[index] == 0x0d || bytes[index] == 0x09 {
+            index += 1
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { throw error(what) }
+        index += 1
+    }
+
+    private mutating func document() throws -> ChromeTrace {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("a JSON object or array") }
+        if bytes[index] == UInt8(ascii: "[") {
+            return try eventArray(allowUnterminated: true)
+        }
+        guard bytes[index] == UInt8(ascii: "{") else { throw error("{\"traceEvents\": […]} or […]") }
+        index += 1
+        var trace: ChromeTrace?
+        while true {
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { break }
+            let key = try stringBytes()
+            try expect(UInt8(ascii: ":"), ":")
+            skipWhitespace()
+            if key.elementsEqual("traceEvents".utf8) {
+                trace = try eventArray(allowUnterminated: false)
+            } else {
+                try skipValue()
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("} closing the trace object") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { break }
+            throw error(", or }")
+        }
+        guard let trace else { throw TraceError(path: path, byteOffset: 0, expected: "a traceEvents array") }
+        return trace
+    }
+
+    private mutating func eventArray(allowUnterminated: Bool) throws -> ChromeTrace {
+        try expect(UInt8(ascii: "["), "[")
+        var events: [TraceEvent] = []
+        var skipped = 0
+        while true {
+            skipWhitespace()
+            if index >= bytes.count {
+                if allowUnterminated { return ChromeTrace(events: events, skipped: skipped, unterminated: true) }
+                throw error("] closing traceEvents")
+            }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return ChromeTrace(events: events, skipped: skipped, unterminated: false)
+            }
+            if let event = try self.event() { events.append(event) } else { skipped += 1 }
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1 }
+        }
+    }
+
+    private mutating func event() throws -> TraceEvent? {
+        try expect(UInt8(ascii: "{"), "{ starting an event")
+        var phase: UInt8?
+        var name = ""
+        var category = ""
+        var ts: Double?
+        var dur = 0.0
+        var pid = ""
+        var tid = ""
+        var correlation: Int?
+        while true {
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; break }
+            let key = try stringBytes()
+            try expect(UInt8(ascii: ":"), ":")
+            skipWhitespace()
+            switch key.count {
+            case 2 where key.elementsEqual("ph".utf8): phase = try stringBytes().first
+            case 4 where key.elementsEqual("name".utf8): name = try internedString()
+            case 3 where key.elementsEqual("cat".utf8): category = try internedString()
+            case 2 where key.elementsEqual("ts".utf8): ts = try number()
+            case 3 where key.elementsEqual("dur".utf8): dur = try number()
+            case 3 where key.elementsEqual("pid".utf8): pid = try scalarText()
+            case 3 where key.elementsEqual("tid".utf8): tid = try scalarText()
+            case 4 where key.elementsEqual("args".utf8): correlation = try argsCorrelation()
+            default: try skipValue()
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("} closing the event") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
+            throw error(", or } in an event")
+        }
+        guard let phase, let ts else { return nil }
+        return TraceEvent(
+            phase: phase, name: name, category: category, timestamp: ts, duration: dur, pid: pid, tid: tid, correlation: correlation)
+    }
+
+    /// `args.correlation` if present; the rest of args is skipped.
+    private mutating func argsCorrelation() throws -> Int? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            try skipValue()
+            return nil
+        }
+        index += 1
+        var correlation: Int?
+        while true {
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return correlation }
+            let key = try stringBytes()
+            try expect(UInt8(ascii: ":"), ":")
+            skipWhitespace()
+            if key.elementsEqual("correlation".utf8) { correlation = Int(try number()) } else { try skipValue() }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("} closing args") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return correlation }
+            throw error(", or } in args")
+        }
+    }
+
+    /// The raw bytes of a string (escapes left as written; used for keys and phases).
+    private mutating func stringBytes() throws -> ArraySlice<UInt8> {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("a string") }
+        index += 1
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard index < bytes.count else { throw error("the end of a string") }
+        let slice = bytes[start..<index]
+        index += 1
+        return slice
+    }
+
+    /// Names and categories repeat: each distinct one becomes a String once.
+    private mutating func internedString() throws -> String {
+        let raw = try stringBytes()
+        if let known = names[raw] { return known }
+        let text: String
+        if raw.contains(UInt8(ascii: "\\")) {
+            let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+            text = (try? JSONDecoder().decode(String.self, from: Data(quoted))) ?? String(decoding: raw, as: UTF8.self)
+        } else {
+            text = String(decoding: raw, as: UTF8.self)
+        }
+        names[raw] = text
+        return text
+    }
+
+    /// A number, or a number written as a string (some exporters quote `ts`).
+    private mutating func number() throws -> Double {
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            let raw = try stringBytes()
+            guard let value = Double(String(decoding: raw, as: UTF8.self)) else { throw error("a number") }
+            return value
+        }
+        let start = index
+        while index < bytes.count, (bytes[index] >= 0x30 && bytes[index] <= 0x39) || bytes[index] == UInt8(ascii: ".")
+            || bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "e")
+            || bytes[index] == UInt8(ascii: "E")
+        {
+            index += 1
+        }
+        guard index > start, let value = fastDouble(bytes[start..<index]) else { throw error("a number") }
+        return value
+    }
+
+    /// Plain decimals parsed by hand (the common case); anything else through the standard library.
+    private func fastDouble(_ slice: ArraySlice<UInt8>) -> Double? {
+        var integer: UInt64 = 0
+        var fraction: UInt64 = 0
+        var scale = 1.0
+        var negative = false
+        var seenPoint = false
+        var digits = 0
+        for (offset, byte) in slice.enumerated() {
+            if byte == UInt8(ascii: "-"), offset == 0 { negative = true; continue }
+            if byte == UInt8(ascii: "."), !seenPoint { seenPoint = true; continue }
+            guard byte >= 0x30, byte <= 0x39, digits < 18 else { return Double(String(decoding: slice, as: UTF8.self)) }
+            digits += 1
+            if seenPoint {
+                fraction = fraction * 10 + UInt64(byte - 0x30)
+                scale *= 10
+            } else {
+                integer = integer * 10 + UInt64(byte - 0x30)
+            }
+        }
+        let value = Double(integer) + Double(fraction) / scale
+        return negative ? -value : value
+    }
+
+    /// pid and tid: integers or strings, as text.
+    private mutating func scalarText() throws -> String {
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") { return try internedString() }
+        let start = index
+        try skipValue()
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    private mutating func skipValue() throws {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): _ = try stringBytes()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") { _ = try stringBytes(); continue }
+                if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") { depth += 1 }
+                if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { index += 1; return }
+                }
+                index += 1
+            }
+            throw error("the end of a nested value")
+        default:
+            while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")].contains(bytes[index]),
+                bytes[index] > 0x20
+            {
+                index += 1
+            }
+        }
+    }
+}
