@@ -103,7 +103,7 @@ let package = Package(
         // Runs the configured layers in order and assembles the audit.
         .target(
             name: "AssayAudit",
-            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry"],
+            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry", "AssayProfiling"],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument-parser commands over the libraries.

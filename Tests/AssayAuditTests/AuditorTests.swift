@@ -81,4 +81,26 @@ import Testing
         let manifestDigest = try FileDigest.sha256(ofFileAt: configuration.root + "/env_manifest.yaml")
         #expect(ticket.contains(manifestDigest))
     }
+
+    @Test func tracesAddComponentBottlenecks() async throws {
+        var configuration = try workspace(approved: true)
+        let log = (0..<50).map { #"{"request_id":"r\#($0)","preprocess_ms":1,"inference_ms":8,"postprocess_ms":1}"# }.joined(separator: "\n")
+        try AtomicFile.write(Array(log.utf8), to: configuration.root + "/latency.jsonl")
+        let trace = """
+            {"traceEvents": [
+              {"ph": "X", "cat": "user_annotation", "name": "inference", "pid": 1, "tid": 1, "ts": 0, "dur": 1000},
+              {"ph": "X", "cat": "cpu_op", "name": "aten::addmm", "pid": 1, "tid": 1, "ts": 10, "dur": 600},
+              {"ph": "X", "cat": "python_function", "name": "forward", "pid": 1, "tid": 1, "ts": 700, "dur": 100}
+            ]}
+            """
+        try AtomicFile.write(Array(trace.utf8), to: configuration.root + "/trace.json")
+        configuration.latency = Configuration.Latency(logs: ["latency.jsonl"], traces: ["trace.json"])
+        let run = try await Auditor().audit(configuration)
+        let rows = run.result(for: .latency)?.findings(in: .bottleneckAnalysis) ?? []
+        #expect(rows.map(\.check).contains("CPU ops (trace)"))
+        let unknown = try #require(rows.first { $0.check == "Unknown/Overhead (trace)" })
+        #expect(unknown.status == .watch)
+        #expect(abs((unknown.measurements["percent_total"] ?? 0) - 30) < 1e-9)
+        #expect(unknown.primaryEvidence.path == "trace.json")
+    }
 }
