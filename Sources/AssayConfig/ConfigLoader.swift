@@ -239,6 +239,14 @@ public enum ConfigLoader {
             mlflow.experiment = try sub.string("experiment") ?? mlflow.experiment
             mlflow.logAudits = try sub.bool("log_audits") ?? false
             mlflow.verifyRuns = try sub.strings("verify_runs") ?? []
+            mlflow.models = try sub.mappings("models").map { item in
+                guard let uri = try item.string("uri"), uri.hasPrefix("models:/") else {
+                    throw item.error(item.node("uri"), key: "uri", "required: models:/name@alias or models:/name/version")
+                }
+                guard let path = try item.string("path") else { throw item.error(nil, key: "path", "required: the deployed file or directory") }
+                try item.finish()
+                return Configuration.MLflow.ModelReference(uri: uri, path: path)
+            }
             if let expected = try sub.mapping("expected") {
                 mlflow.expectedGitCommit = try expected.string("git_commit")
                 let artifacts = try expected.stringMap("artifacts") ?? [:]

@@ -71,6 +71,8 @@ public enum ConfigTemplate {
           #   experiment: assay               # audits are logged here when log_audits is true
           #   log_audits: false               # one MLflow run per audit: params, metrics, the report files
           #   verify_runs: []                 # runs `assay repro verify` checks
+          #   models:                         # registered models whose files must equal what is deployed
+          #     - {uri: "models:/classifier@production", path: model/}
           #   expected:
           #     git_commit: 0123abcd…         # tag mlflow.source.git.commit
           #     artifacts: {model/model.json: <sha256>}   # downloaded and hashed client-side

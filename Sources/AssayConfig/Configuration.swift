@@ -203,6 +203,19 @@ public struct Configuration: Sendable, Hashable {
         public var expectedGitCommit: String?
         /// Artifact path in a run → approved sha256.
         public var expectedArtifacts: [String: String] = [:]
+        /// Registered models (`models:/name@alias` or `models:/name/version`) whose files must equal a local path.
+        public var models: [ModelReference] = []
+
+        public struct ModelReference: Sendable, Hashable {
+            public var uri: String
+            /// The deployed file or directory, relative to the workspace root.
+            public var path: String
+
+            public init(uri: String, path: String) {
+                self.uri = uri
+                self.path = path
+            }
+        }
 
         public init(trackingURI: String) {
             self.trackingURI = trackingURI

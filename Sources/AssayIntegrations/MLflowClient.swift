@@ -105,6 +105,79 @@ public struct MLflowClient: Sendable {
         try Self.run(try await call(.GET, "/api/2.0/mlflow/runs/get", query: ["run_id": id]), path: "runs/get")
     }
 
+    // MARK: Model registry
+
+    /// A registered model version: where its files are.
+    public struct ModelVersion: Sendable, Hashable {
+        public var name: String
+        public var version: String
+        public var source: String
+        public var runID: String?
+    }
+
+    /// Resolves `models:/name@alias` or `models:/name/version`.
+    public func modelVersion(uri: String) async throws -> ModelVersion {
+        guard uri.hasPrefix("models:/") else { throw MLflowError.malformedResponse(path: uri, reason: "expected models:/name@alias or models:/name/version") }
+        let spec = String(uri.dropFirst("models:/".count))
+        let body: JSONValue
+        if let at = spec.lastIndex(of: "@") {
+            body = try await call(.GET, "/api/2.0/mlflow/registered-models/alias", query: ["name": String(spec[..<at]), "alias": String(spec[spec.index(after: at)...])])
+        } else if let slash = spec.lastIndex(of: "/") {
+            body = try await call(.GET, "/api/2.0/mlflow/model-versions/get", query: ["name": String(spec[..<slash]), "version": String(spec[spec.index(after: slash)...])])
+        } else {
+            throw MLflowError.malformedResponse(path: uri, reason: "expected models:/name@alias or models:/name/version")
+        }
+        guard let version = body["model_version"], let number = version["version"]?.string, let source = version["source"]?.string else {
+            throw MLflowError.malformedResponse(path: uri, reason: "no model_version.version and source")
+        }
+        return ModelVersion(name: version["name"]?.string ?? spec, version: number, source: source, runID: version["run_id"]?.string)
+    }
+
+    public func createRegisteredModel(name: String) async throws {
+        _ = try await call(.POST, "/api/2.0/mlflow/registered-models/create", json: ["name": name])
+    }
+
+    /// Registers `source` (an artifact URI) as a new version of `name`; returns the version number.
+    public func createModelVersion(name: String, source: String, runID: String?) async throws -> String {
+        var json: [String: Any] = ["name": name, "source": source]
+        if let runID { json["run_id"] = runID }
+        let body = try await call(.POST, "/api/2.0/mlflow/model-versions/create", json: json)
+        guard let version = body["model_version"]?["version"]?.string else {
+            throw MLflowError.malformedResponse(path: "model-versions/create", reason: "no model_version.version")
+        }
+        return version
+    }
+
+    public func setAlias(name: String, alias: String, version: String) async throws {
+        _ = try await call(.POST, "/api/2.0/mlflow/registered-models/alias", json: ["name": name, "alias": alias, "version": version])
+    }
+
+    /// Every file under an artifact URI (recursively, through the artifact proxy), with paths relative to it.
+    public func files(under artifactURI: String, limit: Int = 100_000) async throws -> [MLflowArtifact] {
+        guard artifactURI.hasPrefix("mlflow-artifacts:") else { throw MLflowError.unsupportedArtifactURI(artifactURI) }
+        var root = String(artifactURI.dropFirst("mlflow-artifacts:".count))
+        if root.hasPrefix("//"), let slash = root.dropFirst(2).firstIndex(of: "/") { root = String(root[slash...]) }
+        root = root.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        var result: [MLflowArtifact] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let path = relative.isEmpty ? root : root + "/" + relative
+            let body = try await call(.GET, "/api/2.0/mlflow-artifacts/artifacts", query: ["path": path])
+            guard case .array(let entries)? = body["files"] else { continue }
+            for entry in entries {
+                guard let name = entry["path"]?.string else { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
+                if entry["is_dir"] == .bool(true) {
+                    pending.append(child)
+                } else {
+                    result.append(MLflowArtifact(path: child, isDirectory: false, sizeBytes: entry["file_size"]?.number.map { Int($0) }))
+                }
+                if result.count > limit { throw MLflowError.tooLarge(path: artifactURI, limitBytes: limit) }
+            }
+        }
+        return result.sorted { $0.path < $1.path }
+    }
+
     // MARK: Artifacts
 
     /// Artifacts directly under `path` of a run.

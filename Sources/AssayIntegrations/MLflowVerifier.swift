@@ -70,6 +70,53 @@ public struct MLflowVerifier: Sendable {
         return findings
     }
 
+    /// One row per registered model in `settings.models`: the version the URI resolves to, its files downloaded
+    /// and hashed, against the deployed file or directory.
+    public func verifyModels() async throws -> [Finding] {
+        var findings: [Finding] = []
+        for reference in settings.models {
+            let version = try await client.modelVersion(uri: reference.uri)
+            let remote = try await client.files(under: version.source)
+            var remoteDigests: [String: String] = [:]
+            var hasher = StreamingSHA256()
+            for file in remote {
+                let (digest, _) = try await client.sha256(ofArtifact: file.path, artifactURI: version.source)
+                remoteDigests[file.path] = digest
+                let line = Array("\(digest) \(file.path)\n".utf8)
+                line.withUnsafeBytes { hasher.update($0) }
+            }
+            let local = configuration.resolve(reference.path)
+            var localDigests: [String: String] = [:]
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: local, isDirectory: &isDirectory) {
+                if isDirectory.boolValue {
+                    for entry in try TreeDigest.listing(of: local).entries where entry.type == "f" { localDigests[entry.path] = entry.sha256 }
+                } else if remote.count == 1 {
+                    localDigests[remote[0].path] = try FileDigest.sha256(ofFileAt: local)
+                } else {
+                    localDigests[URL(fileURLWithPath: local).lastPathComponent] = try FileDigest.sha256(ofFileAt: local)
+                }
+            }
+            let differing = Set(remoteDigests.keys).union(localDigests.keys).sorted().filter { remoteDigests[$0] != localDigests[$0] }
+            let status: FindingStatus = localDigests.isEmpty ? .unverified : (differing.isEmpty ? .pass : .integrityFailure)
+            let evidence = Evidence(
+                path: "\(settings.trackingURI)/api/2.0/mlflow-artifacts/artifacts?path=\(version.source)", sha256: hasher.finalize(),
+                locator: "\(version.name) v\(version.version)", mlflowRunID: version.runID)
+            findings.append(
+                Finding(
+                    table: .reproducibilityStatus, check: "Model Binary (MLflow): \(reference.uri.dropFirst("models:/".count))", status: status,
+                    observed: localDigests.isEmpty ? "missing: \(reference.path)"
+                        : (differing.isEmpty ? "\(reference.path) matches v\(version.version) (\(remote.count) files)"
+                            : "differs from v\(version.version): \(differing.prefix(3).joined(separator: ", "))"),
+                    expected: "v\(version.version) (\(remote.count) files, downloaded and hashed)",
+                    severity: status == .pass ? .info : .critical, measurements: ["drift_percent": status == .pass ? 0 : 100],
+                    statusLabel: status == .pass ? "✅ Stable" : nil, verifiedBy: "MLflow",
+                    recommendation: status == .pass ? nil : "deploy the registered version, or register what is deployed.",
+                    evidence: evidence))
+        }
+        return findings
+    }
+
     /// The run's params, tags and metrics as sorted `key=value` lines: what the run evidence digest covers.
     static func canonical(_ run: MLflowRun) -> String {
         var lines = ["run_id=\(run.runID)", "artifact_uri=\(run.artifactURI)"]

@@ -48,10 +48,12 @@ struct Audit: AsyncParsableCommand {
 
 /// The audit's checks, with MLflow runs verified when `integrations.mlflow.verify_runs` lists any.
 func standardChecks(_ configuration: Configuration) -> [any LayerCheck] {
-    guard let settings = configuration.integrations.mlflow, !settings.verifyRuns.isEmpty else { return Auditor.standardChecks }
+    guard let settings = configuration.integrations.mlflow, !settings.verifyRuns.isEmpty || !settings.models.isEmpty else {
+        return Auditor.standardChecks
+    }
     let reproducibility = ReproducibilityCheck { configuration in
-        var findings: [Finding] = []
         let verifier = MLflowVerifier(configuration: configuration, settings: settings)
+        var findings = try await verifier.verifyModels()
         for runID in settings.verifyRuns { findings += try await verifier.verify(runID: runID) }
         return findings
     }

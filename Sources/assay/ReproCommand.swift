@@ -111,6 +111,9 @@ struct Repro: AsyncParsableCommand {
                     findings += try ReproLogVerifier(configuration: configuration).verify(path: absolute, displayPath: path, entryID: entry)
                 }
                 let runs = mlflowRuns.isEmpty ? (configuration.integrations.mlflow?.verifyRuns ?? []) : mlflowRuns
+                if let settings = configuration.integrations.mlflow, !settings.models.isEmpty {
+                    findings += try await MLflowVerifier(configuration: configuration, settings: settings).verifyModels()
+                }
                 if !runs.isEmpty {
                     guard let settings = configuration.integrations.mlflow else {
                         throw CommandError(

@@ -124,6 +124,34 @@ struct MLflowTests {
         #expect(artifacts.count == 1)
     }
 
+    @Test func registeredModelVersionIsHeldAgainstTheDeployedFiles() async throws {
+        let client = try await client()
+        let run = try await trainingRun(client)
+        try await client.uploadArtifact(artifactURI: run.artifactURI, path: "model/meta/card.txt", bytes: Array("card\n".utf8))
+        let name = "assay-model-\(UUID().uuidString.prefix(6))"
+        try await client.createRegisteredModel(name: name)
+        let version = try await client.createModelVersion(name: name, source: run.artifactURI + "/model", runID: run.runID)
+        try await client.setAlias(name: name, alias: "production", version: version)
+
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-deployed-\(UUID().uuidString)").path
+        try AtomicFile.write(Self.model, to: root + "/model/model.json")
+        try AtomicFile.write(Array("card\n".utf8), to: root + "/model/meta/card.txt")
+        try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
+        var settings = Configuration.MLflow(trackingURI: client.trackingURI)
+        settings.models = [.init(uri: "models:/\(name)@production", path: "model"), .init(uri: "models:/\(name)/\(version)", path: "model")]
+        let configuration = Configuration(path: root + "/assay.yaml", root: root)
+        let verifier = MLflowVerifier(configuration: configuration, settings: settings)
+        let clean = try await verifier.verifyModels()
+        #expect(clean.map(\.status) == [.pass, .pass], "\(clean.map(\.observed))")
+        #expect(clean[0].observed == "model matches v\(version) (2 files)")
+        #expect(clean[0].primaryEvidence.mlflowRunID == run.runID)
+
+        try AtomicFile.write(Array("{\"weights\": []}\n".utf8), to: root + "/model/model.json")
+        let changed = try await verifier.verifyModels()
+        #expect(changed[0].status == .integrityFailure)
+        #expect(changed[0].observed == "differs from v\(version): model.json")
+    }
+
     @Test func unreachableServerIsAClearError() async throws {
         let client = MLflowClient(trackingURI: "http://127.0.0.1:9", timeoutSeconds: 1)
         await #expect(throws: MLflowError.self) { try await client.run(id: "x") }
