@@ -46,6 +46,8 @@ public struct DriftReport: Sendable, Hashable, Codable {
     /// Mean of the category percentages, each category weighing the same.
     public var overallPercent: Double
     public var thresholdPercent: Double
+    /// Share of components with a verifiable digest: every config key and file; packages with artifact hashes.
+    public var coveragePercent: Double
     public var gatedItems: [DriftItem] { items.filter(\.gated) }
     /// Drift within the threshold and no gated component changed.
     public var passes: Bool { overallPercent <= thresholdPercent && gatedItems.isEmpty }
@@ -68,6 +70,7 @@ public struct EnvironmentDiff: Sendable {
     public func compare(_ left: String, _ right: String) throws -> DriftReport {
         var items: [DriftItem] = []
         var totals: [DriftCategory: Set<String>] = [:]
+        var unhashed: Set<String> = []
         let leftIsDirectory = Self.isDirectory(left)
         guard leftIsDirectory == Self.isDirectory(right) else {
             throw LockfileError(path: right, line: 0, expected: leftIsDirectory ? "a directory, like \(left)" : "a file, like \(left)")
@@ -79,10 +82,10 @@ public struct EnvironmentDiff: Sendable {
             for relative in Set(a).union(b).sorted() {
                 let l = a.contains(relative) ? left + "/" + relative : nil
                 let r = b.contains(relative) ? right + "/" + relative : nil
-                try compareFile(relative, l, r, items: &items, totals: &totals)
+                try compareFile(relative, l, r, items: &items, totals: &totals, unhashed: &unhashed)
             }
         } else {
-            try compareFile(URL(fileURLWithPath: right).lastPathComponent, left, right, items: &items, totals: &totals)
+            try compareFile(URL(fileURLWithPath: right).lastPathComponent, left, right, items: &items, totals: &totals, unhashed: &unhashed)
         }
         let categories = DriftCategory.allCases.compactMap { category -> DriftReport.CategoryDrift? in
             let total = totals[category]?.count ?? 0
@@ -91,11 +94,15 @@ public struct EnvironmentDiff: Sendable {
             return .init(category: category, total: total, differing: differing, percent: Double(differing) / Double(total) * 100)
         }
         let overall = categories.isEmpty ? 0 : categories.map(\.percent).reduce(0, +) / Double(categories.count)
-        return DriftReport(items: items, categories: categories, overallPercent: overall, thresholdPercent: thresholdPercent)
+        let components = totals.values.reduce(0) { $0 + $1.count }
+        let coverage = components == 0 ? 100 : Double(components - unhashed.count) / Double(components) * 100
+        return DriftReport(
+            items: items, categories: categories, overallPercent: overall, thresholdPercent: thresholdPercent, coveragePercent: coverage)
     }
 
     func compareFile(
-        _ relative: String, _ left: String?, _ right: String?, items: inout [DriftItem], totals: inout [DriftCategory: Set<String>]
+        _ relative: String, _ left: String?, _ right: String?, items: inout [DriftItem], totals: inout [DriftCategory: Set<String>],
+        unhashed: inout Set<String>
     ) throws {
         func add(_ category: DriftCategory, _ component: String, _ change: DriftItem.Change, _ before: String?, _ after: String?) {
             items.append(
@@ -109,6 +116,7 @@ public struct EnvironmentDiff: Sendable {
             let after = Dictionary(b.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
             for key in Set(before.keys).union(after.keys).sorted() {
                 totals[.dependencies, default: []].insert(relative + ":" + key)
+                if (after[key] ?? before[key])?.hashes.isEmpty == true { unhashed.insert(relative + ":" + key) }
                 switch (before[key], after[key]) {
                 case (let x?, let y?) where x.version != y.version: add(.dependencies, key, .changed, x.version, y.version)
                 case (let x?, let y?) where Set(x.hashes) != Set(y.hashes) && !x.hashes.isEmpty && !y.hashes.isEmpty:

@@ -62,7 +62,10 @@ public struct EnvironmentsVerifier: Sendable {
                     table: .environmentIntegrity, check: "Config Drift: \(a.0) vs \(b.0)", status: report.passes ? .pass : .unverified,
                     observed: Formatting.percent(report.overallPercent, digits: 2) + (named.isEmpty ? "" : " (\(named)\(report.items.count > 5 ? "; …" : ""))"),
                     expected: "≤ \(Formatting.percent(report.thresholdPercent, digits: 2))", severity: report.passes ? .info : .high,
-                    measurements: ["drift_percent": report.overallPercent, "differences": Double(report.items.count)],
+                    measurements: [
+                        "drift_percent": report.overallPercent, "differences": Double(report.items.count),
+                        "coverage_percent": report.coveragePercent,
+                    ],
                     statusLabel: report.passes ? "✅ Stable" : "⚠️ Out of sync", verifiedBy: "Assay",
                     recommendation: report.passes ? nil : "bring \(b.0) in sync with \(a.0) (assay env diff names every difference).",
                     evidence: evidence))

@@ -121,6 +121,7 @@ struct Env: AsyncParsableCommand {
                     for category in report.categories {
                         print("\(category.category.rawValue): \(category.differing) of \(category.total) differ (\(Formatting.percent(category.percent, digits: 2)))")
                     }
+                    print("coverage \(Formatting.percent(report.coveragePercent, digits: 1)) of components have a verifiable digest")
                     print("drift \(Formatting.percent(report.overallPercent, digits: 2)) (limit \(Formatting.percent(report.thresholdPercent, digits: 2)))"
                         + (report.gatedItems.isEmpty ? "" : ", \(report.gatedItems.count) gated change(s)") + ": \(report.passes ? "IN SYNC" : "OUT OF SYNC")")
                 }

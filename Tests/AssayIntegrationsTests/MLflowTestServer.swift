@@ -43,23 +43,21 @@ actor MLflowTestServer {
         let port = Int.random(in: 30_000..<60_000)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-mlflow-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+        // A watchdog shell owns the server: when this test process is gone (however it exits), it ends the
+        // server's whole process group (uvicorn workers and job consumers included).
+        let arguments = [
             "server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
             "--backend-store-uri", "sqlite:///\(directory)/mlflow.db", "--serve-artifacts",
             "--artifacts-destination", directory + "/artifacts",
         ]
+        let watchdog = "\"$0\" \"$@\" & while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill -9 -$$"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", watchdog, executable] + arguments
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process
-        // The server runs in its own process group (Foundation starts children that way); end the group
-        // when the test process exits.
-        startedServerGroup = process.processIdentifier
-        atexit {
-            if startedServerGroup > 0 { kill(-startedServerGroup, SIGTERM) }
-        }
         let base = "http://127.0.0.1:\(port)"
         for _ in 0..<240 {
             if let (_, response) = try? await URLSession.shared.data(from: URL(string: base + "/health")!),
@@ -74,6 +72,3 @@ actor MLflowTestServer {
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "mlflow server did not start within 60 s"])
     }
 }
-
-/// Process group of the server started by this test process, ended at exit.
-nonisolated(unsafe) private var startedServerGroup: Int32 = 0

@@ -31,14 +31,18 @@ struct RegistryTests {
                 http: {addr: 127.0.0.1:\(port)}
                 """
             try config.write(toFile: directory + "/registry.yml", atomically: true, encoding: .utf8)
+            // A watchdog shell ends the registry when this test process is gone, however it exits.
             let registry = Process()
-            registry.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            registry.arguments = ["docker-registry", "serve", directory + "/registry.yml"]
+            registry.executableURL = URL(fileURLWithPath: "/bin/sh")
+            registry.arguments = [
+                "-c", "docker-registry serve \"$0\" & while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill -9 -$$",
+                directory + "/registry.yml",
+            ]
             registry.standardOutput = FileHandle.nullDevice
             registry.standardError = FileHandle.nullDevice
             try registry.run()
-            let pid = registry.processIdentifier
-            let stop: @Sendable () -> Void = { kill(pid, SIGTERM) }
+            let group = registry.processIdentifier
+            let stop: @Sendable () -> Void = { kill(-group, SIGKILL) }
             for _ in 0..<50 {
                 if (try? run(["skopeo", "copy", "--dest-tls-verify=false", "oci:img:latest", "docker://127.0.0.1:\(port)/demo/model:v1"], in: directory)) != nil {
                     return (directory + "/storage", "127.0.0.1:\(port)", stop)
