@@ -22,13 +22,14 @@ public struct ResourceAnalyzer: Sendable {
             let low = Int(h)
             return sorted[low] + (h - Double(low)) * (sorted[min(low + 1, sorted.count - 1)] - sorted[low])
         }
-        func trend(_ values: [Double]) -> String {
+        /// Last third of the window against the first third, in the metric's own unit.
+        func trend(_ values: [Double], unit: String) -> String {
             guard values.count >= 6 else { return "—" }
             let third = values.count / 3
             let early = values.prefix(third).reduce(0, +) / Double(third)
             let late = values.suffix(third).reduce(0, +) / Double(third)
             let change = late - early
-            return abs(change) < 1 ? "Stable" : (change > 0 ? "+" : "") + Formatting.percent(change) + " over the window"
+            return abs(change) < 1 ? "Stable" : String(format: "%+.1f", change) + " \(unit) over the window"
         }
         let window = points.map(\.intervalSeconds).reduce(0, +)
         let rows: [(String, KeyPath<ResourcePoint, Double?>, Double, String)] = [
@@ -46,7 +47,7 @@ public struct ResourceAnalyzer: Sendable {
                     observed: Formatting.percent(observed, digits: 1), expected: "< \(Formatting.percent(limit, digits: 0))",
                     severity: breach ? .high : .info,
                     measurements: ["p95": observed, "max": maximum, "mean": values.reduce(0, +) / Double(values.count), "samples": Double(values.count)],
-                    attributes: ["trend": trend(values)],
+                    attributes: ["trend": trend(values, unit: "points")],
                     recommendation: breach ? "\(name) P95 is at the limit: add capacity or find what consumes it." : nil,
                     evidence: evidence))
         }
@@ -61,7 +62,7 @@ public struct ResourceAnalyzer: Sendable {
                     table: .resourceUtilization, check: "Disk I/O (MB/s)", status: breach ? .breach : .pass,
                     observed: String(format: "%.1f", observed), expected: "< \(Int(thresholds.diskIOMegabytesPerSecond))",
                     severity: breach ? .high : .info, measurements: ["p95": observed, "max": disk.max() ?? 0],
-                    attributes: ["trend": trend(disk)], evidence: evidence))
+                    attributes: ["trend": trend(disk, unit: "MB/s")], evidence: evidence))
         }
 
         // Anomalies.
