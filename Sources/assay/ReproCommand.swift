@@ -17,8 +17,9 @@ struct Repro: AsyncParsableCommand {
             abstract: "Run the configured inference command N times, compare output digests, log the result.",
             discussion: """
                 Appends an entry to the reproducibility log (workspace.inference.log) and, when outputs differ, \
-                writes the rebuild ticket (workspace.inference.ticket). Exits 0 when reproducible, 1 when only \
-                numerically within tolerance, 2 when outputs differ or a run fails.
+                writes the rebuild ticket (workspace.inference.ticket). Exits 0 when reproducible (bitwise, or only \
+                numerically within tolerance), 1 when a variation changed the output, 2 when outputs differ \
+                between plain runs or a run fails.
                 """)
 
         @OptionGroup var options: ConfigOption
