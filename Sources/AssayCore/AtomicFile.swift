@@ -45,7 +45,7 @@ public enum AtomicFile {
             var written = 0
             while written < contiguous.count {
                 let n = contiguous.withUnsafeBytes { raw in
-                    systemWrite(fd, raw.baseAddress! + written, raw.count - written)
+                    raw.baseAddress.map { systemWrite(fd, $0 + written, raw.count - written) } ?? 0
                 }
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -73,7 +73,7 @@ public enum AtomicFile {
         let directory = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else { throw AtomicFileError.cannotCreate(path: path, errno: errno) }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var renamed = false

@@ -34,8 +34,8 @@ public enum FileDigest {
     /// The same for a path given as bytes (file names need not be UTF-8).
     public static func sha256(ofFileAtRawPath raw: [UInt8]) throws -> String {
         let path = String(decoding: raw, as: UTF8.self)
-        let fd = (raw + [0]).withUnsafeBufferPointer {
-            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+        let fd = (raw + [0]).withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { open(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC) } ?? -1
         }
         guard fd >= 0 else { throw FileDigestError.cannotOpen(path: path, errno: errno) }
         defer { close(fd) }

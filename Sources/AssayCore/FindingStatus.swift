@@ -27,7 +27,15 @@ public enum FindingStatus: String, CaseIterable, Codable, Sendable, Hashable {
 public enum Severity: String, CaseIterable, Codable, Sendable, Hashable, Comparable {
     case info, low, medium, high, critical
 
-    public static func < (lhs: Severity, rhs: Severity) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    public var rank: Int {
+        switch self {
+        case .info: 0
+        case .low: 1
+        case .medium: 2
+        case .high: 3
+        case .critical: 4
+        }
     }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }

@@ -19,7 +19,17 @@ public enum Layer: String, CaseIterable, Codable, Sendable, Hashable, Comparable
         }
     }
 
-    public static func < (lhs: Layer, rhs: Layer) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// Position in the audit's order.
+    public var rank: Int {
+        switch self {
+        case .environment: 0
+        case .reproducibility: 1
+        case .resources: 2
+        case .latency: 3
+        case .baseline: 4
+        case .capacity: 5
+        }
     }
+
+    public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.rank < rhs.rank }
 }

@@ -102,7 +102,9 @@ public enum TreeDigest {
         let path = directory + (relative.isEmpty ? [] : [UInt8(ascii: "/")] + relative)
         guard let handle = path.withUnsafeBufferPointer({ buffer -> OpaquePointer? in
             var terminated = Array(buffer) + [0]
-            return terminated.withUnsafeMutableBufferPointer { opendir(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+            return terminated.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress.flatMap { opendir(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            }
         }) else {
             problems.append("\(escape(relative).0.isEmpty ? "." : escape(relative).0): cannot open directory: \(String(cString: strerror(errno)))")
             return
@@ -115,7 +117,7 @@ public enum TreeDigest {
             var status = stat()
             let full = directory + [UInt8(ascii: "/")] + child + [0]
             let ok = full.withUnsafeBufferPointer { buffer in
-                lstat(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), &status) == 0
+                buffer.baseAddress.map { lstat(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), &status) == 0 } ?? false
             }
             guard ok else {
                 problems.append("\(escape(child).0): cannot stat: \(String(cString: strerror(errno)))")

@@ -49,7 +49,7 @@ public final class HostSampler: @unchecked Sendable {
         var total = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress! + total, raw.count - total, off_t(total))
+                raw.baseAddress.map { pread(fd, $0 + total, raw.count - total, off_t(total)) } ?? -1
             }
             if count <= 0 { break }
             total += count

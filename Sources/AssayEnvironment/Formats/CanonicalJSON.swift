@@ -26,12 +26,12 @@ public enum CanonicalJSON {
             out += "]"
         case .object(let members):
             out += "{"
-            let keys = members.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
-            for (index, key) in keys.enumerated() {
+            let sorted = members.sorted { Array($0.key.utf16).lexicographicallyPrecedes(Array($1.key.utf16)) }
+            for (index, member) in sorted.enumerated() {
                 if index > 0 { out += "," }
-                string(key, into: &out)
+                string(member.key, into: &out)
                 out += ":"
-                write(members[key]!, into: &out)
+                write(member.value, into: &out)
             }
             out += "}"
         }

@@ -118,23 +118,24 @@ public struct TOMLParser {
     // MARK: Tables
 
     private mutating func openTable(_ path: [String], array: Bool) throws {
+        guard let last = path.last else { throw error("a table name") }
         let name = path.joined(separator: ".")
         var elements: [PathElement] = path.dropLast().map { .key($0) }
         if array {
             try modify(elements, create: true) { table in
                 var list: [JSONValue]
-                switch table[path.last!] {
+                switch table[last] {
                 case nil: list = []
                 case .array(let items)?: list = items
                 default: throw TOMLError(line: 0, column: 0, message: "\(name) is not an array of tables")
                 }
                 list.append(.object([:]))
-                table[path.last!] = .array(list)
+                table[last] = .array(list)
             }
-            elements.append(.lastElement(path.last!))
+            elements.append(.lastElement(last))
         } else {
             guard defined.insert(concreteName(path)).inserted else { throw error("table [\(name)] defined twice") }
-            elements.append(.key(path.last!))
+            elements.append(.key(last))
             try modify(elements, create: true) { _ in }
         }
         current = elements
@@ -163,7 +164,7 @@ public struct TOMLParser {
 
     private mutating func insert(_ value: JSONValue, at path: [String], base: [PathElement]) throws {
         let parents = base + path.dropLast().map { .key($0) }
-        let last = path.last!
+        guard let last = path.last else { throw error("a key") }
         let location = error("")
         try modify(parents, create: true) { table in
             guard table[last] == nil else {

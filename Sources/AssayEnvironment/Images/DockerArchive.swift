@@ -135,9 +135,10 @@ struct TarReader {
                 if typeflag == UInt8(ascii: "L") {
                     longName = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self)
                 } else if let text = String(data: data, encoding: .utf8),
-                    let pathLine = text.split(separator: "\n").first(where: { $0.contains(" path=") })
+                    let pathLine = text.split(separator: "\n").first(where: { $0.contains(" path=") }),
+                    let range = pathLine.range(of: " path=")
                 {
-                    longName = String(pathLine[pathLine.range(of: " path=")!.upperBound...])
+                    longName = String(pathLine[range.upperBound...])
                 }
                 continue
             case UInt8(ascii: "5"):
