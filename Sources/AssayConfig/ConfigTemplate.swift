@@ -107,6 +107,7 @@ public enum ConfigTemplate {
             confidence_level: 0.95
             bootstrap_resamples: 10000
             bootstrap_seed: 20251014
+            bootstrap_block_length: 1       # >1: circular block bootstrap for correlated request series
             min_samples_p95: 400            # fewer samples: "insufficient samples", not a number
             min_samples_p99: 2000
           regression:

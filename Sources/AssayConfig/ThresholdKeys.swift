@@ -50,6 +50,7 @@ enum ThresholdKeys {
     static var ints: [IntKey] { [
         .init(section: "reproducibility", key: "runs", path: \.reproducibility.runs, minimum: 2),
         .init(section: "latency", key: "bootstrap_resamples", path: \.latency.bootstrapResamples, minimum: 100),
+        .init(section: "latency", key: "bootstrap_block_length", path: \.latency.bootstrapBlockLength, minimum: 1),
         .init(section: "latency", key: "min_samples_p95", path: \.latency.minSamplesP95, minimum: 20),
         .init(section: "latency", key: "min_samples_p99", path: \.latency.minSamplesP99, minimum: 100),
         .init(section: "report", key: "summary_max_words", path: \.report.summaryMaxWords, minimum: 20),

@@ -39,6 +39,8 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var confidenceLevel: Double = 0.95
         public var bootstrapResamples: Int = 10_000
         public var bootstrapSeed: UInt64 = 20_251_014
+        /// 1: i.i.d. bootstrap; more: circular blocks of this many consecutive requests (paired comparisons).
+        public var bootstrapBlockLength: Int = 1
         /// Fewer samples than this and P95 is "insufficient samples", not a number.
         public var minSamplesP95: Int = 400
         /// Fewer samples than this and P99 is "insufficient samples", not a number.

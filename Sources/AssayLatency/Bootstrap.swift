@@ -21,11 +21,15 @@ public struct Bootstrap: Sendable, Hashable {
     public var resamples: Int
     public var confidenceLevel: Double
     public var seed: UInt64
+    /// 1: resample single requests (i.i.d.). More: circular block bootstrap over runs of this many consecutive
+    /// requests, for latency series whose neighbours are correlated (queues, caches, GC pauses).
+    public var blockLength: Int
 
-    public init(resamples: Int = 10_000, confidenceLevel: Double = 0.95, seed: UInt64 = 20_251_014) {
+    public init(resamples: Int = 10_000, confidenceLevel: Double = 0.95, seed: UInt64 = 20_251_014, blockLength: Int = 1) {
         self.resamples = resamples
         self.confidenceLevel = confidenceLevel
         self.seed = seed
+        self.blockLength = max(1, blockLength)
     }
 
     /// Paired bootstrap: `previous[i]` and `current[i]` are the same request; pairs are resampled together.
@@ -40,11 +44,19 @@ public struct Bootstrap: Sendable, Hashable {
             current.withUnsafeBufferPointer { y in
                 left.withUnsafeMutableBufferPointer { a in
                     right.withUnsafeMutableBufferPointer { b in
+                        let block = min(blockLength, n)
                         for r in 0..<resamples {
-                            for i in 0..<n {
-                                let j = rng.index(below: n)
-                                a[i] = x[j]
-                                b[i] = y[j]
+                            var i = 0
+                            while i < n {
+                                let start = rng.index(below: n)
+                                var k = 0
+                                while k < block, i < n {
+                                    let j = block == 1 ? start : (start + k) % n
+                                    a[i] = x[j]
+                                    b[i] = y[j]
+                                    i += 1
+                                    k += 1
+                                }
                             }
                             deltas[r] = Self.evaluate(b, statistic) - Self.evaluate(a, statistic)
                         }

@@ -19,6 +19,8 @@ public struct LatencyAnalyzer: Sendable {
         public var deltaMean: Bootstrap.Interval
         /// ΔP95 when both runs have enough samples for a P95.
         public var deltaP95: Bootstrap.Interval?
+        /// ΔP99 when both runs have enough samples for a P99.
+        public var deltaP99: Bootstrap.Interval?
     }
 
     struct Source {
@@ -54,7 +56,8 @@ public struct LatencyAnalyzer: Sendable {
         let t = configuration.thresholds
         let minimum = LatencyStatistics.MinimumSamples(p95: t.latency.minSamplesP95, p99: t.latency.minSamplesP99)
         let bootstrap = Bootstrap(
-            resamples: t.latency.bootstrapResamples, confidenceLevel: t.latency.confidenceLevel, seed: t.latency.bootstrapSeed)
+            resamples: t.latency.bootstrapResamples, confidenceLevel: t.latency.confidenceLevel, seed: t.latency.bootstrapSeed,
+            blockLength: t.latency.bootstrapBlockLength)
         let pairs = previous.flatMap { Self.pair(previous: $0.samples, current: current.samples) }
         let totalMean = current.samples.map(\.total).reduce(0, +) / Double(current.samples.count)
 
@@ -117,8 +120,10 @@ public struct LatencyAnalyzer: Sendable {
                 : bootstrap.twoSample(previous: before, current: after, statistic: statistic)
         }
         guard let mean = run(.mean) else { return nil }
-        let enough = min(before.count, after.count) >= minimum.p95
-        return Comparison(paired: pairs != nil, deltaMean: mean, deltaP95: enough ? run(.quantile(0.95)) : nil)
+        let smaller = min(before.count, after.count)
+        return Comparison(
+            paired: pairs != nil, deltaMean: mean, deltaP95: smaller >= minimum.p95 ? run(.quantile(0.95)) : nil,
+            deltaP99: smaller >= minimum.p99 ? run(.quantile(0.99)) : nil)
     }
 
     func row(
@@ -149,6 +154,11 @@ public struct LatencyAnalyzer: Sendable {
             measurements["delta_mean_ms"] = comparison.deltaMean.estimate
             measurements["delta_mean_ci95_low_ms"] = comparison.deltaMean.low
             measurements["delta_mean_ci95_high_ms"] = comparison.deltaMean.high
+            if let p99 = comparison.deltaP99 {
+                measurements["delta_p99_ms"] = p99.estimate
+                measurements["delta_p99_ci95_low_ms"] = p99.low
+                measurements["delta_p99_ci95_high_ms"] = p99.high
+            }
             attributes["comparison"] = comparison.paired ? "paired bootstrap" : "two-sample bootstrap"
             attributes["delta_metric"] = metric
             let previousMean = stats.mean - comparison.deltaMean.estimate

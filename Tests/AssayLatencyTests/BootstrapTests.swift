@@ -90,3 +90,38 @@ import Testing
         #expect(abs(ours.high - scipy[1]) < 0.1 * width, "ours \(ours), scipy \(scipy)")
     }
 }
+
+@Suite struct BlockBootstrapTests {
+    /// Paired differences following an AR(1) process (φ = 0.8): neighbouring requests are correlated.
+    static func correlated(n: Int, seed: UInt64) -> ([Double], [Double]) {
+        var rng = SplitMix64(seed: seed)
+        var noise = 0.0
+        var before: [Double] = []
+        var after: [Double] = []
+        for _ in 0..<n {
+            noise = 0.8 * noise + rng.nextGaussian()
+            let base = 20 + rng.nextGaussian() * 0.1
+            before.append(base)
+            after.append(base + 0.3 + noise)
+        }
+        return (before, after)
+    }
+
+    @Test func blockLengthOneIsTheIIDBootstrap() throws {
+        let (x, y) = Self.correlated(n: 300, seed: 1)
+        let iid = Bootstrap(resamples: 500, seed: 3).paired(previous: x, current: y, statistic: .mean)
+        let block1 = Bootstrap(resamples: 500, seed: 3, blockLength: 1).paired(previous: x, current: y, statistic: .mean)
+        #expect(iid == block1)
+    }
+
+    /// For positively correlated data the i.i.d. interval is too narrow; blocks widen it towards the truth.
+    @Test func blocksWidenTheIntervalForCorrelatedSeries() throws {
+        let (x, y) = Self.correlated(n: 2000, seed: 2)
+        let iid = try #require(Bootstrap(resamples: 1000, seed: 4).paired(previous: x, current: y, statistic: .mean))
+        let blocks = try #require(Bootstrap(resamples: 1000, seed: 4, blockLength: 25).paired(previous: x, current: y, statistic: .mean))
+        let ratio = (blocks.high - blocks.low) / (iid.high - iid.low)
+        // Theory: the variance of the mean of an AR(1) with φ = 0.8 is (1 + φ)/(1 − φ) = 9 times the i.i.d. one (3× width).
+        #expect(ratio > 2 && ratio < 4, "width ratio \(ratio)")
+        #expect(blocks == Bootstrap(resamples: 1000, seed: 4, blockLength: 25).paired(previous: x, current: y, statistic: .mean))
+    }
+}
