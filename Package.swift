@@ -74,7 +74,7 @@ let package = Package(
         // Latency: per-stage statistics from request logs, seeded bootstrap comparisons.
         .target(
             name: "AssayLatency",
-            dependencies: ["AssayCore", "AssayConfig"],
+            dependencies: ["AssayCore", "AssayConfig", .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: swiftSettings
         ),
         // Clients of the services Assay talks to (MLflow tracking server). The only library module on NIO.

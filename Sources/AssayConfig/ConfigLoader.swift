@@ -171,6 +171,7 @@ public enum ConfigLoader {
                 previousLogs: try latency.strings("previous_logs") ?? [],
                 traces: try latency.strings("traces") ?? [],
                 stages: try latency.strings("stages") ?? ["preprocess", "inference", "postprocess"])
+            config.latency?.fields = try latency.stringMap("fields") ?? [:]
             try latency.finish()
         }
         if let telemetry = try reader.mapping("telemetry") {

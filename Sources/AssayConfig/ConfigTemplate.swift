@@ -51,6 +51,7 @@ public enum ConfigTemplate {
           #   previous_logs: [logs/latency.previous.jsonl]
           #   traces: [traces/profiler_trace.json]
           #   stages: [preprocess, inference, postprocess]
+          #   fields: {request_id: req, inference_ms: forward_ms}   # when the logs name columns differently
           # telemetry:
           #   files: [telemetry/samples.jsonl]
           #   sample_interval_seconds: 1

@@ -154,6 +154,8 @@ public struct Configuration: Sendable, Hashable {
         public var traces: [String]
         /// Stage names, in pipeline order.
         public var stages: [String]
+        /// Column renames: `request_id`, `total_ms` or `<stage>_ms` → the name the logs use.
+        public var fields: [String: String] = [:]
 
         public init(
             logs: [String], previousLogs: [String] = [], traces: [String] = [],

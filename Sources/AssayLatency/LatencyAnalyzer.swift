@@ -33,7 +33,8 @@ public struct LatencyAnalyzer: Sendable {
         var samples: [LatencySample] = []
         var evidence: [Evidence] = []
         for path in paths {
-            let loaded = try LatencyLog.read(path: configuration.resolve(path), displayPath: path, stages: latency.stages)
+            let loaded = try LatencyLog.read(
+                path: configuration.resolve(path), displayPath: path, stages: latency.stages, fields: latency.fields)
             samples += loaded
             evidence.append(try Evidence.file(at: configuration.resolve(path), displayPath: path, locator: "L1-\(loaded.count)"))
         }

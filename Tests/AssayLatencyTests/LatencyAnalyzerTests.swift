@@ -129,3 +129,55 @@ import Testing
         #expect(decision.reason.contains("dropped only"))
     }
 }
+
+@Suite struct LatencyInputTests {
+    static func write(_ text: String, _ name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-input-\(UUID().uuidString)/\(name)").path
+        try AtomicFile.write(Array(text.utf8), to: path)
+        return path
+    }
+
+    /// CSV as Python's csv module writes it, with renamed columns.
+    @Test func csvLogsWithMappedFields() throws {
+        let path = try Self.write("", "latency.csv")
+        let script = """
+            import csv, sys
+            with open(sys.argv[1], "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["req", "pre", "forward_ms", "postprocess_ms"])
+                for i in range(10):
+                    w.writerow([f"r{i}", 1.5, 10 + i, 0.5])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, path]
+        try process.run()
+        process.waitUntilExit()
+        let samples = try LatencyLog.read(
+            path: path, stages: ["preprocess", "inference", "postprocess"],
+            fields: ["request_id": "req", "preprocess_ms": "pre", "inference_ms": "forward_ms"])
+        #expect(samples.count == 10)
+        #expect(samples[3].requestID == "r3")
+        #expect(samples[3].stages["inference"] == 13)
+        #expect(samples[3].total == 15)
+    }
+
+    @Test func csvErrorsNameLineAndColumn() throws {
+        let missing = try Self.write("id,preprocess_ms\nr1,1\n", "a.csv")
+        #expect(throws: LatencyLogError.malformedLine(path: missing, line: 1, expected: "a column \"inference_ms\"")) {
+            try LatencyLog.read(path: missing, stages: ["preprocess", "inference"])
+        }
+        let bad = try Self.write("preprocess_ms,inference_ms\n1,2\n1,slow\n", "b.csv")
+        #expect(throws: LatencyLogError.malformedLine(path: bad, line: 3, expected: "a number ≥ 0 in column inference_ms")) {
+            try LatencyLog.read(path: bad, stages: ["preprocess", "inference"])
+        }
+    }
+
+    @Test func jsonFieldsAreMappedToo() throws {
+        let path = try Self.write(#"{"rid": 7, "pre": 1, "inference_ms": 2, "postprocess_ms": 3}"# + "\n", "l.jsonl")
+        let samples = try LatencyLog.read(
+            path: path, stages: ["preprocess", "inference", "postprocess"], fields: ["request_id": "rid", "preprocess_ms": "pre"])
+        #expect(samples.first?.requestID == "7")
+        #expect(samples.first?.total == 6)
+    }
+}
