@@ -87,6 +87,12 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
     public var networkTransmitMegabytesPerSecond: Double?
     public var load1: Double?
     public var cpuPressurePercent: Double?
+    /// Busiest GPU's utilization, fullest GPU's memory, hottest GPU's temperature, and every GPU's clock event
+    /// reasons combined; nil without GPUs.
+    public var gpuPercent: Double?
+    public var gpuMemoryPercent: Double?
+    public var gpuTemperatureCelsius: Double?
+    public var gpuThrottleReasons: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case time = "ts"
@@ -100,6 +106,19 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         case networkTransmitMegabytesPerSecond = "net_tx_mb_s"
         case load1
         case cpuPressurePercent = "psi_cpu_some_avg10"
+        case gpuPercent = "gpu_percent"
+        case gpuMemoryPercent = "gpu_memory_percent"
+        case gpuTemperatureCelsius = "gpu_temperature_c"
+        case gpuThrottleReasons = "gpu_throttle_reasons"
+    }
+
+    /// Adds the GPUs' latest readings.
+    public mutating func attach(_ gpus: [GPUReading]) {
+        guard !gpus.isEmpty else { return }
+        gpuPercent = gpus.compactMap(\.utilizationPercent).max()
+        gpuMemoryPercent = gpus.compactMap(\.memoryPercent).max()
+        gpuTemperatureCelsius = gpus.compactMap(\.temperatureCelsius).max()
+        gpuThrottleReasons = gpus.compactMap(\.throttleReasons).reduce(0, |)
     }
 
     public init(

@@ -36,6 +36,7 @@ public struct ResourceAnalyzer: Sendable {
             ("CPU Utilization (%)", \.cpuPercent, thresholds.cpuPercent, "%"),
             ("Memory Usage (%)", \.memoryPercent, thresholds.memoryPercent, "%"),
             ("Disk Utilization (%)", \.diskUtilPercent, 90, "%"),
+            ("GPU Utilization (%)", \.gpuPercent, thresholds.gpuPercent, "%"),
         ]
         for (name, key, limit, _) in rows {
             let values = series(key)
@@ -105,6 +106,31 @@ public struct ResourceAnalyzer: Sendable {
                     severity: growing ? .medium : .info, measurements: ["points_per_hour": slope],
                     attributes: growing ? ["impact": "a leak would exhaust memory"] : [:],
                     recommendation: growing ? "Check for a leak: watch one more cycle" : "Continue monitoring", evidence: evidence))
+        }
+        let gpuMemory = points.compactMap { p in p.gpuMemoryPercent.map { (p.time.timeIntervalSince1970, $0) } }
+        if gpuMemory.count >= 2, window >= 60 {
+            let slope = Self.slope(gpuMemory) * 3600
+            let growing = slope > thresholds.gpuMemoryGrowthPercentPerHour
+            findings.append(
+                Finding(
+                    table: .anomalyDetection, check: "GPU Memory Growth", status: growing ? .breach : .pass,
+                    observed: String(format: "%+.2f points/hour", slope),
+                    expected: "≤ \(Formatting.percent(thresholds.gpuMemoryGrowthPercentPerHour, digits: 0))/hour",
+                    severity: growing ? .high : .info, measurements: ["points_per_hour": slope],
+                    attributes: growing ? ["impact": "GPU memory will run out: OOM and restarts"] : [:],
+                    recommendation: growing ? "Find the leak (caching allocator, retained tensors) before rollout" : "Continue monitoring",
+                    evidence: evidence))
+        }
+        let reasons = points.compactMap(\.gpuThrottleReasons)
+        if !reasons.isEmpty {
+            let throttled = reasons.filter { $0 & GPUReading.thermalOrHardwareMask != 0 }.count
+            findings.append(
+                Finding(
+                    table: .anomalyDetection, check: "Thermal Throttling", status: throttled > 0 ? .watch : .pass,
+                    observed: throttled > 0 ? "thermal or hardware slowdown in \(throttled) of \(reasons.count) samples" : "none",
+                    severity: throttled > 0 ? .medium : .info, measurements: ["throttled_samples": Double(throttled)],
+                    attributes: throttled > 0 ? ["impact": "lower clocks, higher latency"] : [:],
+                    recommendation: throttled > 0 ? "Check cooling and power limits" : "—", evidence: evidence))
         }
         let util = series(\.diskUtilPercent)
         if !util.isEmpty {

@@ -46,7 +46,7 @@ public enum TelemetryLog {
 
     /// Samples the host every `interval` for `duration` seconds and returns the points.
     public static func record(
-        sampler: HostSampler, duration: Double, interval: Double, onPoint: ((ResourcePoint) -> Void)? = nil
+        sampler: HostSampler, gpus: GPUSampler? = nil, duration: Double, interval: Double, onPoint: ((ResourcePoint) -> Void)? = nil
     ) async throws -> [ResourcePoint] {
         var previous = sampler.sample()
         var points: [ResourcePoint] = []
@@ -54,7 +54,8 @@ public enum TelemetryLog {
         for _ in 0..<count {
             try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             let next = sampler.sample()
-            if let point = ResourcePoint(from: previous, to: next) {
+            if var point = ResourcePoint(from: previous, to: next) {
+                point.attach(gpus?.readings() ?? [])
                 points.append(point)
                 onPoint?(point)
             }

@@ -33,7 +33,10 @@ struct Telemetry: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let points = try await TelemetryLog.record(sampler: HostSampler(root: procRoot), duration: duration, interval: interval)
+                let gpus = GPUSampler(intervalMilliseconds: Int(interval * 1000))
+                defer { gpus?.stop() }
+                let points = try await TelemetryLog.record(
+                    sampler: HostSampler(root: procRoot), gpus: gpus, duration: duration, interval: interval)
                 try AtomicFile.write(Array(try TelemetryLog.lines(points).utf8), to: output)
                 print("Wrote \(output): \(points.count) samples over \(Int(duration)) s")
                 return 0

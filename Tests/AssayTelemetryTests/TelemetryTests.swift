@@ -100,3 +100,74 @@ import Testing
         }
     }
 }
+
+@Suite struct GPUTests {
+    @Test func fullQueryOutputWithUnitsParses() throws {
+        let url = try #require(Bundle.module.url(forResource: "gpu/query-gpu-all", withExtension: "csv", subdirectory: "Fixtures"))
+        let readings = NvidiaSMI.parse(csv: try String(contentsOf: url, encoding: .utf8))
+        let gpu = try #require(readings.first)
+        #expect(gpu.index == 0)
+        #expect(gpu.name == "NVIDIA GeForce RTX 2080 SUPER")
+        #expect(gpu.utilizationPercent == 2)
+        #expect(gpu.memoryUsedMiB == 876 && gpu.memoryTotalMiB == 8192)
+        #expect(gpu.temperatureCelsius == 36)
+        #expect(gpu.powerWatts == 32.7)
+        #expect(gpu.throttleReasons == 1)
+    }
+
+    @Test func noUnitLinesAndMissingValues() throws {
+        let fields = NvidiaSMI.queryFields(reasons: "clocks_event_reasons.active")
+        let reading = try #require(NvidiaSMI.parse(line: "1, NVIDIA H200, 97, 80000, 143771, 71, [N/A], 0x0000000000000020", fields: fields))
+        #expect(reading.index == 1)
+        #expect(reading.powerWatts == nil)
+        #expect(reading.throttleReasons == 0x20)
+        #expect(abs((reading.memoryPercent ?? 0) - 80000.0 / 143771.0 * 100) < 1e-9)
+        #expect(NvidiaSMI.parse(line: "garbage", fields: fields) == nil)
+    }
+
+    /// No GPU on the test machines: a stand-in prints nvidia-smi's `noheader,nounits` lines, so the
+    /// long-lived-process plumbing is exercised; the parsing itself is checked on real output above.
+    @Test func samplerKeepsTheLatestReadingPerGPUFromOneProcess() async throws {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("fake-nvidia-smi-\(UUID().uuidString)").path
+        try """
+            #!/bin/sh
+            i=0
+            while [ $i -lt 50 ]; do
+              echo "0, GPU A, $i, 1000, 2000, 60, 100.5, 0x0000000000000000"
+              echo "1, GPU B, 90, 1500, 2000, 85, 300.0, 0x0000000000000040"
+              i=$((i+1)); sleep 0.05
+            done
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        let sampler = try #require(GPUSampler(intervalMilliseconds: 50, executable: script))
+        defer { sampler.stop() }
+        try await Task.sleep(for: .milliseconds(500))
+        let readings = sampler.readings()
+        #expect(readings.map(\.index) == [0, 1])
+        #expect((readings.first?.utilizationPercent ?? 0) > 0)
+        var point = ResourcePoint(time: Date(), intervalSeconds: 1)
+        point.attach(readings)
+        #expect(point.gpuPercent == 90)
+        #expect(point.gpuTemperatureCelsius == 85)
+        #expect(point.gpuThrottleReasons == 0x40)
+        #expect(GPUSampler(intervalMilliseconds: 100, executable: "/nonexistent/nvidia-smi") == nil)
+    }
+
+    @Test func gpuRowsAndAnomalies() throws {
+        let points = (0...120).map { minute -> ResourcePoint in
+            var point = ResourcePoint(
+                time: Date(timeIntervalSince1970: 1_800_000_000 + Double(minute) * 60), intervalSeconds: 60, cpuPercent: 30, memoryPercent: 40)
+            point.gpuPercent = 95
+            point.gpuMemoryPercent = 50 + Double(minute) * 0.2
+            point.gpuThrottleReasons = minute.isMultiple(of: 10) ? 0x40 : 0
+            return point
+        }
+        let findings = ResourceAnalyzer(thresholds: Thresholds().resources)
+            .findings(points, evidence: Evidence(path: "t.jsonl", sha256: String(repeating: "a", count: 64)))
+        #expect(findings.first { $0.check == "GPU Utilization (%)" }?.status == .breach)
+        let growth = try #require(findings.first { $0.check == "GPU Memory Growth" })
+        #expect(growth.status == .breach)
+        #expect(abs((growth.measurements["points_per_hour"] ?? 0) - 12) < 1e-6)
+        #expect(findings.first { $0.check == "Thermal Throttling" }?.observed == "thermal or hardware slowdown in 13 of 121 samples")
+    }
+}
