@@ -7,7 +7,7 @@ import Foundation
 struct Telemetry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Host resource telemetry: record utilization from /proc, and judge a recording.",
-        subcommands: [Record.self, Analyze.self])
+        subcommands: [Record.self, Analyze.self, GPU.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -66,6 +66,81 @@ struct Telemetry: AsyncParsableCommand {
                 printFindings(findings, format: format, title: "Resources (\(points.count) samples)")
                 return findings.contains { $0.status == .breach } ? 1 : 0
             }
+        }
+    }
+
+    struct GPU: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what Assay reads from the GPUs: nvidia-smi -q -x (or a saved XML) and XID errors in the kernel log.",
+            discussion: "Exits 0 when readable, 66 when there is neither nvidia-smi nor --xml.")
+
+        @Option(help: "A saved `nvidia-smi -q -x` output instead of running nvidia-smi.")
+        var xml: String?
+
+        @Option(help: "Kernel log text to count XID errors in (default: the output of dmesg, when readable).")
+        var kernelLog: String?
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                let data: Data
+                if let xml {
+                    guard let contents = FileManager.default.contents(atPath: xml) else {
+                        throw CommandError(message: "\(xml): cannot read", code: ExitStatus.missingInput)
+                    }
+                    data = contents
+                } else {
+                    guard let output = Self.output(["nvidia-smi", "-q", "-x"]) else {
+                        throw CommandError(message: "nvidia-smi is not available; pass --xml FILE", code: ExitStatus.missingInput)
+                    }
+                    data = output
+                }
+                let readings = NvidiaSMI.parse(xml: data)
+                let log = kernelLog.flatMap { FileManager.default.contents(atPath: $0) } ?? Self.output(["dmesg"]) ?? Data()
+                let xids = XIDCounter.count(String(decoding: log, as: UTF8.self))
+                if format == .json {
+                    let object: [String: Any] = [
+                        "gpus": readings.map { gpu -> [String: Any] in
+                            var row: [String: Any] = ["index": gpu.index, "name": gpu.name ?? ""]
+                            if let v = gpu.utilizationPercent { row["utilization_percent"] = v }
+                            if let v = gpu.memoryPercent { row["memory_percent"] = v }
+                            if let v = gpu.temperatureCelsius { row["temperature_c"] = v }
+                            if let v = gpu.powerWatts { row["power_w"] = v }
+                            if let v = gpu.throttleReasons { row["clock_event_reasons"] = String(v, radix: 16) }
+                            return row
+                        },
+                        "xid_counts": Dictionary(uniqueKeysWithValues: xids.map { (String($0.key), $0.value) }),
+                    ]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+                } else {
+                    for gpu in readings {
+                        let parts = [
+                            gpu.utilizationPercent.map { "util \(Formatting.percent($0, digits: 0))" },
+                            gpu.memoryPercent.map { "memory \(Formatting.percent($0))" },
+                            gpu.temperatureCelsius.map { "\(Int($0)) °C" }, gpu.powerWatts.map { String(format: "%.1f W", $0) },
+                            gpu.throttleReasons.map { "clock event reasons 0x\(String($0, radix: 16))" },
+                        ].compactMap { $0 }
+                        print("GPU \(gpu.index) \(gpu.name ?? ""): " + parts.joined(separator: ", "))
+                    }
+                    print(xids.isEmpty ? "XID errors: none" : "XID errors: " + xids.sorted { $0.key < $1.key }.map { "Xid \($0.key) ×\($0.value)" }.joined(separator: ", "))
+                }
+                return 0
+            }
+        }
+
+        static func output(_ argv: [String]) -> Data? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = argv
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? data : nil
         }
     }
 }

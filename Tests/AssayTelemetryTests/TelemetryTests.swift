@@ -171,3 +171,38 @@ import Testing
         #expect(findings.first { $0.check == "Thermal Throttling" }?.observed == "thermal or hardware slowdown in 13 of 121 samples")
     }
 }
+
+@Suite struct GPUXMLTests {
+    static func xml(_ name: String) throws -> Data {
+        try Data(contentsOf: try #require(Bundle.module.url(forResource: "gpu/" + name, withExtension: "xml", subdirectory: "Fixtures")))
+    }
+
+    @Test func olderDriverWithThrottleReasons() throws {
+        let gpu = try #require(NvidiaSMI.parse(xml: try Self.xml("tesla-t4")).first)
+        #expect(gpu.name == "Tesla T4")
+        #expect(gpu.index == 0)
+        #expect(gpu.utilizationPercent == 0)
+        #expect(gpu.memoryUsedMiB == 1032 && gpu.memoryTotalMiB == 15360)
+        #expect(gpu.temperatureCelsius == 40)
+        #expect(gpu.powerWatts == 26.78)
+        #expect(gpu.throttleReasons == 0)
+    }
+
+    @Test func newerDriverWithClockEventReasons() throws {
+        let gpu = try #require(NvidiaSMI.parse(xml: try Self.xml("rtx-4000-sff-ada-v13")).first)
+        #expect(gpu.memoryTotalMiB == 20475)
+        #expect(gpu.temperatureCelsius == 38)
+        #expect(gpu.powerWatts == 8.44)
+        #expect(gpu.throttleReasons == 0x1)
+    }
+
+    @Test func xidErrorsAreCounted() {
+        let log = """
+            [ 1203.442101] NVRM: Xid (PCI:0000:3b:00): 79, pid=2231, name=python3, GPU has fallen off the bus.
+            [ 1207.001004] NVRM: Xid (PCI:0000:3b:00): 48, pid=2231, An uncorrectable double bit error (DBE) has been detected.
+            [ 1301.000000] NVRM: Xid (PCI:0000:86:00): 79, pid=0, GPU has fallen off the bus.
+            [ 1302.000000] usb 1-1: new high-speed USB device number 2
+            """
+        #expect(XIDCounter.count(log) == [79: 2, 48: 1])
+    }
+}
