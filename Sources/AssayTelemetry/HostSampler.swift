@@ -93,6 +93,9 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
     public var gpuMemoryPercent: Double?
     public var gpuTemperatureCelsius: Double?
     public var gpuThrottleReasons: UInt64?
+    /// Share of CFS periods the service's cgroup was throttled in, and its memory against the cgroup limit.
+    public var cgroupThrottledPercent: Double?
+    public var cgroupMemoryPercent: Double?
 
     enum CodingKeys: String, CodingKey {
         case time = "ts"
@@ -110,6 +113,19 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         case gpuMemoryPercent = "gpu_memory_percent"
         case gpuTemperatureCelsius = "gpu_temperature_c"
         case gpuThrottleReasons = "gpu_throttle_reasons"
+        case cgroupThrottledPercent = "cgroup_throttled_percent"
+        case cgroupMemoryPercent = "cgroup_memory_percent"
+    }
+
+    /// Adds what the cgroup reported between two readings.
+    public mutating func attach(cgroup before: CgroupStats?, _ after: CgroupStats?) {
+        guard let before, let after else { return }
+        if let p0 = before.periods, let p1 = after.periods, let t0 = before.throttledPeriods, let t1 = after.throttledPeriods,
+            p1 > p0, t1 >= t0
+        {
+            cgroupThrottledPercent = Double(t1 - t0) / Double(p1 - p0) * 100
+        }
+        cgroupMemoryPercent = after.memoryPercentOfLimit
     }
 
     /// Adds the GPUs' latest readings.

@@ -132,6 +132,19 @@ public struct ResourceAnalyzer: Sendable {
                     attributes: throttled > 0 ? ["impact": "lower clocks, higher latency"] : [:],
                     recommendation: throttled > 0 ? "Check cooling and power limits" : "—", evidence: evidence))
         }
+        let throttling = series(\.cgroupThrottledPercent)
+        if !throttling.isEmpty {
+            let throttled = throttling.filter { $0 > 0 }.count
+            findings.append(
+                Finding(
+                    table: .anomalyDetection, check: "CPU Throttling (cgroup)", status: throttled > 0 ? .watch : .pass,
+                    observed: throttled > 0
+                        ? "throttled in \(throttled) of \(throttling.count) samples, up to \(Formatting.percent(throttling.max() ?? 0, digits: 0)) of periods"
+                        : "none",
+                    severity: throttled > 0 ? .medium : .info, measurements: ["throttled_samples": Double(throttled), "max_percent": throttling.max() ?? 0],
+                    attributes: throttled > 0 ? ["impact": "the CPU quota stretches requests"] : [:],
+                    recommendation: throttled > 0 ? "Raise the CPU quota or reduce work per request" : "—", evidence: evidence))
+        }
         let util = series(\.diskUtilPercent)
         if !util.isEmpty {
             let busy = util.filter { $0 >= 90 }.count

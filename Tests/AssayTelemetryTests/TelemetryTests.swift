@@ -206,3 +206,53 @@ import Testing
         #expect(XIDCounter.count(log) == [79: 2, 48: 1])
     }
 }
+
+@Suite struct CgroupTests {
+    static func directory(_ name: String) throws -> String {
+        try #require(Bundle.module.url(forResource: "cgroup/" + name, withExtension: nil, subdirectory: "Fixtures")).path
+    }
+
+    @Test func v1ControllersFromAHybridHost() throws {
+        let stats = Cgroups.v1(cpu: try Self.directory("cgroup_v1_cpu"), memory: try Self.directory("cgroup_v1_memory"))
+        #expect(stats.version == 1)
+        #expect(stats.periods == 0 && stats.throttledPeriods == 0)
+        #expect(stats.throttledPercent == nil)
+        #expect(stats.memoryBytes == 595_419_136)
+        #expect(stats.memoryLimitBytes == nil)
+    }
+
+    @Test func v2RootHasNoThrottlingFieldsSoTheyAreAbsent() throws {
+        let stats = Cgroups.v2(try Self.directory("cgroup_v2_unified"))
+        #expect(stats.version == 2)
+        #expect(stats.periods == nil && stats.throttledPeriods == nil && stats.throttledMicroseconds == nil)
+        #expect(stats.memoryBytes == nil)
+    }
+
+    @Test func v2ChildGroupWithLimitsAndThrottling() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-cgroup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "usage_usec 100\nnr_periods 200\nnr_throttled 50\nthrottled_usec 9000\n".write(toFile: directory + "/cpu.stat", atomically: true, encoding: .utf8)
+        try "536870912\n".write(toFile: directory + "/memory.current", atomically: true, encoding: .utf8)
+        try "1073741824\n".write(toFile: directory + "/memory.max", atomically: true, encoding: .utf8)
+        try "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n".write(toFile: directory + "/memory.events", atomically: true, encoding: .utf8)
+        let stats = Cgroups.v2(directory)
+        #expect(stats.throttledPercent == 25)
+        #expect(stats.memoryPercentOfLimit == 50)
+        #expect(stats.oomKills == 1)
+        #expect(Cgroups.current() != nil || !FileManager.default.fileExists(atPath: "/sys/fs/cgroup"))
+    }
+}
+
+@Suite struct CgroupPointTests {
+    @Test func throttlingBetweenReadingsBecomesAnAnomaly() throws {
+        var point = ResourcePoint(time: Date(timeIntervalSince1970: 1_800_000_000), intervalSeconds: 1, cpuPercent: 50)
+        let before = CgroupStats(version: 2, periods: 100, throttledPeriods: 10, memoryBytes: 10, memoryLimitBytes: 40)
+        let after = CgroupStats(version: 2, periods: 110, throttledPeriods: 14, memoryBytes: 20, memoryLimitBytes: 40)
+        point.attach(cgroup: before, after)
+        #expect(point.cgroupThrottledPercent == 40)
+        #expect(point.cgroupMemoryPercent == 50)
+        let findings = ResourceAnalyzer(thresholds: Thresholds().resources)
+            .findings([point], evidence: Evidence(path: "t.jsonl", sha256: String(repeating: "a", count: 64)))
+        #expect(findings.first { $0.check == "CPU Throttling (cgroup)" }?.status == .watch)
+    }
+}
