@@ -52,8 +52,8 @@ public enum CommandRunner {
         process.arguments = ["-i"] + assignments + [resolved] + Array(argv.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.environment = environment
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         guard let out = FileHandle(forWritingAtPath: stdoutPath), let err = FileHandle(forWritingAtPath: stderrPath) else {
             return CommandResult(exitCode: nil, signal: nil, timedOut: false, durationSeconds: 0, launchError: "cannot create \(stdoutPath)")
         }

@@ -16,7 +16,7 @@ extension NvidiaSMI {
         let collector = XMLCollector()
         let parser = XMLParser(data: data)
         parser.delegate = collector
-        parser.parse()
+        _ = parser.parse()  // a malformed document yields the GPUs read before the error
         return collector.readings
     }
 }
