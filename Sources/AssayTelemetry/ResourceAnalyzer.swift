@@ -95,30 +95,24 @@ public struct ResourceAnalyzer: Sendable {
                 severity: sustained ? .high : .info, measurements: ["longest_seconds": longest],
                 attributes: sustained ? ["impact": "no headroom for traffic growth"] : [:],
                 recommendation: sustained ? "Scale out before rollout" : "—", evidence: evidence))
-        let memory = points.compactMap { p in p.memoryPercent.map { (p.time.timeIntervalSince1970, $0) } }
-        if memory.count >= 2, window >= 60 {
-            let slope = Self.slope(memory) * 3600
+        // Memory growth: host memory is a watch (caches grow too), GPU memory a breach (it does not shrink).
+        for (check, key, status, severity, impact, action) in [
+            ("Memory Growth", \ResourcePoint.memoryPercent, FindingStatus.watch, Severity.medium, "a leak would exhaust memory",
+             "Check for a leak: watch one more cycle"),
+            ("GPU Memory Growth", \ResourcePoint.gpuMemoryPercent, .breach, .high, "GPU memory will run out: OOM and restarts",
+             "Find the leak (caching allocator, retained tensors) before rollout"),
+        ] {
+            let series = points.compactMap { p in p[keyPath: key].map { (p.time.timeIntervalSince1970, $0) } }
+            guard series.count >= 2, window >= 60 else { continue }
+            let slope = Self.slope(series) * 3600
             let growing = slope > thresholds.gpuMemoryGrowthPercentPerHour
             findings.append(
                 Finding(
-                    table: .anomalyDetection, check: "Memory Growth", status: growing ? .watch : .pass,
-                    observed: String(format: "%+.2f points/hour", slope), expected: "≤ \(Formatting.percent(thresholds.gpuMemoryGrowthPercentPerHour, digits: 0))/hour",
-                    severity: growing ? .medium : .info, measurements: ["points_per_hour": slope],
-                    attributes: growing ? ["impact": "a leak would exhaust memory"] : [:],
-                    recommendation: growing ? "Check for a leak: watch one more cycle" : "Continue monitoring", evidence: evidence))
-        }
-        let gpuMemory = points.compactMap { p in p.gpuMemoryPercent.map { (p.time.timeIntervalSince1970, $0) } }
-        if gpuMemory.count >= 2, window >= 60 {
-            let slope = Self.slope(gpuMemory) * 3600
-            let growing = slope > thresholds.gpuMemoryGrowthPercentPerHour
-            findings.append(
-                Finding(
-                    table: .anomalyDetection, check: "GPU Memory Growth", status: growing ? .breach : .pass,
+                    table: .anomalyDetection, check: check, status: growing ? status : .pass,
                     observed: String(format: "%+.2f points/hour", slope),
                     expected: "≤ \(Formatting.percent(thresholds.gpuMemoryGrowthPercentPerHour, digits: 0))/hour",
-                    severity: growing ? .high : .info, measurements: ["points_per_hour": slope],
-                    attributes: growing ? ["impact": "GPU memory will run out: OOM and restarts"] : [:],
-                    recommendation: growing ? "Find the leak (caching allocator, retained tensors) before rollout" : "Continue monitoring",
+                    severity: growing ? severity : .info, measurements: ["points_per_hour": slope],
+                    attributes: growing ? ["impact": impact] : [:], recommendation: growing ? action : "Continue monitoring",
                     evidence: evidence))
         }
         let reasons = points.compactMap(\.gpuThrottleReasons)
