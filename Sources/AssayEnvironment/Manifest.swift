@@ -115,19 +115,7 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         let environment = ProcessInfo.processInfo.environment
         var variables: [String: String] = [:]
         for name in resultVariables { if let value = environment[name] { variables[name] = value } }
-        func firstLine(_ argv: [String]) -> String? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = argv
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            guard (try? process.run()) != nil else { return nil }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { return nil }
-            return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) }
-        }
+        func firstLine(_ argv: [String]) -> String? { ProcessOutput.firstLine(argv, mergingStandardError: true) }
         let cuda = (FileManager.default.contents(atPath: "/usr/local/cuda/version.json").flatMap { JSONValue.parse(Array($0)) }?["cuda"]?["version"]?.string)
             ?? firstLine(["nvcc", "--version"]).flatMap { $0.contains("release") ? $0 : nil }
         return Runtime(

@@ -144,7 +144,7 @@ public struct LatencyAnalyzer: Sendable {
         var label = "✅ Measured"
         var severity = Severity.info
         var recommendation: String?
-        var observed = "mean \(Self.ms(stats.mean)) ms" + (stats.p95.map { ", P95 \(Self.ms($0)) ms" } ?? "")
+        var observed = "mean \(Formatting.milliseconds(stats.mean)) ms" + (stats.p95.map { ", P95 \(Formatting.milliseconds($0)) ms" } ?? "")
         var expected: String?
         if let comparison {
             let headline = comparison.deltaP95 ?? comparison.deltaMean
@@ -167,14 +167,14 @@ public struct LatencyAnalyzer: Sendable {
             let p95Regressed = (comparison.deltaP95.map { $0.low > 0 && $0.estimate > t.regression.p95OverBaselineMilliseconds }) ?? false
             let material = comparison.deltaMean.estimate >= t.regression.minDeltaMilliseconds
             let meanRegressed = comparison.deltaMean.low > 0 && meanIncrease > t.regression.meanIncreasePercent && material
-            observed += ", \(metric) \(Self.signed(headline.estimate)) ms [\(Self.signed(headline.low)), \(Self.signed(headline.high))]"
+            observed += ", \(metric) \(Formatting.signedMilliseconds(headline.estimate)) ms [\(Formatting.signedMilliseconds(headline.low)), \(Formatting.signedMilliseconds(headline.high))]"
             if p95Regressed || meanRegressed {
                 status = .breach
                 label = "❌ Regressed"
                 severity = .high
                 expected = p95Regressed
-                    ? "ΔP95 ≤ +\(Self.ms(t.regression.p95OverBaselineMilliseconds)) ms"
-                    : "Δmean ≤ +\(Self.ms(t.regression.meanIncreasePercent))%"
+                    ? "ΔP95 ≤ +\(Formatting.milliseconds(t.regression.p95OverBaselineMilliseconds)) ms"
+                    : "Δmean ≤ +\(Formatting.milliseconds(t.regression.meanIncreasePercent))%"
                 recommendation = "\(name) regressed against the previous run (CI95 excludes 0); profile this stage before rollout."
             } else if headline.high < 0, -headline.estimate >= t.latency.optimizationMinP95DropMilliseconds {
                 label = "✅ Improved"
@@ -204,7 +204,7 @@ public struct LatencyAnalyzer: Sendable {
             let high = stage.measurements["ci95_high_ms"]
         {
             let includesZero = low <= 0 && high >= 0
-            detail += " \(stage.attributes["delta_metric"] ?? "Δ") \(Self.signed(delta)) ms, CI95 [\(Self.signed(low)), \(Self.signed(high))] "
+            detail += " \(stage.attributes["delta_metric"] ?? "Δ") \(Formatting.signedMilliseconds(delta)) ms, CI95 [\(Formatting.signedMilliseconds(low)), \(Formatting.signedMilliseconds(high))] "
                 + (includesZero ? "includes 0: no significant change." : "excludes 0: a real change.")
         }
         detail += top ? " Next: capture a profiler trace of this stage to attribute its time to components." : ""
@@ -217,6 +217,4 @@ public struct LatencyAnalyzer: Sendable {
             evidence: stage.primaryEvidence, Array(stage.evidence.dropFirst()))
     }
 
-    static func ms(_ value: Double) -> String { Formatting.milliseconds(value) }
-    static func signed(_ value: Double) -> String { Formatting.signedMilliseconds(value) }
 }

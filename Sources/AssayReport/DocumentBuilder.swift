@@ -46,7 +46,7 @@ public struct DocumentBuilder: Sendable {
         blocks += table(report, .reproducibilityStatus, Self.reproducibilityColumns) { f in
             [
                 [.text(f.check)], [.code(f.expected ?? "—")], [.code(f.observed)],
-                [.text(f.measurements["drift_percent"].map { ReportFormatting.percent($0) } ?? "—")],
+                [.text(f.measurements["drift_percent"].map { Formatting.percent($0) } ?? "—")],
                 [.text(ReportFormatting.statusLabel(f))], evidence(f),
             ]
         }
@@ -76,12 +76,12 @@ public struct DocumentBuilder: Sendable {
             func cell(_ text: String) -> Document.Cell { isTotal ? [.bold(text)] : [.text(text)] }
             return [
                 cell(f.check),
-                cell(m["mean_ms"].map(ReportFormatting.milliseconds) ?? "—"),
-                cell(m["p95_ms"].map(ReportFormatting.milliseconds) ?? (f.attributes["p95_note"] == nil ? "—" : "insufficient samples")),
-                cell(m["p99_ms"].map(ReportFormatting.milliseconds) ?? (f.attributes["p99_note"] == nil ? "—" : "insufficient samples")),
-                cell(m["delta_ms"].map(ReportFormatting.signedMilliseconds) ?? "—"),
+                cell(m["mean_ms"].map(Formatting.milliseconds) ?? "—"),
+                cell(m["p95_ms"].map(Formatting.milliseconds) ?? (f.attributes["p95_note"] == nil ? "—" : "insufficient samples")),
+                cell(m["p99_ms"].map(Formatting.milliseconds) ?? (f.attributes["p99_note"] == nil ? "—" : "insufficient samples")),
+                cell(m["delta_ms"].map(Formatting.signedMilliseconds) ?? "—"),
                 cell(interval(m["ci95_low_ms"], m["ci95_high_ms"])),
-                cell(m["percent_total"].map { ReportFormatting.percent($0, digits: 0) } ?? "—"),
+                cell(m["percent_total"].map { Formatting.percent($0, digits: 0) } ?? "—"),
                 cell(ReportFormatting.statusLabel(f)),
                 isTotal ? [.text("—")] : evidence(f),
             ]
@@ -91,9 +91,9 @@ public struct DocumentBuilder: Sendable {
         blocks += table(report, .bottleneckAnalysis, Self.bottleneckColumns) { f in
             let m = f.measurements
             return [
-                [.text(f.check)], [.text(m["percent_total"].map { ReportFormatting.percent($0, digits: 0) } ?? "—")],
-                [.text(m["latency_ms"].map(ReportFormatting.milliseconds) ?? "—")],
-                [.text(m["regression_ms"].map { ReportFormatting.signedMilliseconds($0) + "ms" } ?? "—")],
+                [.text(f.check)], [.text(m["percent_total"].map { Formatting.percent($0, digits: 0) } ?? "—")],
+                [.text(m["latency_ms"].map(Formatting.milliseconds) ?? "—")],
+                [.text(m["regression_ms"].map { Formatting.signedMilliseconds($0) + "ms" } ?? "—")],
                 [.text(f.severity.rawValue.capitalized)], [.text(f.recommendation ?? "—")], evidence(f),
             ]
         }
@@ -122,7 +122,7 @@ public struct DocumentBuilder: Sendable {
             let m = f.measurements
             return [
                 [.text(f.check)], [.text(f.attributes["applied_date"] ?? "—")],
-                [.text(m["delta_p95_ms"].map(ReportFormatting.signedMilliseconds) ?? "—")],
+                [.text(m["delta_p95_ms"].map(Formatting.signedMilliseconds) ?? "—")],
                 [.text(interval(m["ci95_low_ms"], m["ci95_high_ms"]))],
                 [.text(f.status == .pass ? "✅" : "❌")], [.text(ReportFormatting.statusLabel(f))], evidence(f),
             ]
@@ -198,7 +198,7 @@ public struct DocumentBuilder: Sendable {
     }
 
     func interval(
-        _ low: Double?, _ high: Double?, format: (Double) -> String = ReportFormatting.signedMilliseconds
+        _ low: Double?, _ high: Double?, format: (Double) -> String = Formatting.signedMilliseconds
     ) -> String {
         guard let low, let high else { return "—" }
         return "[\(format(low)), \(format(high))]"

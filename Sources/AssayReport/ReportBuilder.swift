@@ -74,7 +74,7 @@ public struct ReportBuilder: Sendable {
             let total = result.findings.first(where: { $0.table == .latencyProfile && $0.check == "Total" }),
             let p95 = total.measurements["p95_ms"]
         {
-            parts.append("total P95 \(ReportFormatting.milliseconds(p95)) ms")
+            parts.append("total P95 \(Formatting.milliseconds(p95)) ms")
         }
         return "\(result.layer.title): " + parts.joined(separator: ", ") + "."
     }

@@ -11,10 +11,6 @@ enum ReportFormatting {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash))
     }
 
-    static func milliseconds(_ value: Double) -> String { Formatting.milliseconds(value) }
-    static func signedMilliseconds(_ value: Double) -> String { Formatting.signedMilliseconds(value) }
-    static func percent(_ value: Double, digits: Int = 1) -> String { Formatting.percent(value, digits: digits) }
-
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e12
             ? String(Int(value)) : value.formatted(.number.precision(.significantDigits(1...4)).grouping(.never))

@@ -82,15 +82,13 @@ struct Latency: AsyncParsableCommand {
 /// Analyzes logs given on the command line (paths relative to the working directory) with the configuration's thresholds.
 func analyze(config: String, logs: [String], previous: [String], logOptions: LatencyLogOptions, format: OutputFormat) throws -> Int32 {
     var configuration = try configurationOrDefaults(config)
-    let cwd = FileManager.default.currentDirectoryPath
-    let absolute: (String) -> String = { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
-    let current = logs.isEmpty ? (configuration.latency?.logs ?? []).map(configuration.resolve) : logs.map(absolute)
+    let current = logs.isEmpty ? (configuration.latency?.logs ?? []).map(configuration.resolve) : logs.map(absolutePath)
     guard !current.isEmpty else {
         throw CommandError(message: "no latency log: pass --log FILE or configure workspace.latency.logs", code: ExitStatus.usage)
     }
     configuration.root = "/"
     let spec = Configuration.Latency(
-        logs: current, previousLogs: previous.isEmpty ? (configuration.latency?.previousLogs ?? []).map(configuration.resolve) : previous.map(absolute),
+        logs: current, previousLogs: previous.isEmpty ? (configuration.latency?.previousLogs ?? []).map(configuration.resolve) : previous.map(absolutePath),
         stages: logOptions.stageList(configuration))
     let findings = try LatencyAnalyzer(configuration: configuration, latency: spec).findings()
     let profile = findings.filter { $0.table == .latencyProfile }
@@ -166,13 +164,11 @@ struct Optimize: AsyncParsableCommand {
                 var configuration = try configurationOrDefaults(options.config)
                 let stages = logOptions.stageList(configuration)
                 let storeConfiguration = configuration
-                let cwd = FileManager.default.currentDirectoryPath
-                let absolute: (String) -> String = { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
                 configuration.root = "/"
                 let analyzer = LatencyAnalyzer(
                     configuration: configuration, latency: Configuration.Latency(logs: [], stages: stages))
-                let before = try analyzer.samples([absolute(baseline)])
-                let after = try analyzer.samples([absolute(candidate)])
+                let before = try analyzer.samples([absolutePath(baseline)])
+                let after = try analyzer.samples([absolutePath(candidate)])
                 guard let decision = OptimizationValidator(thresholds: configuration.thresholds, stages: stages)
                     .validate(baseline: before, candidate: after)
                 else {
@@ -182,9 +178,9 @@ struct Optimize: AsyncParsableCommand {
                     id: "opt-" + Auditor.newRunID(), name: name, appliedAt: Date(), accepted: decision.accepted,
                     deltaP95Milliseconds: decision.deltaP95.estimate, ci95LowMilliseconds: decision.deltaP95.low,
                     ci95HighMilliseconds: decision.deltaP95.high, reason: decision.reason,
-                    baseline: try Evidence.file(at: absolute(baseline), displayPath: baseline),
+                    baseline: try Evidence.file(at: absolutePath(baseline), displayPath: baseline),
                     candidate: try Evidence.file(
-                        at: absolute(candidate), displayPath: candidate, mlflowRunID: mlflowRun, gitCommit: gitCommit))
+                        at: absolutePath(candidate), displayPath: candidate, mlflowRunID: mlflowRun, gitCommit: gitCommit))
                 if !noStore { try openStore(storeConfiguration).saveOptimization(record) }
                 switch format {
                 case .json:

@@ -112,6 +112,11 @@ struct CommandError: Error {
     var code: Int32
 }
 
+/// A path from the command line, relative to the working directory, made absolute.
+func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+}
+
 /// Opens the store the configuration names.
 func openStore(_ configuration: Configuration) throws -> Store {
     switch configuration.store.kind {
@@ -127,7 +132,7 @@ func openStore(_ configuration: Configuration) throws -> Store {
 @discardableResult
 func emit(_ report: Report, configuration: Configuration, outputDirectory: String?, format: OutputFormat) throws -> [String] {
     // --output is relative to the working directory; report.output to the workspace root.
-    let directory = outputDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    let directory = outputDirectory.map(absolutePath)
         ?? configuration.resolve(configuration.report.output)
     let formats = configuration.report.formats.compactMap { ReportFormat(rawValue: $0.rawValue) }
     let paths = try ReportWriter.write(

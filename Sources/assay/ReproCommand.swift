@@ -105,7 +105,7 @@ struct Repro: AsyncParsableCommand {
                         throw CommandError(
                             message: "no reproducibility log: pass --log or configure workspace.inference", code: ExitStatus.usage)
                     }
-                    let absolute = log.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? configuration.resolve(path)
+                    let absolute = log.map(absolutePath) ?? configuration.resolve(path)
                     guard FileManager.default.fileExists(atPath: absolute) else {
                         throw CommandError(message: "\(path): no such reproducibility log", code: ExitStatus.missingInput)
                     }

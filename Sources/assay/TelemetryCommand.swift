@@ -92,13 +92,13 @@ struct Telemetry: AsyncParsableCommand {
                     }
                     data = contents
                 } else {
-                    guard let output = Self.output(["nvidia-smi", "-q", "-x"]) else {
+                    guard let output = ProcessOutput.run(["nvidia-smi", "-q", "-x"]) else {
                         throw CommandError(message: "nvidia-smi is not available; pass --xml FILE", code: ExitStatus.missingInput)
                     }
                     data = output
                 }
                 let readings = NvidiaSMI.parse(xml: data)
-                let log = kernelLog.flatMap { FileManager.default.contents(atPath: $0) } ?? Self.output(["dmesg"]) ?? Data()
+                let log = kernelLog.flatMap { FileManager.default.contents(atPath: $0) } ?? ProcessOutput.run(["dmesg"]) ?? Data()
                 let xids = XIDCounter.count(String(decoding: log, as: UTF8.self))
                 if format == .json {
                     let object: [String: Any] = [
@@ -130,17 +130,5 @@ struct Telemetry: AsyncParsableCommand {
             }
         }
 
-        static func output(_ argv: [String]) -> Data? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = argv
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return nil }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return process.terminationStatus == 0 ? data : nil
-        }
     }
 }

@@ -8,13 +8,11 @@ import Testing
 enum ImageTools {
     static var available: Bool { ExternalTool.available(["umoci", "skopeo"]) }
 
-    static func run(_ arguments: [String], in directory: String) throws { try ExternalTool.run(arguments, in: directory) }
-
     /// An OCI layout `img` (tag `latest`) and `img.tar` in docker save format.
     static func build() throws -> String {
         let directory = try ExternalTool.scratchDirectory("assay-image")
         try ExternalTool.buildImage(in: directory)
-        try run(["skopeo", "copy", "oci:img:latest", "docker-archive:img.tar:demo:latest"], in: directory)
+        try ExternalTool.run(["skopeo", "copy", "oci:img:latest", "docker-archive:img.tar:demo:latest"], in: directory)
         return directory
     }
 }
@@ -73,7 +71,7 @@ struct ImageTests {
                 else:
                     info = tarfile.TarInfo(sys.argv[2]); info.size = 4; tar.addfile(info, io.BytesIO(b"evil"))
             """
-        try ImageTools.run(["python3", "-c", script, directory + "/bad.tar", entry], in: directory)
+        try ExternalTool.run(["python3", "-c", script, directory + "/bad.tar", entry], in: directory)
         #expect { try DockerArchive.verify(path: directory + "/bad.tar") } throws: { error in
             (error as? ImageError)?.problem.hasPrefix("refusing") == true
         }

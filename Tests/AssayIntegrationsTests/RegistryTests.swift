@@ -16,8 +16,6 @@ enum RegistryTools {
 
 @Suite(.serialized, .enabled(if: RegistryTools.available, "needs docker-registry, umoci and skopeo (.ci/run installs them)"))
 struct RegistryTests {
-    static func run(_ arguments: [String], in directory: String) throws { try ExternalTool.run(arguments, in: directory) }
-
     /// Starts a registry, pushes a one-layer image as `demo/model:v1`; returns the registry's storage path and host.
     static func registryWithImage() async throws -> (storage: String, host: String, stop: @Sendable () -> Void) {
         let directory = try ExternalTool.scratchDirectory("assay-registry")
@@ -44,7 +42,7 @@ struct RegistryTests {
             let group = registry.processIdentifier
             let stop: @Sendable () -> Void = { kill(-group, SIGKILL) }
             for _ in 0..<50 {
-                if (try? run(["skopeo", "copy", "--dest-tls-verify=false", "oci:img:latest", "docker://127.0.0.1:\(port)/demo/model:v1"], in: directory)) != nil {
+                if (try? ExternalTool.run(["skopeo", "copy", "--dest-tls-verify=false", "oci:img:latest", "docker://127.0.0.1:\(port)/demo/model:v1"], in: directory)) != nil {
                     return (directory + "/storage", "127.0.0.1:\(port)", stop)
                 }
                 if !registry.isRunning { break }
