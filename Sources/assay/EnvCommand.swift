@@ -22,6 +22,7 @@ struct Env: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
+                try requireFile(file)
                 let lock = try LockfileParser.parse(path: file)
                 switch format {
                 case .json:
@@ -239,6 +240,7 @@ extension Env {
 
         func run() async throws {
             try await runMapped {
+                try requireFile(manifest)
                 let loaded = try EnvironmentManifest.read(path: manifest)
                 let directory = root ?? URL(fileURLWithPath: manifest).deletingLastPathComponent().path
                 let (intact, statuses) = try loaded.verify(root: directory)

@@ -235,6 +235,7 @@ struct Trace: AsyncParsableCommand {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
                 let names = stages.map { $0.split(separator: ",").map(String.init) } ?? configuration.latency?.stages ?? []
+                try requireFile(file)
                 let trace = try ChromeTraceParser.parse(path: file)
                 var attribution = TraceAttribution.analyze(trace, stages: names)
                 if attribution.stageMicroseconds == 0, !names.isEmpty {

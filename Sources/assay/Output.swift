@@ -117,6 +117,13 @@ func absolutePath(_ path: String) -> String {
     URL(fileURLWithPath: path).standardizedFileURL.path
 }
 
+/// Fails with the documented "missing input" code (66) when a file named on the command line does not exist.
+func requireFile(_ path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw CommandError(message: "\(path): no such file", code: ExitStatus.missingInput)
+    }
+}
+
 /// Opens the store the configuration names.
 func openStore(_ configuration: Configuration) throws -> Store {
     switch configuration.store.kind {

@@ -60,6 +60,7 @@ struct Telemetry: AsyncParsableCommand {
         func run() async throws {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
+                try requireFile(file)
                 let points = try TelemetryLog.read(path: file)
                 let findings = ResourceAnalyzer(thresholds: configuration.thresholds.resources)
                     .findings(points, evidence: try Evidence.file(at: file, locator: "L1-\(points.count)"))

@@ -108,7 +108,12 @@ import Testing
         #expect(result.stdout.contains("\"$schema\""))
     }
 
-    @Test(arguments: [[String](), ["audit"], ["report"], ["init"], ["config", "validate"]])
+    @Test(arguments: [
+        [String](), ["audit"], ["report"], ["init"], ["config", "validate"], ["env", "snapshot"], ["env", "verify"],
+        ["env", "diff"], ["env", "lock"], ["env", "hash"], ["env", "image"], ["repro", "run"], ["repro", "verify"],
+        ["telemetry", "record"], ["telemetry", "analyze"], ["telemetry", "gpu"], ["latency", "analyze"],
+        ["latency", "compare"], ["trace", "analyze"], ["optimize", "validate"],
+    ])
     func everyCommandHasHelp(_ command: [String]) throws {
         let result = try Self.assay(command + ["--help"], in: try Self.temporaryDirectory())
         #expect(result.status == 0)
@@ -228,5 +233,28 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("GPU 0 Tesla T4: util 0%"))
         #expect(result.stdout.contains("XID errors: Xid 79 ×1"))
+    }
+
+    /// Bad input on the newer commands: a documented exit code and a message naming the file and the place.
+    @Test func badInputGetsLocatedErrors() throws {
+        let directory = try Self.temporaryDirectory()
+        try #"{"traceEvents": [{"ph" "X"}]}"#.write(toFile: directory + "/t.json", atomically: true, encoding: .utf8)
+        try "{oops}\n".write(toFile: directory + "/tel.jsonl", atomically: true, encoding: .utf8)
+        try "x\n".write(toFile: directory + "/deps.lst", atomically: true, encoding: .utf8)
+        let cases: [([String], Int32, String)] = [
+            (["trace", "analyze", "t.json"], 65, "t.json: byte 23: expected :"),
+            (["telemetry", "analyze", "tel.jsonl"], 65, "tel.jsonl:1: expected a JSON object"),
+            (["env", "lock", "deps.lst"], 65, "deps.lst: expected a known lockfile name"),
+            (["env", "verify", "missing.yaml"], 66, "missing.yaml: no such file"),
+            (["trace", "analyze", "missing.json"], 66, "missing.json: no such file"),
+            (["latency", "analyze"], 64, "no latency log"),
+            (["telemetry", "record", "--output", "x", "--interval", "0"], 64, "--interval must be in"),
+            (["env", "image", "not-a-reference"], 65, "expected host[:port]/repository"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try Self.assay(arguments, in: directory)
+            #expect(result.status == status, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
     }
 }
