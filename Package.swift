@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -97,7 +98,7 @@ let package = Package(
         // Profiler traces (Chrome trace format): a streaming scanner and time attribution.
         .target(
             name: "AssayProfiling",
-            dependencies: ["AssayCore", "CZlib"],
+            dependencies: ["AssayCore", "AssayLatency", "CZlib", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         // Runs the configured layers in order and assembles the audit.

@@ -172,6 +172,8 @@ public enum ConfigLoader {
                 traces: try latency.strings("traces") ?? [],
                 stages: try latency.strings("stages") ?? ["preprocess", "inference", "postprocess"])
             config.latency?.fields = try latency.stringMap("fields") ?? [:]
+            config.latency?.previousTraces = try latency.strings("previous_traces") ?? []
+            config.latency?.perfStat = try latency.string("perf_stat")
             try latency.finish()
         }
         if let telemetry = try reader.mapping("telemetry") {

@@ -45,11 +45,14 @@ public enum ConfigTemplate {
           #   manifest: env_manifest.yaml         # its digest is recorded with each check
           #   log: .assay/reproducibility_logs.json
           #   ticket: .assay/rebuild_ticket.md
-          # Per-request latency logs (JSON lines) and profiler traces (Chrome trace format).
+          # Per-request latency logs (JSON lines, .csv, profiling_report.json, runtime_perf.log in logfmt)
+          # and profiler traces (Chrome trace format).
           # latency:
           #   logs: [logs/latency.jsonl]
           #   previous_logs: [logs/latency.previous.jsonl]
           #   traces: [traces/profiler_trace.json]
+          #   previous_traces: [traces/profiler_trace.previous.json]   # Regression column of BOTTLENECK ANALYSIS
+          #   perf_stat: perf/perf_stat.txt        # perf stat output; cache misses are "not measured" without it
           #   stages: [preprocess, inference, postprocess]
           #   fields: {request_id: req, inference_ms: forward_ms}   # when the logs name columns differently
           # telemetry:
@@ -104,6 +107,7 @@ public enum ConfigTemplate {
           latency:
             min_attributed_percent: 90      # trace time attributed to named components
             max_unknown_percent: 10         # "unknown" above this is flagged
+            max_gpu_idle_percent: 50        # GPU idle share of its active window in a trace
             optimization_min_p95_drop_ms: 2 # an optimization counts only if CI95 excludes 0 and P95 drops this much
             confidence_level: 0.95
             bootstrap_resamples: 10000

@@ -152,6 +152,10 @@ public struct Configuration: Sendable, Hashable {
         public var previousLogs: [String]
         /// Chrome-trace files (torch.profiler).
         public var traces: [String]
+        /// Traces of the previous run, for the Regression column of BOTTLENECK ANALYSIS.
+        public var previousTraces: [String] = []
+        /// `perf stat` output (human or `-x,`), for cache misses; without it they are "not measured".
+        public var perfStat: String?
         /// Stage names, in pipeline order.
         public var stages: [String]
         /// Column renames: `request_id`, `total_ms` or `<stage>_ms` → the name the logs use.

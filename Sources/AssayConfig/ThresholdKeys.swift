@@ -35,6 +35,7 @@ enum ThresholdKeys {
         .init(section: "resources", key: "sustained_seconds", path: \.resources.sustainedSeconds, range: positive, openAtZero: true),
         .init(section: "latency", key: "min_attributed_percent", path: \.latency.minAttributedPercent, range: percent, openAtZero: false),
         .init(section: "latency", key: "max_unknown_percent", path: \.latency.maxUnknownPercent, range: percent, openAtZero: false),
+        .init(section: "latency", key: "max_gpu_idle_percent", path: \.latency.maxGPUIdlePercent, range: percent, openAtZero: false),
         .init(section: "latency", key: "optimization_min_p95_drop_ms", path: \.latency.optimizationMinP95DropMilliseconds, range: positive, openAtZero: false),
         .init(section: "latency", key: "confidence_level", path: \.latency.confidenceLevel, range: 0.5...0.999, openAtZero: false),
         .init(section: "regression", key: "p95_over_baseline_ms", path: \.regression.p95OverBaselineMilliseconds, range: positive, openAtZero: false),

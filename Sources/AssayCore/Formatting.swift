@@ -16,6 +16,11 @@ public enum Formatting {
         (value > 0 ? "+" : "") + milliseconds(value)
     }
 
+    /// A plain number with a fixed number of decimals: `1.16`.
+    public static func number(_ value: Double, digits: Int) -> String {
+        value.formatted(.number.precision(.fractionLength(digits)).grouping(.never))
+    }
+
     public static func percent(_ value: Double, digits: Int = 1) -> String {
         value.formatted(.number.precision(.fractionLength(digits)).grouping(.never)) + "%"
     }

@@ -34,6 +34,8 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var minAttributedPercent: Double = 90
         /// Share of "unknown" time above which the trace is flagged.
         public var maxUnknownPercent: Double = 10
+        /// GPU idle for more than this share of its active window (first op to last) is a bottleneck.
+        public var maxGPUIdlePercent: Double = 50
         /// An optimization counts only if P95 drops by at least this much and CI95 excludes 0.
         public var optimizationMinP95DropMilliseconds: Double = 2
         public var confidenceLevel: Double = 0.95

@@ -14,21 +14,25 @@ public enum LatencyLogError: Error, Sendable, CustomStringConvertible, Equatable
     case unreadable(path: String)
     case malformedLine(path: String, line: Int, expected: String)
     case empty(path: String)
+    case malformedRecord(path: String, record: Int, expected: String)
 
     public var description: String {
         switch self {
         case .unreadable(let path): "\(path): cannot read the latency log"
         case .malformedLine(let path, let line, let expected): "\(path):\(line): expected \(expected)"
         case .empty(let path): "\(path): no latency records"
+        case .malformedRecord(let path, let record, let expected): "\(path): record \(record): expected \(expected)"
         }
     }
 }
 
-/// Per-request latency logs as JSON lines. Each line is an object with
+/// Per-request latency logs. JSON lines (the default): each line is an object with
 /// - `request_id` (string or integer, optional; enables paired comparison),
 /// - one duration per stage in milliseconds, as `<stage>_ms` or inside `"stages": {"<stage>": ms}`,
 /// - `total_ms` (optional; the sum of the stages when absent).
 /// Blank lines are skipped; any other malformed line is an error naming the file and line.
+/// Also read, by extension: `.csv` (a header row), `.json` (a profiling report: the same records in one
+/// document) and `.log` (a runtime performance log in logfmt).
 public enum LatencyLog {
     /// Reads a JSON-lines log, or a CSV one (`.csv`, header row required). `fields` renames columns: the key is
     /// `request_id`, `total_ms` or `<stage>_ms`, the value the name the log uses.
@@ -37,8 +41,20 @@ public enum LatencyLog {
     ) throws -> [LatencySample] {
         let name = displayPath ?? path
         guard let data = FileManager.default.contents(atPath: path) else { throw LatencyLogError.unreadable(path: name) }
-        if path.lowercased().hasSuffix(".csv") { return try csv(data, name: name, stages: stages, fields: fields) }
-        func field(_ key: String) -> String { fields[key] ?? key }
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".csv") { return try csv(data, name: name, stages: stages, fields: fields) }
+        if lowered.hasSuffix(".log") { return try logfmt(data, name: name, stages: stages, fields: fields) }
+        if lowered.hasSuffix(".json"), let report = try? JSONDecoder().decode(JSONValue.self, from: data) {
+            switch report {
+            case .array(let records): return try document(records, name: name, stages: stages, fields: fields)
+            case .object(let members) where members["requests"] != nil:
+                guard case .array(let records)? = members["requests"] else {
+                    throw LatencyLogError.malformedLine(path: name, line: 1, expected: "a \"requests\" array of request records")
+                }
+                return try document(records, name: name, stages: stages, fields: fields)
+            default: break  // a one-line JSON-lines log
+            }
+        }
         var samples: [LatencySample] = []
         var lineNumber = 0
         let decoder = JSONDecoder()
@@ -48,27 +64,107 @@ public enum LatencyLog {
             guard let object = try? decoder.decode([String: JSONValue].self, from: Data(line)) else {
                 throw LatencyLogError.malformedLine(path: name, line: lineNumber, expected: "a JSON object")
             }
+            do {
+                samples.append(try sample(object, stages: stages, fields: fields))
+            } catch let expected as Expected {
+                throw LatencyLogError.malformedLine(path: name, line: lineNumber, expected: expected.text)
+            }
+        }
+        guard !samples.isEmpty else { throw LatencyLogError.empty(path: name) }
+        return samples
+    }
+
+    /// What a record lacked.
+    struct Expected: Error {
+        var text: String
+    }
+
+    /// One request from a JSON object (a JSON-lines line or a record of a profiling report).
+    static func sample(_ object: [String: JSONValue], stages: [String], fields: [String: String]) throws -> LatencySample {
+        func field(_ key: String) -> String { fields[key] ?? key }
+        var durations: [String: Double] = [:]
+        for stage in stages {
+            guard let value = object[field("\(stage)_ms")]?.number ?? object["stages"]?[stage]?.number else {
+                throw Expected(text: "a number in \"\(field("\(stage)_ms"))\" or \"stages\".\"\(stage)\"")
+            }
+            guard value.isFinite, value >= 0 else { throw Expected(text: "\(stage) ≥ 0 ms, got \(value)") }
+            durations[stage] = value
+        }
+        let total = object[field("total_ms")]?.number ?? durations.values.reduce(0, +)
+        let id: String? = switch object[field("request_id")] {
+        case .string(let s): s
+        case .number(let n): n == n.rounded() ? String(Int(n)) : String(n)
+        default: nil
+        }
+        return LatencySample(requestID: id, stages: durations, total: total)
+    }
+
+    /// The records of a profiling report (`profiling_report.json`): one JSON document, either an array of
+    /// request records or an object whose `requests` member is that array; each record has the fields of a
+    /// JSON-lines line. Errors name the record by its index.
+    static func document(_ records: [JSONValue], name: String, stages: [String], fields: [String: String]) throws -> [LatencySample] {
+        var samples: [LatencySample] = []
+        for (index, record) in records.enumerated() {
+            guard case .object(let object) = record else {
+                throw LatencyLogError.malformedRecord(path: name, record: index, expected: "a JSON object")
+            }
+            do {
+                samples.append(try sample(object, stages: stages, fields: fields))
+            } catch let expected as Expected {
+                throw LatencyLogError.malformedRecord(path: name, record: index, expected: expected.text)
+            }
+        }
+        guard !samples.isEmpty else { throw LatencyLogError.empty(path: name) }
+        return samples
+    }
+
+    /// A runtime performance log (`runtime_perf.log`): text lines in logfmt, `key=value` pairs separated by
+    /// spaces, anything else on the line (a timestamp, a level) ignored. A line with a value for every stage
+    /// (`preprocess=18.2ms` or `preprocess_ms=18.2`) is one request; `ms`, `s`, `us`/`µs` and `ns` units are
+    /// read, a bare number is milliseconds. Lines naming no stage are other log lines and are skipped; a line
+    /// naming only some stages is an error.
+    static func logfmt(_ data: Data, name: String, stages: [String], fields: [String: String]) throws -> [LatencySample] {
+        var samples: [LatencySample] = []
+        for (offset, rawLine) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var pairs: [String: Substring] = [:]
+            for token in rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
+                guard let equals = token.firstIndex(of: "=") else { continue }
+                var value = token[token.index(after: equals)...]
+                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
+                pairs[String(token[..<equals])] = value
+            }
+            func raw(_ key: String) -> Substring? {
+                if let renamed = fields[key] { return pairs[renamed] }
+                return pairs[key] ?? (key.hasSuffix("_ms") ? pairs[String(key.dropLast(3))] : nil)
+            }
+            let present = stages.filter { raw("\($0)_ms") != nil }
+            if present.isEmpty { continue }
             var durations: [String: Double] = [:]
             for stage in stages {
-                guard let value = object[field("\(stage)_ms")]?.number ?? object["stages"]?[stage]?.number else {
-                    throw LatencyLogError.malformedLine(
-                        path: name, line: lineNumber, expected: "a number in \"\(field("\(stage)_ms"))\" or \"stages\".\"\(stage)\"")
+                guard let text = raw("\(stage)_ms") else {
+                    throw LatencyLogError.malformedLine(path: name, line: offset + 1, expected: "a value for stage \(stage) (\(stage)=<ms>)")
                 }
-                guard value.isFinite, value >= 0 else {
-                    throw LatencyLogError.malformedLine(path: name, line: lineNumber, expected: "\(stage) ≥ 0 ms, got \(value)")
+                guard let value = milliseconds(text), value >= 0 else {
+                    throw LatencyLogError.malformedLine(
+                        path: name, line: offset + 1, expected: "a duration ≥ 0 for \(stage) such as 12.5ms, got \"\(text)\"")
                 }
                 durations[stage] = value
             }
-            let total = object[field("total_ms")]?.number ?? durations.values.reduce(0, +)
-            let id: String? = switch object[field("request_id")] {
-            case .string(let s): s
-            case .number(let n): n == n.rounded() ? String(Int(n)) : String(n)
-            default: nil
-            }
+            let total = raw("total_ms").flatMap(milliseconds) ?? durations.values.reduce(0, +)
+            let id = raw("request_id").map(String.init)
             samples.append(LatencySample(requestID: id, stages: durations, total: total))
         }
         guard !samples.isEmpty else { throw LatencyLogError.empty(path: name) }
         return samples
+    }
+
+    /// `12.5ms`, `0.0125s`, `12500us`, `12500µs`, `12500000ns` or `12.5` (ms) as milliseconds.
+    static func milliseconds(_ text: Substring) -> Double? {
+        let units: [(String, Double)] = [("ms", 1), ("us", 0.001), ("µs", 0.001), ("ns", 0.000_001), ("s", 1000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            return Double(text.dropLast(suffix.count)).flatMap { $0.isFinite ? $0 * scale : nil }
+        }
+        return Double(text).flatMap { $0.isFinite ? $0 : nil }
     }
 
     static func csv(_ data: Data, name: String, stages: [String], fields: [String: String]) throws -> [LatencySample] {

@@ -28,6 +28,8 @@ public struct TraceAttribution: Sendable, Hashable {
     public var attributedPercent: Double
     public var unknownPercent: Double
     public var eventCount: Int
+    /// Kernels, copies and sets on the GPU, linked to their launches; nil when the trace has no GPU ops.
+    public var gpu: GPUActivity?
 
     /// Groups an event under a component name, or nil when it is a container (an annotation, a profiler step).
     public static func component(of event: TraceEvent) -> String? {
@@ -44,6 +46,7 @@ public struct TraceAttribution: Sendable, Hashable {
             if name.contains("DtoH") { return "Memcpy DtoH" }
             return "Memcpy DtoD"
         case "gpu_memset": return "Kernels: memory"
+        case "cuda_sync": return "CUDA sync"
         case "cuda_runtime", "cuda_driver":
             if lowered.contains("synchronize") { return "CUDA sync" }
             if lowered.contains("memcpy") { return lowered.contains("async") ? "CUDA memcpy (async)" : "CUDA sync (synchronous copy)" }
@@ -70,59 +73,49 @@ public struct TraceAttribution: Sendable, Hashable {
     /// Attributes the time inside the named stages. Without stages the whole span of each lane's top-level
     /// events counts as one stage "trace".
     public static func analyze(_ trace: ChromeTrace, stages wanted: [String]) -> TraceAttribution {
-        // Complete events, with B/E pairs matched per lane.
-        var spans: [TraceEvent] = []
-        var open: [String: [TraceEvent]] = [:]
-        for event in trace.events {
-            switch event.phase {
-            case UInt8(ascii: "X"): spans.append(event)
-            case UInt8(ascii: "B"): open[event.pid + "/" + event.tid, default: []].append(event)
-            case UInt8(ascii: "E"):
-                if var begin = open[event.pid + "/" + event.tid]?.popLast() {
-                    begin.duration = event.timestamp - begin.timestamp
-                    spans.append(begin)
-                }
-            default: continue
-            }
-        }
-        let lanes = Dictionary(grouping: spans) { $0.pid + "/" + $0.tid }
+        analyze(lanes: TraceLane.lanes(of: trace), stages: wanted)
+    }
+
+    /// Attribution over lanes already built (so a caller that also draws flamegraphs builds them once).
+    public static func analyze(lanes: [TraceLane], stages wanted: [String]) -> TraceAttribution {
+        let matcher = StageMatcher(wanted)
         var stageTimes: [String: (count: Int, total: Double, attributed: Double)] = [:]
         var componentTimes: [String: Double] = [:]
         var topEvents: [String: [String: Double]] = [:]
         var totalStage = 0.0
         var totalAttributed = 0.0
-        for (_, events) in lanes {
-            let sorted = events.sorted { $0.timestamp == $1.timestamp ? $0.duration > $1.duration : $0.timestamp < $1.timestamp }
-            // Self time of every event: its duration minus its direct children's.
-            var selfTime = sorted.map(\.duration)
-            var stack: [Int] = []
-            var parent = [Int?](repeating: nil, count: sorted.count)
-            for (index, event) in sorted.enumerated() {
-                while let top = stack.last, sorted[top].end <= event.timestamp { stack.removeLast() }
-                if let top = stack.last {
-                    parent[index] = top
-                    selfTime[top] -= min(event.duration, sorted[top].end - event.timestamp)
-                }
-                stack.append(index)
-            }
-            // The stage each event falls in: its nearest enclosing stage event.
+        var launchStage: [Int: String] = [:]
+        for lane in lanes {
+            let sorted = lane.spans
+            let parent = lane.parent
+            // The stage each event falls in: its nearest enclosing stage event. Without stages, every top-level
+            // span is one; the profiler's own range ("PyTorch Profiler", category Trace) is not work and is skipped.
             var stageOf = [String?](repeating: nil, count: sorted.count)
+            var isStageEvent = [Bool](repeating: false, count: sorted.count)
+            var profilerRange = [Bool](repeating: false, count: sorted.count)
             for index in sorted.indices {
-                if wanted.isEmpty ? parent[index] == nil : wanted.contains(sorted[index].name) {
-                    stageOf[index] = wanted.isEmpty ? "trace" : sorted[index].name
-                } else if let p = parent[index] {
+                let enclosing = parent[index]
+                profilerRange[index] = sorted[index].category.lowercased() == "trace" && (enclosing.map { profilerRange[$0] } ?? true)
+                if profilerRange[index] { continue }
+                let topLevel = enclosing.map { profilerRange[$0] } ?? true
+                if let stage = wanted.isEmpty ? (topLevel ? "trace" : nil) : matcher.stage(of: sorted[index].name) {
+                    stageOf[index] = stage
+                    isStageEvent[index] = true
+                } else if let p = enclosing {
                     stageOf[index] = stageOf[p]
                 }
             }
             for (index, event) in sorted.enumerated() {
+                if let correlation = event.correlation, let stage = stageOf[index], GPUActivity.isLaunch(event) {
+                    launchStage[correlation] = stage
+                }
                 guard let stage = stageOf[index] else { continue }
-                let isStage = wanted.isEmpty ? parent[index] == nil : wanted.contains(event.name)
-                if isStage {
+                if isStageEvent[index] {
                     stageTimes[stage, default: (0, 0, 0)].count += 1
                     stageTimes[stage, default: (0, 0, 0)].total += event.duration
                     totalStage += event.duration
                 }
-                let own = max(0, selfTime[index])
+                let own = max(0, lane.selfTime[index])
                 guard let component = Self.component(of: event) else { continue }
                 componentTimes[component, default: 0] += own
                 topEvents[component, default: [:]][event.name, default: 0] += own
@@ -149,6 +142,35 @@ public struct TraceAttribution: Sendable, Hashable {
         }
         return TraceAttribution(
             stages: stageRows, components: componentRows, stageMicroseconds: totalStage, attributedPercent: attributed,
-            unknownPercent: 100 - attributed, eventCount: spans.count)
+            unknownPercent: 100 - attributed, eventCount: lanes.reduce(0) { $0 + $1.spans.count },
+            gpu: GPUActivity(lanes: lanes, launchStage: launchStage))
+    }
+}
+
+/// Stage names as written, or patterns with `*` (any run of characters): `ProfilerStep#*` matches every step
+/// and counts them under the pattern's name.
+struct StageMatcher {
+    private let exact: Set<String>
+    private let patterns: [(name: String, parts: [Substring])]
+
+    init(_ stages: [String]) {
+        exact = Set(stages.filter { !$0.contains("*") })
+        patterns = stages.filter { $0.contains("*") }.map { ($0, $0.split(separator: "*", omittingEmptySubsequences: false)) }
+    }
+
+    func stage(of name: String) -> String? {
+        if exact.contains(name) { return name }
+        return patterns.first { Self.matches(name, $0.parts) }?.name
+    }
+
+    private static func matches(_ name: String, _ parts: [Substring]) -> Bool {
+        guard let first = parts.first, name.hasPrefix(first) else { return false }
+        var rest = name.dropFirst(first.count)
+        for (offset, part) in parts.enumerated().dropFirst() {
+            if offset == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) && rest.count >= part.count }
+            guard let range = rest.range(of: part) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return rest.isEmpty
     }
 }

@@ -3,7 +3,6 @@ import AssayAudit
 import AssayConfig
 import AssayCore
 import AssayLatency
-import AssayProfiling
 import AssayStore
 import Foundation
 
@@ -200,67 +199,6 @@ struct Optimize: AsyncParsableCommand {
                     print("  evidence: \(baseline) sha256:\(record.baseline.shortDigest), \(candidate) sha256:\(record.candidate.shortDigest)")
                 }
                 return decision.accepted ? 0 : 1
-            }
-        }
-    }
-}
-
-struct Trace: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Profiler traces (Chrome trace format, as torch.profiler writes them).",
-        subcommands: [Analyze.self])
-
-    struct Analyze: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Attribute a trace's time to stages and, inside them, to components by self time.",
-            discussion: """
-                Stages are user annotations (record_function names) given with --stages; components are CUDA syncs \
-                (device/stream/event synchronize, synchronous copies, aten::item), memcpy by direction, kernels \
-                (compute, communication, memory), launch overhead, allocation, data loading and I/O, Python \
-                overhead and CPU ops. Exits 1 when "Unknown" exceeds latency.max_unknown_percent (default 10%).
-                """)
-
-        @OptionGroup var options: ConfigOption
-
-        @Argument(help: "Trace file (.json or .json.gz).")
-        var file: String
-
-        @Option(help: "Comma-separated stage annotation names (default: workspace.latency.stages; none: the whole trace).")
-        var stages: String?
-
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
-
-        func run() async throws {
-            try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                let names = stages.map { $0.split(separator: ",").map(String.init) } ?? configuration.latency?.stages ?? []
-                try requireFile(file)
-                let trace = try ChromeTraceParser.parse(path: file)
-                var attribution = TraceAttribution.analyze(trace, stages: names)
-                if attribution.stageMicroseconds == 0, !names.isEmpty {
-                    attribution = TraceAttribution.analyze(trace, stages: [])
-                }
-                let limit = configuration.thresholds.latency.maxUnknownPercent
-                switch format {
-                case .json:
-                    let object: [String: Any] = [
-                        "file": file, "events": attribution.eventCount, "attributed_percent": attribution.attributedPercent,
-                        "unknown_percent": attribution.unknownPercent,
-                        "stages": attribution.stages.map { ["name": $0.name, "count": $0.count, "total_us": $0.totalMicroseconds, "mean_us": $0.meanMicroseconds, "attributed_percent": $0.attributedPercent] },
-                        "components": attribution.components.map { ["name": $0.name, "us": $0.microseconds, "percent": $0.percent, "top_event": $0.topEvent] },
-                    ]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
-                case .markdown, .text:
-                    print("\(file): \(attribution.eventCount) spans, \(Formatting.percent(attribution.attributedPercent)) attributed, unknown \(Formatting.percent(attribution.unknownPercent))\(attribution.unknownPercent > limit ? " — above \(Formatting.percent(limit, digits: 0)): request detailed profiling" : "")")
-                    for stage in attribution.stages {
-                        print("  stage \(stage.name.padding(toLength: 14, withPad: " ", startingAt: 0)) ×\(stage.count)  mean \(Formatting.milliseconds(stage.meanMicroseconds / 1000)) ms  attributed \(Formatting.percent(stage.attributedPercent))")
-                    }
-                    for component in attribution.components {
-                        print("  \(Formatting.percent(component.percent).leftPadded(6))  \(component.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(Formatting.milliseconds(component.microseconds / 1000)) ms  \(component.topEvent)")
-                    }
-                }
-                return attribution.unknownPercent > limit ? 1 : 0
             }
         }
     }
