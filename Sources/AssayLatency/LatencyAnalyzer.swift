@@ -207,13 +207,18 @@ public struct LatencyAnalyzer: Sendable {
             detail += " \(stage.attributes["delta_metric"] ?? "Δ") \(Formatting.signedMilliseconds(delta)) ms, CI95 [\(Formatting.signedMilliseconds(low)), \(Formatting.signedMilliseconds(high))] "
                 + (includesZero ? "includes 0: no significant change." : "excludes 0: a real change.")
         }
-        detail += top ? " Next: capture a profiler trace of this stage to attribute its time to components." : ""
+        let traced = !latency.traces.isEmpty
+        if top {
+            detail += traced
+                ? " Next: see the trace rows below for the components of this stage."
+                : " Next: capture a profiler trace of this stage to attribute its time to components."
+        }
         let severity: Severity = stage.status == .breach ? .high : (top && share >= 50 ? .medium : .low)
         return Finding(
             table: .bottleneckAnalysis, check: "\(stage.check) stage", status: stage.status == .breach ? .breach : .pass,
             observed: "\(Formatting.percent(share)) of total", severity: severity, measurements: measurements,
             attributes: ["detail": detail],
-            recommendation: stage.status == .breach ? "Fix the regression" : (top ? "Profile with a trace" : "—"),
+            recommendation: stage.status == .breach ? "Fix the regression" : (top && !traced ? "Profile with a trace" : "—"),
             evidence: stage.primaryEvidence, Array(stage.evidence.dropFirst()))
     }
 

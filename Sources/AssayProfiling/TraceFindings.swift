@@ -29,7 +29,7 @@ extension TraceAttribution {
             if let before, !unknown {
                 let regression = latency - (before[component.name] ?? 0)
                 measurements["regression_ms"] = regression
-                detail += " \(Formatting.signedMilliseconds(regression)) ms per stage instance against the previous trace (totals of one trace each; `assay trace diff` gives per-operator CI95)."
+                detail += " \(Formatting.signedMilliseconds(regression)) ms per stage instance against the previous trace (totals of one trace each; assay trace diff gives per-operator CI95)."
             }
             return Finding(
                 table: .bottleneckAnalysis, check: unknown ? "Unknown/Overhead (trace)" : "\(component.name) (trace)",

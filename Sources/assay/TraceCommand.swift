@@ -214,13 +214,14 @@ struct Trace: AsyncParsableCommand {
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
                 case .markdown, .text:
                     print("\(before) (\(diff.beforeSteps) steps) → \(after) (\(diff.afterSteps) steps); \(diff.added) operators added, \(diff.removed) removed")
-                    print("Δself/step (ms)  Δmean (ms) [CI95]                  n before→after  operator")
+                    print("Δself/step (µs)  Δmean (µs) [CI95]                  n before→after  operator")
                     for row in diff.rows {
+                        // Formatting.signedMilliseconds only chooses precision by size; the unit here is µs.
                         let ci = row.deltaMean.map {
-                            "\(Formatting.signedMilliseconds($0.estimate / 1000)) [\(Formatting.signedMilliseconds($0.low / 1000)), \(Formatting.signedMilliseconds($0.high / 1000))]\($0.excludesZero ? " *" : "")"
+                            "\(Formatting.signedMilliseconds($0.estimate)) [\(Formatting.signedMilliseconds($0.low)), \(Formatting.signedMilliseconds($0.high))]\($0.excludesZero ? " *" : "")"
                         } ?? (row.before == nil ? "new" : row.after == nil ? "gone" : "—")
                         print(
-                            "\(Formatting.signedMilliseconds(row.deltaSelfPerStep / 1000).leftPadded(15))  \(ci.padding(toLength: 34, withPad: " ", startingAt: 0)) \("\(row.before?.count ?? 0)→\(row.after?.count ?? 0)".leftPadded(14))  \(row.name.prefix(70))")
+                            "\(Formatting.signedMilliseconds(row.deltaSelfPerStep).leftPadded(15))  \(ci.padding(toLength: 34, withPad: " ", startingAt: 0)) \("\(row.before?.count ?? 0)→\(row.after?.count ?? 0)".leftPadded(14))  \(row.name.prefix(70))")
                     }
                     print("* CI95 excludes 0")
                 }

@@ -162,6 +162,61 @@ import Testing
         #expect(samples[3].total == 15)
     }
 
+    static func python(_ script: String, _ path: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    /// runtime_perf.log as Python's logging module writes it: logfmt messages among other log lines.
+    @Test func runtimePerfLogFromPythonLogging() throws {
+        let path = try Self.write("", "runtime_perf.log")
+        try Self.python(
+            """
+            import logging, sys
+            logging.basicConfig(filename=sys.argv[1], format="%(asctime)s %(levelname)s %(name)s %(message)s", level=logging.INFO)
+            log = logging.getLogger("serve")
+            log.info("model loaded from /models/mlp.safetensors")
+            for i in range(5):
+                log.info("request_id=r%d preprocess=%.1fms inference=%dus postprocess=0.0005s", i, 1.5 + i, 10000 + 1000 * i)
+            log.warning("slow client disconnected")
+            """, path)
+        let samples = try LatencyLog.read(path: path, stages: ["preprocess", "inference", "postprocess"])
+        #expect(samples.count == 5)
+        #expect(samples[2].requestID == "r2")
+        #expect(samples[2].stages == ["preprocess": 3.5, "inference": 12, "postprocess": 0.5])
+        #expect(abs(samples[2].total - 16) < 1e-9)
+        let partial = try Self.write("t=1 preprocess=1ms inference=2ms postprocess=1ms\nt=2 preprocess=1ms postprocess=1ms\n", "p.log")
+        #expect(throws: LatencyLogError.malformedLine(path: partial, line: 2, expected: "a value for stage inference (inference=<ms>)")) {
+            try LatencyLog.read(path: partial, stages: ["preprocess", "inference", "postprocess"])
+        }
+        let badUnit = try Self.write("preprocess=1ms inference=fast postprocess=1ms\n", "u.log")
+        #expect(throws: LatencyLogError.self) { try LatencyLog.read(path: badUnit, stages: ["preprocess", "inference", "postprocess"]) }
+    }
+
+    /// profiling_report.json as json.dump writes it: {"requests": [...]} or a bare array; errors name the record.
+    @Test func profilingReportDocument() throws {
+        let path = try Self.write("", "profiling_report.json")
+        try Self.python(
+            """
+            import json, sys
+            records = [{"request_id": i, "stages": {"preprocess": 1.0, "inference": 10.0 + i}, "postprocess_ms": 0.5} for i in range(4)]
+            json.dump({"run": "8724", "requests": records}, open(sys.argv[1], "w"), indent=2)
+            """, path)
+        let samples = try LatencyLog.read(path: path, stages: ["preprocess", "inference", "postprocess"])
+        #expect(samples.count == 4 && samples[3].requestID == "3" && samples[3].total == 14.5)
+        let bare = try Self.write(#"[{"preprocess_ms": 1, "inference_ms": 2}, {"preprocess_ms": 1}]"#, "r.json")
+        #expect(throws: LatencyLogError.malformedRecord(path: bare, record: 1, expected: "a number in \"inference_ms\" or \"stages\".\"inference\"")) {
+            try LatencyLog.read(path: bare, stages: ["preprocess", "inference"])
+        }
+        // A one-line JSON-lines log named .json still reads as JSON lines.
+        let oneLine = try Self.write(#"{"preprocess_ms": 1, "inference_ms": 2}"#, "one.json")
+        #expect(try LatencyLog.read(path: oneLine, stages: ["preprocess", "inference"]).count == 1)
+    }
+
     @Test func csvErrorsNameLineAndColumn() throws {
         let missing = try Self.write("id,preprocess_ms\nr1,1\n", "a.csv")
         #expect(throws: LatencyLogError.malformedLine(path: missing, line: 1, expected: "a column \"inference_ms\"")) {

@@ -10,14 +10,21 @@ public struct BatchRunner: Sendable {
     }
 
     /// Writes `predictions.jsonl` and `latency.jsonl` into `directory`, atomically; returns the latency records.
+    /// With `traceRequests` > 0, the first that many requests are also traced to `trace.json` (Chrome format).
     @discardableResult
-    public func run(requests: [InferenceRequest], outputDirectory directory: String) throws -> [LatencyRecord] {
+    public func run(requests: [InferenceRequest], outputDirectory directory: String, traceRequests: Int = 0) throws -> [LatencyRecord] {
         var predictions: [Prediction] = []
         var latencies: [LatencyRecord] = []
-        for request in requests {
-            let (prediction, latency) = try pipeline.process(request)
+        var recorder: SpanRecorder? = traceRequests > 0 ? SpanRecorder() : nil
+        for (index, request) in requests.enumerated() {
+            var spans = index < traceRequests ? recorder : nil
+            let (prediction, latency) = try pipeline.process(request, spans: &spans)
+            if index < traceRequests { recorder = spans }
             predictions.append(prediction)
             latencies.append(latency)
+        }
+        if let recorder {
+            try AtomicFile.write(Array(recorder.chromeTrace().utf8), to: directory + "/trace.json")
         }
         let encoder = JSONCoding.encoder()
         let predictionLines = try predictions.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()

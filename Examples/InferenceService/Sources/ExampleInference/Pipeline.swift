@@ -76,6 +76,15 @@ public struct Pipeline: Sendable {
 
     /// Runs one request; returns the prediction and its stage timings.
     public func process(_ request: InferenceRequest, clock: ContinuousClock = ContinuousClock()) throws -> (Prediction, LatencyRecord) {
+        var ignored: SpanRecorder?
+        return try process(request, clock: clock, spans: &ignored)
+    }
+
+    /// Runs one request and, when `spans` is given, records the request, its stages and the operations inside
+    /// them (standardize, augment, one dropout mask and MLP forward per pass, average, uncertainty).
+    public func process(
+        _ request: InferenceRequest, clock: ContinuousClock = ContinuousClock(), spans: inout SpanRecorder?
+    ) throws -> (Prediction, LatencyRecord) {
         let startedAt = Date()
         let t0 = clock.now
         guard request.features.count == model.inputSize else {
@@ -87,15 +96,22 @@ public struct Pipeline: Sendable {
         var rng = SplitMix64(
             seed: options.nondeterministic ? UInt64.random(in: 0...UInt64.max) : options.seed ^ SplitMix64.fnv1a(request.id))
         let x = model.standardize(request.features)
+        let standardized = clock.now
         let augmented = (0..<options.passes).map { _ in x.map { $0 + rng.nextGaussian() * options.augmentationNoise } }
+        spans?.add("standardize", category: "cpu_op", from: t0, to: standardized)
+        spans?.add("augment", category: "cpu_op", from: standardized, to: clock.now)
         spin(.preprocess, since: t0, clock: clock)
         let t1 = clock.now
 
         var sums = [Double](repeating: 0, count: model.labels.count)
         var winners: [[Double]] = []
         for input in augmented {
+            let passStart = clock.now
             let mask = (0..<model.hiddenSize).map { _ in rng.nextUnit() < options.keepProbability }
+            let masked = clock.now
             let p = model.probabilities(standardized: input, keep: mask, keepProbability: options.keepProbability)
+            spans?.add("dropout_mask", category: "cpu_op", from: passStart, to: masked)
+            spans?.add("mlp_forward", category: "cpu_op", from: masked, to: clock.now)
             for c in sums.indices { sums[c] += p[c] }
             winners.append(p)
         }
@@ -104,7 +120,10 @@ public struct Pipeline: Sendable {
 
         let mean = sums.map { $0 / Double(options.passes) }
         let best = mean.indices.max { mean[$0] < mean[$1] } ?? 0
+        let averaged = clock.now
         let spread = winners.map { ($0[best] - mean[best]) * ($0[best] - mean[best]) }.reduce(0, +) / Double(options.passes)
+        spans?.add("average", category: "cpu_op", from: t2, to: averaged)
+        spans?.add("uncertainty", category: "cpu_op", from: averaged, to: clock.now)
         var probabilities: [String: Double] = [:]
         for (c, label) in model.labels.enumerated() { probabilities[label] = Pipeline.round(mean[c]) }
         let prediction = Prediction(
@@ -112,6 +131,10 @@ public struct Pipeline: Sendable {
             uncertainty: Pipeline.round(spread.squareRoot()))
         spin(.postprocess, since: t2, clock: clock)
         let t3 = clock.now
+        spans?.add("request", category: "user_annotation", from: t0, to: t3)
+        spans?.add("preprocess", category: "user_annotation", from: t0, to: t1)
+        spans?.add("inference", category: "user_annotation", from: t1, to: t2)
+        spans?.add("postprocess", category: "user_annotation", from: t2, to: t3)
 
         let record = LatencyRecord(
             requestID: request.id, startedAt: startedAt,

@@ -70,11 +70,14 @@ struct Batch: AsyncParsableCommand {
     @Option(help: "Directory for predictions.jsonl and latency.jsonl.")
     var output: String
 
+    @Option(help: "Also write trace.json (Chrome trace format) for the first N requests.")
+    var traceRequests: Int = 0
+
     func run() async throws {
         do {
             let requests = try Dataset.readLines(InferenceRequest.self, path: input)
             let records = try BatchRunner(pipeline: try pipelineOptions.pipeline())
-                .run(requests: requests, outputDirectory: output)
+                .run(requests: requests, outputDirectory: output, traceRequests: traceRequests)
             let total = records.map(\.totalMs).reduce(0, +)
             print("\(records.count) requests, \(String(format: "%.3f", total)) ms in total → \(output)")
         } catch let error as ValidationError {
