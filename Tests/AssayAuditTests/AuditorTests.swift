@@ -102,5 +102,36 @@ import Testing
         #expect(unknown.status == .watch)
         #expect(abs((unknown.measurements["percent_total"] ?? 0) - 30) < 1e-9)
         #expect(unknown.primaryEvidence.path == "trace.json")
+        #expect(rows.first { $0.check == "Cache misses" }?.observed == "not measured")
+    }
+
+    /// The previous run's trace fills the Regression column; perf stat output measures cache misses.
+    @Test func previousTraceAndPerfStatFillTheirColumns() async throws {
+        var configuration = try workspace(approved: true)
+        let log = (0..<50).map { #"{"request_id":"r\#($0)","preprocess_ms":1,"inference_ms":8,"postprocess_ms":1}"# }.joined(separator: "\n")
+        try AtomicFile.write(Array(log.utf8), to: configuration.root + "/latency.jsonl")
+        func trace(addmm: Int) -> String {
+            """
+            [{"ph": "X", "cat": "user_annotation", "name": "inference", "pid": 1, "tid": 1, "ts": 0, "dur": 2000},
+             {"ph": "X", "cat": "cpu_op", "name": "aten::addmm", "pid": 1, "tid": 1, "ts": 10, "dur": \(addmm)},
+             {"ph": "X", "cat": "cuda_runtime", "name": "cudaDeviceSynchronize", "pid": 1, "tid": 1, "ts": 1500, "dur": 400}]
+            """
+        }
+        try AtomicFile.write(Array(trace(addmm: 600).utf8), to: configuration.root + "/before.json")
+        try AtomicFile.write(Array(trace(addmm: 1100).utf8), to: configuration.root + "/after.json")
+        let perf = " Performance counter stats for './serve':\n\n        1,000      cache-references\n           25      cache-misses\n"
+        try AtomicFile.write(Array(perf.utf8), to: configuration.root + "/perf.txt")
+        configuration.latency = Configuration.Latency(logs: ["latency.jsonl"], traces: ["after.json"], stages: ["inference"])
+        configuration.latency?.previousTraces = ["before.json"]
+        configuration.latency?.perfStat = "perf.txt"
+        let run = try await Auditor().audit(configuration)
+        let rows = run.result(for: .latency)?.findings(in: .bottleneckAnalysis) ?? []
+        let cpu = try #require(rows.first { $0.check == "CPU ops (trace)" })
+        #expect(abs((cpu.measurements["regression_ms"] ?? 0) - 0.5) < 1e-9)
+        let sync = try #require(rows.first { $0.check == "CUDA sync (trace)" })
+        #expect(sync.measurements["regression_ms"] == 0)
+        let cache = try #require(rows.first { $0.check == "Cache misses" })
+        #expect(cache.measurements["cache_miss_percent"] == 2.5)
+        #expect(cache.primaryEvidence.path == "perf.txt")
     }
 }
