@@ -63,7 +63,7 @@ let package = Package(
         // Environment integrity: artifact and tree digests against approved checksums.
         .target(
             name: "AssayEnvironment",
-            dependencies: ["AssayCore", "AssayConfig", "Yams"],
+            dependencies: ["AssayCore", "AssayConfig", "Yams", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Reproducibility: same seed, N runs, output digests, localized differences, rebuild ticket.

@@ -131,6 +131,7 @@ public enum ConfigLoader {
         if let registries = try reader.mapping("registries") {
             config.registries.models = try registries.string("models")
             config.registries.datasets = try registries.string("datasets")
+            config.registries.dvc = try registries.strings("dvc") ?? []
             try registries.finish()
         }
         if let inference = try reader.mapping("inference") {

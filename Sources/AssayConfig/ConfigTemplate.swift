@@ -29,6 +29,7 @@ public enum ConfigTemplate {
           # registries:
           #   models: model_registry.json      # {"models": [{"name", "version", "path", "sha256"}]}
           #   datasets: data_manifest.yaml     # datasets: [{name, version, path, sha256}]
+          #   dvc: [data/data.xml.dvc, dvc.lock]   # outputs' md5 as DVC 3 computes it (directories too)
           # Changes that fail the staging/production drift check whatever the percentage.
           drift_gates: []
           # The inference command reproducibility runs, each time in a fresh working directory.

@@ -103,6 +103,8 @@ public struct Configuration: Sendable, Hashable {
     public struct Registries: Sendable, Hashable {
         public var models: String?
         public var datasets: String?
+        /// DVC files (`*.dvc`, `dvc.lock`) whose outputs' md5 the deployed files must match.
+        public var dvc: [String] = []
     }
 
     /// The inference command that reproducibility runs.

@@ -149,6 +149,33 @@ public enum Registries {
                         evidence: cite, observed.map { [Evidence(path: entry.path, sha256: $0)] } ?? []))
             }
         }
+        for file in configuration.registries.dvc {
+            findings += try dvcFindings(file, configuration: configuration)
+        }
         return findings
+    }
+
+    /// One row per output of a `.dvc` file or `dvc.lock`: the deployed file or directory against the md5
+    /// DVC recorded, computed the way DVC computes it.
+    static func dvcFindings(_ file: String, configuration: Configuration) throws -> [Finding] {
+        let absolute = configuration.resolve(file)
+        let outputs = try DVCOutput.read(path: absolute)
+        let directory = URL(fileURLWithPath: absolute).deletingLastPathComponent().path
+        let evidence = try Evidence.file(at: absolute, displayPath: file)
+        return try outputs.map { output in
+            var cite = evidence
+            cite.locator = output.stage.map { "stages/\($0)/outs/\(output.path)" } ?? "outs/\(output.path)"
+            let observed = try output.observedMD5(relativeTo: directory)
+            let status: FindingStatus = observed == nil ? .unverified : (observed == output.md5 ? .pass : .integrityFailure)
+            let label = output.isDirectory ? "DVC directory" : "DVC file"
+            return Finding(
+                table: .reproducibilityStatus, check: "\(label): \(output.path)", status: status,
+                observed: observed.map { $0 == output.md5 ? "matches md5 \($0.prefix(12))…" : "differs: md5 \($0.prefix(12))…" }
+                    ?? "missing: \(output.path)",
+                expected: "md5 \(output.md5.prefix(12))… (\(file))", severity: status == .pass ? .info : .critical,
+                measurements: ["drift_percent": status == .pass ? 0 : 100], statusLabel: status == .pass ? "✅ Stable" : nil,
+                recommendation: status == .pass ? nil : "dvc checkout \(output.path), or dvc commit what is deployed and get it approved.",
+                evidence: cite)
+        }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 struct Env: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Environment integrity: lockfiles, canonical config digests, drift between environments.",
-        subcommands: [Snapshot.self, Verify.self, Diff.self, Lock.self, Hash.self, Image.self])
+        subcommands: [Snapshot.self, Verify.self, Diff.self, Lock.self, Hash.self, Image.self, DVC.self])
 
     struct Lock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,6 +76,42 @@ struct Env: AsyncParsableCommand {
                     }
                 }
                 return 0
+            }
+        }
+    }
+
+    struct DVC: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dvc",
+            abstract: "Check deployed data and models against the md5 in DVC files (*.dvc, dvc.lock).",
+            discussion: """
+                Each output's path is relative to its DVC file. Files are hashed as DVC 3 does (md5; DVC 2's \
+                md5-dos2unix when the output has no hash: field), directories as DVC's <md5>.dir. Exits 0 when \
+                every output matches, 1 when one differs or is missing.
+                """)
+
+        @Argument(help: "DVC files.")
+        var files: [String]
+
+        @Option(help: "How to print the result: text, json or markdown.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runMapped {
+                var configuration = Configuration(path: FileManager.default.currentDirectoryPath + "/assay.yaml", root: "/")
+                configuration.registries.dvc = try files.map { file in
+                    try requireFile(file)
+                    return absolutePath(file)
+                }
+                let findings = try Registries.findings(configuration)
+                switch format {
+                case .json, .markdown: printFindings(findings, format: format, title: "DVC outputs")
+                case .text:
+                    for finding in findings {
+                        print("\(finding.status == .pass ? "ok  " : "FAIL") \(finding.check): \(finding.observed) (expected \(finding.expected ?? "—"))")
+                    }
+                }
+                return findings.allSatisfy { $0.status == .pass } ? 0 : 1
             }
         }
     }
