@@ -18,24 +18,10 @@ public struct GPUActivity: Sendable, Hashable {
     public var idlePercent: Double { windowMicroseconds > 0 ? idleMicroseconds / windowMicroseconds * 100 : 0 }
     public var linkedPercent: Double { ops > 0 ? Double(linkedOps) / Double(ops) * 100 : 0 }
 
-    /// Kernels, memcpy and memset on the device.
-    static func isGPUOp(_ event: TraceEvent) -> Bool {
-        switch event.category.lowercased() {
-        case "kernel", "gpu_memcpy", "gpu_memset": true
-        default: false
-        }
-    }
-
-    /// A CPU-side CUDA runtime or driver call that carries a correlation id.
-    static func isLaunch(_ event: TraceEvent) -> Bool {
-        let category = event.category.lowercased()
-        return category == "cuda_runtime" || category == "cuda_driver"
-    }
-
-    init?(lanes: [TraceLane], launchStage: [Int: String]) {
+    init?(lanes: [TraceLane], launchStage: [Int: String], classifier: inout EventClassifier) {
         var launches = Set<Int>()
         for lane in lanes {
-            for event in lane.spans where Self.isLaunch(event) {
+            for event in lane.spans where classifier.category(event.category).isLaunch {
                 if let correlation = event.correlation { launches.insert(correlation) }
             }
         }
@@ -46,7 +32,7 @@ public struct GPUActivity: Sendable, Hashable {
         var unlinkedTime = 0.0
         var byStage: [String: Double] = [:]
         for lane in lanes {
-            for event in lane.spans where Self.isGPUOp(event) {
+            for event in lane.spans where classifier.category(event.category).isGPUOp {
                 count += 1
                 opTime += event.duration
                 perDevice[lane.pid, default: []].append((event.timestamp, event.end))

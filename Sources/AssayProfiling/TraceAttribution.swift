@@ -79,6 +79,7 @@ public struct TraceAttribution: Sendable, Hashable {
     /// Attribution over lanes already built (so a caller that also draws flamegraphs builds them once).
     public static func analyze(lanes: [TraceLane], stages wanted: [String]) -> TraceAttribution {
         let matcher = StageMatcher(wanted)
+        var classifier = EventClassifier()
         var stageTimes: [String: (count: Int, total: Double, attributed: Double)] = [:]
         var componentTimes: [String: Double] = [:]
         var topEvents: [String: [String: Double]] = [:]
@@ -95,7 +96,7 @@ public struct TraceAttribution: Sendable, Hashable {
             var profilerRange = [Bool](repeating: false, count: sorted.count)
             for index in sorted.indices {
                 let enclosing = parent[index]
-                profilerRange[index] = sorted[index].category.lowercased() == "trace" && (enclosing.map { profilerRange[$0] } ?? true)
+                profilerRange[index] = classifier.category(sorted[index].category).isProfilerRange && (enclosing.map { profilerRange[$0] } ?? true)
                 if profilerRange[index] { continue }
                 let topLevel = enclosing.map { profilerRange[$0] } ?? true
                 if let stage = wanted.isEmpty ? (topLevel ? "trace" : nil) : matcher.stage(of: sorted[index].name) {
@@ -106,7 +107,7 @@ public struct TraceAttribution: Sendable, Hashable {
                 }
             }
             for (index, event) in sorted.enumerated() {
-                if let correlation = event.correlation, let stage = stageOf[index], GPUActivity.isLaunch(event) {
+                if let correlation = event.correlation, let stage = stageOf[index], classifier.category(event.category).isLaunch {
                     launchStage[correlation] = stage
                 }
                 guard let stage = stageOf[index] else { continue }
@@ -116,7 +117,7 @@ public struct TraceAttribution: Sendable, Hashable {
                     totalStage += event.duration
                 }
                 let own = max(0, lane.selfTime[index])
-                guard let component = Self.component(of: event) else { continue }
+                guard let component = classifier.component(of: event) else { continue }
                 componentTimes[component, default: 0] += own
                 topEvents[component, default: [:]][event.name, default: 0] += own
                 stageTimes[stage, default: (0, 0, 0)].attributed += own
@@ -143,7 +144,7 @@ public struct TraceAttribution: Sendable, Hashable {
         return TraceAttribution(
             stages: stageRows, components: componentRows, stageMicroseconds: totalStage, attributedPercent: attributed,
             unknownPercent: 100 - attributed, eventCount: lanes.reduce(0) { $0 + $1.spans.count },
-            gpu: GPUActivity(lanes: lanes, launchStage: launchStage))
+            gpu: GPUActivity(lanes: lanes, launchStage: launchStage, classifier: &classifier))
     }
 }
 
@@ -172,5 +173,42 @@ struct StageMatcher {
             rest = rest[range.upperBound...]
         }
         return rest.isEmpty
+    }
+}
+
+/// Per-analysis memo of what a category and an event name classify as: traces repeat a few hundred names
+/// over hundreds of thousands of events, so each distinct one is lowercased and matched once.
+struct EventClassifier {
+    struct Category {
+        var isProfilerRange: Bool
+        var isLaunch: Bool
+        /// Kernels, memcpy and memset on the device.
+        var isGPUOp: Bool
+    }
+
+    private struct Key: Hashable {
+        var category: String
+        var name: String
+    }
+
+    private var categories: [String: Category] = [:]
+    private var components: [Key: String?] = [:]
+
+    mutating func category(_ name: String) -> Category {
+        if let known = categories[name] { return known }
+        let lowered = name.lowercased()
+        let category = Category(
+            isProfilerRange: lowered == "trace", isLaunch: lowered == "cuda_runtime" || lowered == "cuda_driver",
+            isGPUOp: lowered == "kernel" || lowered == "gpu_memcpy" || lowered == "gpu_memset")
+        categories[name] = category
+        return category
+    }
+
+    mutating func component(of event: TraceEvent) -> String? {
+        let key = Key(category: event.category, name: event.name)
+        if let known = components[key] { return known }
+        let component = TraceAttribution.component(of: event)
+        components[key] = component
+        return component
     }
 }

@@ -11,23 +11,37 @@ public struct TraceLane: Sendable {
 
     /// The lanes of a trace: `X` events and matched `B`/`E` pairs, in (pid, tid) order.
     public static func lanes(of trace: ChromeTrace) -> [TraceLane] {
-        var byLane: [LaneKey: [TraceEvent]] = [:]
-        var open: [LaneKey: [TraceEvent]] = [:]
-        for event in trace.events {
+        // Lane numbers first and event indices per lane, so the spans are copied once, into their lane.
+        var laneNumbers: [LaneKey: Int] = [:]
+        var members: [[Int32]] = []
+        var closed: [Int: TraceEvent] = [:]  // B events, completed by their E
+        var open: [Int: [Int]] = [:]
+        for (position, event) in trace.events.enumerated() {
+            let phase = event.phase
+            guard phase == UInt8(ascii: "X") || phase == UInt8(ascii: "B") || phase == UInt8(ascii: "E") else { continue }
             let key = LaneKey(pid: event.pid, tid: event.tid)
-            switch event.phase {
-            case UInt8(ascii: "X"): byLane[key, default: []].append(event)
-            case UInt8(ascii: "B"): open[key, default: []].append(event)
-            case UInt8(ascii: "E"):
-                if var begin = open[key]?.popLast() {
-                    begin.duration = event.timestamp - begin.timestamp
-                    byLane[key, default: []].append(begin)
+            let lane: Int
+            if let known = laneNumbers[key] {
+                lane = known
+            } else {
+                lane = members.count
+                laneNumbers[key] = lane
+                members.append([])
+            }
+            switch phase {
+            case UInt8(ascii: "X"): members[lane].append(Int32(position))
+            case UInt8(ascii: "B"): open[lane, default: []].append(position)
+            default:
+                if let begin = open[lane]?.popLast() {
+                    var span = trace.events[begin]
+                    span.duration = event.timestamp - span.timestamp
+                    closed[begin] = span
+                    members[lane].append(Int32(begin))
                 }
-            default: continue
             }
         }
-        return byLane.sorted { $0.key < $1.key }.map { key, events in
-            TraceLane(pid: key.pid, tid: key.tid, events: events)
+        return laneNumbers.sorted { $0.key < $1.key }.map { key, lane in
+            TraceLane(pid: key.pid, tid: key.tid, events: members[lane].map { closed[Int($0)] ?? trace.events[Int($0)] })
         }
     }
 

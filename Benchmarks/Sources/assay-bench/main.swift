@@ -8,6 +8,11 @@ import Foundation
 // Prints one line per comparison: our time, theirs, and the ratio (theirs / ours; > 1 means Assay is faster).
 
 let quick = CommandLine.arguments.contains("--quick")
+/// `--only trace,hash,tree,bootstrap,toml` runs those sections; all by default.
+let only: Set<String>? = CommandLine.arguments.firstIndex(of: "--only").flatMap { index in
+    index + 1 < CommandLine.arguments.count ? Set(CommandLine.arguments[index + 1].split(separator: ",").map(String.init)) : nil
+}
+func wants(_ section: String) -> Bool { only?.contains(section) ?? true }
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("assay-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -50,87 +55,142 @@ func report(_ name: String, ours: Double, theirs: Double, against: String, unit:
 
 print("assay-bench (\(quick ? "quick" : "full") run, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 
-// 1. SHA-256 of one large file.
-let megabytes = quick ? 256 : 2048
-let big = scratch + "/big.bin"
-try shell("head -c \(megabytes)M /dev/urandom > \(big)")
-_ = try FileDigest.sha256(ofFileAt: big)  // warm the page cache
-let oursHash = try best(3) { _ = try FileDigest.sha256(ofFileAt: big) }
-let coreutils = try best(3) { try shell("sha256sum \(big) > /dev/null") }
-let hashlib = try best(3) {
-    try shell("python3 -c 'import hashlib,sys\nh=hashlib.sha256()\nf=open(sys.argv[1],\"rb\")\nwhile True:\n b=f.read(1<<20)\n if not b: break\n h.update(b)\nprint(h.hexdigest())' \(big) > /dev/null")
-}
-let rate = String(format: " (%.2f GiB/s)", Double(megabytes) / 1024 / oursHash)
-report("sha256, \(megabytes) MiB file", ours: oursHash, theirs: coreutils, against: "sha256sum", unit: rate)
-report("sha256, \(megabytes) MiB file", ours: oursHash, theirs: hashlib, against: "python hashlib (1 MiB reads)")
-try FileManager.default.removeItem(atPath: big)
-
-// 2. Tree digest of many small files.
-let files = quick ? 2_000 : 20_000
-let tree = scratch + "/tree"
-try shell("mkdir -p \(tree) && cd \(tree) && head -c \(files * 4)K /dev/urandom | split -b 4K -a 5 - part-")
-let oursTree = try best(3) { _ = try TreeDigest.sha256(ofItemAt: tree) }
-let findTree = try best(3) { try shell("cd \(tree) && find . -type f | sort | xargs sha256sum > /dev/null") }
-report("tree digest, \(files) files of 4 KiB", ours: oursTree, theirs: findTree, against: "find | sort | xargs sha256sum")
-let cache = StatCache()
-let cold = try seconds { _ = try TreeDigest.listing(of: tree, cache: cache) }
-let warm = try best(3) { _ = try TreeDigest.listing(of: tree, cache: cache) }
-report("re-snapshot of the unchanged tree (stat cache)", ours: warm, theirs: cold, against: "the cold snapshot")
-
-// 3. Paired bootstrap of ΔP95.
-let samples = quick ? 2_000 : 10_000
-let resamples = quick ? 2_000 : 10_000
-var rng = SplitMix64(seed: 1)
-let before = (0..<samples).map { _ in 20 + abs(rng.nextGaussian()) * 3 }
-let after = before.map { $0 + 0.5 + rng.nextGaussian() * 0.2 }
-let bootstrap = Bootstrap(resamples: resamples, seed: 7)
-var interval: Bootstrap.Interval?
-let oursBootstrap = seconds { interval = bootstrap.paired(previous: before, current: after, statistic: .quantile(0.95)) }
-let data = try JSONSerialization.data(withJSONObject: ["x": before, "y": after])
-try data.write(to: URL(fileURLWithPath: scratch + "/boot.json"))
-var scipyInterval = ""
-let scipy = try seconds {
-    scipyInterval = try shell("""
-        python3 -c '
-        import json, sys, numpy as np
-        from scipy import stats
-        d = json.load(open(sys.argv[1])); x = np.array(d["x"]); y = np.array(d["y"])
-        r = stats.bootstrap((x, y), lambda a, b, axis=-1: np.percentile(b, 95, axis=axis) - np.percentile(a, 95, axis=axis),
-            paired=True, vectorized=True, n_resamples=\(resamples), batch=100, method="percentile", random_state=np.random.default_rng(0))
-        print("[%.4f, %.4f]" % (r.confidence_interval.low, r.confidence_interval.high))
-        ' \(scratch)/boot.json
-        """).trimmingCharacters(in: .whitespacesAndNewlines)
-}
-report("paired bootstrap ΔP95, \(samples) × \(resamples)", ours: oursBootstrap, theirs: scipy, against: "scipy.stats.bootstrap")
-if let interval {
-    print("  CI95 assay [\(String(format: "%.4f", interval.low)), \(String(format: "%.4f", interval.high))]  scipy \(scipyInterval)")
-}
-
-// 4. TOML lockfile parsing.
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Tests/AssayEnvironmentTests/Fixtures").path
-let poetry = try String(contentsOfFile: fixtures + "/poetry.lock", encoding: .utf8)
-let rounds = quick ? 20 : 100
-let oursTOML = try seconds { for _ in 0..<rounds { _ = try TOMLParser.parse(poetry) } }
-let tomllib = try seconds {
-    try shell("python3 -c 'import tomllib,sys\nfor _ in range(\(rounds)): tomllib.load(open(sys.argv[1],\"rb\"))' \(fixtures)/poetry.lock")
-}
-report("TOML parse, poetry.lock (118 KB) × \(rounds)", ours: oursTOML, theirs: tomllib, against: "python tomllib")
-
-// 5. Chrome trace: load + attribution of the 53.7 MB HTA trace (when ../shared/fixtures is present).
+// 1. Chrome trace: load + attribution of the 53.7 MB HTA trace (when ../shared/fixtures is present), against
+// Python's json.load alone and against HTA's load plus its breakdowns (HTA from PyPI in a virtual environment:
+// ASSAY_BENCH_HTA_PYTHON, or Benchmarks/.venv-hta/bin/python). Runs first so peak RSS is the trace's.
 let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures/traces").path
 let bigTrace = shared + "/hta__df_index_resolver__df_index_resolver.json.gz"
-if FileManager.default.fileExists(atPath: bigTrace) {
+if wants("trace"), FileManager.default.fileExists(atPath: bigTrace) {
     let raw = scratch + "/trace.json"
     try shell("gzip -dc \(bigTrace) > \(raw)")
+    let rawBytes = (try FileManager.default.attributesOfItem(atPath: raw)[.size] as? Int) ?? 0
     var spans = 0
+    var parse = Double.infinity
+    var lanes = Double.infinity
+    var attribution = Double.infinity
     let oursTrace = try best(quick ? 1 : 3) {
+        var start = ContinuousClock.now
+        func lap() -> Double {
+            let d = ContinuousClock.now - start
+            start = ContinuousClock.now
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
         let trace = try ChromeTraceParser.parse(path: raw)
-        spans = TraceAttribution.analyze(trace, stages: []).eventCount
+        parse = min(parse, lap())
+        let built = TraceLane.lanes(of: trace)
+        lanes = min(lanes, lap())
+        spans = TraceAttribution.analyze(lanes: built, stages: []).eventCount
+        attribution = min(attribution, lap())
     }
+    // VmHWM, not ru_maxrss: ru_maxrss survives exec, so under `swift run` it reports SwiftPM's own peak.
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first
+    let peak = (hwm.flatMap { Double($0) } ?? 0) * 1024
     let pythonJSON = try best(quick ? 1 : 3) { try shell("python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \(raw)") }
     report("trace load + attribution, 53.7 MB (\(spans) spans)", ours: oursTrace, theirs: pythonJSON, against: "python json.load (load only)")
-} else {
+    print(String(format: "  parse %.3f s, lanes %.3f s, attribution %.3f s; peak RSS %.0f MB = %.2f× the uncompressed trace", parse, lanes, attribution, peak / 1e6, peak / Double(max(1, rawBytes))))
+    let htaPython = ProcessInfo.processInfo.environment["ASSAY_BENCH_HTA_PYTHON"]
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".venv-hta/bin/python").path
+    if FileManager.default.isExecutableFile(atPath: htaPython) {
+        let directory = scratch + "/hta"
+        try shell("mkdir -p \(directory) && cp \(bigTrace) \(directory)/")
+        // Timed inside Python, import excluded: TraceAnalysis(trace_dir) loads and parses, then the breakdowns.
+        let output = try shell("""
+            \(htaPython) -c '
+            import logging, sys, time
+            logging.disable(logging.WARNING)
+            from hta.trace_analysis import TraceAnalysis
+            t = time.perf_counter()
+            a = TraceAnalysis(trace_dir=sys.argv[1])
+            a.get_temporal_breakdown(visualize=False)
+            a.get_gpu_kernel_breakdown(visualize=False)
+            print(time.perf_counter() - t)
+            ' \(directory) 2>/dev/null
+            """)
+        if let hta = Double(output.split(separator: "\n").last ?? "") {
+            report("trace load + attribution, 53.7 MB", ours: oursTrace, theirs: hta, against: "HTA load + breakdowns")
+        }
+    } else {
+        print("  HTA comparison skipped: no \(htaPython) (python3 -m venv Benchmarks/.venv-hta && Benchmarks/.venv-hta/bin/pip install HolisticTraceAnalysis)")
+    }
+} else if wants("trace") {
     print("trace benchmark skipped: \(bigTrace) not present")
 }
+
+// 2. SHA-256 of one large file.
+if wants("hash") {
+    let megabytes = quick ? 256 : 2048
+    let big = scratch + "/big.bin"
+    try shell("head -c \(megabytes)M /dev/urandom > \(big)")
+    _ = try FileDigest.sha256(ofFileAt: big)  // warm the page cache
+    let oursHash = try best(3) { _ = try FileDigest.sha256(ofFileAt: big) }
+    let coreutils = try best(3) { try shell("sha256sum \(big) > /dev/null") }
+    let hashlib = try best(3) {
+        try shell("python3 -c 'import hashlib,sys\nh=hashlib.sha256()\nf=open(sys.argv[1],\"rb\")\nwhile True:\n b=f.read(1<<20)\n if not b: break\n h.update(b)\nprint(h.hexdigest())' \(big) > /dev/null")
+    }
+    let rate = String(format: " (%.2f GiB/s)", Double(megabytes) / 1024 / oursHash)
+    report("sha256, \(megabytes) MiB file", ours: oursHash, theirs: coreutils, against: "sha256sum", unit: rate)
+    report("sha256, \(megabytes) MiB file", ours: oursHash, theirs: hashlib, against: "python hashlib (1 MiB reads)")
+    try FileManager.default.removeItem(atPath: big)
+}
+
+// 3. Tree digest of many small files.
+if wants("tree") {
+    let files = quick ? 2_000 : 20_000
+    let tree = scratch + "/tree"
+    try shell("mkdir -p \(tree) && cd \(tree) && head -c \(files * 4)K /dev/urandom | split -b 4K -a 5 - part-")
+    let oursTree = try best(3) { _ = try TreeDigest.sha256(ofItemAt: tree) }
+    let findTree = try best(3) { try shell("cd \(tree) && find . -type f | sort | xargs sha256sum > /dev/null") }
+    report("tree digest, \(files) files of 4 KiB", ours: oursTree, theirs: findTree, against: "find | sort | xargs sha256sum")
+    let cache = StatCache()
+    let cold = try seconds { _ = try TreeDigest.listing(of: tree, cache: cache) }
+    let warm = try best(3) { _ = try TreeDigest.listing(of: tree, cache: cache) }
+    report("re-snapshot of the unchanged tree (stat cache)", ours: warm, theirs: cold, against: "the cold snapshot")
+}
+
+// 4. Paired bootstrap of ΔP95.
+if wants("bootstrap") {
+    let samples = quick ? 2_000 : 10_000
+    let resamples = quick ? 2_000 : 10_000
+    var rng = SplitMix64(seed: 1)
+    let before = (0..<samples).map { _ in 20 + abs(rng.nextGaussian()) * 3 }
+    let after = before.map { $0 + 0.5 + rng.nextGaussian() * 0.2 }
+    let bootstrap = Bootstrap(resamples: resamples, seed: 7)
+    var interval: Bootstrap.Interval?
+    let oursBootstrap = seconds { interval = bootstrap.paired(previous: before, current: after, statistic: .quantile(0.95)) }
+    let data = try JSONSerialization.data(withJSONObject: ["x": before, "y": after])
+    try data.write(to: URL(fileURLWithPath: scratch + "/boot.json"))
+    var scipyInterval = ""
+    let scipy = try seconds {
+        scipyInterval = try shell("""
+            python3 -c '
+            import json, sys, numpy as np
+            from scipy import stats
+            d = json.load(open(sys.argv[1])); x = np.array(d["x"]); y = np.array(d["y"])
+            r = stats.bootstrap((x, y), lambda a, b, axis=-1: np.percentile(b, 95, axis=axis) - np.percentile(a, 95, axis=axis),
+                paired=True, vectorized=True, n_resamples=\(resamples), batch=100, method="percentile", random_state=np.random.default_rng(0))
+            print("[%.4f, %.4f]" % (r.confidence_interval.low, r.confidence_interval.high))
+            ' \(scratch)/boot.json
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    report("paired bootstrap ΔP95, \(samples) × \(resamples)", ours: oursBootstrap, theirs: scipy, against: "scipy.stats.bootstrap")
+    if let interval {
+        print("  CI95 assay [\(String(format: "%.4f", interval.low)), \(String(format: "%.4f", interval.high))]  scipy \(scipyInterval)")
+    }
+}
+
+// 5. TOML lockfile parsing.
+if wants("toml") {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tests/AssayEnvironmentTests/Fixtures").path
+    let poetry = try String(contentsOfFile: fixtures + "/poetry.lock", encoding: .utf8)
+    let rounds = quick ? 20 : 100
+    let oursTOML = try seconds { for _ in 0..<rounds { _ = try TOMLParser.parse(poetry) } }
+    let tomllib = try seconds {
+        try shell("python3 -c 'import tomllib,sys\nfor _ in range(\(rounds)): tomllib.load(open(sys.argv[1],\"rb\"))' \(fixtures)/poetry.lock")
+    }
+    report("TOML parse, poetry.lock (118 KB) × \(rounds)", ours: oursTOML, theirs: tomllib, against: "python tomllib")
+}
+
