@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -35,13 +36,48 @@ public enum TreeDigest {
         public var path: String
 
         public var line: String { "\(type) \(String(mode, radix: 8)) \(size) \(sha256) \(path)\n" }
+
+        /// `line` as bytes, appended without building intermediate strings.
+        func appendLine(to out: inout [UInt8]) {
+            out.append(type == "l" ? UInt8(ascii: "l") : UInt8(ascii: "f"))
+            out.append(UInt8(ascii: " "))
+            Self.appendDigits(UInt64(mode), radix: 8, to: &out)
+            out.append(UInt8(ascii: " "))
+            Self.appendDigits(UInt64(max(0, size)), radix: 10, to: &out)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: sha256.utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: path.utf8)
+            out.append(UInt8(ascii: "\n"))
+        }
+
+        private static func appendDigits(_ value: UInt64, radix: UInt64, to out: inout [UInt8]) {
+            var divisor: UInt64 = 1
+            while value / divisor >= radix { divisor *= radix }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= radix
+            }
+        }
     }
 
     public struct Listing: Sendable, Hashable {
         public var entries: [Entry]
         /// Entries that could not be read, and names that are not UTF-8 (listed escaped).
         public var problems: [String]
-        public var digest: String { FileDigest.sha256(of: Array(entries.map(\.line).joined().utf8)) }
+        public var digest: String {
+            var hasher = SHA256()
+            var line: [UInt8] = []
+            line.reserveCapacity(256)
+            for entry in entries {
+                line.removeAll(keepingCapacity: true)
+                entry.appendLine(to: &line)
+                hasher.update(data: line)
+            }
+            return FileDigest.hex(hasher.finalize())
+        }
         public var totalBytes: Int { entries.reduce(0) { $0 + $1.size } }
     }
 
@@ -93,38 +129,70 @@ public enum TreeDigest {
             entries[index]?.sha256 = digests[slot]
             cache?.store(digests[slot], for: String(decoding: paths[slot], as: UTF8.self), status: found[index].status)
         }
-        let sorted = entries.compactMap { $0 }.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        // Sorted by the bytes of the listed path; keys made once, compared with memcmp.
+        let kept = entries.compactMap { $0 }
+        let keys = kept.map { Array($0.path.utf8) }
+        let order = kept.indices.sorted { a, b in
+            keys[a].withUnsafeBufferPointer { x in
+                keys[b].withUnsafeBufferPointer { y in
+                    let common = min(x.count, y.count) == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+                    return common != 0 ? common < 0 : x.count < y.count
+                }
+            }
+        }
+        let sorted = order.map { kept[$0] }
         return Listing(entries: sorted, problems: problems)
     }
 
-    /// Collects regular files and links below `directory`, with their lstat results.
+    /// Collects regular files and links below `directory`, with their lstat results. Directories are opened
+    /// relative to their parent's descriptor and entries stat'ed with fstatat, so no path is resolved twice.
     static func walk(_ directory: [UInt8], relative: [UInt8], into found: inout [(relative: [UInt8], status: stat)], problems: inout [String]) {
-        let path = directory + (relative.isEmpty ? [] : [UInt8(ascii: "/")] + relative)
-        guard let handle = path.withUnsafeBufferPointer({ buffer -> OpaquePointer? in
-            var terminated = Array(buffer) + [0]
-            return terminated.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress.flatMap { opendir(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-            }
-        }) else {
+        let fd = (directory + [0]).withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { open(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), O_RDONLY | O_DIRECTORY | O_CLOEXEC) } ?? -1
+        }
+        guard fd >= 0 else {
+            problems.append(".: cannot open directory: \(String(cString: strerror(errno)))")
+            return
+        }
+        walk(fd, relative: relative, into: &found, problems: &problems)
+    }
+
+    /// Walks the open directory `fd` (closed on return).
+    private static func walk(_ fd: Int32, relative: [UInt8], into found: inout [(relative: [UInt8], status: stat)], problems: inout [String]) {
+        guard let handle = fdopendir(fd) else {
             problems.append("\(escape(relative).0.isEmpty ? "." : escape(relative).0): cannot open directory: \(String(cString: strerror(errno)))")
+            close(fd)
             return
         }
         defer { closedir(handle) }
+        let parent = dirfd(handle)
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-            if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
-            let child = relative.isEmpty ? name : relative + [UInt8(ascii: "/")] + name
             var status = stat()
-            let full = directory + [UInt8(ascii: "/")] + child + [0]
-            let ok = full.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress.map { lstat(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), &status) == 0 } ?? false
+            var child: [UInt8] = []
+            var subdirectory: Int32 = -1
+            let ok = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: 256) { name -> Bool in
+                    if name[0] == 0x2E, name[1] == 0 || (name[1] == 0x2E && name[2] == 0) { return true }  // . and ..
+                    let length = strlen(name)
+                    child.reserveCapacity(relative.count + 1 + length)
+                    child.append(contentsOf: relative)
+                    if !relative.isEmpty { child.append(UInt8(ascii: "/")) }
+                    UnsafeRawBufferPointer(start: name, count: length).withMemoryRebound(to: UInt8.self) { child.append(contentsOf: $0) }
+                    guard fstatat(parent, name, &status, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
+                    if status.st_mode & S_IFMT == S_IFDIR {
+                        subdirectory = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                        if subdirectory < 0 { return false }
+                    }
+                    return true
+                }
             }
+            if child.isEmpty { continue }
             guard ok else {
-                problems.append("\(escape(child).0): cannot stat: \(String(cString: strerror(errno)))")
+                problems.append("\(escape(child).0): cannot \(status.st_mode & S_IFMT == S_IFDIR ? "open directory" : "stat"): \(String(cString: strerror(errno)))")
                 continue
             }
             switch status.st_mode & S_IFMT {
-            case S_IFDIR: walk(directory, relative: child, into: &found, problems: &problems)
+            case S_IFDIR: walk(subdirectory, relative: child, into: &found, problems: &problems)
             case S_IFREG, S_IFLNK: found.append((child, status))
             default: continue
             }

@@ -20,6 +20,20 @@ import Testing
         #expect(try FileDigest.sha256(ofFileAt: write(bytes)) == FileDigest.sha256(of: bytes))
     }
 
+    /// Large files are read on a second thread: the digest is the same at, just past and well past the
+    /// 4 MiB chunk boundaries (the end marker after a full last chunk, a partial last chunk).
+    @Test(arguments: [32 << 20, (32 << 20) + 1, (37 << 20) + 4095])
+    func pipelinedReadEqualsOneShot(_ size: Int) throws {
+        var generator = SplitMix64(seed: UInt64(size))
+        var bytes = [UInt8](repeating: 0, count: size)
+        for index in stride(from: 0, to: size, by: 8) {
+            withUnsafeBytes(of: generator.next()) { word in
+                for k in 0..<min(8, size - index) { bytes[index + k] = word[k] }
+            }
+        }
+        #expect(try FileDigest.sha256(ofFileAt: write(bytes)) == FileDigest.sha256(of: bytes))
+    }
+
     @Test func missingFileNamesThePath() {
         #expect(throws: FileDigestError.cannotOpen(path: "/nonexistent/assay", errno: ENOENT)) {
             try FileDigest.sha256(ofFileAt: "/nonexistent/assay")
