@@ -89,16 +89,18 @@ import Testing
         #expect(lock.packages.map { "\($0.name) \($0.version)" } == ["app 0.3.1", "util 1.2.0"])
     }
 
+    /// A real go.sum: module hashes and go.mod-only entries (modules Go needed only for their go.mod).
     @Test func goSum() throws {
+        let lock = try Self.parse("go.sum")
+        #expect(lock.packages.count == 11)
+        let goquery = try #require(lock.packages.first { $0.name == "github.com/PuerkitoBio/goquery" })
+        #expect(goquery.version == "v1.7.1")
+        #expect(goquery.hashes == ["h1:oE+T06D+1T7LNrn91B4aERsRIeCLJ/oPSa6xB9FPnz4=", "go.mod:h1:XY0pP4kfraEmmV1O7Uf6XyjoslwsneBbgeDjLYuN8xY="])
+        #expect(lock.packages.first { $0.name == "github.com/logrusorgru/aurora" }?.version == "v2.0.3+incompatible")
+        let modOnly = lock.packages.filter { $0.hashes.allSatisfy { $0.hasPrefix("go.mod:") } }
+        #expect(modOnly.count == 6)
+        #expect(lock.packages.map(\.name) == lock.packages.map(\.name).sorted())
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-go-\(UUID().uuidString)/go.sum").path
-        try AtomicFile.write(Array("""
-            golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=
-            golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=
-
-            """.utf8), to: path)
-        let lock = try LockfileParser.parse(path: path)
-        #expect(lock.packages.count == 1)
-        #expect(lock.packages[0].hashes.count == 2)
         try AtomicFile.write(Array("golang.org/x/text v0.3.0\n".utf8), to: path)
         #expect(throws: LockfileError(path: path, line: 1, expected: "module version hash")) { try LockfileParser.parse(path: path) }
     }

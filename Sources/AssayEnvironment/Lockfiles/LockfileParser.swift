@@ -327,7 +327,7 @@ public enum LockfileParser {
             package.hashes.append((isModFile ? "go.mod:" : "") + String(fields[2]))
             byKey[key] = package
         }
-        return Array(byKey.values)
+        return byKey.values.sorted { ($0.name, $0.version) < ($1.name, $1.version) }
     }
 
     /// Package.resolved v1 (`object.pins`), v2 and v3 (`pins`, `originHash`).
