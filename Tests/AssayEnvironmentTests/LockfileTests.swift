@@ -34,6 +34,18 @@ import Testing
         #expect(try package(lock, "iniconfig").hashes.count == 2)
     }
 
+    /// Poetry 1.1's layout: hashes in one [metadata.files] table keyed by package, dev packages by category.
+    @Test func poetryLockOldLayout() throws {
+        let lock = try Self.parse("poetry-1.1.lock.toml", .poetryLock)
+        #expect(lock.specHash == "sha256:35ad32bbadb71ad906059de9981d2803a13d22a31ac9c425219b11380c9abb54")
+        let requests = try package(lock, "requests")
+        #expect(requests.version == "2.31.0" && requests.qualifier == nil)
+        #expect(!requests.hashes.isEmpty && requests.hashes.allSatisfy { $0.hasPrefix("sha256:") })
+        #expect(try package(lock, "six").qualifier == "dev")
+        #expect(try package(lock, "charset-normalizer").hashes.count > 10)
+        #expect(lock.packages.allSatisfy { !$0.hashes.isEmpty })
+    }
+
     @Test func poetryLock() throws {
         let lock = try Self.parse("poetry.lock")
         #expect(lock.specHash == "sha256:7930401643bf28f5781f0168a831ecc466782ecc83f8310d7be7b80dc486795a")
@@ -74,6 +86,14 @@ import Testing
         let withIntegrity = lock.packages.filter { !$0.hashes.isEmpty }
         #expect(withIntegrity.count * 10 >= lock.packages.count * 9)
         #expect(withIntegrity.allSatisfy { $0.hashes.allSatisfy { $0.hasPrefix("sha512:") || $0.hasPrefix("sha1:") } })
+    }
+
+    /// v2 carries both layouts; a file: dependency is a link to the folder's own entry, with no integrity.
+    @Test func npmPackageLockV2WithLocalFolder() throws {
+        let lock = try Self.parse("package-lock.v2.json", .npmPackageLock)
+        #expect(lock.packages.count == 1)
+        let lib = try package(lock, "lib")
+        #expect(lib.version == "1.2.0" && lib.direct == true && lib.qualifier == "local:../lib" && lib.hashes.isEmpty)
     }
 
     @Test func swiftPackageResolvedV3() throws {

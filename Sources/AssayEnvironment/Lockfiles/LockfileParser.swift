@@ -274,12 +274,15 @@ public enum LockfileParser {
             for (location, entry) in packages where !location.isEmpty {
                 guard let range = location.range(of: "node_modules/", options: .backwards) else { continue }
                 let name = entry["name"]?.string ?? String(location[range.upperBound...])
-                guard let version = entry["version"]?.string else { continue }
+                // A linked local folder (file: dependency, workspace): its version is on the folder's own entry.
+                let linked = entry["link"] == .bool(true) ? entry["resolved"]?.string : nil
+                guard let version = entry["version"]?.string ?? linked.flatMap({ packages[$0]?["version"]?.string }) else { continue }
                 let nested = location.components(separatedBy: "node_modules/").count > 2
+                let qualifier = linked.map { "local:\($0)" } ?? (nested ? location : (entry["dev"] == .bool(true) ? "dev" : nil))
                 lockfile.packages.append(
                     LockedPackage(
                         ecosystem: "npm", name: name, version: version, hashes: entry["integrity"]?.string.map(sri) ?? [],
-                        direct: !nested && direct.contains(name), qualifier: nested ? location : (entry["dev"] == .bool(true) ? "dev" : nil)))
+                        direct: !nested && direct.contains(name), qualifier: qualifier))
             }
         } else if case .object(let dependencies)? = root["dependencies"] {
             func walk(_ deps: [String: JSONValue], parents: [String]) {
