@@ -1,5 +1,5 @@
 import AssayCore
-import AssayLatency
+@testable import AssayLatency
 import Foundation
 import Testing
 
@@ -105,6 +105,40 @@ import Testing
             after.append(base + 0.3 + noise)
         }
         return (before, after)
+    }
+
+    /// Each resample draws from its own seeded stream: the interval is the same on 1, 2 or 3 threads, and the
+    /// rank-count quantile equals a sort-based type-7 quantile of the same resample.
+    @Test func sameIntervalOnAnyNumberOfThreads() throws {
+        let (x, y) = Self.correlated(n: 700, seed: 9)
+        for statistic in [Bootstrap.Statistic.mean, .quantile(0.95), .quantile(0.5), .quantile(0.01)] {
+            var results: [Bootstrap.Interval?] = []
+            for threads in [1, 2, 3] {
+                var bootstrap = Bootstrap(resamples: 999, seed: 11)
+                bootstrap.threads = threads
+                results.append(bootstrap.paired(previous: x, current: y, statistic: statistic))
+                results.append(bootstrap.twoSample(previous: x, current: Array(y.prefix(500)), statistic: statistic))
+            }
+            #expect(results[0] != nil && results[0] == results[2] && results[2] == results[4], "\(statistic)")
+            #expect(results[1] != nil && results[1] == results[3] && results[3] == results[5], "\(statistic)")
+        }
+    }
+
+    @Test func rankCountQuantileEqualsSortedQuantile() throws {
+        var rng = SplitMix64(seed: 21)
+        let values = (0..<257).map { _ in (rng.nextGaussian() * 10).rounded() }  // ties included
+        for p in [0.0, 0.01, 0.5, 0.95, 0.99, 1.0] {
+            let sample = ResampledSample(values, .quantile(p))
+            var scratch = sample.scratch()
+            var drawn: [Double] = []
+            for _ in 0..<values.count {
+                let index = rng.index(below: values.count)
+                sample.add(index, to: &scratch)
+                drawn.append(values[index])
+            }
+            #expect(sample.finish(&scratch) == Quantile.type7(sorted: drawn.sorted(), p), "p=\(p)")
+            #expect(scratch.counts.allSatisfy { $0 == 0 })
+        }
     }
 
     @Test func blockLengthOneIsTheIIDBootstrap() throws {
