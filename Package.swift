@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "AssayIntegrations", targets: ["AssayIntegrations"]),
         .library(name: "AssayTelemetry", targets: ["AssayTelemetry"]),
         .library(name: "AssayProfiling", targets: ["AssayProfiling"]),
+        .library(name: "AssayBaseline", targets: ["AssayBaseline"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -102,6 +103,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs the configured layers in order and assembles the audit.
+        // Baseline: rolling baselines, regression rules, change points (E-divisive + t-test), environment correlation.
+        .target(
+            name: "AssayBaseline",
+            dependencies: ["AssayCore"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AssayAudit",
             dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry", "AssayProfiling"],
@@ -151,6 +158,9 @@ let package = Package(
         .testTarget(
             name: "AssayIntegrationsTests",
             dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(
