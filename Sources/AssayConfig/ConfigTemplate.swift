@@ -124,6 +124,9 @@ public enum ConfigTemplate {
             escalate_after_seconds: 180     # a regression sustained longer escalates
           baseline:
             window_days: 7
+            min_runs: 3                     # runs in the window before a baseline is reported
+            change_point_max_p: 0.001       # t-test p-value a change point must reach
+            change_point_window: 50         # runs per sliding window of the change-point search
           capacity:
             projections_percent: [5, 20]    # traffic growth scenarios
             peak_utilization_percent: 95

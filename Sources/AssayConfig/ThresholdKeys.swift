@@ -44,6 +44,7 @@ enum ThresholdKeys {
         .init(section: "regression", key: "min_delta_ms", path: \.regression.minDeltaMilliseconds, range: positive, openAtZero: false),
         .init(section: "regression", key: "escalate_after_seconds", path: \.regression.escalateAfterSeconds, range: positive, openAtZero: false),
         .init(section: "baseline", key: "window_days", path: \.baseline.windowDays, range: positive, openAtZero: true),
+        .init(section: "baseline", key: "change_point_max_p", path: \.baseline.changePointMaxPValue, range: 0.0...0.5, openAtZero: true),
         .init(section: "capacity", key: "peak_utilization_percent", path: \.capacity.peakUtilizationPercent, range: percent, openAtZero: true),
         .init(section: "report", key: "review_interval_hours", path: \.report.reviewIntervalHours, range: positive, openAtZero: true),
     ] }
@@ -51,6 +52,8 @@ enum ThresholdKeys {
     static var ints: [IntKey] { [
         .init(section: "reproducibility", key: "runs", path: \.reproducibility.runs, minimum: 2),
         .init(section: "latency", key: "bootstrap_resamples", path: \.latency.bootstrapResamples, minimum: 100),
+        .init(section: "baseline", key: "min_runs", path: \.baseline.minRuns, minimum: 2),
+        .init(section: "baseline", key: "change_point_window", path: \.baseline.changePointWindow, minimum: 4),
         .init(section: "latency", key: "bootstrap_block_length", path: \.latency.bootstrapBlockLength, minimum: 1),
         .init(section: "latency", key: "min_samples_p95", path: \.latency.minSamplesP95, minimum: 20),
         .init(section: "latency", key: "min_samples_p99", path: \.latency.minSamplesP99, minimum: 100),

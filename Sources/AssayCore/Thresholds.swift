@@ -62,6 +62,12 @@ public struct Thresholds: Sendable, Codable, Hashable {
 
     public struct Baseline: Sendable, Codable, Hashable {
         public var windowDays: Double = 7
+        /// Runs a baseline needs before it is reported.
+        public var minRuns: Int = 3
+        /// A change point counts when its two-sided t-test p-value is at most this (Otava's default).
+        public var changePointMaxPValue: Double = 0.001
+        /// Sliding window of the change-point search, in runs.
+        public var changePointWindow: Int = 50
     }
 
     public struct Capacity: Sendable, Codable, Hashable {

@@ -74,9 +74,10 @@ public struct LatencyAnalyzer: Sendable {
                     minimum: minimum, bootstrap: bootstrap)
             }
             let share = totalMean > 0 ? stats.mean / totalMean * 100 : 0
-            let finding = row(
+            var finding = row(
                 name == "Total" ? "Total" : name.capitalized, stats: stats, comparison: comparison, share: share,
                 current: current.evidence, previous: previous?.evidence)
+            if name == "Total", let throughput = Self.throughput(current.samples) { finding.measurements["throughput_rps"] = throughput }
             profile.append(finding)
             if name != "Total" { bottlenecks.append((finding, share)) }
         }
@@ -85,6 +86,16 @@ public struct LatencyAnalyzer: Sendable {
             bottleneck(finding, share: share, top: finding == ranked.first?.0)
         }
         return profile + bottleneckRows
+    }
+
+    /// Requests per second from the first request's start to the last one's end; nil without timestamps.
+    static func throughput(_ samples: [LatencySample]) -> Double? {
+        let timed = samples.compactMap { sample in sample.startedAt.map { ($0, sample.total) } }
+        guard timed.count >= 2, let first = timed.map(\.0).min(),
+            let last = timed.map({ $0.0.addingTimeInterval($0.1 / 1000) }).max()
+        else { return nil }
+        let span = last.timeIntervalSince(first)
+        return span > 0 ? Double(timed.count) / span : nil
     }
 
     /// Indices of matching request ids in both runs, or nil when ids are missing or mostly unmatched.

@@ -7,6 +7,15 @@ public struct LatencySample: Sendable, Hashable {
     public var requestID: String?
     public var stages: [String: Double]
     public var total: Double
+    /// When the request started, if the log says (`started_at` or `timestamp`: ISO 8601 or Unix seconds).
+    public var startedAt: Date?
+
+    public init(requestID: String?, stages: [String: Double], total: Double, startedAt: Date? = nil) {
+        self.requestID = requestID
+        self.stages = stages
+        self.total = total
+        self.startedAt = startedAt
+    }
 }
 
 /// Errors reading latency logs.
@@ -96,7 +105,23 @@ public enum LatencyLog {
         case .number(let n): n == n.rounded() ? String(Int(n)) : String(n)
         default: nil
         }
-        return LatencySample(requestID: id, stages: durations, total: total)
+        let started = object[field("started_at")] ?? object["timestamp"]
+        return LatencySample(requestID: id, stages: durations, total: total, startedAt: started.flatMap(date))
+    }
+
+    /// An ISO 8601 timestamp (with or without fractional seconds) or Unix seconds.
+    static func date(_ value: JSONValue) -> Date? {
+        switch value {
+        case .number(let seconds): return Date(timeIntervalSince1970: seconds)
+        case .string(let text): return date(text)
+        default: return nil
+        }
+    }
+
+    static func date(_ text: String) -> Date? {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        return (try? Date(text, strategy: .iso8601))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
     }
 
     /// The records of a profiling report (`profiling_report.json`): one JSON document, either an array of
@@ -152,7 +177,8 @@ public enum LatencyLog {
             }
             let total = raw("total_ms").flatMap(milliseconds) ?? durations.values.reduce(0, +)
             let id = raw("request_id").map(String.init)
-            samples.append(LatencySample(requestID: id, stages: durations, total: total))
+            let started = (raw("started_at") ?? raw("timestamp")).flatMap { date(String($0)) }
+            samples.append(LatencySample(requestID: id, stages: durations, total: total, startedAt: started))
         }
         guard !samples.isEmpty else { throw LatencyLogError.empty(path: name) }
         return samples

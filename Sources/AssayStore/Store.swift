@@ -23,37 +23,6 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var configurationPath: String
 }
 
-/// An optimization as `assay optimize validate` judged it, with the evidence of both runs.
-public struct OptimizationRecord: Sendable, Hashable {
-    public var id: String
-    public var name: String
-    public var appliedAt: Date
-    public var accepted: Bool
-    public var deltaP95Milliseconds: Double
-    public var ci95LowMilliseconds: Double
-    public var ci95HighMilliseconds: Double
-    public var reason: String
-    public var baseline: Evidence
-    /// The candidate's latency log, with the MLflow run and git commit it came from when given.
-    public var candidate: Evidence
-
-    public init(
-        id: String, name: String, appliedAt: Date, accepted: Bool, deltaP95Milliseconds: Double,
-        ci95LowMilliseconds: Double, ci95HighMilliseconds: Double, reason: String, baseline: Evidence, candidate: Evidence
-    ) {
-        self.id = id
-        self.name = name
-        self.appliedAt = appliedAt
-        self.accepted = accepted
-        self.deltaP95Milliseconds = deltaP95Milliseconds
-        self.ci95LowMilliseconds = ci95LowMilliseconds
-        self.ci95HighMilliseconds = ci95HighMilliseconds
-        self.reason = reason
-        self.baseline = baseline
-        self.candidate = candidate
-    }
-}
-
 /// One reproducibility check as stored: indexed fields plus the entry's JSON.
 public struct ReproRecord: Sendable, Hashable {
     public var id: String
@@ -180,6 +149,23 @@ public final class Store: Sendable {
                 t.column("git_commit", .text)
             }
         }
+        migrator.registerMigration("v5-metric-history") { db in
+            try db.create(table: "metric_point") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("metric", .text).notNull()
+                t.column("value", .double).notNull()
+                t.column("recorded_at", .datetime).notNull()
+                t.column("run_id", .text).notNull()
+                t.column("environment_digest", .text)
+                t.column("git_commit", .text)
+                t.column("mlflow_run_id", .text)
+            }
+            try db.create(index: "metric_point_metric_time", on: "metric_point", columns: ["metric", "recorded_at"])
+            try db.create(table: "environment_state") { t in
+                t.primaryKey("digest", .text)
+                t.column("components", .text).notNull()
+            }
+        }
         return migrator
     }
 
@@ -303,6 +289,32 @@ public final class Store: Sendable {
         }
     }
 
+    /// Records metric points, all or none.
+    public func saveMetrics(_ points: [MetricPoint]) throws {
+        try database.write { db in
+            for point in points {
+                try db.execute(
+                    sql: """
+                        INSERT INTO metric_point (metric, value, recorded_at, run_id, environment_digest, git_commit, mlflow_run_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        point.metric, point.value, point.recordedAt, point.runID, point.environmentDigest, point.gitCommit,
+                        point.mlflowRunID,
+                    ])
+            }
+        }
+    }
+
+    /// Stores an environment state under its digest (once: the same digest is the same state).
+    public func saveEnvironmentState(_ state: EnvironmentState) throws {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO environment_state (digest, components) VALUES (?, ?)",
+                arguments: [state.digest, String(decoding: state.canonicalJSON, as: UTF8.self)])
+        }
+    }
+
     /// The most recent audit, if any.
     public func latestRun() throws -> AuditRun? {
         try database.read { db in
@@ -401,5 +413,32 @@ public final class Store: Sendable {
             assayVersion: row["assay_version"])
         run.mlflowRunID = row["mlflow_run_id"]
         return run
+    }
+}
+
+extension Store: MetricHistory {
+    public func points(metric: String, since: Date) throws -> [MetricPoint] {
+        try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM metric_point WHERE metric = ? AND recorded_at >= ? ORDER BY recorded_at, id",
+                arguments: [metric, since]
+            ).map { row in
+                MetricPoint(
+                    metric: row["metric"], value: row["value"], recordedAt: row["recorded_at"], runID: row["run_id"],
+                    environmentDigest: row["environment_digest"], gitCommit: row["git_commit"], mlflowRunID: row["mlflow_run_id"])
+            }
+        }
+    }
+
+    public func environmentState(digest: String) throws -> EnvironmentState? {
+        try database.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT components FROM environment_state WHERE digest = ?", arguments: [digest])
+            else { return nil }
+            do {
+                return EnvironmentState(components: try JSONDecoder().decode([String: String].self, from: Data(text.utf8)))
+            } catch {
+                throw StoreError.corruptRow(table: "environment_state", id: digest, reason: "components are not a JSON object of strings")
+            }
+        }
     }
 }
