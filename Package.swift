@@ -111,7 +111,10 @@ let package = Package(
         ),
         .target(
             name: "AssayAudit",
-            dependencies: ["AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry", "AssayProfiling"],
+            dependencies: [
+                "AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry", "AssayProfiling",
+                "AssayBaseline",
+            ],
             swiftSettings: swiftSettings
         ),
         // The command-line tool: argument-parser commands over the libraries.
@@ -119,7 +122,7 @@ let package = Package(
             name: "assay",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
-                "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling",
+                "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -160,7 +163,7 @@ let package = Package(
             dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayTestSupport"], resources: [.copy("Fixtures")],
+            name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(

@@ -88,14 +88,15 @@ public struct LatencyAnalyzer: Sendable {
         return profile + bottleneckRows
     }
 
-    /// Requests per second from the first request's start to the last one's end; nil without timestamps.
+    /// Requests per second from the first request's start to the last one's end; nil without timestamps or
+    /// when they span less than a second (logs stamped to the second cannot time a shorter run).
     static func throughput(_ samples: [LatencySample]) -> Double? {
         let timed = samples.compactMap { sample in sample.startedAt.map { ($0, sample.total) } }
         guard timed.count >= 2, let first = timed.map(\.0).min(),
             let last = timed.map({ $0.0.addingTimeInterval($0.1 / 1000) }).max()
         else { return nil }
         let span = last.timeIntervalSince(first)
-        return span > 0 ? Double(timed.count) / span : nil
+        return span >= 1 ? Double(timed.count) / span : nil
     }
 
     /// Indices of matching request ids in both runs, or nil when ids are missing or mostly unmatched.

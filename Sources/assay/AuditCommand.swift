@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayAudit
+import AssayBaseline
 import AssayConfig
 import AssayCore
 import AssayIntegrations
@@ -28,12 +29,15 @@ struct Audit: AsyncParsableCommand {
     func run() async throws {
         try await runMapped {
             let configuration = try ConfigLoader.load(path: options.config)
-            var run = try await Auditor(checks: standardChecks(configuration)).audit(configuration)
+            let store = noStore ? nil : try openStore(configuration)
+            let checks = standardChecks(configuration) + [BaselineCheck(history: store)]
+            var run = try await Auditor(checks: checks).audit(configuration)
             let logger = configuration.integrations.mlflow.flatMap { $0.logAudits ? MLflowAuditLogger(settings: $0) : nil }
             let mlflowRun = try await logger?.start(run)
             run.mlflowRunID = mlflowRun?.runID
-            if !noStore {
-                try openStore(configuration).save(run)
+            if let store {
+                try store.save(run)
+                try recordHistory(run, configuration: configuration, store: store)
             }
             let report = ReportBuilder(service: configuration.service, thresholds: configuration.thresholds).build(run)
             let files = try emit(report, configuration: configuration, outputDirectory: output, format: format)
@@ -44,6 +48,18 @@ struct Audit: AsyncParsableCommand {
             return report.exitCode
         }
     }
+}
+
+/// Adds the audit's metrics and environment state to the history the next baselines are computed from.
+func recordHistory(_ run: AuditRun, configuration: Configuration, store: Store) throws {
+    let environment = try BaselineCheck.environmentState(configuration, earlier: run.layers)
+    try store.saveEnvironmentState(environment)
+    try store.saveMetrics(
+        MetricExtraction.current(from: run.layers).map { metric in
+            MetricPoint(
+                metric: metric.name, value: metric.value, recordedAt: run.startedAt, runID: run.id,
+                environmentDigest: environment.digest, gitCommit: metric.evidence.gitCommit, mlflowRunID: run.mlflowRunID)
+        })
 }
 
 /// The audit's checks, with MLflow runs verified when `integrations.mlflow.verify_runs` lists any.

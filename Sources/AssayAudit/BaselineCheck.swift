@@ -1,0 +1,59 @@
+import AssayBaseline
+import AssayConfig
+import AssayCore
+import AssayEnvironment
+import Foundation
+
+/// Baseline: this audit's metrics against the rolling baseline of past runs in the store, change points and
+/// the environment changes behind them, and validated optimizations.
+public struct BaselineCheck: LayerCheck {
+    public let layer = Layer.baseline
+    /// The store's history; nil when the audit runs without a store.
+    public var history: (any MetricHistory)?
+    public var now: @Sendable () -> Date
+
+    public init(history: (any MetricHistory)?, now: @escaping @Sendable () -> Date = Date.init) {
+        self.history = history
+        self.now = now
+    }
+
+    public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
+        guard let history else { return .notVerified(reason: "no store to keep a history in (the audit ran with --no-store)") }
+        let current = MetricExtraction.current(from: earlier)
+        let environment = try Self.environmentState(configuration, earlier: earlier)
+        let findings = try BaselineAnalyzer(thresholds: configuration.thresholds).findings(
+            current: current, environment: environment, history: history, now: now())
+        guard !findings.isEmpty else {
+            return .notVerified(
+                reason: current.isEmpty
+                    ? "no metrics measured by this audit (latency logs or telemetry) to hold against a baseline"
+                    : "not enough history yet: a baseline needs \(configuration.thresholds.baseline.minRuns) stored runs within \(Formatting.number(configuration.thresholds.baseline.windowDays, digits: 0)) days")
+        }
+        return .verified(findings)
+    }
+
+    /// The environment as this audit saw it: every artifact's digest from the environment layer, every locked
+    /// package's version, and the environment manifest's digest.
+    public static func environmentState(_ configuration: Configuration, earlier: [LayerResult]) throws -> EnvironmentState {
+        var components: [String: String] = [:]
+        for result in earlier where result.layer == .environment {
+            for finding in result.findings where finding.table == .environmentIntegrity {
+                for evidence in finding.evidence where !evidence.sha256.isEmpty {
+                    components["file \(evidence.path)"] = "sha256:\(evidence.sha256)"
+                }
+            }
+        }
+        for result in earlier where result.layer == .reproducibility {
+            for finding in result.findings where finding.check == "Environment Hash" {
+                if let digest = finding.primaryEvidence.locator { components["env_manifest"] = digest }
+            }
+        }
+        for artifact in configuration.artifacts where artifact.kind == .lockfile {
+            guard let lock = try? LockfileParser.parse(path: configuration.resolve(artifact.path), displayPath: artifact.path) else { continue }
+            for package in lock.packages {
+                components["\(package.ecosystem) \(package.name)\(package.qualifier.map { " [\($0)]" } ?? "")"] = package.version
+            }
+        }
+        return EnvironmentState(components: components)
+    }
+}
