@@ -83,6 +83,7 @@ let package = Package(
         .target(
             name: "AssayIntegrations",
             dependencies: [
+                "AssayBaseline",
                 "AssayCore", "AssayConfig", "AssayEnvironment",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -83,9 +83,19 @@ public enum LatencyLog {
         return samples
     }
 
+    /// One JSON-lines record, for readers that follow a growing log; nil for a blank line.
+    public static func sample(line: some StringProtocol, stages: [String], fields: [String: String] = [:]) throws -> LatencySample? {
+        if line.allSatisfy(\.isWhitespace) { return nil }
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) else {
+            throw Expected(text: "a JSON object")
+        }
+        return try sample(object, stages: stages, fields: fields)
+    }
+
     /// What a record lacked.
-    struct Expected: Error {
-        var text: String
+    public struct Expected: Error, CustomStringConvertible {
+        public var text: String
+        public var description: String { "expected \(text)" }
     }
 
     /// One request from a JSON object (a JSON-lines line or a record of a profiling report).

@@ -19,10 +19,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File to append one latency JSON line per request to.")
     var latencyLog: String?
 
+    @Option(help: "Apply --slow-stage/--slow-ms only while this file exists: a switch to flip a running server.")
+    var slowSwitch: String?
+
     static let maxBodyBytes = 64 * 1024
 
     func run() async throws {
-        let pipeline = try pipelineOptions.pipeline()
+        let slowed = try pipelineOptions.pipeline()
+        var normalOptions = slowed.options
+        normalOptions.slowdownMilliseconds = [:]
+        let normal = Pipeline(model: slowed.model, options: normalOptions)
+        let slowSwitch = self.slowSwitch
         let log = try latencyLog.map { try LatencyLog(path: $0) }
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
@@ -35,6 +42,7 @@ struct Serve: AsyncParsableCommand {
                 return Serve.json(.badRequest, ["error": "expected {\"id\": string, \"features\": [number]}: \(error)"])
             }
             do {
+                let pipeline = slowSwitch.map { FileManager.default.fileExists(atPath: $0) ? slowed : normal } ?? slowed
                 let (prediction, latency) = try pipeline.process(decoded)
                 await log?.append(latency)
                 let encoder = JSONEncoder()
