@@ -161,7 +161,7 @@ let package = Package(
             name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayIntegrationsTests",
-            dependencies: ["AssayIntegrations", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
+            dependencies: ["AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
@@ -185,7 +185,7 @@ let package = Package(
             dependencies: ["AssayAudit", "AssayReport", "AssayStore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AssayCLITests", dependencies: ["assay"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayCLITests", dependencies: ["assay", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
     ]
 )

@@ -71,6 +71,16 @@ public struct AlertEvent: Sendable, Hashable {
     public var at: Date
     /// "P95 12.3 ms > 9.8 ms (baseline 4.8 ms + 5 ms)".
     public var condition: String
+
+    public init(rule: String, kind: Kind, value: Double, limit: Double, since: Date, at: Date, condition: String) {
+        self.rule = rule
+        self.kind = kind
+        self.value = value
+        self.limit = limit
+        self.since = since
+        self.at = at
+        self.condition = condition
+    }
 }
 
 /// Evaluates the regression rules window after window. A breach is pending at once and escalates to firing when

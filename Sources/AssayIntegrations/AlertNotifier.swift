@@ -15,7 +15,8 @@ public struct AlertDeliveryError: Error, Sendable, CustomStringConvertible, Equa
 
 /// Sends `assay watch` alerts to Alertmanager (API v2) and to generic JSON webhooks. Alertmanager gets every
 /// firing alert at each evaluation (it deduplicates by labels and groups notifications; re-sending keeps an
-/// alert from expiring) and `endsAt` when it resolves; webhooks get only the changes, firing and resolved.
+/// alert from expiring) and `endsAt` when it resolves; webhooks get only the changes, firing and resolved, one
+/// POST per evaluation: `{"status", "service", "alerts": [{"status", "rule", "value", "limit", "condition", …}]}`.
 public struct AlertNotifier: Sendable {
     public var alertmanagerURL: String?
     public var webhooks: [String]
@@ -37,9 +38,15 @@ public struct AlertNotifier: Sendable {
             try await post(alertmanagerURL + "/api/v2/alerts", forAlertmanager.map(alertmanagerAlert))
             sent += 1
         }
-        for event in events where event.kind == .firing || event.kind == .resolved {
+        // Webhooks: one POST per evaluation that changed something, grouping its alerts.
+        let changes = events.filter { $0.kind == .firing || $0.kind == .resolved }
+        if !changes.isEmpty {
+            let body: [String: Any] = [
+                "status": changes.contains { $0.kind == .firing } ? "firing" : "resolved", "service": service,
+                "alerts": changes.map(webhookAlert),
+            ]
             for webhook in webhooks {
-                try await post(webhook, webhookBody(event))
+                try await post(webhook, body)
                 sent += 1
             }
         }
@@ -63,9 +70,9 @@ public struct AlertNotifier: Sendable {
         return alert
     }
 
-    func webhookBody(_ event: AlertEvent) -> [String: Any] {
+    func webhookAlert(_ event: AlertEvent) -> [String: Any] {
         [
-            "status": event.kind == .resolved ? "resolved" : "firing", "service": service, "rule": event.rule,
+            "status": event.kind == .resolved ? "resolved" : "firing", "rule": event.rule,
             "value": event.value, "limit": event.limit, "condition": event.condition, "since": Self.iso(event.since),
             "at": Self.iso(event.at),
         ]

@@ -18,7 +18,7 @@ import FoundationNetworking
         }
     }
 
-    static func start() async throws -> Server {
+    static func start(_ extraArguments: [String] = []) async throws -> Server {
         let service = URL(fileURLWithPath: try CLITests.binary()).deletingLastPathComponent().appendingPathComponent("assay-example").path
         let example = CLITests.packageRoot + "/Examples/InferenceService"
         let directory = try CLITests.temporaryDirectory()
@@ -27,7 +27,7 @@ import FoundationNetworking
             let process = Process()
             process.executableURL = URL(fileURLWithPath: service)
             process.arguments = ["serve", "--model", example + "/model/model.json", "--port", String(port),
-                                 "--latency-log", directory + "/latency.jsonl"]
+                                 "--latency-log", directory + "/latency.jsonl"] + extraArguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
