@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -51,7 +52,9 @@ let package = Package(
         // Embedded SQLite store (GRDB) with migrations: runs, layer results, findings, evidence.
         .target(
             name: "AssayStore",
-            dependencies: ["AssayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "AssayCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The audit report: Markdown, JSON (versioned schema) and self-contained HTML.
@@ -173,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "AssayProfilingTests", dependencies: ["AssayProfiling"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",
             dependencies: ["AssayReport"],

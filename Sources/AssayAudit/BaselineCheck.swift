@@ -21,7 +21,7 @@ public struct BaselineCheck: LayerCheck {
         guard let history else { return .notVerified(reason: "no store to keep a history in (the audit ran with --no-store)") }
         let current = MetricExtraction.current(from: earlier)
         let environment = try Self.environmentState(configuration, earlier: earlier)
-        let findings = try BaselineAnalyzer(thresholds: configuration.thresholds).findings(
+        let findings = try await BaselineAnalyzer(thresholds: configuration.thresholds).findings(
             current: current, environment: environment, history: history, now: now())
         guard !findings.isEmpty else {
             return .notVerified(

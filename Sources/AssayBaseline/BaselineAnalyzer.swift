@@ -132,7 +132,7 @@ public struct BaselineAnalyzer: Sendable {
 
     public func findings(
         current: [CurrentMetric], environment: EnvironmentState?, history: any MetricHistory, now: Date
-    ) throws -> [Finding] {
+    ) async throws -> [Finding] {
         let since = now.addingTimeInterval(-thresholds.baseline.windowDays * 86_400)
         let detector = ChangePointDetector(
             windowLength: thresholds.baseline.changePointWindow, maxPValue: thresholds.baseline.changePointMaxPValue)
@@ -140,7 +140,7 @@ public struct BaselineAnalyzer: Sendable {
         var changeRows: [Finding] = []
         var totalP95Changes: [(ChangePoint, Date)] = []
         for metric in current {
-            let points = try history.points(metric: metric.name, since: since)
+            let points = try await history.points(metric: metric.name, since: since)
             let series = points.map(\.value) + [metric.value]
             let times = points.map(\.recordedAt) + [now]
             let changes = detector.changePoints(series)
@@ -173,22 +173,22 @@ public struct BaselineAnalyzer: Sendable {
             }
             if let change = changes.last {
                 changeRows.append(
-                    try changeRow(metric, change: change, points: points, times: times, environment: environment, history: history))
+                    try await changeRow(metric, change: change, points: points, times: times, environment: environment, history: history))
             }
         }
-        return rows + changeRows + (try optimizationRows(history: history, totalP95Changes: totalP95Changes))
+        return rows + changeRows + (try await optimizationRows(history: history, totalP95Changes: totalP95Changes))
     }
 
     /// The latest change point of a metric, with the environment change closest before it, or "unexplained".
     func changeRow(
         _ metric: CurrentMetric, change: ChangePoint, points: [MetricPoint], times: [Date], environment: EnvironmentState?,
         history: any MetricHistory
-    ) throws -> Finding {
+    ) async throws -> Finding {
         let at = times[change.index]
         let delta = change.meanAfter - change.meanBefore
         let worse = metric.kind == .throughput ? delta < 0 : delta > 0
         let digests = points.map(\.environmentDigest) + [environment?.digest]
-        let cause = try likelyCause(changeIndex: change.index, times: times, digests: digests, current: environment, history: history)
+        let cause = try await likelyCause(changeIndex: change.index, times: times, digests: digests, current: environment, history: history)
         let sign = delta >= 0 ? "+" : ""
         let observed = "\(sign)\(Self.format(delta, metric)) \(metric.unit) (\(sign)\(Formatting.percent(change.forwardChange * 100))) at \(Self.stamp(at)), p = \(String(format: "%.2g", change.pValue))"
         var cite = metric.evidence
@@ -206,15 +206,20 @@ public struct BaselineAnalyzer: Sendable {
 
     /// The components that changed between the environments on either side of a change, nearest in time
     /// first: "pypi torch 2.3.0 → 2.3.1, 4 minutes before".
-    func likelyCause(changeIndex: Int, times: [Date], digests: [String?], current: EnvironmentState?, history: any MetricHistory) throws -> String {
+    func likelyCause(
+        changeIndex: Int, times: [Date], digests: [String?], current: EnvironmentState?, history: any MetricHistory
+    ) async throws -> String {
         guard changeIndex > 0, let beforeDigest = digests[changeIndex - 1], let afterDigest = digests[changeIndex] else {
             return "unexplained: no environment recorded on both sides of the change"
         }
         guard beforeDigest != afterDigest else { return "unexplained: the environment did not change" }
-        func state(_ digest: String) throws -> EnvironmentState? {
-            digest == current?.digest ? current : try history.environmentState(digest: digest)
+        var states: [String: EnvironmentState] = [:]
+        if let current { states[current.digest] = current }
+        for digest in Set(digests.compactMap { $0 }) where states[digest] == nil {
+            states[digest] = try await history.environmentState(digest: digest)
         }
-        guard let before = try state(beforeDigest), let after = try state(afterDigest) else {
+        func state(_ digest: String) -> EnvironmentState? { states[digest] }
+        guard let before = state(beforeDigest), let after = state(afterDigest) else {
             return "unexplained: an environment state is missing from the store"
         }
         let names = Set(before.components.keys).union(after.components.keys).sorted()
@@ -222,7 +227,7 @@ public struct BaselineAnalyzer: Sendable {
         for name in names where before.components[name] != after.components[name] {
             // The first run that already had the new value: how long before the change it appeared.
             var first = changeIndex
-            while first > 0, let digest = digests[first - 1], digest != beforeDigest, (try state(digest))?.components[name] == after.components[name] {
+            while first > 0, let digest = digests[first - 1], digest != beforeDigest, state(digest)?.components[name] == after.components[name] {
                 first -= 1
             }
             let old = before.components[name].map(Self.short) ?? "absent"
@@ -236,8 +241,8 @@ public struct BaselineAnalyzer: Sendable {
 
     /// OPTIMIZATION IMPACT TRACKING: validated optimizations, and whether each still holds (no later upward
     /// change of total P95 at least as large as what it saved).
-    func optimizationRows(history: any MetricHistory, totalP95Changes: [(ChangePoint, Date)]) throws -> [Finding] {
-        try history.optimizations(limit: 20).map { record in
+    func optimizationRows(history: any MetricHistory, totalP95Changes: [(ChangePoint, Date)]) async throws -> [Finding] {
+        try await history.optimizations(limit: 20).map { record in
             let undone = totalP95Changes.first { change, at in
                 at > record.appliedAt && change.meanAfter - change.meanBefore >= abs(min(0, record.deltaP95Milliseconds))
                     && record.accepted

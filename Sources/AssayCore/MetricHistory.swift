@@ -49,11 +49,11 @@ public struct EnvironmentState: Sendable, Hashable, Codable {
 /// Where past runs' metrics, environment states and validated optimizations are kept (the store).
 public protocol MetricHistory: Sendable {
     /// Validated optimizations, newest first.
-    func optimizations(limit: Int) throws -> [OptimizationRecord]
+    func optimizations(limit: Int) async throws -> [OptimizationRecord]
     /// Points of `metric` recorded at or after `since`, oldest first.
-    func points(metric: String, since: Date) throws -> [MetricPoint]
+    func points(metric: String, since: Date) async throws -> [MetricPoint]
     /// The environment state stored under `digest`.
-    func environmentState(digest: String) throws -> EnvironmentState?
+    func environmentState(digest: String) async throws -> EnvironmentState?
 }
 
 /// An optimization as `assay optimize validate` judged it, with the evidence of both runs.

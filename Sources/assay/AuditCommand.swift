@@ -29,15 +29,26 @@ struct Audit: AsyncParsableCommand {
     func run() async throws {
         try await runMapped {
             let configuration = try ConfigLoader.load(path: options.config)
-            let store = noStore ? nil : try openStore(configuration)
-            let checks = standardChecks(configuration) + [BaselineCheck(history: store)]
-            var run = try await Auditor(checks: checks).audit(configuration)
             let logger = configuration.integrations.mlflow.flatMap { $0.logAudits ? MLflowAuditLogger(settings: $0) : nil }
-            let mlflowRun = try await logger?.start(run)
-            run.mlflowRunID = mlflowRun?.runID
-            if let store {
-                try store.save(run)
-                try recordHistory(run, configuration: configuration, store: store)
+            var mlflowRun: MLflowRun?
+            let audit: @Sendable ((any AuditStore)?) async throws -> AuditRun = { store in
+                let checks = standardChecks(configuration) + [BaselineCheck(history: store)]
+                return try await Auditor(checks: checks).audit(configuration)
+            }
+            var run: AuditRun
+            if noStore {
+                run = try await audit(nil)
+                mlflowRun = try await logger?.start(run)
+                run.mlflowRunID = mlflowRun?.runID
+            } else {
+                (run, mlflowRun) = try await withStore(configuration) { store in
+                    var run = try await audit(store)
+                    let started = try await logger?.start(run)
+                    run.mlflowRunID = started?.runID
+                    try await store.save(run)
+                    try await recordHistory(run, configuration: configuration, store: store)
+                    return (run, started)
+                }
             }
             let report = ReportBuilder(service: configuration.service, thresholds: configuration.thresholds).build(run)
             let files = try emit(report, configuration: configuration, outputDirectory: output, format: format)
@@ -51,10 +62,10 @@ struct Audit: AsyncParsableCommand {
 }
 
 /// Adds the audit's metrics and environment state to the history the next baselines are computed from.
-func recordHistory(_ run: AuditRun, configuration: Configuration, store: Store) throws {
+func recordHistory(_ run: AuditRun, configuration: Configuration, store: any AuditStore) async throws {
     let environment = try BaselineCheck.environmentState(configuration, earlier: run.layers)
-    try store.saveEnvironmentState(environment)
-    try store.saveMetrics(
+    try await store.saveEnvironmentState(environment)
+    try await store.saveMetrics(
         MetricExtraction.current(from: run.layers).map { metric in
             MetricPoint(
                 metric: metric.name, value: metric.value, recordedAt: run.startedAt, runID: run.id,

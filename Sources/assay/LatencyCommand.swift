@@ -180,7 +180,7 @@ struct Optimize: AsyncParsableCommand {
                     baseline: try Evidence.file(at: absolutePath(baseline), displayPath: baseline),
                     candidate: try Evidence.file(
                         at: absolutePath(candidate), displayPath: candidate, mlflowRunID: mlflowRun, gitCommit: gitCommit))
-                if !noStore { try openStore(storeConfiguration).saveOptimization(record) }
+                if !noStore { try await withStore(storeConfiguration) { try await $0.saveOptimization(record) } }
                 switch format {
                 case .json:
                     let object: [String: Any] = [

@@ -125,13 +125,32 @@ func requireFile(_ path: String) throws {
 }
 
 /// Opens the store the configuration names.
-func openStore(_ configuration: Configuration) throws -> Store {
+/// Runs `body` with the configured store and closes it afterwards, whether `body` throws or not.
+func withStore<T>(_ configuration: Configuration, _ body: (any AuditStore) async throws -> T) async throws -> T {
+    let store = try await openStore(configuration)
+    do {
+        let result = try await body(store)
+        await store.close()
+        return result
+    } catch {
+        await store.close()
+        throw error
+    }
+}
+
+func openStore(_ configuration: Configuration) async throws -> any AuditStore {
     switch configuration.store.kind {
     case .sqlite:
         return try Store(path: configuration.resolve(configuration.store.path))
     case .postgres:
-        throw CommandError(
-            message: "store kind 'postgres' is not available in this build; use kind: sqlite", code: ExitStatus.invalidInput)
+        guard let url = configuration.store.url else {
+            throw CommandError(message: "store kind postgres needs store.url (postgres://user:password@host:port/database)", code: ExitStatus.usage)
+        }
+        do {
+            return try await PostgresStore.connect(url: url)
+        } catch let error as StoreError {
+            throw CommandError(message: error.description, code: ExitStatus.unavailable)
+        }
     }
 }
 

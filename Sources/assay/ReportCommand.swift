@@ -35,14 +35,15 @@ struct ReportCommand: AsyncParsableCommand {
                 return 0
             }
             let configuration = try ConfigLoader.load(path: options.config)
-            let store = try openStore(configuration)
             if list {
-                for summary in try store.runs() {
+                for summary in try await withStore(configuration, { try await $0.runs(limit: 50) }) {
                     print("\(summary.id)  \(summary.verdict.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(summary.configurationPath)")
                 }
                 return 0
             }
-            let stored = try run.map { try store.run(id: $0) } ?? store.latestRun()
+            let stored: AuditRun? = try await withStore(configuration) { store in
+                if let run { try await store.run(id: run) } else { try await store.latestRun() }
+            }
             guard let stored else {
                 throw CommandError(
                     message: run.map { "no stored audit with id \($0) (see assay report --list)" }

@@ -53,11 +53,10 @@ struct Repro: AsyncParsableCommand {
                         message: "\(options.config): no inference command configured under workspace.inference",
                         code: ExitStatus.invalidInput)
                 }
-                try openStore(configuration).saveReproEntry(
-                    ReproRecord(
-                        id: outcome.entry.id, recordedAt: outcome.entry.recordedAt, seed: outcome.entry.seed,
-                        reproducible: outcome.entry.reproducible,
-                        payload: try JSONCoding.encoder().encode(outcome.entry)))
+                let record = ReproRecord(
+                    id: outcome.entry.id, recordedAt: outcome.entry.recordedAt, seed: outcome.entry.seed,
+                    reproducible: outcome.entry.reproducible, payload: try JSONCoding.encoder().encode(outcome.entry))
+                try await withStore(configuration) { try await $0.saveReproEntry(record) }
                 printFindings(outcome.findings, format: format, title: "Reproducibility check \(outcome.entry.id)")
                 if let ticket = outcome.ticketPath, format == .text { print("Wrote \(ticket)") }
                 return VerdictRules(requiredLayers: []).judge(

@@ -52,7 +52,7 @@ struct Watch: AsyncParsableCommand {
             let configuration = try configurationOrDefaults(options.config)
             let stages = configuration.latency?.stages ?? ["preprocess", "inference", "postprocess"]
             let fields = configuration.latency?.fields ?? [:]
-            let baseline = try watchBaseline(configuration, stages: stages, fields: fields)
+            let baseline = try await watchBaseline(configuration, stages: stages, fields: fields)
             let statePath = state.map(absolutePath) ?? configuration.resolve(".assay/watch-state.json")
             var watch = RegressionWatch(
                 thresholds: configuration.thresholds, baseline: baseline, states: WatchState.load(statePath))
@@ -115,7 +115,7 @@ struct Watch: AsyncParsableCommand {
     }
 
     /// From a known-good log, or the store's rolling baseline.
-    func watchBaseline(_ configuration: Configuration, stages: [String], fields: [String: String]) throws -> WatchBaseline {
+    func watchBaseline(_ configuration: Configuration, stages: [String], fields: [String: String]) async throws -> WatchBaseline {
         if let baselineLog {
             try requireFile(baselineLog)
             let samples = try LatencyLog.read(path: absolutePath(baselineLog), displayPath: baselineLog, stages: stages, fields: fields)
@@ -127,15 +127,17 @@ struct Watch: AsyncParsableCommand {
             }
             return WatchBaseline(p95: stats.p95, mean: stats.mean, throughput: throughput)
         }
-        let store = try openStore(configuration)
         let since = Date().addingTimeInterval(-configuration.thresholds.baseline.windowDays * 86_400)
-        func mean(_ metric: String) throws -> Double? {
-            let values = try store.points(metric: metric, since: since).map(\.value)
-            return values.count >= configuration.thresholds.baseline.minRuns ? values.reduce(0, +) / Double(values.count) : nil
+        let minimum = configuration.thresholds.baseline.minRuns
+        let baseline = try await withStore(configuration) { store in
+            func mean(_ metric: String) async throws -> Double? {
+                let values = try await store.points(metric: metric, since: since).map(\.value)
+                return values.count >= minimum ? values.reduce(0, +) / Double(values.count) : nil
+            }
+            return WatchBaseline(
+                p95: try await mean("latency.total.p95_ms"), mean: try await mean("latency.total.mean_ms"),
+                throughput: try await mean("latency.total.throughput_rps"))
         }
-        let baseline = WatchBaseline(
-            p95: try mean("latency.total.p95_ms"), mean: try mean("latency.total.mean_ms"),
-            throughput: try mean("latency.total.throughput_rps"))
         guard baseline.p95 != nil || baseline.mean != nil else {
             throw CommandError(
                 message: "no baseline: pass --baseline-log FILE, or audit at least \(configuration.thresholds.baseline.minRuns) times so the store holds one",

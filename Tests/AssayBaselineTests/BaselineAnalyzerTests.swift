@@ -32,7 +32,7 @@ import Testing
     }
 
     /// Regression rules: P95 over baseline + 5 ms, mean over baseline × 1.10, throughput under baseline − 20.
-    @Test func regressionRulesFollowTheThresholds() throws {
+    @Test func regressionRulesFollowTheThresholds() async throws {
         let analyzer = BaselineAnalyzer(thresholds: Thresholds())
         func within(_ name: String, _ value: Double, baseline: Double) -> Bool {
             analyzer.withinBounds(CurrentMetric(name: name, value: value, evidence: Self.evidence), baseline: baseline).0
@@ -60,32 +60,32 @@ import Testing
         #expect(rate > 0.935 && rate < 0.965, "coverage \(rate)")
     }
 
-    @Test func rowsAgainstTheRollingBaseline() throws {
+    @Test func rowsAgainstTheRollingBaseline() async throws {
         let store = try Self.history("latency.total.p95_ms", Self.noisy(24, mean: 100, seed: 1))
         let now = Self.start.addingTimeInterval(24 * 3600)
         let analyzer = BaselineAnalyzer(thresholds: Thresholds())
-        let ok = try analyzer.findings(
+        let ok = try await analyzer.findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 101, evidence: Self.evidence)], environment: nil, history: store, now: now)
         let row = try #require(ok.first { $0.table == .performanceBaseline && $0.check == "P95 Latency (total)" })
         #expect(row.status == .pass && row.measurements["baseline_runs"] == 24)
         #expect(abs((row.measurements["baseline_mean"] ?? 0) - 100) < 0.6)
         #expect((row.measurements["baseline_ci95_low"] ?? 0) < (row.measurements["baseline_mean"] ?? 0))
-        let bad = try analyzer.findings(
+        let bad = try await analyzer.findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 108, evidence: Self.evidence)], environment: nil, history: store, now: now)
         #expect(bad.first { $0.check == "P95 Latency (total)" }?.status == .breach)
         // Points older than the window do not count.
-        let later = try analyzer.findings(
+        let later = try await analyzer.findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 101, evidence: Self.evidence)], environment: nil, history: store,
             now: Self.start.addingTimeInterval(7 * 86_400 + 20 * 3600))
         #expect(later.first { $0.check == "P95 Latency (total)" }?.measurements["baseline_runs"] == 4)
     }
 
     /// A planted shift at the run where torch changed: found, blamed on torch, and the baseline restarts there.
-    @Test func changePointNamesTheEnvironmentChange() throws {
+    @Test func changePointNamesTheEnvironmentChange() async throws {
         let values = Self.noisy(30, mean: 100, seed: 2) + Self.noisy(20, mean: 107, seed: 3)
         let store = try Self.history("latency.total.p95_ms", values, switchAt: 30)
         let after = EnvironmentState(components: ["pypi torch": "2.3.1", "file model.bin": "sha256:1111"])
-        let findings = try BaselineAnalyzer(thresholds: Thresholds()).findings(
+        let findings = try await BaselineAnalyzer(thresholds: Thresholds()).findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 107.2, evidence: Self.evidence)], environment: after, history: store,
             now: Self.start.addingTimeInterval(50 * 3600))
         let change = try #require(findings.first { $0.check == "Change point: P95 Latency (total)" })
@@ -98,10 +98,10 @@ import Testing
         #expect(row.attributes["rebaselined_at"] != nil)
     }
 
-    @Test func changeWithoutEnvironmentChangeIsUnexplained() throws {
+    @Test func changeWithoutEnvironmentChangeIsUnexplained() async throws {
         let values = Self.noisy(30, mean: 100, seed: 4) + Self.noisy(20, mean: 110, seed: 5)
         let store = try Self.history("latency.total.p95_ms", values)
-        let findings = try BaselineAnalyzer(thresholds: Thresholds()).findings(
+        let findings = try await BaselineAnalyzer(thresholds: Thresholds()).findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 110, evidence: Self.evidence)], environment: nil, history: store,
             now: Self.start.addingTimeInterval(50 * 3600))
         let change = try #require(findings.first { $0.check.hasPrefix("Change point") })
@@ -109,7 +109,7 @@ import Testing
     }
 
     /// An accepted optimization stays Active until total P95 shifts up by at least what it saved.
-    @Test func optimizationHistoryTracksWhetherItHolds() throws {
+    @Test func optimizationHistoryTracksWhetherItHolds() async throws {
         let values = Self.noisy(30, mean: 100, seed: 6) + Self.noisy(20, mean: 106, seed: 7)
         let store = try Self.history("latency.total.p95_ms", values)
         let evidence = Evidence(path: "candidate.jsonl", sha256: String(repeating: "b", count: 64))
@@ -118,7 +118,7 @@ import Testing
                 id: "opt-1", name: "Async preprocessing", appliedAt: Self.start.addingTimeInterval(3600), accepted: true,
                 deltaP95Milliseconds: -4, ci95LowMilliseconds: -5, ci95HighMilliseconds: -3, reason: "CI95 below 0", baseline: evidence,
                 candidate: evidence))
-        let findings = try BaselineAnalyzer(thresholds: Thresholds()).findings(
+        let findings = try await BaselineAnalyzer(thresholds: Thresholds()).findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 106, evidence: Self.evidence)], environment: nil, history: store,
             now: Self.start.addingTimeInterval(50 * 3600))
         let row = try #require(findings.first { $0.table == .optimizationImpact })
@@ -129,7 +129,7 @@ import Testing
             OptimizationRecord(
                 id: "opt-1", name: "Async preprocessing", appliedAt: Self.start, accepted: true, deltaP95Milliseconds: -4,
                 ci95LowMilliseconds: -5, ci95HighMilliseconds: -3, reason: "", baseline: evidence, candidate: evidence))
-        let held = try BaselineAnalyzer(thresholds: Thresholds()).findings(
+        let held = try await BaselineAnalyzer(thresholds: Thresholds()).findings(
             current: [CurrentMetric(name: "latency.total.p95_ms", value: 100, evidence: Self.evidence)], environment: nil, history: steady,
             now: Self.start.addingTimeInterval(40 * 3600))
         #expect(held.first { $0.table == .optimizationImpact }?.observed == "Active")

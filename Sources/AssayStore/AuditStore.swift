@@ -1,0 +1,52 @@
+import AssayCore
+import Foundation
+
+/// What Assay keeps between runs: audits, reproducibility checks, validated optimizations, metric history and
+/// environment states. `Store` keeps them in an embedded SQLite file, `PostgresStore` on a PostgreSQL server
+/// shared by a team or a fleet; both apply the same named migrations to the same tables.
+public protocol AuditStore: MetricHistory {
+    /// Names of the migrations applied, oldest first.
+    func appliedMigrations() async throws -> [String]
+    /// Saves a whole audit in one transaction.
+    func save(_ run: AuditRun) async throws
+    func saveReproEntry(_ record: ReproRecord) async throws
+    func reproEntries(limit: Int) async throws -> [ReproRecord]
+    func saveOptimization(_ record: OptimizationRecord) async throws
+    func latestRun() async throws -> AuditRun?
+    func run(id: String) async throws -> AuditRun?
+    func runs(limit: Int) async throws -> [RunSummary]
+    /// Records metric points, all or none.
+    func saveMetrics(_ points: [MetricPoint]) async throws
+    /// Stores an environment state under its digest (once).
+    func saveEnvironmentState(_ state: EnvironmentState) async throws
+    /// Ends the connection, if the store has one; call before letting go of it.
+    func close() async
+}
+
+extension Store: AuditStore {
+    /// The SQLite file needs no closing: GRDB closes it with the queue.
+    public func close() async {}
+}
+
+/// Turns stored text back into the domain model, naming the row when it cannot.
+enum StoredValue {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, rowID: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+            throw StoreError.corruptRow(table: table, id: rowID, reason: "\(error)")
+        }
+    }
+
+    static func parse<T: RawRepresentable>(_ type: T.Type, _ raw: String, table: String, rowID: String) throws -> T
+    where T.RawValue == String {
+        guard let value = T(rawValue: raw) else {
+            throw StoreError.corruptRow(table: table, id: rowID, reason: "unknown value '\(raw)'")
+        }
+        return value
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,367 @@
+import AssayCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The store on a PostgreSQL server (postgres-nio), for a team or a fleet: the same tables and the same named
+/// migrations as the SQLite store, applied under an advisory lock so concurrent first runs do not race; each
+/// audit saved in one transaction.
+public final class PostgresStore: AuditStore, Sendable {
+    private let connection: PostgresConnection
+    private let logger: Logger
+
+    /// The migrations, by the names the SQLite store uses.
+    static let migrations: [(name: String, statements: [String])] = [
+        (
+            "v1-runs-layers-findings-evidence",
+            [
+                """
+                CREATE TABLE run (id TEXT PRIMARY KEY, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ NOT NULL,
+                  config_path TEXT NOT NULL, config_sha256 TEXT NOT NULL, verdict TEXT NOT NULL, reasons TEXT NOT NULL,
+                  assay_version TEXT NOT NULL)
+                """,
+                "CREATE INDEX run_started_at ON run (started_at)",
+                """
+                CREATE TABLE layer_result (id BIGSERIAL PRIMARY KEY, "runId" TEXT NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+                  layer TEXT NOT NULL, verified BOOLEAN NOT NULL, reason TEXT, started_at TIMESTAMPTZ NOT NULL,
+                  duration_seconds DOUBLE PRECISION NOT NULL, UNIQUE ("runId", layer))
+                """,
+                """
+                CREATE TABLE finding (id BIGSERIAL PRIMARY KEY,
+                  "layer_resultId" BIGINT NOT NULL REFERENCES layer_result (id) ON DELETE CASCADE, position INTEGER NOT NULL,
+                  report_table TEXT NOT NULL, check_name TEXT NOT NULL, status TEXT NOT NULL, observed TEXT NOT NULL,
+                  expected TEXT, severity TEXT NOT NULL, measurements TEXT NOT NULL, attributes TEXT NOT NULL,
+                  status_label TEXT, verified_by TEXT, recommendation TEXT)
+                """,
+                """
+                CREATE TABLE evidence (id BIGSERIAL PRIMARY KEY, "findingId" BIGINT NOT NULL REFERENCES finding (id) ON DELETE CASCADE,
+                  position INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, locator TEXT, mlflow_run_id TEXT, git_commit TEXT)
+                """,
+                "CREATE INDEX evidence_sha256 ON evidence (sha256)",
+            ]
+        ),
+        ("v2-run-mlflow-run-id", ["ALTER TABLE run ADD COLUMN mlflow_run_id TEXT"]),
+        (
+            "v3-repro-entries",
+            [
+                """
+                CREATE TABLE repro_entry (id TEXT PRIMARY KEY, recorded_at TIMESTAMPTZ NOT NULL, seed BIGINT NOT NULL,
+                  reproducible BOOLEAN NOT NULL, payload BYTEA NOT NULL)
+                """,
+                "CREATE INDEX repro_entry_recorded_at ON repro_entry (recorded_at)",
+            ]
+        ),
+        (
+            "v4-optimizations",
+            [
+                """
+                CREATE TABLE optimization (id TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL,
+                  accepted BOOLEAN NOT NULL, delta_p95_ms DOUBLE PRECISION NOT NULL, ci95_low_ms DOUBLE PRECISION NOT NULL,
+                  ci95_high_ms DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL, baseline_path TEXT NOT NULL,
+                  baseline_sha256 TEXT NOT NULL, candidate_path TEXT NOT NULL, candidate_sha256 TEXT NOT NULL,
+                  mlflow_run_id TEXT, git_commit TEXT)
+                """
+            ]
+        ),
+        (
+            "v5-metric-history",
+            [
+                """
+                CREATE TABLE metric_point (id BIGSERIAL PRIMARY KEY, metric TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
+                  recorded_at TIMESTAMPTZ NOT NULL, run_id TEXT NOT NULL, environment_digest TEXT, git_commit TEXT, mlflow_run_id TEXT)
+                """,
+                "CREATE INDEX metric_point_metric_time ON metric_point (metric, recorded_at)",
+                "CREATE TABLE environment_state (digest TEXT PRIMARY KEY, components TEXT NOT NULL)",
+            ]
+        ),
+    ]
+
+    private init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Connects to `postgres://user:password@host:port/database` (`?sslmode=require` for TLS) and applies
+    /// pending migrations.
+    public static func connect(url: String) async throws -> PostgresStore {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, let user = components.user
+        else {
+            throw StoreError.cannotOpen(path: url, reason: "expected postgres://user:password@host:port/database")
+        }
+        let database = components.path.split(separator: "/").first.map(String.init)
+        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let tls: PostgresConnection.Configuration.TLS =
+            sslmode == "disable" ? .disable : .require(try .init(configuration: .makeClientConfiguration()))
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password, database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        let logger = Logger(label: "assay.store.postgres")
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch {
+            throw StoreError.cannotOpen(path: Self.redacted(url), reason: String(reflecting: error))
+        }
+        let store = PostgresStore(connection: connection, logger: logger)
+        try await store.migrate()
+        return store
+    }
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    func migrate() async throws {
+        try await connection.withTransaction(logger: logger) { db in
+            try await db.query("SELECT pg_advisory_xact_lock(7301942)", logger: logger)
+            try await db.query(
+                "CREATE TABLE IF NOT EXISTS assay_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)", logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await db.query("SELECT name FROM assay_migrations", logger: logger).decode(String.self) {
+                applied.insert(name)
+            }
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await db.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await db.query("INSERT INTO assay_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))", logger: logger)
+            }
+        }
+    }
+
+    public func appliedMigrations() async throws -> [String] {
+        let applied = try await connection.query("SELECT name FROM assay_migrations", logger: logger).decode(String.self)
+        var names: Set<String> = []
+        for try await name in applied { names.insert(name) }
+        return Self.migrations.map(\.name).filter(names.contains)
+    }
+
+    public func save(_ run: AuditRun) async throws {
+        let reasons = try StoredValue.encode(run.judgement.reasons)
+        try await connection.withTransaction(logger: logger) { db in
+            try await db.query(
+                """
+                INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id)
+                VALUES (\(run.id), \(run.startedAt), \(run.finishedAt), \(run.configuration.path), \(run.configuration.sha256),
+                  \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID))
+                """, logger: logger)
+            for layer in run.layers {
+                let layerRows = try await db.query(
+                    """
+                    INSERT INTO layer_result ("runId", layer, verified, reason, started_at, duration_seconds)
+                    VALUES (\(run.id), \(layer.layer.rawValue), \(layer.isVerified), \(layer.notVerifiedReason), \(layer.startedAt),
+                      \(layer.durationSeconds)) RETURNING id
+                    """, logger: logger)
+                var layerID: Int64 = 0
+                for try await id in layerRows.decode(Int64.self) { layerID = id }
+                for (position, finding) in layer.findings.enumerated() {
+                    let measurements = try StoredValue.encode(finding.measurements)
+                    let attributes = try StoredValue.encode(finding.attributes)
+                    let findingRows = try await db.query(
+                        """
+                        INSERT INTO finding ("layer_resultId", position, report_table, check_name, status, observed, expected,
+                          severity, measurements, attributes, status_label, verified_by, recommendation)
+                        VALUES (\(layerID), \(position), \(finding.table.rawValue), \(finding.check), \(finding.status.rawValue),
+                          \(finding.observed), \(finding.expected), \(finding.severity.rawValue), \(measurements), \(attributes),
+                          \(finding.statusLabel), \(finding.verifiedBy), \(finding.recommendation)) RETURNING id
+                        """, logger: logger)
+                    var findingID: Int64 = 0
+                    for try await id in findingRows.decode(Int64.self) { findingID = id }
+                    for (index, evidence) in finding.evidence.enumerated() {
+                        try await db.query(
+                            """
+                            INSERT INTO evidence ("findingId", position, path, sha256, locator, mlflow_run_id, git_commit)
+                            VALUES (\(findingID), \(index), \(evidence.path), \(evidence.sha256), \(evidence.locator),
+                              \(evidence.mlflowRunID), \(evidence.gitCommit))
+                            """, logger: logger)
+                    }
+                }
+            }
+        }
+    }
+
+    public func saveReproEntry(_ record: ReproRecord) async throws {
+        try await connection.query(
+            """
+            INSERT INTO repro_entry (id, recorded_at, seed, reproducible, payload)
+            VALUES (\(record.id), \(record.recordedAt), \(Int64(record.seed)), \(record.reproducible), \(record.payload))
+            """, logger: logger)
+    }
+
+    public func reproEntries(limit: Int) async throws -> [ReproRecord] {
+        let rows = try await connection.query(
+            "SELECT id, recorded_at, seed, reproducible, payload FROM repro_entry ORDER BY recorded_at DESC, id DESC LIMIT \(limit)",
+            logger: logger)
+        var records: [ReproRecord] = []
+        for try await (id, recordedAt, seed, reproducible, payload) in rows.decode((String, Date, Int64, Bool, Data).self) {
+            records.append(ReproRecord(id: id, recordedAt: recordedAt, seed: Int(seed), reproducible: reproducible, payload: payload))
+        }
+        return records
+    }
+
+    public func saveOptimization(_ record: OptimizationRecord) async throws {
+        try await connection.query(
+            """
+            INSERT INTO optimization (id, name, applied_at, accepted, delta_p95_ms, ci95_low_ms, ci95_high_ms, reason,
+              baseline_path, baseline_sha256, candidate_path, candidate_sha256, mlflow_run_id, git_commit)
+            VALUES (\(record.id), \(record.name), \(record.appliedAt), \(record.accepted), \(record.deltaP95Milliseconds),
+              \(record.ci95LowMilliseconds), \(record.ci95HighMilliseconds), \(record.reason), \(record.baseline.path),
+              \(record.baseline.sha256), \(record.candidate.path), \(record.candidate.sha256), \(record.candidate.mlflowRunID),
+              \(record.candidate.gitCommit))
+            """, logger: logger)
+    }
+
+    public func optimizations(limit: Int) async throws -> [OptimizationRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT id, name, applied_at, accepted, delta_p95_ms, ci95_low_ms, ci95_high_ms, reason, baseline_path, baseline_sha256,
+              candidate_path, candidate_sha256, mlflow_run_id, git_commit
+            FROM optimization ORDER BY applied_at DESC, id DESC LIMIT \(limit)
+            """, logger: logger)
+        var records: [OptimizationRecord] = []
+        for try await row in rows {
+            let r = try row.decode(
+                (String, String, Date, Bool, Double, Double, Double, String, String, String, String, String, String?, String?).self)
+            records.append(
+                OptimizationRecord(
+                    id: r.0, name: r.1, appliedAt: r.2, accepted: r.3, deltaP95Milliseconds: r.4, ci95LowMilliseconds: r.5,
+                    ci95HighMilliseconds: r.6, reason: r.7, baseline: Evidence(path: r.8, sha256: r.9),
+                    candidate: Evidence(path: r.10, sha256: r.11, mlflowRunID: r.12, gitCommit: r.13)))
+        }
+        return records
+    }
+
+    public func latestRun() async throws -> AuditRun? {
+        let rows = try await connection.query("SELECT id FROM run ORDER BY started_at DESC, id DESC LIMIT 1", logger: logger)
+        for try await id in rows.decode(String.self) { return try await run(id: id) }
+        return nil
+    }
+
+    public func runs(limit: Int) async throws -> [RunSummary] {
+        let rows = try await connection.query(
+            "SELECT id, started_at, verdict, config_path FROM run ORDER BY started_at DESC, id DESC LIMIT \(limit)", logger: logger)
+        var summaries: [RunSummary] = []
+        for try await (id, startedAt, verdict, path) in rows.decode((String, Date, String, String).self) {
+            summaries.append(
+                RunSummary(
+                    id: id, startedAt: startedAt, verdict: try StoredValue.parse(Verdict.self, verdict, table: "run", rowID: id),
+                    configurationPath: path))
+        }
+        return summaries
+    }
+
+    public func run(id: String) async throws -> AuditRun? {
+        let runRows = try await connection.query(
+            """
+            SELECT started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id
+            FROM run WHERE id = \(id)
+            """, logger: logger)
+        var header: (Date, Date, String, String, String, String, String, String?)?
+        for try await row in runRows.decode((Date, Date, String, String, String, String, String, String?).self) { header = row }
+        guard let header else { return nil }
+
+        var evidenceByFinding: [Int64: [Evidence]] = [:]
+        let evidenceRows = try await connection.query(
+            """
+            SELECT e."findingId", e.path, e.sha256, e.locator, e.mlflow_run_id, e.git_commit FROM evidence e
+            JOIN finding f ON f.id = e."findingId" JOIN layer_result l ON l.id = f."layer_resultId"
+            WHERE l."runId" = \(id) ORDER BY e."findingId", e.position
+            """, logger: logger)
+        for try await (findingID, path, sha256, locator, mlflow, commit) in evidenceRows.decode((Int64, String, String, String?, String?, String?).self) {
+            evidenceByFinding[findingID, default: []].append(
+                Evidence(path: path, sha256: sha256, locator: locator, mlflowRunID: mlflow, gitCommit: commit))
+        }
+        var findingsByLayer: [Int64: [Finding]] = [:]
+        let findingRows = try await connection.query(
+            """
+            SELECT f.id, f."layer_resultId", f.report_table, f.check_name, f.status, f.observed, f.expected, f.severity,
+              f.measurements, f.attributes, f.status_label, f.verified_by, f.recommendation
+            FROM finding f JOIN layer_result l ON l.id = f."layer_resultId" WHERE l."runId" = \(id) ORDER BY f."layer_resultId", f.position
+            """, logger: logger)
+        for try await row in findingRows {
+            let f = try row.decode(
+                (Int64, Int64, String, String, String, String, String?, String, String, String, String?, String?, String?).self)
+            let rowID = String(f.0)
+            guard let evidence = evidenceByFinding[f.0], let first = evidence.first else {
+                throw StoreError.corruptRow(table: "finding", id: rowID, reason: "finding without evidence")
+            }
+            findingsByLayer[f.1, default: []].append(
+                Finding(
+                    table: try StoredValue.parse(ReportTable.self, f.2, table: "finding", rowID: rowID), check: f.3,
+                    status: try StoredValue.parse(FindingStatus.self, f.4, table: "finding", rowID: rowID), observed: f.5, expected: f.6,
+                    severity: try StoredValue.parse(Severity.self, f.7, table: "finding", rowID: rowID),
+                    measurements: try StoredValue.decode([String: Double].self, f.8, table: "finding", rowID: rowID),
+                    attributes: try StoredValue.decode([String: String].self, f.9, table: "finding", rowID: rowID),
+                    statusLabel: f.10, verifiedBy: f.11, recommendation: f.12, evidence: first, Array(evidence.dropFirst())))
+        }
+        var layers: [LayerResult] = []
+        let layerRows = try await connection.query(
+            "SELECT id, layer, verified, reason, started_at, duration_seconds FROM layer_result WHERE \"runId\" = \(id) ORDER BY id",
+            logger: logger)
+        for try await (layerID, name, verified, reason, startedAt, duration) in layerRows.decode((Int64, String, Bool, String?, Date, Double).self) {
+            layers.append(
+                LayerResult(
+                    layer: try StoredValue.parse(Layer.self, name, table: "layer_result", rowID: String(layerID)),
+                    state: verified ? .verified : .notVerified(reason: reason ?? "not recorded"), findings: findingsByLayer[layerID] ?? [],
+                    startedAt: startedAt, durationSeconds: duration))
+        }
+        var run = AuditRun(
+            id: id, startedAt: header.0, finishedAt: header.1, configuration: Evidence(path: header.2, sha256: header.3), layers: layers,
+            judgement: Judgement(
+                verdict: try StoredValue.parse(Verdict.self, header.4, table: "run", rowID: id),
+                reasons: try StoredValue.decode([String].self, header.5, table: "run", rowID: id)),
+            assayVersion: header.6)
+        run.mlflowRunID = header.7
+        return run
+    }
+
+    public func saveMetrics(_ points: [MetricPoint]) async throws {
+        try await connection.withTransaction(logger: logger) { db in
+            for point in points {
+                try await db.query(
+                    """
+                    INSERT INTO metric_point (metric, value, recorded_at, run_id, environment_digest, git_commit, mlflow_run_id)
+                    VALUES (\(point.metric), \(point.value), \(point.recordedAt), \(point.runID), \(point.environmentDigest),
+                      \(point.gitCommit), \(point.mlflowRunID))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func saveEnvironmentState(_ state: EnvironmentState) async throws {
+        let components = String(decoding: state.canonicalJSON, as: UTF8.self)
+        try await connection.query(
+            "INSERT INTO environment_state (digest, components) VALUES (\(state.digest), \(components)) ON CONFLICT (digest) DO NOTHING",
+            logger: logger)
+    }
+
+    public func points(metric: String, since: Date) async throws -> [MetricPoint] {
+        let rows = try await connection.query(
+            """
+            SELECT metric, value, recorded_at, run_id, environment_digest, git_commit, mlflow_run_id FROM metric_point
+            WHERE metric = \(metric) AND recorded_at >= \(since) ORDER BY recorded_at, id
+            """, logger: logger)
+        var points: [MetricPoint] = []
+        for try await (name, value, at, run, environment, commit, mlflow) in rows.decode((String, Double, Date, String, String?, String?, String?).self) {
+            points.append(
+                MetricPoint(metric: name, value: value, recordedAt: at, runID: run, environmentDigest: environment, gitCommit: commit, mlflowRunID: mlflow))
+        }
+        return points
+    }
+
+    public func environmentState(digest: String) async throws -> EnvironmentState? {
+        let rows = try await connection.query("SELECT components FROM environment_state WHERE digest = \(digest)", logger: logger)
+        for try await text in rows.decode(String.self) {
+            return EnvironmentState(components: try StoredValue.decode([String: String].self, text, table: "environment_state", rowID: digest))
+        }
+        return nil
+    }
+}
