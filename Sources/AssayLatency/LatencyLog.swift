@@ -65,18 +65,13 @@ public enum LatencyLog {
             }
         }
         var samples: [LatencySample] = []
-        var lineNumber = 0
-        let decoder = JSONDecoder()
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
-            guard let object = try? decoder.decode([String: JSONValue].self, from: Data(line)) else {
-                throw LatencyLogError.malformedLine(path: name, line: lineNumber, expected: "a JSON object")
-            }
+        for (offset, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             do {
-                samples.append(try sample(object, stages: stages, fields: fields))
+                if let sample = try sample(line: String(decoding: line, as: UTF8.self), stages: stages, fields: fields) {
+                    samples.append(sample)
+                }
             } catch let expected as Expected {
-                throw LatencyLogError.malformedLine(path: name, line: lineNumber, expected: expected.text)
+                throw LatencyLogError.malformedLine(path: name, line: offset + 1, expected: expected.text)
             }
         }
         guard !samples.isEmpty else { throw LatencyLogError.empty(path: name) }

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// Folded stacks ("frame;frame;frame value"), the input of FlameGraph's flamegraph.pl and of the SVG here.
@@ -199,19 +200,7 @@ public enum FlamegraphSVG {
     private static func format(_ value: Double) -> String { String(format: "%.2f", value) }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        TextEscaping.xml(text)
     }
 
     private static func script(width: Double) -> String {

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// Exports a trace as a speedscope file (https://www.speedscope.app/file-format-schema.json): one "evented"
@@ -47,20 +48,7 @@ public enum SpeedscopeExport {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    /// A JSON string literal.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        TextEscaping.jsonString(text)
     }
 }

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// Renders a `Document` as one self-contained HTML file: inline CSS, no scripts, no external resources.
@@ -66,18 +67,6 @@ public enum HTMLRenderer {
     }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        TextEscaping.xml(text)
     }
 }
