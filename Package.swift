@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "AssayTelemetry", targets: ["AssayTelemetry"]),
         .library(name: "AssayProfiling", targets: ["AssayProfiling"]),
         .library(name: "AssayBaseline", targets: ["AssayBaseline"]),
+        .library(name: "AssayCapacity", targets: ["AssayCapacity"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
     ],
     dependencies: [
@@ -113,6 +114,12 @@ let package = Package(
             dependencies: ["AssayCore"],
             swiftSettings: swiftSettings
         ),
+        // Capacity: measured load steps, the knee, queueing models (Erlang C, USL) and traffic projections.
+        .target(
+            name: "AssayCapacity",
+            dependencies: ["AssayCore"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AssayAudit",
             dependencies: [
@@ -169,6 +176,7 @@ let package = Package(
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayTelemetryTests", dependencies: ["AssayTelemetry"], resources: [.copy("Fixtures")],

@@ -1,0 +1,172 @@
+import AssayCore
+import Foundation
+
+/// One step of an open-loop load test: requests sent on a fixed schedule at `targetRate`, latency measured from
+/// each request's intended send time (so a stalled server cannot hide its queue: no coordinated omission).
+public struct LoadStep: Sendable, Hashable, Codable {
+    public var targetRate: Double
+    /// Completions per second over the step.
+    public var achievedRate: Double
+    public var sent: Int
+    public var completed: Int
+    public var errors: Int
+    public var meanMs: Double
+    public var p50Ms: Double
+    public var p95Ms: Double
+    public var p99Ms: Double
+    /// CPU used by the service process, percent of one core (200 = two cores busy); nil when not sampled.
+    public var serviceCPUPercent: Double?
+
+    public init(
+        targetRate: Double, achievedRate: Double, sent: Int, completed: Int, errors: Int, meanMs: Double, p50Ms: Double,
+        p95Ms: Double, p99Ms: Double, serviceCPUPercent: Double?
+    ) {
+        self.targetRate = targetRate
+        self.achievedRate = achievedRate
+        self.sent = sent
+        self.completed = completed
+        self.errors = errors
+        self.meanMs = meanMs
+        self.p50Ms = p50Ms
+        self.p95Ms = p95Ms
+        self.p99Ms = p99Ms
+        self.serviceCPUPercent = serviceCPUPercent
+    }
+
+    /// Mean requests in flight, by Little's law.
+    public var concurrency: Double { achievedRate * meanMs / 1000 }
+}
+
+/// What `assay capacity measure` writes (`capacity.json`): the steps and the conditions they were measured in.
+public struct CapacityMeasurement: Sendable, Hashable, Codable {
+    public var url: String
+    public var measuredAt: Date
+    /// Cores the service could use (the servers of the queueing model).
+    public var cores: Int
+    public var stepSeconds: Double
+    public var objectiveP95Ms: Double
+    public var steps: [LoadStep]
+
+    public init(url: String, measuredAt: Date, cores: Int, stepSeconds: Double, objectiveP95Ms: Double, steps: [LoadStep]) {
+        self.url = url
+        self.measuredAt = measuredAt
+        self.cores = cores
+        self.stepSeconds = stepSeconds
+        self.objectiveP95Ms = objectiveP95Ms
+        self.steps = steps
+    }
+}
+
+/// A traffic scenario projected on the measured service.
+public struct Projection: Sendable, Hashable {
+    public enum Assessment: String, Sendable { case withinCapacity = "within capacity", nearLimits = "near limits", overCapacity = "over capacity" }
+
+    public var increasePercent: Double
+    public var rate: Double
+    public var utilizationNow: Double
+    public var utilizationThen: Double
+    /// Projected mean and P95 latency, ms; nil past saturation.
+    public var meanMs: Double?
+    public var p95Ms: Double?
+    public var assessment: Assessment
+    /// Instances (of the measured size) needed to stay at or under the target utilization.
+    public var instancesNeeded: Int
+}
+
+/// Capacity from measurements: the knee, the service demand by the utilization law, the peak rate at the
+/// utilization limit, an Erlang C (M/M/c) model for latency under more load, and a USL fit when six or more
+/// load levels exist. Assumptions are listed in `assumptions`.
+public struct CapacityPlan: Sendable {
+    public var measurement: CapacityMeasurement
+    public var peakUtilizationPercent: Double
+    /// Utilization a projection should stay under to count as within capacity.
+    public var targetUtilizationPercent: Double
+
+    public init(measurement: CapacityMeasurement, peakUtilizationPercent: Double = 95, targetUtilizationPercent: Double = 80) {
+        self.measurement = measurement
+        self.peakUtilizationPercent = peakUtilizationPercent
+        self.targetUtilizationPercent = targetUtilizationPercent
+    }
+
+    /// Steps without errors that kept up with their schedule (achieved ≥ 95% of target).
+    var sustainedSteps: [LoadStep] {
+        measurement.steps.filter { $0.errors == 0 && $0.completed > 0 && $0.achievedRate >= 0.95 * $0.targetRate }
+    }
+
+    /// The highest sustained rate whose P95 meets the objective and whose CPU stays under the limit.
+    public var knee: LoadStep? {
+        sustainedSteps.filter { step in
+            step.p95Ms <= measurement.objectiveP95Ms
+                && (step.serviceCPUPercent.map { $0 / Double(measurement.cores) <= peakUtilizationPercent } ?? true)
+        }.max { $0.achievedRate < $1.achievedRate }
+    }
+
+    /// CPU-seconds per request, by the utilization law U = X·S, median over the sustained steps.
+    public var serviceDemand: Double? {
+        let demands = sustainedSteps.compactMap { step -> Double? in
+            guard let cpu = step.serviceCPUPercent, step.achievedRate > 0 else { return nil }
+            return cpu / 100 / step.achievedRate
+        }.sorted()
+        guard !demands.isEmpty else { return nil }
+        return demands[demands.count / 2]
+    }
+
+    /// The rate at which the service's CPU reaches `peakUtilizationPercent`.
+    public var peakRate: Double? {
+        serviceDemand.map { peakUtilizationPercent / 100 * Double(measurement.cores) / $0 }
+    }
+
+    /// Latency at light load, the part queueing does not explain (network, parsing, fixed work).
+    var lightLoad: LoadStep? { sustainedSteps.min { $0.achievedRate < $1.achievedRate } }
+
+    public var queue: ErlangC? { serviceDemand.map { ErlangC(servers: measurement.cores, serviceTime: $0) } }
+
+    /// USL over the measured levels (concurrency by Little's law); nil below six levels.
+    public var scalability: UniversalScalabilityLaw? {
+        UniversalScalabilityLaw.fit(sustainedSteps.map { ($0.concurrency, $0.achievedRate) })
+    }
+
+    /// Mean and P95 latency (ms) at `rate`: the light-load latency plus the M/M/c waiting time.
+    public func projectedLatency(rate: Double) -> (mean: Double, p95: Double)? {
+        guard let queue, let light = lightLoad, let wait = queue.meanWait(arrivalRate: rate),
+            let waitLight = queue.meanWait(arrivalRate: light.achievedRate),
+            let p95 = queue.responseQuantile(0.95, arrivalRate: rate), let p95Light = queue.responseQuantile(0.95, arrivalRate: light.achievedRate)
+        else { return nil }
+        return (light.meanMs + (wait - waitLight) * 1000, light.p95Ms + (p95 - p95Light) * 1000)
+    }
+
+    public func project(currentRate: Double, increasesPercent: [Double]) -> [Projection] {
+        guard let demand = serviceDemand else { return [] }
+        let cores = Double(measurement.cores)
+        let now = currentRate * demand / cores * 100
+        return increasesPercent.map { increase in
+            let rate = currentRate * (1 + increase / 100)
+            let then = rate * demand / cores * 100
+            let latency = projectedLatency(rate: rate)
+            let assessment: Projection.Assessment =
+                then > peakUtilizationPercent || latency.map({ $0.p95 > measurement.objectiveP95Ms }) ?? true
+                ? .overCapacity : (then > targetUtilizationPercent ? .nearLimits : .withinCapacity)
+            let instances = max(1, Int((then / targetUtilizationPercent).rounded(.up)))
+            return Projection(
+                increasePercent: increase, rate: rate, utilizationNow: now, utilizationThen: then, meanMs: latency?.mean,
+                p95Ms: latency?.p95, assessment: assessment, instancesNeeded: instances)
+        }
+    }
+
+    public var assumptions: [String] {
+        var list = [
+            "Service demand S from the utilization law (U = X·S) on the service process's CPU, median over \(sustainedSteps.count) sustained steps",
+            "M/M/\(measurement.cores) queue (Erlang C): Poisson arrivals, exponential service, \(measurement.cores) cores as servers; latency = light-load latency + the extra M/M/c wait",
+            "Open-loop load, latency from each request's intended send time (no coordinated omission); the load generator shared the machine",
+            "CPU is the bottleneck; memory, network and GPU are not modelled unless measured",
+        ]
+        if let usl = scalability {
+            list.append(
+                "USL fit over \(sustainedSteps.count) levels: σ = \(Formatting.number(usl.sigma, digits: 4)), κ = \(Formatting.number(usl.kappa, digits: 6))"
+                    + (usl.peakConcurrency.map { ", peak at N ≈ \(Formatting.number($0, digits: 1)) in flight" } ?? ", no retrograde region"))
+        } else {
+            list.append("USL not fitted: \(sustainedSteps.count) sustained load levels, 6 needed")
+        }
+        return list
+    }
+}
