@@ -87,8 +87,7 @@ let package = Package(
         .target(
             name: "AssayIntegrations",
             dependencies: [
-                "AssayBaseline",
-                "AssayCore", "AssayConfig", "AssayEnvironment",
+                "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -124,7 +123,7 @@ let package = Package(
             name: "AssayAudit",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry", "AssayProfiling",
-                "AssayBaseline",
+                "AssayBaseline", "AssayCapacity",
             ],
             swiftSettings: swiftSettings
         ),
@@ -134,6 +133,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
+                "AssayCapacity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -196,7 +196,7 @@ let package = Package(
             dependencies: ["AssayAudit", "AssayReport", "AssayStore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AssayCLITests", dependencies: ["assay", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayCLITests", dependencies: ["assay", "AssayCapacity", "AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
     ]
 )

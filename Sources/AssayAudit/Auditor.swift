@@ -10,7 +10,9 @@ public struct Auditor: Sendable {
     public static let notBuiltReason = "this layer is not implemented in Assay \(AssayVersion.current) yet"
 
     /// The checks this build of Assay has.
-    public static let standardChecks: [any LayerCheck] = [EnvironmentCheck(), ReproducibilityCheck(), ResourcesCheck(), LatencyCheck()]
+    public static let standardChecks: [any LayerCheck] = [
+        EnvironmentCheck(), ReproducibilityCheck(), ResourcesCheck(), LatencyCheck(), CapacityCheck(),
+    ]
 
     public init(checks: [any LayerCheck] = Auditor.standardChecks) {
         self.checks = checks

@@ -101,25 +101,43 @@ public struct CapacityPlan: Sendable {
         }.max { $0.achievedRate < $1.achievedRate }
     }
 
-    /// CPU-seconds per request, by the utilization law U = X·S, median over the sustained steps.
-    public var serviceDemand: Double? {
-        let demands = sustainedSteps.compactMap { step -> Double? in
-            guard let cpu = step.serviceCPUPercent, step.achievedRate > 0 else { return nil }
-            return cpu / 100 / step.achievedRate
-        }.sorted()
-        guard !demands.isEmpty else { return nil }
-        return demands[demands.count / 2]
+    /// The utilization law U = U₀ + X·S fitted by least squares over the sustained steps: S, the CPU-seconds
+    /// each request adds, and U₀, the cores busy with no load (timers, the runtime).
+    var demandFit: (perRequest: Double, idleCores: Double)? {
+        let points = sustainedSteps.compactMap { step in step.serviceCPUPercent.map { (step.achievedRate, $0 / 100) } }
+        guard let first = points.first else { return nil }
+        guard points.count >= 2 else { return first.0 > 0 ? (first.1 / first.0, 0) : nil }
+        let n = Double(points.count)
+        let meanX = points.reduce(0) { $0 + $1.0 } / n
+        let meanY = points.reduce(0) { $0 + $1.1 } / n
+        let sxx = points.reduce(0) { $0 + ($1.0 - meanX) * ($1.0 - meanX) }
+        let sxy = points.reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }
+        guard sxx > 0, sxy > 0 else { return nil }
+        let slope = sxy / sxx
+        return (slope, max(0, meanY - slope * meanX))
     }
 
-    /// The rate at which the service's CPU reaches `peakUtilizationPercent`.
+    /// CPU-seconds per request (the slope of the utilization law).
+    public var serviceDemand: Double? { demandFit?.perRequest }
+
+    /// The cores the service could actually get: the configured count, or fewer when a step saturated below
+    /// them (the load generator or a neighbour held the rest).
+    public var servers: Int {
+        let saturated = measurement.steps.filter { $0.completed > 0 && $0.achievedRate < 0.95 * $0.targetRate }
+        guard !saturated.isEmpty else { return measurement.cores }
+        let busiest = measurement.steps.compactMap(\.serviceCPUPercent).max() ?? Double(measurement.cores) * 100
+        return min(measurement.cores, max(1, Int((busiest / 100 / (peakUtilizationPercent / 100)).rounded(.up))))
+    }
+
+    /// The rate at which the service's CPU reaches `peakUtilizationPercent` of its cores.
     public var peakRate: Double? {
-        serviceDemand.map { peakUtilizationPercent / 100 * Double(measurement.cores) / $0 }
+        demandFit.map { max(0, peakUtilizationPercent / 100 * Double(servers) - $0.idleCores) / $0.perRequest }
     }
 
-    /// Latency at light load, the part queueing does not explain (network, parsing, fixed work).
-    var lightLoad: LoadStep? { sustainedSteps.min { $0.achievedRate < $1.achievedRate } }
+    /// Latency without queueing: the fastest sustained step (network, parsing, fixed work).
+    var lightLoad: LoadStep? { sustainedSteps.min { $0.meanMs < $1.meanMs } }
 
-    public var queue: ErlangC? { serviceDemand.map { ErlangC(servers: measurement.cores, serviceTime: $0) } }
+    public var queue: ErlangC? { serviceDemand.map { ErlangC(servers: servers, serviceTime: $0) } }
 
     /// USL over the measured levels (concurrency by Little's law); nil below six levels.
     public var scalability: UniversalScalabilityLaw? {
@@ -132,16 +150,16 @@ public struct CapacityPlan: Sendable {
             let waitLight = queue.meanWait(arrivalRate: light.achievedRate),
             let p95 = queue.responseQuantile(0.95, arrivalRate: rate), let p95Light = queue.responseQuantile(0.95, arrivalRate: light.achievedRate)
         else { return nil }
-        return (light.meanMs + (wait - waitLight) * 1000, light.p95Ms + (p95 - p95Light) * 1000)
+        return (light.meanMs + max(0, wait - waitLight) * 1000, light.p95Ms + max(0, p95 - p95Light) * 1000)
     }
 
     public func project(currentRate: Double, increasesPercent: [Double]) -> [Projection] {
-        guard let demand = serviceDemand else { return [] }
-        let cores = Double(measurement.cores)
-        let now = currentRate * demand / cores * 100
+        guard let fit = demandFit else { return [] }
+        let cores = Double(servers)
+        let now = (fit.idleCores + currentRate * fit.perRequest) / cores * 100
         return increasesPercent.map { increase in
             let rate = currentRate * (1 + increase / 100)
-            let then = rate * demand / cores * 100
+            let then = (fit.idleCores + rate * fit.perRequest) / cores * 100
             let latency = projectedLatency(rate: rate)
             let assessment: Projection.Assessment =
                 then > peakUtilizationPercent || latency.map({ $0.p95 > measurement.objectiveP95Ms }) ?? true
@@ -155,8 +173,8 @@ public struct CapacityPlan: Sendable {
 
     public var assumptions: [String] {
         var list = [
-            "Service demand S from the utilization law (U = X·S) on the service process's CPU, median over \(sustainedSteps.count) sustained steps",
-            "M/M/\(measurement.cores) queue (Erlang C): Poisson arrivals, exponential service, \(measurement.cores) cores as servers; latency = light-load latency + the extra M/M/c wait",
+            "Service demand S from the utilization law U = U₀ + X·S, least squares on the service process's CPU over \(sustainedSteps.count) sustained steps",
+            "M/M/\(servers) queue (Erlang C): Poisson arrivals, exponential service, \(servers) of \(measurement.cores) cores as servers\(servers < measurement.cores ? " (a step saturated below \(measurement.cores) cores: the load generator or a neighbour held the rest)" : ""); latency = the fastest step's latency + the extra M/M/c wait",
             "Open-loop load, latency from each request's intended send time (no coordinated omission); the load generator shared the machine",
             "CPU is the bottleneck; memory, network and GPU are not modelled unless measured",
         ]

@@ -177,6 +177,17 @@ public enum ConfigLoader {
             config.latency?.perfStat = try latency.string("perf_stat")
             try latency.finish()
         }
+        if let capacity = try reader.mapping("capacity") {
+            guard let measurement = try capacity.string("measurement") else {
+                throw capacity.error(nil, key: "measurement", "required: capacity.json written by assay capacity measure")
+            }
+            let current = try capacity.double("current_rps")
+            if let current, current <= 0 {
+                throw capacity.error(capacity.node("current_rps"), key: "current_rps", "must be > 0")
+            }
+            config.capacity = Configuration.Capacity(measurement: measurement, currentRPS: current)
+            try capacity.finish()
+        }
         if let telemetry = try reader.mapping("telemetry") {
             let interval = try telemetry.double("sample_interval_seconds") ?? 1
             guard interval > 0 else {

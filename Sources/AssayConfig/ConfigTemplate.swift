@@ -56,6 +56,10 @@ public enum ConfigTemplate {
           #   perf_stat: perf/perf_stat.txt        # perf stat output; cache misses are "not measured" without it
           #   stages: [preprocess, inference, postprocess]
           #   fields: {request_id: req, inference_ms: forward_ms}   # when the logs name columns differently
+          # Capacity: a load test written by `assay capacity measure`, and the load to project from.
+          # capacity:
+          #   measurement: capacity.json
+          #   current_rps: 120                  # default: the latency logs' throughput
           # telemetry:
           #   files: [telemetry/samples.jsonl]
           #   sample_interval_seconds: 1

@@ -20,6 +20,7 @@ public struct Configuration: Sendable, Hashable {
     public var driftGates: [String] = []
     public var latency: Latency?
     public var telemetry: Telemetry?
+    public var capacity: Capacity?
     public var uptime: [UptimeTarget]
     public var store: Store
     public var integrations: Integrations
@@ -171,6 +172,19 @@ public struct Configuration: Sendable, Hashable {
             self.previousLogs = previousLogs
             self.traces = traces
             self.stages = stages
+        }
+    }
+
+    /// Where the capacity measurement is and the load to project from.
+    public struct Capacity: Sendable, Hashable {
+        /// `capacity.json` written by `assay capacity measure`.
+        public var measurement: String
+        /// Current load, requests per second; without it, the latency logs' throughput.
+        public var currentRPS: Double?
+
+        public init(measurement: String, currentRPS: Double? = nil) {
+            self.measurement = measurement
+            self.currentRPS = currentRPS
         }
     }
 

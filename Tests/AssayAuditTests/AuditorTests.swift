@@ -30,7 +30,9 @@ import Testing
         #expect(run.layers.map(\.layer) == Layer.allCases)
         #expect(run.result(for: .environment)?.isVerified == true)
         #expect(run.result(for: .environment)?.findings.map(\.status) == [.pass])
-        #expect(run.result(for: .capacity)?.notVerifiedReason == Auditor.notBuiltReason)
+        // The baseline check needs a store the CLI passes in; without it the layer is not built here.
+        #expect(run.result(for: .baseline)?.notVerifiedReason == Auditor.notBuiltReason)
+        #expect(run.result(for: .capacity)?.notVerifiedReason?.hasPrefix("no capacity measurement configured") == true)
         #expect(run.judgement.verdict == .atRisk)
     }
 

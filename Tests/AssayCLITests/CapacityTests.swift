@@ -1,0 +1,63 @@
+import AssayCapacity
+import AssayCore
+import Foundation
+import Testing
+
+/// `assay capacity measure` against the example server: the model fitted at low rates predicts the latency at a
+/// higher rate, which is then measured; the error must stay inside the bound.
+@Suite(.serialized) struct CapacityTests {
+    static func measure(_ server: ExampleServerTests.Server, rates: String, output: String, in directory: String) throws -> CapacityMeasurement {
+        let result = try CLITests.assay(
+            ["capacity", "measure", "--url", "http://127.0.0.1:\(server.port)/v1/predict", "--pid", String(server.process.processIdentifier),
+             "--rates", rates, "--step-seconds", "2", "--objective-p95-ms", "50", "--output", output,
+             // The load generator runs on this machine too: the service gets the other core of a 2-core runner.
+             "--cores", String(max(1, ProcessInfo.processInfo.activeProcessorCount - 1))], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONCoding.decoder().decode(CapacityMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/" + output)))
+    }
+
+    @Test func lowRateModelPredictsAHigherRate() async throws {
+        let server = try await ExampleServerTests.start()
+        defer { server.stop() }
+        let directory = try CLITests.temporaryDirectory()
+        let low = try Self.measure(server, rates: "100,200,300,400", output: "low.json", in: directory)
+        #expect(low.steps.count == 4 && low.steps.allSatisfy { $0.errors == 0 && $0.serviceCPUPercent != nil })
+        let plan = CapacityPlan(measurement: low)
+        let peak = try #require(plan.peakRate)
+        // Project to about 60% of the estimated peak (at least 1.5× the highest measured rate), then measure it.
+        let rate = max(600, (0.6 * peak).rounded())
+        let predicted = try #require(plan.projectedLatency(rate: rate))
+        let high = try Self.measure(server, rates: String(Int(rate)), output: "high.json", in: directory)
+        let measured = try #require(high.steps.first)
+        let error = abs(predicted.mean - measured.meanMs) / measured.meanMs
+        print("capacity: peak estimate \(Int(peak)) req/s; at \(Int(rate)) req/s predicted mean \(predicted.mean) ms, measured \(measured.meanMs) ms, error \(Int(error * 100))%")
+        #expect(measured.achievedRate > 0.9 * rate)
+        #expect(error < 0.6, "predicted \(predicted.mean) ms, measured \(measured.meanMs) ms at \(rate) req/s")
+    }
+
+    /// The audit's CAPACITY PLANNING section from a configured measurement and current load.
+    @Test func auditReportsTheKneeAndProjections() async throws {
+        let directory = try CLITests.temporaryDirectory()
+        let measurement = CapacityMeasurement(
+            url: "http://127.0.0.1:8080/v1/predict", measuredAt: Date(), cores: 2, stepSeconds: 5, objectiveP95Ms: 20,
+            steps: [100.0, 200, 400, 800].map { rate in
+                LoadStep(
+                    targetRate: rate, achievedRate: rate, sent: Int(rate) * 5, completed: Int(rate) * 5, errors: 0, meanMs: 1 + rate / 1000,
+                    p50Ms: 1, p95Ms: 2 + rate / 200, p99Ms: 6, serviceCPUPercent: 5 + rate * 0.05)
+            })
+        let encoder = JSONCoding.encoder()
+        try encoder.encode(measurement).write(to: URL(fileURLWithPath: directory + "/capacity.json"))
+        try """
+            version: 1
+            workspace:
+              service: example
+              capacity: {measurement: capacity.json, current_rps: 500}
+            """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let result = try CLITests.assay(["audit", "--no-store", "--output", "report"], in: directory)
+        #expect([0, 1, 2].contains(result.status))
+        let report = try String(contentsOfFile: directory + "/report/report.md", encoding: .utf8)
+        #expect(report.contains("**Current capacity:** knee at 800 req/s"), "\(report)")
+        #expect(report.contains("**+20% traffic:** 600.0 req/s; CPU 15.0% → 17.5%"), "\(report)")
+        #expect(report.contains("**Model and assumptions:**"))
+    }
+}
