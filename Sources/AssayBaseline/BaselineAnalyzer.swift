@@ -152,12 +152,23 @@ public struct BaselineAnalyzer: Sendable {
                 window = Array(points[last.index...])
                 cut = points[last.index].recordedAt
             }
+            // Hour-of-week: with two weeks or more of history, compare with the same hour of the week (±1 h)
+            // when enough runs fall there, so weekly traffic patterns are not read as regressions.
+            var seasonal = false
+            if thresholds.baseline.windowDays >= 14 {
+                let sameHour = window.filter { Self.hourOfWeekDistance($0.recordedAt, now) <= 1 }
+                if sameHour.count >= thresholds.baseline.minRuns {
+                    window = sameHour
+                    seasonal = true
+                }
+            }
             if window.count >= thresholds.baseline.minRuns, let stats = Self.baseline(window.map(\.value), confidence: thresholds.latency.confidenceLevel) {
                 let (within, rule) = withinBounds(metric, baseline: stats.mean)
                 var cite = metric.evidence
                 cite.locator = "current; baseline \(window.count) runs since \(Self.stamp(window[0].recordedAt))"
                 var attributes = ["baseline_runs": String(window.count)]
                 if let cut { attributes["rebaselined_at"] = Self.stamp(cut) }
+                if seasonal { attributes["baseline_kind"] = "hour-of-week" }
                 rows.append(
                     Finding(
                         table: .performanceBaseline, check: metric.displayName, status: within ? .pass : .breach,
@@ -258,6 +269,18 @@ public struct BaselineAnalyzer: Sendable {
                 attributes: ["applied_date": Self.day(record.appliedAt), "reason": record.reason], statusLabel: label,
                 evidence: record.candidate, [record.baseline])
         }
+    }
+
+    /// Hours between two instants' positions in the (UTC) week, the shorter way round.
+    static func hourOfWeekDistance(_ a: Date, _ b: Date) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func hour(_ date: Date) -> Int {
+            let parts = calendar.dateComponents([.weekday, .hour], from: date)
+            return ((parts.weekday ?? 1) - 1) * 24 + (parts.hour ?? 0)
+        }
+        let difference = abs(hour(a) - hour(b)) % 168
+        return min(difference, 168 - difference)
     }
 
     static func format(_ value: Double, _ metric: CurrentMetric) -> String {

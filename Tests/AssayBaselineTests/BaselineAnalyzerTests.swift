@@ -134,4 +134,33 @@ import Testing
             now: Self.start.addingTimeInterval(40 * 3600))
         #expect(held.first { $0.table == .optimizationImpact }?.observed == "Active")
     }
+
+    /// Three weeks of hourly runs, busier every Monday 08:00–11:00: with a 21-day window the Monday-morning run
+    /// is held against past Monday mornings and is within bounds; a plain 7-day baseline calls it a regression.
+    @Test func hourOfWeekBaselineFollowsWeeklyPatterns() async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let monday = calendar.date(from: DateComponents(year: 2026, month: 11, day: 2, hour: 0))!  // a Monday
+        var rng = SplitMix64(seed: 31)
+        let store = try Store()
+        var points: [MetricPoint] = []
+        for hour in 0..<(21 * 24) {
+            let at = monday.addingTimeInterval(Double(hour) * 3600)
+            let busy = (8...10).contains(hour % 168)
+            points.append(MetricPoint(metric: "latency.total.p95_ms", value: (busy ? 120 : 100) + rng.nextGaussian(), recordedAt: at, runID: "r\(hour)"))
+        }
+        try store.saveMetrics(points)
+        let now = monday.addingTimeInterval(Double(21 * 24 + 9) * 3600)  // the fourth Monday, 09:00
+        let current = [CurrentMetric(name: "latency.total.p95_ms", value: 121, evidence: Self.evidence)]
+        var thresholds = Thresholds()
+        thresholds.baseline.windowDays = 21
+        thresholds.baseline.changePointMaxPValue = 1e-12  // the weekly bumps are a pattern, not a change
+        let seasonal = try await BaselineAnalyzer(thresholds: thresholds).findings(current: current, environment: nil, history: store, now: now)
+        let row = try #require(seasonal.first { $0.check == "P95 Latency (total)" })
+        #expect(row.attributes["baseline_kind"] == "hour-of-week")
+        #expect(row.status == .pass)
+        thresholds.baseline.windowDays = 7
+        let plain = try await BaselineAnalyzer(thresholds: thresholds).findings(current: current, environment: nil, history: store, now: now)
+        #expect(plain.first { $0.check == "P95 Latency (total)" }?.status == .breach)
+    }
 }
