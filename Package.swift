@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity", "AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayTelemetryTests", dependencies: ["AssayTelemetry"], resources: [.copy("Fixtures")],

@@ -63,9 +63,12 @@ public enum CapacityFindings {
                 statusLabel: knee == nil ? "❌ Objective not met" : "✅ Measured", evidence: cite)
         ]
         for projection in plan.project(currentRate: currentRate, increasesPercent: projections) {
-            let latency = projection.meanMs.map { mean in
+            var latency = projection.meanMs.map { mean in
                 "projected mean \(Formatting.milliseconds(mean)) ms, P95 \(Formatting.milliseconds(projection.p95Ms ?? mean)) ms"
             } ?? "past saturation"
+            if let memory = projection.gpuMemoryMiB {
+                latency += "; GPU memory \(Formatting.number(memory, digits: 0)) MiB" + (plan.measurement.gpuMemoryTotalMiB.map { " of \(Formatting.number($0, digits: 0))" } ?? "")
+            }
             let recommendation: String
             switch projection.assessment {
             case .withinCapacity: recommendation = "Hold: no scaling needed"
@@ -87,7 +90,8 @@ public enum CapacityFindings {
                     measurements: [
                         "rate_rps": projection.rate, "utilization_now_percent": projection.utilizationNow,
                         "utilization_then_percent": projection.utilizationThen, "instances_needed": Double(projection.instancesNeeded),
-                    ].merging(projection.meanMs.map { ["projected_mean_ms": $0, "projected_p95_ms": projection.p95Ms ?? $0] } ?? [:]) { a, _ in a },
+                    ].merging(projection.meanMs.map { ["projected_mean_ms": $0, "projected_p95_ms": projection.p95Ms ?? $0] } ?? [:]) { a, _ in a }
+                        .merging(projection.gpuMemoryMiB.map { ["gpu_memory_mib": $0] } ?? [:]) { a, _ in a },
                     statusLabel: projection.assessment.rawValue.capitalized,
                     recommendation: recommendation + (contention ?? ""), evidence: cite))
         }

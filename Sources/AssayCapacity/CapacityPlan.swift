@@ -16,10 +16,12 @@ public struct LoadStep: Sendable, Hashable, Codable {
     public var p99Ms: Double
     /// CPU used by the service process, percent of one core (200 = two cores busy); nil when not sampled.
     public var serviceCPUPercent: Double?
+    /// GPU memory in use at the end of the step (all GPUs), MiB; nil without nvidia-smi.
+    public var gpuMemoryUsedMiB: Double?
 
     public init(
         targetRate: Double, achievedRate: Double, sent: Int, completed: Int, errors: Int, meanMs: Double, p50Ms: Double,
-        p95Ms: Double, p99Ms: Double, serviceCPUPercent: Double?
+        p95Ms: Double, p99Ms: Double, serviceCPUPercent: Double?, gpuMemoryUsedMiB: Double? = nil
     ) {
         self.targetRate = targetRate
         self.achievedRate = achievedRate
@@ -31,6 +33,7 @@ public struct LoadStep: Sendable, Hashable, Codable {
         self.p95Ms = p95Ms
         self.p99Ms = p99Ms
         self.serviceCPUPercent = serviceCPUPercent
+        self.gpuMemoryUsedMiB = gpuMemoryUsedMiB
     }
 
     /// Mean requests in flight, by Little's law.
@@ -46,8 +49,14 @@ public struct CapacityMeasurement: Sendable, Hashable, Codable {
     public var stepSeconds: Double
     public var objectiveP95Ms: Double
     public var steps: [LoadStep]
+    /// Total GPU memory (all GPUs), MiB; nil without nvidia-smi.
+    public var gpuMemoryTotalMiB: Double?
 
-    public init(url: String, measuredAt: Date, cores: Int, stepSeconds: Double, objectiveP95Ms: Double, steps: [LoadStep]) {
+    public init(
+        url: String, measuredAt: Date, cores: Int, stepSeconds: Double, objectiveP95Ms: Double, steps: [LoadStep],
+        gpuMemoryTotalMiB: Double? = nil
+    ) {
+        self.gpuMemoryTotalMiB = gpuMemoryTotalMiB
         self.url = url
         self.measuredAt = measuredAt
         self.cores = cores
@@ -65,6 +74,8 @@ public struct Projection: Sendable, Hashable {
     public var rate: Double
     public var utilizationNow: Double
     public var utilizationThen: Double
+    /// GPU memory at the projected concurrency, MiB, when GPU memory was measured.
+    public var gpuMemoryMiB: Double?
     /// Projected mean and P95 latency, ms; nil past saturation.
     public var meanMs: Double?
     public var p95Ms: Double?
@@ -165,10 +176,21 @@ public struct CapacityPlan: Sendable {
                 then > peakUtilizationPercent || latency.map({ $0.p95 > measurement.objectiveP95Ms }) ?? true
                 ? .overCapacity : (then > targetUtilizationPercent ? .nearLimits : .withinCapacity)
             let instances = max(1, Int((then / targetUtilizationPercent).rounded(.up)))
+            // Requests in flight by Little's law, N = λR, and the GPU memory they hold.
+            let memory = latency.flatMap { latency in gpuMemory.map { $0.memory(concurrency: rate * latency.mean / 1000) } }
+            var memoryFull = false
+            if let memory, let total = measurement.gpuMemoryTotalMiB { memoryFull = memory > 0.95 * total }
             return Projection(
-                increasePercent: increase, rate: rate, utilizationNow: now, utilizationThen: then, meanMs: latency?.mean,
-                p95Ms: latency?.p95, assessment: assessment, instancesNeeded: instances)
+                increasePercent: increase, rate: rate, utilizationNow: now, utilizationThen: then, gpuMemoryMiB: memory,
+                meanMs: latency?.mean, p95Ms: latency?.p95, assessment: memoryFull ? .overCapacity : assessment,
+                instancesNeeded: instances)
         }
+    }
+
+    /// GPU memory as a static part plus a part per request in flight (concurrency by Little's law), fitted on
+    /// the steps that sampled it; nil below two such steps.
+    public var gpuMemory: GPUMemoryModel? {
+        GPUMemoryModel.fit(sustainedSteps.compactMap { step in step.gpuMemoryUsedMiB.map { (step.concurrency, $0) } })
     }
 
     public var assumptions: [String] {
@@ -176,7 +198,9 @@ public struct CapacityPlan: Sendable {
             "Service demand S from the utilization law U = U₀ + X·S, least squares on the service process's CPU over \(sustainedSteps.count) sustained steps",
             "M/M/\(servers) queue (Erlang C): Poisson arrivals, exponential service, \(servers) of \(measurement.cores) cores as servers\(servers < measurement.cores ? " (a step saturated below \(measurement.cores) cores: the load generator or a neighbour held the rest)" : ""); latency = the fastest step's latency + the extra M/M/c wait",
             "Open-loop load, latency from each request's intended send time (no coordinated omission); the load generator shared the machine",
-            "CPU is the bottleneck; memory, network and GPU are not modelled unless measured",
+            gpuMemory == nil
+                ? "CPU is the bottleneck; memory, network and GPU are not modelled unless measured (no GPU memory was sampled)"
+                : "CPU is the bottleneck; GPU memory = static + per request in flight (Little's law), linear in concurrency",
         ]
         if let usl = scalability {
             list.append(
@@ -186,5 +210,61 @@ public struct CapacityPlan: Sendable {
             list.append("USL not fitted: \(sustainedSteps.count) sustained load levels, 6 needed")
         }
         return list
+    }
+}
+
+/// GPU memory = static (weights, workspace, allocator cache) + per request in flight × concurrency.
+public struct GPUMemoryModel: Sendable, Hashable {
+    public var staticMiB: Double
+    public var perRequestMiB: Double
+
+    public init(staticMiB: Double, perRequestMiB: Double) {
+        self.staticMiB = staticMiB
+        self.perRequestMiB = perRequestMiB
+    }
+
+    public func memory(concurrency: Double) -> Double { staticMiB + perRequestMiB * concurrency }
+
+    /// Least squares over (concurrency, used MiB); the per-request part is never negative.
+    public static func fit(_ samples: [(concurrency: Double, usedMiB: Double)]) -> GPUMemoryModel? {
+        guard samples.count >= 2 else { return nil }
+        let n = Double(samples.count)
+        let meanX = samples.reduce(0) { $0 + $1.concurrency } / n
+        let meanY = samples.reduce(0) { $0 + $1.usedMiB } / n
+        let sxx = samples.reduce(0) { $0 + ($1.concurrency - meanX) * ($1.concurrency - meanX) }
+        let sxy = samples.reduce(0) { $0 + ($1.concurrency - meanX) * ($1.usedMiB - meanY) }
+        let slope = sxx > 0 ? max(0, sxy / sxx) : 0
+        return GPUMemoryModel(staticMiB: meanY - slope * meanX, perRequestMiB: slope)
+    }
+}
+
+extension CapacityMeasurement {
+    /// Metric names an audit records that a capacity plan can use.
+    public static let historyMetrics = [
+        "latency.total.throughput_rps", "latency.total.mean_ms", "latency.total.p95_ms", "latency.total.p99_ms",
+        "resources.cpu_utilization.p95",
+    ]
+
+    /// A measurement from past audits instead of a load test: each run with throughput, latency and host CPU
+    /// (P95, percent of all cores) becomes a step. Runs missing one of them are left out.
+    public static func fromHistory(
+        _ points: [MetricPoint], cores: Int, objectiveP95Ms: Double, source: String
+    ) -> CapacityMeasurement {
+        let byRun = Dictionary(grouping: points, by: \.runID)
+        let steps = byRun.values.compactMap { run -> (Date, LoadStep)? in
+            func value(_ metric: String) -> Double? { run.first { $0.metric == metric }?.value }
+            guard let rate = value("latency.total.throughput_rps"), let mean = value("latency.total.mean_ms"),
+                let p95 = value("latency.total.p95_ms"), let cpu = value("resources.cpu_utilization.p95")
+            else { return nil }
+            let at = run.map(\.recordedAt).min() ?? Date()
+            return (
+                at,
+                LoadStep(
+                    targetRate: rate, achievedRate: rate, sent: 0, completed: 1, errors: 0, meanMs: mean, p50Ms: mean, p95Ms: p95,
+                    p99Ms: value("latency.total.p99_ms") ?? p95, serviceCPUPercent: cpu * Double(cores))
+            )
+        }.sorted { $0.0 < $1.0 }.map(\.1)
+        return CapacityMeasurement(
+            url: source, measuredAt: Date(), cores: cores, stepSeconds: 0, objectiveP95Ms: objectiveP95Ms, steps: steps)
     }
 }

@@ -59,6 +59,16 @@ struct Capacity: AsyncParsableCommand {
             return values.compactMap { $0 }
         }
 
+        /// GPU memory used and total over all GPUs, MiB, from nvidia-smi; nil without it.
+        static func gpuMemory() -> (used: Double, total: Double)? {
+            guard let data = ProcessOutput.run(["nvidia-smi", "--query-gpu=memory.used,memory.total", "--format=csv,noheader,nounits"])
+            else { return nil }
+            let rows = String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+                .filter { $0.count == 2 }
+            guard !rows.isEmpty else { return nil }
+            return (rows.reduce(0) { $0 + $1[0] }, rows.reduce(0) { $0 + $1[1] })
+        }
+
         func run() async throws {
             try await runMapped {
                 let payload: [UInt8]
@@ -74,7 +84,9 @@ struct Capacity: AsyncParsableCommand {
                 var measurement: CapacityMeasurement?
                 for rate in parsedRates ?? [] {
                     let one = try await load.measure(rates: [rate], stepSeconds: stepSeconds, cores: cores, objectiveP95Ms: objectiveP95Ms)
-                    guard let step = one.steps.first else { continue }
+                    guard var step = one.steps.first else { continue }
+                    let gpu = Self.gpuMemory()
+                    step.gpuMemoryUsedMiB = gpu?.used
                     steps.append(step)
                     measurement = one
                     print(
@@ -84,6 +96,7 @@ struct Capacity: AsyncParsableCommand {
                 }
                 guard var result = measurement else { throw CommandError(message: "no step ran", code: ExitStatus.usage) }
                 result.steps = steps
+                result.gpuMemoryTotalMiB = Self.gpuMemory()?.total
                 let encoder = JSONCoding.encoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try AtomicFile.write(try encoder.encode(result), to: absolutePath(output))
@@ -107,29 +120,56 @@ struct Capacity: AsyncParsableCommand {
         @Option(name: .customLong("current-rps"), help: "Current load (default: workspace.capacity.current_rps).")
         var currentRPS: Double?
 
+        @Flag(name: .customLong("from-history"), help: "Use the audits in the store (throughput, latency, host CPU P95) instead of a load test.")
+        var fromHistory = false
+
+        @Option(help: "Cores of the host, with --from-history.")
+        var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(name: .customLong("objective-p95-ms"), help: "The latency objective, with --from-history.")
+        var objectiveP95Ms: Double = 50
+
         @Option(help: "How to print the result: text, json or markdown.")
         var format: OutputFormat = .text
 
         func run() async throws {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
-                guard let file = measurement.map(absolutePath) ?? configuration.capacity.map({ configuration.resolve($0.measurement) }) else {
-                    throw CommandError(message: "no measurement: pass --measurement FILE or configure workspace.capacity", code: ExitStatus.usage)
-                }
-                try requireFile(file)
                 guard let current = currentRPS ?? configuration.capacity?.currentRPS else {
                     throw CommandError(message: "no current load: pass --current-rps", code: ExitStatus.usage)
                 }
                 let decoded: CapacityMeasurement
-                do {
-                    decoded = try JSONCoding.decoder().decode(CapacityMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-                } catch {
-                    throw CommandError(message: "\(file): not a capacity measurement (\(error))", code: ExitStatus.invalidInput)
+                let evidence: Evidence
+                if fromHistory {
+                    let since = Date().addingTimeInterval(-configuration.thresholds.baseline.windowDays * 86_400)
+                    let points = try await withStore(configuration) { store in
+                        var points: [MetricPoint] = []
+                        for metric in CapacityMeasurement.historyMetrics { points += try await store.points(metric: metric, since: since) }
+                        return points
+                    }
+                    decoded = CapacityMeasurement.fromHistory(points, cores: cores, objectiveP95Ms: objectiveP95Ms, source: "store history")
+                    guard decoded.steps.count >= 2 else {
+                        throw CommandError(
+                            message: "the store holds \(decoded.steps.count) audits with throughput, latency and CPU; 2 or more needed",
+                            code: ExitStatus.missingInput)
+                    }
+                    let store = configuration.store.kind == .sqlite ? configuration.resolve(configuration.store.path) : "postgres store"
+                    evidence = Evidence(path: store, sha256: FileDigest.sha256(of: Array(points.map { "\($0.runID) \($0.metric) \($0.value)\n" }.joined().utf8)), locator: "\(decoded.steps.count) audits")
+                } else {
+                    guard let file = measurement.map(absolutePath) ?? configuration.capacity.map({ configuration.resolve($0.measurement) }) else {
+                        throw CommandError(message: "no measurement: pass --measurement FILE, --from-history, or configure workspace.capacity", code: ExitStatus.usage)
+                    }
+                    try requireFile(file)
+                    do {
+                        decoded = try JSONCoding.decoder().decode(CapacityMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+                    } catch {
+                        throw CommandError(message: "\(file): not a capacity measurement (\(error))", code: ExitStatus.invalidInput)
+                    }
+                    evidence = try Evidence.file(at: file, displayPath: file)
                 }
                 let plan = CapacityPlan(measurement: decoded, peakUtilizationPercent: configuration.thresholds.capacity.peakUtilizationPercent)
                 let findings = CapacityFindings.findings(
-                    plan, currentRate: current, evidence: try Evidence.file(at: file, displayPath: file),
-                    projections: configuration.thresholds.capacity.projectionsPercent)
+                    plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent)
                 switch format {
                 case .json, .markdown: printFindings(findings, format: format, title: "Capacity planning")
                 case .text:

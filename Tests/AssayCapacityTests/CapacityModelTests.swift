@@ -1,4 +1,5 @@
 import AssayCapacity
+import AssayCore
 import Foundation
 import Testing
 
@@ -68,5 +69,49 @@ import Testing
         // The projected latency at a measured rate is what was measured there.
         let at800 = try #require(plan.projectedLatency(rate: 800))
         #expect(abs(at800.mean - plan.measurement.steps[4].meanMs) < 1e-9)
+    }
+
+    /// GPU memory: 2 GiB static plus 64 MiB per request in flight; a projection whose concurrency would fill the
+    /// card is over capacity whatever the CPU says.
+    @Test func gpuMemoryModelByLittlesLaw() throws {
+        #expect(GPUMemoryModel.fit([(1, 2112), (3, 2240), (5, 2368)]) == GPUMemoryModel(staticMiB: 2048, perRequestMiB: 64))
+        var measurement = Self.measurement()
+        measurement.steps = measurement.steps.map { step in
+            var step = step
+            step.gpuMemoryUsedMiB = 2048 + 64 * step.concurrency
+            return step
+        }
+        measurement.gpuMemoryTotalMiB = 2100
+        let plan = CapacityPlan(measurement: measurement)
+        let model = try #require(plan.gpuMemory)
+        #expect(abs(model.staticMiB - 2048) < 1e-6 && abs(model.perRequestMiB - 64) < 1e-6)
+        let projection = try #require(plan.project(currentRate: 500, increasesPercent: [20]).first)
+        let inFlight = projection.rate * (projection.meanMs ?? 0) / 1000
+        #expect(abs((projection.gpuMemoryMiB ?? 0) - (2048 + 64 * inFlight)) < 1e-6)
+        #expect(projection.assessment == .overCapacity)  // 2048 + 64·N exceeds 95% of 2100 MiB
+    }
+
+    /// Past audits as steps: throughput, latency and host CPU (percent of all cores, so ×cores per core-percent);
+    /// an audit without CPU is left out.
+    @Test func measurementFromAuditHistory() {
+        let t = Date(timeIntervalSince1970: 1_800_000_000)
+        var points: [MetricPoint] = []
+        for (index, (rate, cpu)) in [(100.0, 10.0), (300, 25), (500, 40)].enumerated() {
+            let run = "run-\(index)"
+            let at = t.addingTimeInterval(Double(index) * 3600)
+            points += [
+                MetricPoint(metric: "latency.total.throughput_rps", value: rate, recordedAt: at, runID: run),
+                MetricPoint(metric: "latency.total.mean_ms", value: 2, recordedAt: at, runID: run),
+                MetricPoint(metric: "latency.total.p95_ms", value: 4, recordedAt: at, runID: run),
+                MetricPoint(metric: "resources.cpu_utilization.p95", value: cpu, recordedAt: at, runID: run),
+            ]
+        }
+        points.append(MetricPoint(metric: "latency.total.throughput_rps", value: 900, recordedAt: t, runID: "no-cpu"))
+        let measurement = CapacityMeasurement.fromHistory(points, cores: 4, objectiveP95Ms: 20, source: "store")
+        #expect(measurement.steps.map(\.achievedRate) == [100, 300, 500])
+        #expect(measurement.steps.map(\.serviceCPUPercent) == [40, 100, 160])
+        // U = U₀ + X·S with host CPU over 4 cores: S = 0.003 s per request, U₀ = 0.1 cores.
+        let plan = CapacityPlan(measurement: measurement)
+        #expect(abs((plan.serviceDemand ?? 0) - 0.003) < 1e-9)
     }
 }
