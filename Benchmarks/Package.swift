@@ -15,6 +15,8 @@ let package = Package(
                 .product(name: "AssayLatency", package: "Assay"),
                 .product(name: "AssayEnvironment", package: "Assay"),
                 .product(name: "AssayProfiling", package: "Assay"),
+                .product(name: "AssayCapacity", package: "Assay"),
+                .product(name: "AssayIntegrations", package: "Assay"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         )

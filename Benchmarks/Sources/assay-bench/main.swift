@@ -1,5 +1,7 @@
+import AssayCapacity
 import AssayCore
 import AssayEnvironment
+import AssayIntegrations
 import AssayLatency
 import AssayProfiling
 import Foundation
@@ -8,7 +10,7 @@ import Foundation
 // Prints one line per comparison: our time, theirs, and the ratio (theirs / ours; > 1 means Assay is faster).
 
 let quick = CommandLine.arguments.contains("--quick")
-/// `--only trace,hash,tree,bootstrap,toml` runs those sections; all by default.
+/// `--only trace,hash,tree,bootstrap,toml,capacity` runs those sections; all by default.
 let only: Set<String>? = CommandLine.arguments.firstIndex(of: "--only").flatMap { index in
     index + 1 < CommandLine.arguments.count ? Set(CommandLine.arguments[index + 1].split(separator: ",").map(String.init)) : nil
 }
@@ -203,5 +205,42 @@ if wants("toml") {
         try shell("python3 -c 'import tomllib,sys\nfor _ in range(\(rounds)): tomllib.load(open(sys.argv[1],\"rb\"))' \(fixtures)/poetry.lock")
     }
     report("TOML parse, poetry.lock (118 KB) × \(rounds)", ours: oursTOML, theirs: tomllib, against: "python tomllib")
+}
+
+// 6. Capacity: the model fitted at low rates on the example server, its predicted mean latency at higher rates,
+// and what those rates measure (needs `swift build` of the main package for assay-example).
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+let exampleBinary = ["release", "debug"].map { root + "/.build/\($0)/assay-example" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+if wants("capacity"), let exampleBinary {
+    let port = Int.random(in: 20_000..<60_000)
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: exampleBinary)
+    server.arguments = ["serve", "--model", root + "/Examples/InferenceService/model/model.json", "--port", String(port)]
+    server.standardOutput = FileHandle.nullDevice
+    server.standardError = FileHandle.nullDevice
+    try server.run()
+    defer { server.terminate() }
+    try await Task.sleep(for: .seconds(1))
+    let load = OpenLoopLoad(
+        url: "http://127.0.0.1:\(port)/v1/predict", body: Array(#"{"id":"bench","features":[0.4,1.5,-1.4,2.5,0.6,-1.8,1.2,-1.0]}"#.utf8),
+        processID: server.processIdentifier)
+    // The generator holds one core of this machine; the service gets the rest.
+    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    let low = try await load.measure(rates: [100, 200, 300, 400], stepSeconds: quick ? 1 : 2, cores: cores, objectiveP95Ms: 50)
+    let plan = CapacityPlan(measurement: low)
+    if let peak = plan.peakRate {
+        print("capacity model from 100–400 req/s: \(String(format: "%.3f", (plan.serviceDemand ?? 0) * 1000)) ms CPU per request, peak ≈ \(Int(peak)) req/s on \(cores) core(s)")
+        for share in [0.3, 0.5, 0.7] {
+            let rate = (share * peak).rounded()
+            guard let predicted = plan.projectedLatency(rate: rate),
+                let measured = try await load.measure(rates: [rate], stepSeconds: quick ? 1 : 2, cores: cores, objectiveP95Ms: 50).steps.first
+            else { continue }
+            let error = (predicted.mean - measured.meanMs) / measured.meanMs * 100
+            print(String(format: "  %5.0f req/s (%2.0f%% of peak): predicted mean %6.2f ms, measured %6.2f ms, error %+5.1f%%", rate, share * 100, predicted.mean, measured.meanMs, error))
+        }
+    }
+} else if wants("capacity") {
+    print("capacity benchmark skipped: no assay-example built (swift build)")
 }
 
