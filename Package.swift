@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "AssayBaseline", targets: ["AssayBaseline"]),
         .library(name: "AssayCapacity", targets: ["AssayCapacity"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
+        .library(name: "AssayAgent", targets: ["AssayAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -119,6 +122,17 @@ let package = Package(
             dependencies: ["AssayCore"],
             swiftSettings: swiftSettings
         ),
+        // The long-running agent: 1 Hz host sampling into the store with retention, /metrics for Prometheus.
+        .target(
+            name: "AssayAgent",
+            dependencies: [
+                "AssayCore", "AssayTelemetry", "AssayStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AssayAudit",
             dependencies: [
@@ -133,7 +147,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
-                "AssayCapacity",
+                "AssayCapacity", "AssayAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -196,7 +210,9 @@ let package = Package(
             dependencies: ["AssayAudit", "AssayReport", "AssayStore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AssayCLITests", dependencies: ["assay", "AssayCapacity", "AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayCLITests", dependencies: ["assay", "AssayCapacity", "AssayCore", "AssayStore", "AssayTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
     ]
 )

@@ -19,8 +19,27 @@ public protocol AuditStore: MetricHistory {
     func saveMetrics(_ points: [MetricPoint]) async throws
     /// Stores an environment state under its digest (once).
     func saveEnvironmentState(_ state: EnvironmentState) async throws
+    /// Host samples kept by `assay agent`, at a resolution ("raw", "1m").
+    func saveResourceSamples(_ samples: [StoredSample]) async throws
+    /// Samples at `resolution` recorded at or after `since`, oldest first.
+    func resourceSamples(resolution: String, since: Date) async throws -> [StoredSample]
+    /// Drops samples at `resolution` older than `before` (retention).
+    func pruneResourceSamples(resolution: String, before: Date) async throws
     /// Ends the connection, if the store has one; call before letting go of it.
     func close() async
+}
+
+/// One stored telemetry sample: its resolution, time and JSON payload (a telemetry-log line).
+public struct StoredSample: Sendable, Hashable {
+    public var resolution: String
+    public var time: Date
+    public var payload: Data
+
+    public init(resolution: String, time: Date, payload: Data) {
+        self.resolution = resolution
+        self.time = time
+        self.payload = payload
+    }
 }
 
 extension Store: AuditStore {

@@ -74,6 +74,13 @@ public final class PostgresStore: AuditStore, Sendable {
                 "CREATE TABLE environment_state (digest TEXT PRIMARY KEY, components TEXT NOT NULL)",
             ]
         ),
+        (
+            "v6-resource-samples",
+            [
+                "CREATE TABLE resource_sample (id BIGSERIAL PRIMARY KEY, resolution TEXT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, payload BYTEA NOT NULL)",
+                "CREATE INDEX resource_sample_resolution_time ON resource_sample (resolution, recorded_at)",
+            ]
+        ),
     ]
 
     private init(connection: PostgresConnection, logger: Logger) {
@@ -334,6 +341,34 @@ public final class PostgresStore: AuditStore, Sendable {
                     """, logger: logger)
             }
         }
+    }
+
+    public func saveResourceSamples(_ samples: [StoredSample]) async throws {
+        try await connection.withTransaction(logger: logger) { db in
+            for sample in samples {
+                try await db.query(
+                    "INSERT INTO resource_sample (resolution, recorded_at, payload) VALUES (\(sample.resolution), \(sample.time), \(sample.payload))",
+                    logger: logger)
+            }
+        }
+    }
+
+    public func resourceSamples(resolution: String, since: Date) async throws -> [StoredSample] {
+        let rows = try await connection.query(
+            """
+            SELECT recorded_at, payload FROM resource_sample WHERE resolution = \(resolution) AND recorded_at >= \(since)
+            ORDER BY recorded_at, id
+            """, logger: logger)
+        var samples: [StoredSample] = []
+        for try await (time, payload) in rows.decode((Date, Data).self) {
+            samples.append(StoredSample(resolution: resolution, time: time, payload: payload))
+        }
+        return samples
+    }
+
+    public func pruneResourceSamples(resolution: String, before: Date) async throws {
+        try await connection.query(
+            "DELETE FROM resource_sample WHERE resolution = \(resolution) AND recorded_at < \(before)", logger: logger)
     }
 
     public func saveEnvironmentState(_ state: EnvironmentState) async throws {

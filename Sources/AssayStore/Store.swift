@@ -166,6 +166,15 @@ public final class Store: Sendable {
                 t.column("components", .text).notNull()
             }
         }
+        migrator.registerMigration("v6-resource-samples") { db in
+            try db.create(table: "resource_sample") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("resolution", .text).notNull()
+                t.column("recorded_at", .datetime).notNull()
+                t.column("payload", .blob).notNull()
+            }
+            try db.create(index: "resource_sample_resolution_time", on: "resource_sample", columns: ["resolution", "recorded_at"])
+        }
         return migrator
     }
 
@@ -312,6 +321,31 @@ public final class Store: Sendable {
             try db.execute(
                 sql: "INSERT OR IGNORE INTO environment_state (digest, components) VALUES (?, ?)",
                 arguments: [state.digest, String(decoding: state.canonicalJSON, as: UTF8.self)])
+        }
+    }
+
+    public func saveResourceSamples(_ samples: [StoredSample]) throws {
+        try database.write { db in
+            for sample in samples {
+                try db.execute(
+                    sql: "INSERT INTO resource_sample (resolution, recorded_at, payload) VALUES (?, ?, ?)",
+                    arguments: [sample.resolution, sample.time, sample.payload])
+            }
+        }
+    }
+
+    public func resourceSamples(resolution: String, since: Date) throws -> [StoredSample] {
+        try database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT recorded_at, payload FROM resource_sample WHERE resolution = ? AND recorded_at >= ? ORDER BY recorded_at, id",
+                arguments: [resolution, since]
+            ).map { StoredSample(resolution: resolution, time: $0["recorded_at"], payload: $0["payload"]) }
+        }
+    }
+
+    public func pruneResourceSamples(resolution: String, before: Date) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM resource_sample WHERE resolution = ? AND recorded_at < ?", arguments: [resolution, before])
         }
     }
 

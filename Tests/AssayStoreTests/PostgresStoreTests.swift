@@ -29,7 +29,7 @@ struct PostgresStoreTests {
         let again = try await PostgresStore.connect(url: url)
         let reapplied = try? await again.appliedMigrations()
         await again.close()
-        #expect(reapplied?.count == 5)
+        #expect(reapplied?.count == 6)
     }
 
     @Test func runsRoundTripAndListNewestFirst() async throws {

@@ -1,0 +1,146 @@
+import AssayCore
+import AssayStore
+import AssayTelemetry
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// What `assay agent` keeps and for how long.
+public struct AgentSettings: Sendable, Hashable {
+    public var interval: Double = 1
+    /// Raw samples are kept this long, then only their 1-minute aggregates.
+    public var rawRetentionHours: Double = 24
+    public var minuteRetentionDays: Double = 30
+    /// Samples are written to the store in batches this often.
+    public var flushSeconds: Double = 10
+
+    public init() {}
+}
+
+/// Samples the host every interval, updates the Prometheus metrics, and keeps the samples in the store: raw,
+/// plus one aggregate per minute (the mean of each figure), each pruned past its retention. A Service of
+/// swift-service-lifecycle: on SIGTERM it stops sampling, writes what it holds, and returns.
+public actor SamplerService: Service {
+    let sampler: HostSampler
+    let gpus: GPUSampler?
+    let metrics: AgentMetrics
+    let store: (any AuditStore)?
+    let settings: AgentSettings
+    private var pending: [ResourcePoint] = []
+    private var minute: [ResourcePoint] = []
+    private var currentMinute: Int?
+    private var lastFlush = Date()
+    private var lastPrune = Date.distantPast
+
+    public init(sampler: HostSampler, gpus: GPUSampler?, metrics: AgentMetrics, store: (any AuditStore)?, settings: AgentSettings) {
+        self.sampler = sampler
+        self.gpus = gpus
+        self.metrics = metrics
+        self.store = store
+        self.settings = settings
+    }
+
+    public func run() async throws {
+        var previous = sampler.sample()
+        metrics.update(point: nil, from: nil, to: previous)
+        var previousCgroup = Cgroups.current()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(settings.interval * 1000)))
+            } catch {
+                break
+            }
+            let next = sampler.sample()
+            let cgroup = Cgroups.current()
+            var point = ResourcePoint(from: previous, to: next)
+            point?.attach(gpus?.readings() ?? [])
+            point?.attach(cgroup: previousCgroup, cgroup)
+            metrics.update(point: point, from: previous, to: next)
+            if let point { try await keep(point) }
+            previous = next
+            previousCgroup = cgroup
+        }
+        try await flush()
+    }
+
+    /// Buffers a point, closes the minute it ends, and writes batches and prunes on schedule.
+    func keep(_ point: ResourcePoint) async throws {
+        let minuteIndex = Int(point.time.timeIntervalSince1970 / 60)
+        if let currentMinute, minuteIndex != currentMinute, let aggregate = Self.aggregate(minute) {
+            try await write([aggregate], resolution: "1m")
+            minute.removeAll()
+        }
+        currentMinute = minuteIndex
+        minute.append(point)
+        pending.append(point)
+        if Date().timeIntervalSince(lastFlush) >= settings.flushSeconds { try await flush() }
+        if Date().timeIntervalSince(lastPrune) >= 3600 {
+            lastPrune = Date()
+            try await store?.pruneResourceSamples(resolution: "raw", before: Date().addingTimeInterval(-settings.rawRetentionHours * 3600))
+            try await store?.pruneResourceSamples(resolution: "1m", before: Date().addingTimeInterval(-settings.minuteRetentionDays * 86_400))
+        }
+    }
+
+    func flush() async throws {
+        lastFlush = Date()
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll()
+        try await write(batch, resolution: "raw")
+    }
+
+    func write(_ points: [ResourcePoint], resolution: String) async throws {
+        guard let store else { return }
+        let encoder = JSONCoding.encoder()
+        try await store.saveResourceSamples(
+            try points.map { StoredSample(resolution: resolution, time: $0.time, payload: try encoder.encode($0)) })
+    }
+
+    /// One point for a minute: the mean of every figure present, over the minute's intervals.
+    static func aggregate(_ points: [ResourcePoint]) -> ResourcePoint? {
+        guard let last = points.last else { return nil }
+        func mean(_ key: KeyPath<ResourcePoint, Double?>) -> Double? {
+            let values = points.compactMap { $0[keyPath: key] }
+            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        var aggregate = ResourcePoint(
+            time: last.time, intervalSeconds: points.reduce(0) { $0 + $1.intervalSeconds }, cpuPercent: mean(\.cpuPercent),
+            memoryPercent: mean(\.memoryPercent), diskReadMegabytesPerSecond: mean(\.diskReadMegabytesPerSecond),
+            diskWriteMegabytesPerSecond: mean(\.diskWriteMegabytesPerSecond), diskUtilPercent: mean(\.diskUtilPercent),
+            networkReceiveMegabytesPerSecond: mean(\.networkReceiveMegabytesPerSecond),
+            networkTransmitMegabytesPerSecond: mean(\.networkTransmitMegabytesPerSecond), load1: mean(\.load1),
+            cpuPressurePercent: mean(\.cpuPressurePercent))
+        aggregate.gpuPercent = mean(\.gpuPercent)
+        aggregate.gpuMemoryPercent = mean(\.gpuMemoryPercent)
+        aggregate.gpuTemperatureCelsius = mean(\.gpuTemperatureCelsius)
+        aggregate.cgroupThrottledPercent = mean(\.cgroupThrottledPercent)
+        aggregate.cgroupMemoryPercent = mean(\.cgroupMemoryPercent)
+        return aggregate
+    }
+}
+
+/// `assay agent`: the sampler and the `/metrics` endpoint in one service group, stopped gracefully by SIGTERM
+/// or SIGINT.
+public enum Agent {
+    public static func run(host: String, port: Int, settings: AgentSettings, store: (any AuditStore)?) async throws {
+        let metrics = AgentMetrics()
+        let logger = Logger(label: "assay.agent")
+        let router = Router()
+        router.get("metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.text)))
+        }
+        router.get("healthz") { _, _ in "ok\n" }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assay-agent"), logger: logger)
+        let sampler = SamplerService(
+            sampler: HostSampler(), gpus: GPUSampler(intervalMilliseconds: Int(settings.interval * 1000)), metrics: metrics, store: store,
+            settings: settings)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: app), .init(service: sampler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

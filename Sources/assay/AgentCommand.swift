@@ -1,0 +1,70 @@
+import ArgumentParser
+import AssayAgent
+import AssayConfig
+import AssayCore
+import AssayStore
+import Foundation
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run on an inference host: sample it every interval, keep the samples, serve /metrics.",
+        discussion: """
+            Reads /proc through descriptors kept open (and the GPUs through one long-lived nvidia-smi when present), \
+            serves GET /metrics in Prometheus text format (node_exporter's names where node_exporter has the metric, \
+            assay_* for utilization) and GET /healthz, and keeps every sample in the configured store: raw for \
+            --raw-retention-hours, then one mean per minute for --minute-retention-days. Binds 127.0.0.1 unless told \
+            otherwise. SIGTERM or SIGINT stops it gracefully: sampling ends and what is buffered is written.
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Address and port for /metrics.")
+    var listen: String = "127.0.0.1:9469"
+
+    @Option(help: "Seconds between samples.")
+    var interval: Double = 1
+
+    @Option(help: "Hours raw samples are kept.")
+    var rawRetentionHours: Double = 24
+
+    @Option(help: "Days the 1-minute aggregates are kept.")
+    var minuteRetentionDays: Double = 30
+
+    @Flag(help: "Keep nothing: only serve /metrics.")
+    var noStore = false
+
+    func validate() throws {
+        guard address != nil else { throw ValidationError("--listen: expected HOST:PORT, e.g. 127.0.0.1:9469") }
+        guard interval >= 0.05, rawRetentionHours > 0, minuteRetentionDays > 0 else {
+            throw ValidationError("--interval must be ≥ 0.05 s and the retentions > 0")
+        }
+    }
+
+    var address: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        return (String(listen[..<colon]), port)
+    }
+
+    func run() async throws {
+        try await runMapped {
+            let configuration = try configurationOrDefaults(options.config)
+            var settings = AgentSettings()
+            settings.interval = interval
+            settings.rawRetentionHours = rawRetentionHours
+            settings.minuteRetentionDays = minuteRetentionDays
+            guard let address else { return ExitStatus.usage }
+            let run = { (store: (any AuditStore)?) in
+                try await Agent.run(host: address.host, port: address.port, settings: settings, store: store)
+            }
+            if noStore {
+                try await run(nil)
+            } else {
+                try await withStore(configuration) { try await run($0) }
+            }
+            return 0
+        }
+    }
+}
