@@ -15,6 +15,8 @@ public struct AgentSettings: Sendable, Hashable {
     public var minuteRetentionDays: Double = 30
     /// Samples are written to the store in batches this often.
     public var flushSeconds: Double = 10
+    /// The sustained-CPU rule evaluated on every sample (from the resources thresholds).
+    public var sustainedCPU = SustainedLoadRule(threshold: 85, clearThreshold: 75, forSeconds: 180)
 
     public init() {}
 }
@@ -33,6 +35,8 @@ public actor SamplerService: Service {
     private var currentMinute: Int?
     private var lastFlush = Date()
     private var lastPrune = Date.distantPast
+    private var rule: SustainedLoadRule
+    private let logger = Logger(label: "assay.agent")
 
     public init(sampler: HostSampler, gpus: GPUSampler?, metrics: AgentMetrics, store: (any AuditStore)?, settings: AgentSettings) {
         self.sampler = sampler
@@ -40,6 +44,7 @@ public actor SamplerService: Service {
         self.metrics = metrics
         self.store = store
         self.settings = settings
+        rule = settings.sustainedCPU
     }
 
     public func run() async throws {
@@ -58,7 +63,13 @@ public actor SamplerService: Service {
             point?.attach(gpus?.readings() ?? [])
             point?.attach(cgroup: previousCgroup, cgroup)
             metrics.update(point: point, from: previous, to: next)
-            if let point { try await keep(point) }
+            if let point {
+                if let cpu = point.cpuPercent, let changed = rule.observe(cpu, at: point.time) {
+                    metrics.alert(changed)
+                    logger.notice("SustainedCPULoad \(changed.rawValue): CPU \(Int(cpu))% (threshold \(Int(rule.threshold))% for \(Int(rule.forSeconds)) s, clears below \(Int(rule.clearThreshold))%)")
+                }
+                try await keep(point)
+            }
             previous = next
             previousCgroup = cgroup
         }
@@ -126,6 +137,7 @@ public actor SamplerService: Service {
 public enum Agent {
     public static func run(host: String, port: Int, settings: AgentSettings, store: (any AuditStore)?) async throws {
         let metrics = AgentMetrics()
+        metrics.alert(.inactive)
         let logger = Logger(label: "assay.agent")
         let router = Router()
         router.get("metrics") { _, _ -> Response in

@@ -13,6 +13,7 @@ public final class AgentMetrics: Sendable {
     private let memoryAvailable: Gauge
     private let load1: Gauge
     private let samples: Counter
+    private let sustainedCPU: Gauge
 
     public init() {
         cpuPercent = registry.makeGauge(name: "assay_cpu_utilization_percent", help: "CPU busy over the last interval, percent of all cores.")
@@ -22,6 +23,9 @@ public final class AgentMetrics: Sendable {
         memoryAvailable = registry.makeGauge(name: "node_memory_MemAvailable_bytes", help: "Memory information field MemAvailable_bytes.")
         load1 = registry.makeGauge(name: "node_load1", help: "1m load average.")
         samples = registry.makeCounter(name: "assay_agent_samples_total", help: "Host samples taken.")
+        sustainedCPU = registry.makeGauge(
+            name: "assay_alert_state", labels: [("alertname", "SustainedCPULoad")],
+            help: "Alert state: 0 inactive, 1 pending, 2 firing.")
     }
 
     /// Updates from one interval: the gauges take the point's values, counters grow by the counters' deltas.
@@ -57,6 +61,10 @@ public final class AgentMetrics: Sendable {
             registry.makeCounter(name: "node_network_transmit_bytes_total", labels: [("device", device)])
                 .increment(by: Double(y.transmittedBytes - x.transmittedBytes))
         }
+    }
+
+    public func alert(_ state: SustainedLoadRule.State) {
+        sustainedCPU.set(Double(state == .inactive ? 0 : (state == .pending ? 1 : 2)))
     }
 
     public var text: String { registry.emitToString() }

@@ -109,6 +109,8 @@ public enum ConfigTemplate {
             gpu_memory_growth_percent_per_hour: 5
             sustained_load_percent: 85      # above this for sustained_seconds raises an alert
             sustained_seconds: 180
+            sustained_clear_percent: 75     # a firing sustained-load alert clears only below this
+            keep_firing_seconds: 0          # and keeps firing this long after load last stood above it
           latency:
             min_attributed_percent: 90      # trace time attributed to named components
             max_unknown_percent: 10         # "unknown" above this is flagged

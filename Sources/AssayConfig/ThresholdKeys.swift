@@ -33,6 +33,8 @@ enum ThresholdKeys {
         .init(section: "resources", key: "gpu_memory_growth_percent_per_hour", path: \.resources.gpuMemoryGrowthPercentPerHour, range: positive, openAtZero: true),
         .init(section: "resources", key: "sustained_load_percent", path: \.resources.sustainedLoadPercent, range: percent, openAtZero: true),
         .init(section: "resources", key: "sustained_seconds", path: \.resources.sustainedSeconds, range: positive, openAtZero: true),
+        .init(section: "resources", key: "sustained_clear_percent", path: \.resources.sustainedClearPercent, range: percent, openAtZero: true),
+        .init(section: "resources", key: "keep_firing_seconds", path: \.resources.keepFiringSeconds, range: 0.0...1e9, openAtZero: false),
         .init(section: "latency", key: "min_attributed_percent", path: \.latency.minAttributedPercent, range: percent, openAtZero: false),
         .init(section: "latency", key: "max_unknown_percent", path: \.latency.maxUnknownPercent, range: percent, openAtZero: false),
         .init(section: "latency", key: "max_gpu_idle_percent", path: \.latency.maxGPUIdlePercent, range: percent, openAtZero: false),

@@ -27,6 +27,10 @@ public struct Thresholds: Sendable, Codable, Hashable {
         /// Load above this many percent, held for `sustainedSeconds`, raises an alert.
         public var sustainedLoadPercent: Double = 85
         public var sustainedSeconds: Double = 180
+        /// A firing sustained-load alert clears only below this (hysteresis, so it does not flap at the limit).
+        public var sustainedClearPercent: Double = 75
+        /// A cleared alert keeps firing this long after the load last stood above the clear threshold.
+        public var keepFiringSeconds: Double = 0
     }
 
     public struct Latency: Sendable, Codable, Hashable {

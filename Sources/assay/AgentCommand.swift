@@ -3,6 +3,7 @@ import AssayAgent
 import AssayConfig
 import AssayCore
 import AssayStore
+import AssayTelemetry
 import Foundation
 
 struct AgentCommand: AsyncParsableCommand {
@@ -55,6 +56,10 @@ struct AgentCommand: AsyncParsableCommand {
             settings.interval = interval
             settings.rawRetentionHours = rawRetentionHours
             settings.minuteRetentionDays = minuteRetentionDays
+            let r = configuration.thresholds.resources
+            settings.sustainedCPU = SustainedLoadRule(
+                threshold: r.sustainedLoadPercent, clearThreshold: r.sustainedClearPercent, forSeconds: r.sustainedSeconds,
+                keepFiringSeconds: r.keepFiringSeconds)
             guard let address else { return ExitStatus.usage }
             let run = { (store: (any AuditStore)?) in
                 try await Agent.run(host: address.host, port: address.port, settings: settings, store: store)

@@ -10,6 +10,7 @@ import FoundationNetworking
 
 /// `assay agent` sampling this machine, scraped by a real Prometheus (Debian's): what Prometheus stored is what
 /// the agent stored, and SIGTERM stops the agent cleanly with its samples written.
+extension LoadTests {
 @Suite(.serialized, .enabled(if: ExternalTool.available(["prometheus"])))
 struct AgentTests {
     struct PromSeries: Decodable {
@@ -83,4 +84,5 @@ struct AgentTests {
             #expect(values.contains { abs($0 - value) < 1e-9 }, "scraped \(value) not among the \(values.count) stored")
         }
     }
+}
 }

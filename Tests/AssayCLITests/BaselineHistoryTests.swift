@@ -4,6 +4,7 @@ import Testing
 /// Audits of the example service, one after another, with the store keeping their history: when a dependency
 /// is upgraded and, from that audit on, inference is slower, the baseline layer finds the change point and names
 /// the upgrade as its likely cause.
+extension LoadTests {
 @Suite struct BaselineHistoryTests {
     @Test func auditHistoryFindsTheChangeAndTheUpgradeBehindIt() throws {
         let directory = try CLITests.temporaryDirectory()
@@ -48,4 +49,5 @@ import Testing
         #expect(report.contains("pypi numpy 1.24.2 → 1.24.3, in the same run"), "\(report)")
         #expect(report.contains("| P95 Latency (inference) |"))
     }
+}
 }

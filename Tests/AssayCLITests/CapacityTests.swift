@@ -5,6 +5,7 @@ import Testing
 
 /// `assay capacity measure` against the example server: the model fitted at low rates predicts the latency at a
 /// higher rate, which is then measured; the error must stay inside the bound.
+extension LoadTests {
 @Suite(.serialized) struct CapacityTests {
     static func measure(_ server: ExampleServerTests.Server, rates: String, output: String, in directory: String) throws -> CapacityMeasurement {
         let result = try CLITests.assay(
@@ -60,4 +61,5 @@ import Testing
         #expect(report.contains("**+20% traffic:** 600.0 req/s; CPU 15.0% → 17.5%"), "\(report)")
         #expect(report.contains("**Model and assumptions:**"))
     }
+}
 }

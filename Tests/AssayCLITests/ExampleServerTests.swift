@@ -6,6 +6,7 @@ import FoundationNetworking
 #endif
 
 /// Runs `assay-example serve` on loopback and talks HTTP to it.
+extension LoadTests {
 @Suite struct ExampleServerTests {
     struct Server {
         var process: Process
@@ -91,4 +92,5 @@ import FoundationNetworking
         let (tooLarge, _) = try await Self.post(server.port, huge)
         #expect(tooLarge == 413)
     }
+}
 }

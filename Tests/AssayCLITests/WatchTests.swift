@@ -9,6 +9,7 @@ import FoundationNetworking
 
 /// `assay watch` on the example service under load: its slow switch turned on escalates after the sustain
 /// window (plus at most one evaluation), not before; turned off, the alert resolves; the webhook hears both.
+extension LoadTests {
 @Suite(.serialized, .enabled(if: ExternalTool.available(["python3"])))
 struct WatchTests {
     /// Keeps `workers` clients posting predictions until stopped.
@@ -97,4 +98,5 @@ struct WatchTests {
         #expect(webhook.posts.count <= 4)
         #expect(result.status == 0, "\(result.stdout)")
     }
+}
 }
