@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "AssayIntegrations",
             dependencies: [
-                "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment",
+                "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment", "AssayTelemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -196,6 +196,7 @@ public enum ConfigLoader {
             }
             config.telemetry = Configuration.Telemetry(
                 files: try telemetry.strings("files") ?? [], sampleIntervalSeconds: interval)
+            config.telemetry?.uptimeLogs = try telemetry.strings("uptime_logs") ?? []
             try telemetry.finish()
         }
         config.uptime = try reader.mappings("uptime").map { item in

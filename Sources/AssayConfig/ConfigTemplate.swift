@@ -63,6 +63,7 @@ public enum ConfigTemplate {
           # telemetry:
           #   files: [telemetry/samples.jsonl]
           #   sample_interval_seconds: 1
+          #   uptime_logs: [telemetry/uptime_monitor.log]   # written by assay uptime probe
           uptime: []
           #  - name: predict endpoint
           #    url: http://127.0.0.1:8080/healthz

@@ -192,6 +192,8 @@ public struct Configuration: Sendable, Hashable {
     public struct Telemetry: Sendable, Hashable {
         public var files: [String]
         public var sampleIntervalSeconds: Double
+        /// `uptime_monitor.log` files written by `assay uptime probe`.
+        public var uptimeLogs: [String] = []
     }
 
     /// An HTTP or TCP endpoint whose availability is probed.
@@ -200,6 +202,13 @@ public struct Configuration: Sendable, Hashable {
         public var url: String
         public var intervalSeconds: Double
         public var timeoutSeconds: Double
+
+        public init(name: String, url: String, intervalSeconds: Double, timeoutSeconds: Double) {
+            self.name = name
+            self.url = url
+            self.intervalSeconds = intervalSeconds
+            self.timeoutSeconds = timeoutSeconds
+        }
     }
 
     /// Where results are stored. Default: embedded SQLite at `.assay/assay.sqlite`.
