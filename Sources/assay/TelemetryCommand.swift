@@ -1,13 +1,14 @@
 import ArgumentParser
 import AssayConfig
 import AssayCore
+import AssayIntegrations
 import AssayTelemetry
 import Foundation
 
 struct Telemetry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Host resource telemetry: record utilization from /proc, and judge a recording.",
-        subcommands: [Record.self, Analyze.self, GPU.self])
+        subcommands: [Record.self, Analyze.self, GPU.self, Fleet.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -133,3 +134,62 @@ struct Telemetry: AsyncParsableCommand {
 
     }
 }
+
+extension Telemetry {
+    struct Fleet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per-host CPU and memory utilization from a Prometheus that scrapes the fleet's agents or node_exporters.",
+            discussion: """
+                Runs two range queries over the node_exporter metrics every agent also serves (CPU from \
+                node_cpu_seconds_total's idle rate, memory from MemAvailable/MemTotal) and reports each instance's P95 \
+                against resources.cpu_percent and resources.memory_percent. Exits 1 when a host breaches, 69 when \
+                Prometheus cannot be reached.
+                """)
+
+        @OptionGroup var options: ConfigOption
+
+        @Option(help: "Prometheus base URL (default: integrations.prometheus.url).")
+        var prometheus: String?
+
+        @Option(help: "Hours of history to read.")
+        var hours: Double = 168
+
+        @Option(help: "Seconds between points.")
+        var step: Double = 60
+
+        func run() async throws {
+            try await runMapped {
+                let configuration = try configurationOrDefaults(options.config)
+                guard let url = prometheus ?? configuration.integrations.prometheusURL else {
+                    throw CommandError(message: "no Prometheus: pass --prometheus URL or set integrations.prometheus.url", code: ExitStatus.usage)
+                }
+                let client = PrometheusClient(baseURL: url)
+                let end = Date()
+                let start = end.addingTimeInterval(-hours * 3600)
+                let queries = [
+                    ("CPU Utilization (%)", "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m])))",
+                     configuration.thresholds.resources.cpuPercent),
+                    ("Memory Usage (%)", "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)",
+                     configuration.thresholds.resources.memoryPercent),
+                ]
+                var breached = false
+                for (name, query, limit) in queries {
+                    let series: [PrometheusSeries]
+                    do {
+                        series = try await client.queryRange(query, start: start, end: end, stepSeconds: step)
+                    } catch let error as PrometheusError {
+                        throw CommandError(message: error.description, code: ExitStatus.unavailable)
+                    }
+                    for host in series.sorted(by: { $0.host < $1.host }) {
+                        guard let p95 = host.p95 else { continue }
+                        let breach = p95 > limit
+                        breached = breached || breach
+                        print("\(host.host.padding(toLength: 24, withPad: " ", startingAt: 0)) \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) P95 \(Formatting.percent(p95)) (limit \(Formatting.percent(limit, digits: 0)), \(host.points.count) points) \(breach ? "BREACH" : "ok")")
+                    }
+                }
+                return breached ? 1 : 0
+            }
+        }
+    }
+}
+

@@ -73,6 +73,11 @@ struct AgentTests {
         let kib = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?.split(separator: " ").dropFirst().first.flatMap { Double($0) }
         #expect(String(decoding: total, as: UTF8.self).contains("\"\(Int((kib ?? 0) * 1024))\""))
 
+        // The fleet view reads the same Prometheus back, per instance.
+        let fleet = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--hours", "0.1", "--step", "1"], in: directory)
+        #expect([0, 1].contains(fleet.status), "\(fleet.stderr)")
+        #expect(fleet.stdout.contains("127.0.0.1:\(port)") && fleet.stdout.contains("Memory Usage (%)"), "\(fleet.stdout)")
+
         agent.interrupt()
         agent.waitUntilExit()
         #expect(agent.terminationStatus == 0)
