@@ -106,7 +106,9 @@ public enum ConfigTemplate {
             memory_percent: 85
             disk_io_mb_per_s: 500
             uptime_p95_percent: 99
-            spike_rise_percent: 20          # a sudden rise by more than this is a spike
+            spike_rise_percent: 20          # a rise of more than this over the recent median is a spike,
+            spike_floor_percent: 50         # if it also reaches this level
+            spike_persistence_samples: 2    # and lasts this many samples
             gpu_memory_growth_percent_per_hour: 5
             sustained_load_percent: 85      # above this for sustained_seconds raises an alert
             sustained_seconds: 180

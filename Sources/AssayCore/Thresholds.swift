@@ -22,6 +22,10 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var uptimeP95Percent: Double = 99
         /// A sudden rise by more than this many percent counts as a spike.
         public var spikeRisePercent: Double = 20
+        /// A spike must also reach this absolute level (a rise from 2% to 25% is not one worth an alarm).
+        public var spikeFloorPercent: Double = 50
+        /// Samples a rise must persist for to count as a spike.
+        public var spikePersistenceSamples: Int = 2
         /// GPU memory growing faster than this many percent per hour counts as a leak.
         public var gpuMemoryGrowthPercentPerHour: Double = 5
         /// Load above this many percent, held for `sustainedSeconds`, raises an alert.

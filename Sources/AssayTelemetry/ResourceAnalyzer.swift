@@ -68,25 +68,31 @@ public struct ResourceAnalyzer: Sendable {
 
         // Anomalies.
         let cpu = points.compactMap { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
-        var spikes: [(Date, Double, Double)] = []
-        for (a, b) in zip(cpu, cpu.dropFirst()) where b.1 - a.1 > thresholds.spikeRisePercent {
-            spikes.append((b.0, a.1, b.1))
-        }
+        let spikes = Self.spikes(
+            cpu.map { ($0.0, $0.1) }, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent,
+            persistence: thresholds.spikePersistenceSamples)
         findings.append(
             Finding(
                 table: .anomalyDetection, check: "CPU Spike", status: spikes.isEmpty ? .pass : .watch,
                 observed: spikes.first.map { "\(spikes.count) spike(s); first \(Formatting.percent($0.1, digits: 0)) → \(Formatting.percent($0.2, digits: 0)) at \($0.0.formatted(.iso8601))" } ?? "none",
                 severity: spikes.isEmpty ? .info : .medium, measurements: ["spikes": Double(spikes.count)],
-                attributes: spikes.isEmpty ? [:] : ["impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points within one sample"],
+                attributes: spikes.isEmpty ? [:] : ["impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent median, to at least \(Int(thresholds.spikeFloorPercent))%, for \(thresholds.spikePersistenceSamples)+ samples"],
                 recommendation: spikes.isEmpty ? "Continue monitoring" : "Correlate with deployments and traffic at those times",
                 evidence: evidence))
+        // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
+        // the load falls under the clear threshold.
+        var rule = SustainedLoadRule(
+            threshold: thresholds.sustainedLoadPercent, clearThreshold: thresholds.sustainedClearPercent,
+            forSeconds: thresholds.sustainedSeconds, keepFiringSeconds: thresholds.keepFiringSeconds)
         var run = 0.0
         var longest = 0.0
-        for (_, value, interval) in cpu {
-            run = value >= thresholds.sustainedLoadPercent ? run + interval : 0
+        var fired = 0
+        for (time, value, interval) in cpu {
+            run = value > thresholds.sustainedLoadPercent ? run + interval : 0
             longest = max(longest, run)
+            if rule.observe(value, at: time) == .firing { fired += 1 }
         }
-        let sustained = longest >= thresholds.sustainedSeconds
+        let sustained = fired > 0
         findings.append(
             Finding(
                 table: .anomalyDetection, check: "Sustained Load", status: sustained ? .breach : .pass,
@@ -102,10 +108,15 @@ public struct ResourceAnalyzer: Sendable {
             ("GPU Memory Growth", \ResourcePoint.gpuMemoryPercent, .breach, .high, "GPU memory will run out: OOM and restarts",
              "Find the leak (caching allocator, retained tensors) before rollout"),
         ] {
-            let series = points.compactMap { p in p[keyPath: key].map { (p.time.timeIntervalSince1970, $0) } }
+            let all = points.compactMap { p in p[keyPath: key].map { (p.time.timeIntervalSince1970, $0) } }
+            // Past warm-up (the first tenth of the window: caches and allocators filling), robust slope, and
+            // growth that is mostly monotone: most minutes higher than the one before.
+            let series = Array(all.dropFirst(all.count / 10))
             guard series.count >= 2, window >= 60 else { continue }
-            let slope = Self.slope(series) * 3600
-            let growing = slope > thresholds.gpuMemoryGrowthPercentPerHour
+            let slope = Self.theilSen(series) * 3600
+            let spanHours = ((series.last?.0 ?? 0) - (series.first?.0 ?? 0)) / 3600
+            let growing = slope > thresholds.gpuMemoryGrowthPercentPerHour && Self.mostlyRising(series)
+                && (spanHours >= 1 || check == "Memory Growth")
             findings.append(
                 Finding(
                     table: .anomalyDetection, check: check, status: growing ? status : .pass,
@@ -153,12 +164,63 @@ public struct ResourceAnalyzer: Sendable {
     }
 
     /// Least-squares slope of (x, y).
-    static func slope(_ points: [(Double, Double)]) -> Double {
-        let n = Double(points.count)
-        let mx = points.map(\.0).reduce(0, +) / n
-        let my = points.map(\.1).reduce(0, +) / n
-        let num = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-        let den = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
-        return den == 0 ? 0 : num / den
+    /// Spike events: samples more than `rise` points above the median of the previous ten, at or above `floor`,
+    /// lasting `persistence` samples or more; one event per run. Returns (time, baseline, peak) of each.
+    static func spikes(_ series: [(Date, Double)], rise: Double, floor: Double, persistence: Int) -> [(Date, Double, Double)] {
+        var events: [(Date, Double, Double)] = []
+        var runStart: Int?
+        var runPeak = 0.0
+        var runBaseline = 0.0
+        func close(_ end: Int) {
+            if let start = runStart, end - start >= persistence { events.append((series[start].0, runBaseline, runPeak)) }
+            runStart = nil
+        }
+        for index in series.indices {
+            let history = series[max(0, index - 10)..<index].map(\.1).sorted()
+            guard !history.isEmpty else { continue }
+            let median = history[history.count / 2]
+            let value = series[index].1
+            if value - median > rise, value >= floor {
+                if runStart == nil {
+                    runStart = index
+                    runBaseline = median
+                    runPeak = value
+                }
+                runPeak = max(runPeak, value)
+            } else if runStart != nil, value - runBaseline <= rise {
+                close(index)
+            }
+        }
+        close(series.count)
+        return events
+    }
+
+    /// Theil–Sen: the median of pairwise slopes (every pair up to 300 points, else a fixed stride), robust to
+    /// the outliers a least-squares line follows.
+    static func theilSen(_ points: [(Double, Double)]) -> Double {
+        let stride = max(1, points.count / 300)
+        let sample = Swift.stride(from: 0, to: points.count, by: stride).map { points[$0] }
+        var slopes: [Double] = []
+        slopes.reserveCapacity(sample.count * sample.count / 2)
+        for i in sample.indices {
+            for j in (i + 1)..<sample.count where sample[j].0 != sample[i].0 {
+                slopes.append((sample[j].1 - sample[i].1) / (sample[j].0 - sample[i].0))
+            }
+        }
+        guard !slopes.isEmpty else { return 0 }
+        slopes.sort()
+        return slopes.count % 2 == 1 ? slopes[slopes.count / 2] : (slopes[slopes.count / 2 - 1] + slopes[slopes.count / 2]) / 2
+    }
+
+    /// Whether at least 70% of consecutive minute means rise (a sawtooth of cache fills and frees does not).
+    static func mostlyRising(_ points: [(Double, Double)]) -> Bool {
+        let grouped: [Int: [(Double, Double)]] = Dictionary(grouping: points) { Int($0.0 / 60) }
+        let minutes: [Double] = grouped.keys.sorted().map { key in
+            let values = grouped[key] ?? []
+            return values.reduce(0.0) { $0 + $1.1 } / Double(values.count)
+        }
+        guard minutes.count >= 3 else { return true }
+        let rising = zip(minutes, minutes.dropFirst()).filter { $1 > $0 }.count
+        return Double(rising) / Double(minutes.count - 1) >= 0.7
     }
 }

@@ -76,7 +76,49 @@ import Testing
         #expect(spike.measurements["spikes"] == 1)
         let sustained = try finding(findings, "Sustained Load")
         #expect(sustained.status == .breach)
-        #expect(sustained.measurements["longest_seconds"] == 201)
+        #expect(sustained.measurements["longest_seconds"] == 200)  // 85% is not above the 85% limit
+    }
+
+    /// Known truth for the spike detector: a one-sample blip is not a spike (persistence), a rise to a low level
+    /// is not one (floor), a sustained jump over the recent median is exactly one event.
+    @Test func spikesNeedPersistenceAndAFloor() throws {
+        let blip = Array(repeating: 20.0, count: 20) + [90] + Array(repeating: 20.0, count: 20)
+        let low = Array(repeating: 2.0, count: 20) + Array(repeating: 30.0, count: 20)
+        let jump = Array(repeating: 20.0, count: 20) + Array(repeating: 75.0, count: 5) + Array(repeating: 20.0, count: 20)
+        let t = Thresholds().resources
+        func spikes(_ cpu: [Double]) throws -> Double? {
+            try finding(ResourceAnalyzer(thresholds: t).findings(Self.points(cpu), evidence: Self.evidence), "CPU Spike").measurements["spikes"]
+        }
+        #expect(try spikes(blip) == 0)
+        #expect(try spikes(low) == 0)
+        #expect(try spikes(jump) == 1)
+    }
+
+    /// GPU memory: a steady leak over two hours with a few big outliers is found (Theil–Sen ignores the
+    /// outliers); a sawtooth (an allocator filling and freeing) that does not grow overall is not.
+    @Test func gpuMemoryGrowthIsRobustAndNeedsMonotoneRise() throws {
+        func points(_ value: (Int) -> Double) -> [ResourcePoint] {
+            (0..<240).map { step in
+                var point = ResourcePoint(time: Date(timeIntervalSince1970: 1_800_000_000 + Double(step) * 30), intervalSeconds: 30, cpuPercent: 10)
+                point.gpuMemoryPercent = value(step)
+                return point
+            }
+        }
+        let t = Thresholds().resources
+        let leak = points { step in step % 50 == 7 ? 5 : 40 + Double(step) * 0.1 }  // +12 points/hour, outliers at 5%
+        let growth = try finding(ResourceAnalyzer(thresholds: t).findings(leak, evidence: Self.evidence), "GPU Memory Growth")
+        #expect(growth.status == .breach)
+        #expect(abs((growth.measurements["points_per_hour"] ?? 0) - 12) < 0.01)
+        let sawtooth = points { step in 40 + Double(step % 20) * 1.0 + Double(step) * 0.0 }
+        #expect(try finding(ResourceAnalyzer(thresholds: t).findings(sawtooth, evidence: Self.evidence), "GPU Memory Growth").status == .pass)
+    }
+
+    /// A quiet recorded series (the example's telemetry, recorded under HTTP load) raises nothing.
+    @Test func quietRecordedSeriesRaisesNothing() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/InferenceService/runs/telemetry.jsonl").path
+        let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(try TelemetryLog.read(path: path), evidence: Self.evidence)
+        #expect(findings.filter { $0.table == .anomalyDetection && $0.status != .pass }.isEmpty, "\(findings.map { "\($0.check): \($0.observed)" })")
     }
 
     @Test func memoryGrowthSlopeIsPerHour() throws {
