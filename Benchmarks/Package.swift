@@ -19,6 +19,11 @@ let package = Package(
                 .product(name: "AssayIntegrations", package: "Assay"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
-        )
+        ),
+        .executableTarget(
+            name: "agent-probe",
+            dependencies: [.product(name: "AssayAgent", package: "Assay"), .product(name: "AssayStore", package: "Assay")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
     ]
 )

@@ -5,12 +5,15 @@ import AssayIntegrations
 import AssayLatency
 import AssayProfiling
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 // Hot paths of Assay, timed against the tools users would otherwise pick, in the same run.
 // Prints one line per comparison: our time, theirs, and the ratio (theirs / ours; > 1 means Assay is faster).
 
 let quick = CommandLine.arguments.contains("--quick")
-/// `--only trace,hash,tree,bootstrap,toml,capacity` runs those sections; all by default.
+/// `--only trace,hash,tree,bootstrap,toml,capacity,agent` runs those sections; all by default.
 let only: Set<String>? = CommandLine.arguments.firstIndex(of: "--only").flatMap { index in
     index + 1 < CommandLine.arguments.count ? Set(CommandLine.arguments[index + 1].split(separator: ",").map(String.init)) : nil
 }
@@ -242,5 +245,53 @@ if wants("capacity"), let exampleBinary {
     }
 } else if wants("capacity") {
     print("capacity benchmark skipped: no assay-example built (swift build)")
+}
+
+// 7. The agent at 1 Hz with storage, against node_exporter, each scraped once a second for the same time: CPU
+// time of the process, peak RSS, and /metrics response times.
+let nodeExporter = ["/usr/bin/prometheus-node-exporter", "/usr/local/bin/node_exporter"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let agentProbe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("agent-probe").path
+if wants("agent"), let nodeExporter, FileManager.default.isExecutableFile(atPath: agentProbe) {
+    func processStats(_ pid: Int32) -> (cpu: Double, rssMB: Double)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")"),
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+        return (ticks / Double(sysconf(Int32(_SC_CLK_TCK))), hwm / 1024)
+    }
+    func measure(_ executable: String, _ arguments: [String], port: Int, seconds: Int) async throws -> (cpu: Double, rssMB: Double, medianMs: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        try await Task.sleep(for: .seconds(2))
+        let before = processStats(process.processIdentifier)?.cpu ?? 0
+        var times: [Double] = []
+        for _ in 0..<seconds {
+            let start = ContinuousClock.now
+            _ = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let d = ContinuousClock.now - start
+            times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            try await Task.sleep(for: .seconds(1) - d)
+        }
+        let after = processStats(process.processIdentifier)
+        times.sort()
+        return ((after?.cpu ?? 0) - before, after?.rssMB ?? 0, times[times.count / 2])
+    }
+    let seconds = quick ? 10 : 60
+    let agentPort = Int.random(in: 20_000..<40_000)
+    let nodePort = agentPort + 1
+    let ours = try await measure(agentProbe, [String(agentPort), scratch + "/agent.sqlite"], port: agentPort, seconds: seconds)
+    let theirs = try await measure(nodeExporter, ["--web.listen-address=127.0.0.1:\(nodePort)"], port: nodePort, seconds: seconds)
+    print(String(format: "agent at 1 Hz with storage, %d s scraped at 1 Hz: %.3f s CPU (%.3f%% of a core), peak RSS %.1f MB, /metrics median %.2f ms", seconds, ours.cpu, ours.cpu / Double(seconds) * 100, ours.rssMB, ours.medianMs))
+    print(String(format: "node_exporter scraped at 1 Hz, %d s: %.3f s CPU (%.3f%% of a core), peak RSS %.1f MB, /metrics median %.2f ms", seconds, theirs.cpu, theirs.cpu / Double(seconds) * 100, theirs.rssMB, theirs.medianMs))
+    print(String(format: "  CPU ratio node_exporter / agent: %.2f×", theirs.cpu / max(ours.cpu, 0.0001)))
+} else if wants("agent") {
+    print("agent benchmark skipped: needs prometheus-node-exporter and the agent-probe built next to assay-bench")
 }
 
