@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssayAuditTests",
-            dependencies: ["AssayAudit", "AssayReport", "AssayStore"],
+            dependencies: ["AssayAudit", "AssayReport", "AssayStore", "AssayTelemetry"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,15 +1,24 @@
 import AssayConfig
 import AssayCore
 import AssayTelemetry
+import Foundation
 
-/// Resources: utilization and anomalies from the telemetry logs in `workspace.telemetry.files`.
+/// Resources: utilization and anomalies from the telemetry logs in `workspace.telemetry.files`, or from the last
+/// `agent_hours` of `assay agent` samples in the store, and uptime from `uptime_logs`.
 public struct ResourcesCheck: LayerCheck {
     public let layer = Layer.resources
+    /// The store's agent samples; nil when the audit runs without a store.
+    public var samples: (any TelemetryHistory)?
+    public var now: @Sendable () -> Date
 
-    public init() {}
+    public init(samples: (any TelemetryHistory)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+        self.samples = samples
+        self.now = now
+    }
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
-        guard let telemetry = configuration.telemetry, !telemetry.files.isEmpty || !telemetry.uptimeLogs.isEmpty else {
+        guard let telemetry = configuration.telemetry, !telemetry.files.isEmpty || !telemetry.uptimeLogs.isEmpty || telemetry.agentHours != nil
+        else {
             return .notVerified(reason: "no telemetry configured under workspace.telemetry.files (record one with assay telemetry record)")
         }
         var uptime: [Finding] = []
@@ -19,6 +28,23 @@ public struct ResourcesCheck: LayerCheck {
             uptime += UptimeSummary.summaries(try UptimeLog.read(path: path, displayPath: log)).map {
                 $0.finding(floorPercent: configuration.thresholds.resources.uptimeP95Percent, evidence: evidence)
             }
+        }
+        if let hours = telemetry.agentHours, telemetry.files.isEmpty {
+            guard let samples else { return .notVerified(reason: "agent_hours needs the store (the audit ran with --no-store)") }
+            let stored = try await samples.resourceSamples(resolution: "raw", since: now().addingTimeInterval(-hours * 3600))
+            let decoder = JSONCoding.decoder()
+            let points = stored.compactMap { try? decoder.decode(ResourcePoint.self, from: $0.payload) }
+            guard points.count >= 2 else {
+                return uptime.isEmpty
+                    ? .notVerified(reason: "the store holds \(points.count) assay agent samples from the last \(Formatting.number(hours, digits: 0)) h; run assay agent on this host")
+                    : .verified(uptime)
+            }
+            let listing = Array(stored.map { $0.payload + Data("\n".utf8) }.joined())
+            let store = configuration.store.kind == .sqlite ? configuration.store.path : "postgres store"
+            let evidence = Evidence(
+                path: store, sha256: FileDigest.sha256(of: listing),
+                locator: "assay agent samples, last \(Formatting.number(hours, digits: 0)) h, \(points.count) samples")
+            return .verified(ResourceAnalyzer(thresholds: configuration.thresholds.resources).findings(points, evidence: evidence) + uptime)
         }
         guard !telemetry.files.isEmpty else { return .verified(uptime) }
         var points: [ResourcePoint] = []

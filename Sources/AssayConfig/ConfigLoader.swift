@@ -197,6 +197,10 @@ public enum ConfigLoader {
             config.telemetry = Configuration.Telemetry(
                 files: try telemetry.strings("files") ?? [], sampleIntervalSeconds: interval)
             config.telemetry?.uptimeLogs = try telemetry.strings("uptime_logs") ?? []
+            if let hours = try telemetry.double("agent_hours") {
+                guard hours > 0 else { throw telemetry.error(telemetry.node("agent_hours"), key: "agent_hours", "must be > 0") }
+                config.telemetry?.agentHours = hours
+            }
             try telemetry.finish()
         }
         config.uptime = try reader.mappings("uptime").map { item in

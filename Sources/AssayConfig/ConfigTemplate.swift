@@ -64,6 +64,7 @@ public enum ConfigTemplate {
           #   files: [telemetry/samples.jsonl]
           #   sample_interval_seconds: 1
           #   uptime_logs: [telemetry/uptime_monitor.log]   # written by assay uptime probe
+          #   agent_hours: 24                    # the last 24 h of assay agent samples from the store
           uptime: []
           #  - name: predict endpoint
           #    url: http://127.0.0.1:8080/healthz

@@ -194,6 +194,13 @@ public struct Configuration: Sendable, Hashable {
         public var sampleIntervalSeconds: Double
         /// `uptime_monitor.log` files written by `assay uptime probe`.
         public var uptimeLogs: [String] = []
+        /// Read the last this many hours of `assay agent` samples from the store (used when `files` is empty).
+        public var agentHours: Double?
+
+        public init(files: [String], sampleIntervalSeconds: Double) {
+            self.files = files
+            self.sampleIntervalSeconds = sampleIntervalSeconds
+        }
     }
 
     /// An HTTP or TCP endpoint whose availability is probed.

@@ -86,3 +86,22 @@ public struct OptimizationRecord: Sendable, Hashable {
         self.candidate = candidate
     }
 }
+
+/// One stored telemetry sample: its resolution, time and JSON payload (a telemetry-log line).
+public struct StoredSample: Sendable, Hashable {
+    public var resolution: String
+    public var time: Date
+    public var payload: Data
+
+    public init(resolution: String, time: Date, payload: Data) {
+        self.resolution = resolution
+        self.time = time
+        self.payload = payload
+    }
+}
+
+/// Where the agent's host samples are kept (the store).
+public protocol TelemetryHistory: Sendable {
+    /// Samples at `resolution` recorded at or after `since`, oldest first.
+    func resourceSamples(resolution: String, since: Date) async throws -> [StoredSample]
+}

@@ -4,7 +4,7 @@ import Foundation
 /// What Assay keeps between runs: audits, reproducibility checks, validated optimizations, metric history and
 /// environment states. `Store` keeps them in an embedded SQLite file, `PostgresStore` on a PostgreSQL server
 /// shared by a team or a fleet; both apply the same named migrations to the same tables.
-public protocol AuditStore: MetricHistory {
+public protocol AuditStore: MetricHistory, TelemetryHistory {
     /// Names of the migrations applied, oldest first.
     func appliedMigrations() async throws -> [String]
     /// Saves a whole audit in one transaction.
@@ -21,26 +21,12 @@ public protocol AuditStore: MetricHistory {
     func saveEnvironmentState(_ state: EnvironmentState) async throws
     /// Host samples kept by `assay agent`, at a resolution ("raw", "1m").
     func saveResourceSamples(_ samples: [StoredSample]) async throws
-    /// Samples at `resolution` recorded at or after `since`, oldest first.
-    func resourceSamples(resolution: String, since: Date) async throws -> [StoredSample]
     /// Drops samples at `resolution` older than `before` (retention).
     func pruneResourceSamples(resolution: String, before: Date) async throws
     /// Ends the connection, if the store has one; call before letting go of it.
     func close() async
 }
 
-/// One stored telemetry sample: its resolution, time and JSON payload (a telemetry-log line).
-public struct StoredSample: Sendable, Hashable {
-    public var resolution: String
-    public var time: Date
-    public var payload: Data
-
-    public init(resolution: String, time: Date, payload: Data) {
-        self.resolution = resolution
-        self.time = time
-        self.payload = payload
-    }
-}
 
 extension Store: AuditStore {
     /// The SQLite file needs no closing: GRDB closes it with the queue.

@@ -32,7 +32,8 @@ struct Audit: AsyncParsableCommand {
             let logger = configuration.integrations.mlflow.flatMap { $0.logAudits ? MLflowAuditLogger(settings: $0) : nil }
             var mlflowRun: MLflowRun?
             let audit: @Sendable ((any AuditStore)?) async throws -> AuditRun = { store in
-                let checks = standardChecks(configuration) + [BaselineCheck(history: store)]
+                let checks = standardChecks(configuration).map { $0.layer == .resources ? ResourcesCheck(samples: store) : $0 }
+                    + [BaselineCheck(history: store)]
                 return try await Auditor(checks: checks).audit(configuration)
             }
             var run: AuditRun

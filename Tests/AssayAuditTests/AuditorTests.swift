@@ -3,6 +3,7 @@ import AssayConfig
 import AssayCore
 import AssayReport
 import AssayStore
+import AssayTelemetry
 import Foundation
 import Testing
 
@@ -136,4 +137,32 @@ import Testing
         #expect(cache.measurements["cache_miss_percent"] == 2.5)
         #expect(cache.primaryEvidence.path == "perf.txt")
     }
+
+    /// With agent_hours, the resources layer reads the agent's samples from the store instead of a log file.
+    @Test func resourcesFromTheAgentsStoredSamples() async throws {
+        var configuration = try workspace(approved: true)
+        configuration.telemetry = Configuration.Telemetry(files: [], sampleIntervalSeconds: 1)
+        configuration.telemetry?.agentHours = 1
+        let store = try Store()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let encoder = JSONCoding.encoder()
+        try store.saveResourceSamples(
+            try (0..<120).map { second in
+                let point = ResourcePoint(
+                    time: now.addingTimeInterval(Double(second - 120)), intervalSeconds: 1, cpuPercent: 40 + Double(second % 7),
+                    memoryPercent: 55, diskUtilPercent: 2)
+                return StoredSample(resolution: "raw", time: point.time, payload: try encoder.encode(point))
+            } + [StoredSample(resolution: "raw", time: now.addingTimeInterval(-7200), payload: Data("{}".utf8))])
+        let checks = Auditor.standardChecks.map { $0.layer == .resources ? ResourcesCheck(samples: store, now: { now }) : $0 }
+        let run = try await Auditor(checks: checks).audit(configuration)
+        let resources = try #require(run.result(for: .resources))
+        #expect(resources.isVerified, "\(resources.notVerifiedReason ?? "")")
+        let cpu = try #require(resources.findings.first { $0.check == "CPU Utilization (%)" })
+        #expect(cpu.primaryEvidence.path == ".assay/assay.sqlite")
+        #expect(cpu.primaryEvidence.locator == "assay agent samples, last 1 h, 120 samples")
+        #expect((cpu.measurements["p95"] ?? 0) >= 45)
+        let noStore = try await Auditor(checks: Auditor.standardChecks).audit(configuration)
+        #expect(noStore.result(for: .resources)?.notVerifiedReason?.contains("needs the store") == true)
+    }
 }
+
