@@ -33,6 +33,11 @@ public enum ProcParsers {
     public struct NetworkCounters: Sendable, Hashable, Codable {
         public var receivedBytes: UInt64
         public var transmittedBytes: UInt64
+
+        public init(receivedBytes: UInt64, transmittedBytes: UInt64) {
+            self.receivedBytes = receivedBytes
+            self.transmittedBytes = transmittedBytes
+        }
     }
 
     /// Splits a line into whitespace-separated fields.

@@ -5,10 +5,14 @@ import AssayIntegrations
 import AssayTelemetry
 import Foundation
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 struct Telemetry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Host resource telemetry: record utilization from /proc, and judge a recording.",
-        subcommands: [Record.self, Analyze.self, GPU.self, Fleet.self])
+        subcommands: [Record.self, Analyze.self, GPU.self, Fleet.self, Scrape.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -188,6 +192,68 @@ extension Telemetry {
                     }
                 }
                 return breached ? 1 : 0
+            }
+        }
+    }
+}
+
+extension Telemetry {
+    struct Scrape: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a telemetry log from a node_exporter's /metrics instead of /proc.",
+            discussion: """
+                Scrapes every --interval seconds and turns each pair of scrapes into one telemetry-log line (CPU from \
+                node_cpu_seconds_total, memory from MemAvailable/MemTotal, disk and network byte counters, load), so \
+                hosts that already run node_exporter feed `assay telemetry analyze` and the audit as they are.
+                """)
+
+        @Option(help: "node_exporter's metrics URL.")
+        var url: String = "http://127.0.0.1:9100/metrics"
+
+        @Option(help: "Seconds to record.")
+        var duration: Double = 60
+
+        @Option(help: "Seconds between scrapes.")
+        var interval: Double = 1
+
+        @Option(help: "Telemetry log to write (JSON lines).")
+        var output: String = "telemetry.jsonl"
+
+        func validate() throws {
+            guard duration > 0, interval > 0, interval <= duration else { throw ValidationError("need 0 < --interval ≤ --duration") }
+        }
+
+        func scrape(_ clock: ContinuousClock, since started: ContinuousClock.Instant) async throws -> HostSample {
+            guard let endpoint = URL(string: url) else { throw CommandError(message: "\(url): not a URL", code: ExitStatus.usage) }
+            let data: Data
+            do {
+                (data, _) = try await URLSession.shared.data(from: endpoint)
+            } catch {
+                throw CommandError(message: "\(url): \(error.localizedDescription)", code: ExitStatus.unavailable)
+            }
+            let elapsed = clock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            guard let sample = NodeExporterScrape.hostSample(String(decoding: data, as: UTF8.self), monotonicSeconds: seconds, wallTime: Date())
+            else { throw CommandError(message: "\(url): no node_cpu_seconds_total in the scrape", code: ExitStatus.invalidInput) }
+            return sample
+        }
+
+        func run() async throws {
+            try await runMapped {
+                let clock = ContinuousClock()
+                let started = clock.now
+                var previous = try await scrape(clock, since: started)
+                var points: [ResourcePoint] = []
+                let count = max(1, Int((duration / interval).rounded()))
+                for _ in 0..<count {
+                    try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+                    let next = try await scrape(clock, since: started)
+                    if let point = ResourcePoint(from: previous, to: next) { points.append(point) }
+                    previous = next
+                }
+                try AtomicFile.write(Array(try TelemetryLog.lines(points).utf8), to: absolutePath(output))
+                print("\(points.count) samples from \(url) → \(output)")
+                return 0
             }
         }
     }

@@ -90,4 +90,25 @@ struct AgentTests {
         }
     }
 }
+
+    /// `assay telemetry scrape` against Debian's real node_exporter: a telemetry log the audit can read.
+    @Suite(.enabled(if: ExternalTool.available(["prometheus-node-exporter"])))
+    struct NodeExporterTests {
+        @Test func scrapesARealNodeExporter() async throws {
+            let exporter = try await LoopbackServer.start(
+                "prometheus-node-exporter --web.listen-address=127.0.0.1:{port}", readyPath: "/metrics", name: "node-exporter")
+            defer { exporter.stop() }
+            let directory = try CLITests.temporaryDirectory()
+            let result = try CLITests.assay(
+                ["telemetry", "scrape", "--url", exporter.url + "/metrics", "--duration", "2", "--interval", "1", "--output", "t.jsonl"],
+                in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = try String(contentsOfFile: directory + "/t.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines.allSatisfy { $0.contains("\"cpu_percent\"") && $0.contains("\"memory_percent\"") })
+            let analyze = try CLITests.assay(["telemetry", "analyze", "t.jsonl"], in: directory)
+            #expect([0, 1].contains(analyze.status), "\(analyze.stderr)")
+        }
+    }
 }
+
