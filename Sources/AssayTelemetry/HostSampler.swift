@@ -14,6 +14,12 @@ public struct HostSample: Sendable, Hashable {
     public var network: [String: ProcParsers.NetworkCounters]
     public var load1: Double?
     public var cpuPressure: Double?
+    /// Thermal zones' temperatures by zone type, millidegrees Celsius (absent on machines without them).
+    public var thermalMillidegrees: [String: Int] = [:]
+    /// Current frequency of each CPU that reports one, kHz.
+    public var cpuFrequencyKHz: [Int] = []
+    /// Core plus package thermal-throttle events over all CPUs; nil when the kernel does not count them.
+    public var throttleEvents: UInt64?
 
     public static func == (a: HostSample, b: HostSample) -> Bool {
         a.monotonicSeconds == b.monotonicSeconds && a.cpu == b.cpu && a.disks == b.disks && a.network == b.network
@@ -30,8 +36,28 @@ public final class HostSampler: @unchecked Sendable {
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private let lock = NSLock()
 
-    public init(root: String = "/proc") {
+    private let sysRoot: String
+    private let thermalZones: [(path: String, type: String)]
+    private let cpuDirectories: [String]
+
+    /// `root` is /proc, `sysRoot` /sys; tests point both at directories laid out the same way.
+    public init(root: String = "/proc", sysRoot: String = "/sys") {
         self.root = root
+        self.sysRoot = sysRoot
+        let thermal = sysRoot + "/class/thermal"
+        thermalZones = ((try? FileManager.default.contentsOfDirectory(atPath: thermal)) ?? []).filter { $0.hasPrefix("thermal_zone") }.sorted()
+            .map { zone in
+                let type = (try? String(contentsOfFile: "\(thermal)/\(zone)/type", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                return ("\(thermal)/\(zone)/temp", type ?? zone)
+            }
+        let cpus = sysRoot + "/devices/system/cpu"
+        cpuDirectories = ((try? FileManager.default.contentsOfDirectory(atPath: cpus)) ?? [])
+            .filter { $0.hasPrefix("cpu") && Int($0.dropFirst(3)) != nil }.sorted().map { cpus + "/" + $0 }
+    }
+
+    /// An integer file under /sys (trimmed), or nil when absent.
+    private func integer(_ path: String) -> Int? {
+        read(absolute: path).flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     deinit {
@@ -40,10 +66,14 @@ public final class HostSampler: @unchecked Sendable {
 
     /// The file's current bytes, or nil when it does not exist (absent is reported as absent).
     func read(_ relative: String) -> [UInt8]? {
-        var fd = descriptors[relative] ?? -2
+        read(absolute: root + "/" + relative)
+    }
+
+    func read(absolute path: String) -> [UInt8]? {
+        var fd = descriptors[path] ?? -2
         if fd == -2 {
-            fd = open(root + "/" + relative, O_RDONLY | O_CLOEXEC)
-            descriptors[relative] = fd
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            descriptors[path] = fd
         }
         guard fd >= 0 else { return nil }
         var total = 0
@@ -63,13 +93,25 @@ public final class HostSampler: @unchecked Sendable {
         defer { lock.unlock() }
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
-        return HostSample(
+        var sample = HostSample(
             monotonicSeconds: Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9, wallTime: now,
             cpu: read("stat").flatMap(ProcParsers.cpu), memory: read("meminfo").flatMap(ProcParsers.memory),
             disks: read("diskstats").map(ProcParsers.disks) ?? [:],
             network: (read("net/dev") ?? read("net_dev")).map(ProcParsers.network) ?? [:],
             load1: read("loadavg").flatMap(ProcParsers.load1),
             cpuPressure: read("pressure/cpu").flatMap(ProcParsers.pressureSomeAvg10))
+        for zone in thermalZones {
+            if let millidegrees = integer(zone.path) { sample.thermalMillidegrees[zone.type] = max(sample.thermalMillidegrees[zone.type] ?? .min, millidegrees) }
+        }
+        var throttle: UInt64?
+        for cpu in cpuDirectories {
+            if let frequency = integer(cpu + "/cpufreq/scaling_cur_freq") { sample.cpuFrequencyKHz.append(frequency) }
+            for counter in ["core_throttle_count", "package_throttle_count"] {
+                if let count = integer(cpu + "/thermal_throttle/" + counter) { throttle = (throttle ?? 0) + UInt64(max(0, count)) }
+            }
+        }
+        sample.throttleEvents = throttle
+        return sample
     }
 }
 
@@ -96,6 +138,10 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
     /// Share of CFS periods the service's cgroup was throttled in, and its memory against the cgroup limit.
     public var cgroupThrottledPercent: Double?
     public var cgroupMemoryPercent: Double?
+    /// Hottest thermal zone, mean CPU frequency, and CPU thermal-throttle events in the interval (nil: not reported).
+    public var cpuTemperatureCelsius: Double?
+    public var cpuFrequencyMHz: Double?
+    public var cpuThrottleEvents: Double?
 
     enum CodingKeys: String, CodingKey {
         case time = "ts"
@@ -115,6 +161,9 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         case gpuThrottleReasons = "gpu_throttle_reasons"
         case cgroupThrottledPercent = "cgroup_throttled_percent"
         case cgroupMemoryPercent = "cgroup_memory_percent"
+        case cpuTemperatureCelsius = "cpu_temperature_c"
+        case cpuFrequencyMHz = "cpu_freq_mhz"
+        case cpuThrottleEvents = "cpu_throttle_events"
     }
 
     /// Adds what the cgroup reported between two readings.
@@ -196,5 +245,8 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         }
         load1 = b.load1
         cpuPressurePercent = b.cpuPressure
+        cpuTemperatureCelsius = b.thermalMillidegrees.values.max().map { Double($0) / 1000 }
+        cpuFrequencyMHz = b.cpuFrequencyKHz.isEmpty ? nil : Double(b.cpuFrequencyKHz.reduce(0, +)) / Double(b.cpuFrequencyKHz.count) / 1000
+        if let x = a.throttleEvents, let y = b.throttleEvents, y >= x { cpuThrottleEvents = Double(y - x) }
     }
 }

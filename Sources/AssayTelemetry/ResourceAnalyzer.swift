@@ -126,6 +126,18 @@ public struct ResourceAnalyzer: Sendable {
                     attributes: growing ? ["impact": impact] : [:], recommendation: growing ? action : "Continue monitoring",
                     evidence: evidence))
         }
+        let cpuThrottle = points.compactMap(\.cpuThrottleEvents)
+        if !cpuThrottle.isEmpty {
+            let events = cpuThrottle.reduce(0, +)
+            let hottest = points.compactMap(\.cpuTemperatureCelsius).max()
+            findings.append(
+                Finding(
+                    table: .anomalyDetection, check: "CPU Thermal Throttling", status: events > 0 ? .watch : .pass,
+                    observed: events > 0 ? "\(Int(events)) throttle event(s)" + (hottest.map { ", hottest zone \(Int($0)) °C" } ?? "") : "none",
+                    severity: events > 0 ? .medium : .info, measurements: ["throttle_events": events] .merging(hottest.map { ["max_temperature_c": $0] } ?? [:]) { a, _ in a },
+                    attributes: events > 0 ? ["impact": "the CPU ran below its clock while hot: latency rises"] : [:],
+                    recommendation: events > 0 ? "Check cooling and power limits on this host" : "—", evidence: evidence))
+        }
         let reasons = points.compactMap(\.gpuThrottleReasons)
         if !reasons.isEmpty {
             let throttled = reasons.filter { $0 & GPUReading.thermalOrHardwareMask != 0 }.count
