@@ -190,6 +190,10 @@ let package = Package(
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayHardeningTests",
+            dependencies: ["AssayCore", "AssayEnvironment", "AssayLatency", "AssayProfiling", "AssayTelemetry"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity", "AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
         .testTarget(
