@@ -20,15 +20,7 @@ public struct WindowStats: Sendable, Hashable, Codable {
     public init(totals: [Double], seconds: Double, minimumForP95: Int = 20) {
         count = totals.count
         mean = totals.isEmpty ? nil : totals.reduce(0, +) / Double(totals.count)
-        if totals.count >= minimumForP95 {
-            let sorted = totals.sorted()
-            let h = Double(sorted.count - 1) * 0.95
-            let lower = Int(h)
-            let upper = min(lower + 1, sorted.count - 1)
-            p95 = sorted[lower] + (h - Double(lower)) * (sorted[upper] - sorted[lower])
-        } else {
-            p95 = nil
-        }
+        p95 = totals.count >= minimumForP95 ? Quantile.type7(sorted: totals.sorted(), 0.95) : nil
         throughput = seconds > 0 ? Double(totals.count) / seconds : 0
     }
 }

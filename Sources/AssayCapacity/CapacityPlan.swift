@@ -118,14 +118,8 @@ public struct CapacityPlan: Sendable {
         let points = sustainedSteps.compactMap { step in step.serviceCPUPercent.map { (step.achievedRate, $0 / 100) } }
         guard let first = points.first else { return nil }
         guard points.count >= 2 else { return first.0 > 0 ? (first.1 / first.0, 0) : nil }
-        let n = Double(points.count)
-        let meanX = points.reduce(0) { $0 + $1.0 } / n
-        let meanY = points.reduce(0) { $0 + $1.1 } / n
-        let sxx = points.reduce(0) { $0 + ($1.0 - meanX) * ($1.0 - meanX) }
-        let sxy = points.reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }
-        guard sxx > 0, sxy > 0 else { return nil }
-        let slope = sxy / sxx
-        return (slope, max(0, meanY - slope * meanX))
+        guard let line = LeastSquares.line(points), line.slope > 0 else { return nil }
+        return (line.slope, max(0, line.intercept))
     }
 
     /// CPU-seconds per request (the slope of the utilization law).
@@ -228,13 +222,26 @@ public struct GPUMemoryModel: Sendable, Hashable {
     /// Least squares over (concurrency, used MiB); the per-request part is never negative.
     public static func fit(_ samples: [(concurrency: Double, usedMiB: Double)]) -> GPUMemoryModel? {
         guard samples.count >= 2 else { return nil }
-        let n = Double(samples.count)
-        let meanX = samples.reduce(0) { $0 + $1.concurrency } / n
-        let meanY = samples.reduce(0) { $0 + $1.usedMiB } / n
-        let sxx = samples.reduce(0) { $0 + ($1.concurrency - meanX) * ($1.concurrency - meanX) }
-        let sxy = samples.reduce(0) { $0 + ($1.concurrency - meanX) * ($1.usedMiB - meanY) }
-        let slope = sxx > 0 ? max(0, sxy / sxx) : 0
+        let points = samples.map { ($0.concurrency, $0.usedMiB) }
+        let meanX = points.reduce(0) { $0 + $1.0 } / Double(points.count)
+        let meanY = points.reduce(0) { $0 + $1.1 } / Double(points.count)
+        let slope = max(0, LeastSquares.line(points)?.slope ?? 0)
         return GPUMemoryModel(staticMiB: meanY - slope * meanX, perRequestMiB: slope)
+    }
+}
+
+/// Ordinary least squares y = intercept + slope·x.
+enum LeastSquares {
+    /// nil below two points or when every x is the same.
+    static func line(_ points: [(Double, Double)]) -> (slope: Double, intercept: Double)? {
+        guard points.count >= 2 else { return nil }
+        let n = Double(points.count)
+        let meanX = points.reduce(0) { $0 + $1.0 } / n
+        let meanY = points.reduce(0) { $0 + $1.1 } / n
+        let sxx = points.reduce(0) { $0 + ($1.0 - meanX) * ($1.0 - meanX) }
+        guard sxx > 0 else { return nil }
+        let slope = points.reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) } / sxx
+        return (slope, meanY - slope * meanX)
     }
 }
 

@@ -100,12 +100,7 @@ public struct OpenLoopLoad: Sendable {
         let lastFinish = successes.map(\.finished).max() ?? start
         let span = lastFinish - start
         let spanSeconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
-        func quantile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let h = Double(latencies.count - 1) * p
-            let low = Int(h)
-            return latencies[low] + (h - Double(low)) * (latencies[min(low + 1, latencies.count - 1)] - latencies[low])
-        }
+        func quantile(_ p: Double) -> Double { Quantile.type7(sorted: latencies, p) ?? 0 }
         var cpu: Double?
         if let before = cpuBefore, let after = cpuAfter, elapsed > 0 { cpu = (after - before) / elapsed * 100 }
         return LoadStep(

@@ -1,3 +1,5 @@
+import AssayCore
+
 /// Descriptive statistics of one stage's latencies, in milliseconds.
 public struct LatencyStatistics: Sendable, Hashable, Codable {
     public var count: Int

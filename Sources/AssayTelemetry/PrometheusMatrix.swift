@@ -43,11 +43,5 @@ public struct PrometheusSeries: Sendable, Hashable {
     }
 
     /// The 95th percentile of the values (type 7); nil without values.
-    public var p95: Double? {
-        let sorted = points.map(\.value).sorted()
-        guard !sorted.isEmpty else { return nil }
-        let h = Double(sorted.count - 1) * 0.95
-        let low = Int(h)
-        return sorted[low] + (h - Double(low)) * (sorted[min(low + 1, sorted.count - 1)] - sorted[low])
-    }
+    public var p95: Double? { Quantile.type7(sorted: points.map(\.value).sorted(), 0.95) }
 }

@@ -15,13 +15,7 @@ public struct ResourceAnalyzer: Sendable {
     public func findings(_ points: [ResourcePoint], evidence: Evidence) -> [Finding] {
         var findings: [Finding] = []
         func series(_ key: KeyPath<ResourcePoint, Double?>) -> [Double] { points.compactMap { $0[keyPath: key] } }
-        func p95(_ values: [Double]) -> Double? {
-            guard !values.isEmpty else { return nil }
-            let sorted = values.sorted()
-            let h = Double(sorted.count - 1) * 0.95
-            let low = Int(h)
-            return sorted[low] + (h - Double(low)) * (sorted[min(low + 1, sorted.count - 1)] - sorted[low])
-        }
+        func p95(_ values: [Double]) -> Double? { Quantile.type7(sorted: values.sorted(), 0.95) }
         /// Last third of the window against the first third, in the metric's own unit.
         func trend(_ values: [Double], unit: String) -> String {
             guard values.count >= 6 else { return "—" }

@@ -67,9 +67,7 @@ public struct UptimeSummary: Sendable, Hashable {
             let start = sorted[0].time
             let windows = Dictionary(grouping: sorted) { Int($0.time.timeIntervalSince(start) / windowSeconds) }
             let availabilities = windows.values.map { window in Double(window.filter(\.up).count) / Double(window.count) * 100 }.sorted()
-            let h = Double(availabilities.count - 1) * 0.05
-            let low = Int(h)
-            let p5 = availabilities[low] + (h - Double(low)) * (availabilities[min(low + 1, availabilities.count - 1)] - availabilities[low])
+            let p5 = Quantile.type7(sorted: availabilities, 0.05) ?? 0
             return UptimeSummary(
                 target: target, probes: list.count, availabilityPercent: Double(list.filter(\.up).count) / Double(list.count) * 100,
                 p95Percent: p5, windows: availabilities.count)
