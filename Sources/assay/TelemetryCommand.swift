@@ -4,6 +4,7 @@ import AssayCore
 import AssayIntegrations
 import AssayTelemetry
 import Foundation
+import NIOCore
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -161,13 +162,17 @@ extension Telemetry {
         @Option(help: "Seconds between points.")
         var step: Double = 60
 
+        @Option(help: "Seconds to wait for each answer.")
+        var timeout: Double = 30
+
         func run() async throws {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
                 guard let url = prometheus ?? configuration.integrations.prometheusURL else {
                     throw CommandError(message: "no Prometheus: pass --prometheus URL or set integrations.prometheus.url", code: ExitStatus.usage)
                 }
-                let client = PrometheusClient(baseURL: url)
+                var client = PrometheusClient(baseURL: url)
+                client.timeout = .milliseconds(Int64(max(0.1, timeout) * 1000))
                 let end = Date()
                 let start = end.addingTimeInterval(-hours * 3600)
                 let queries = [

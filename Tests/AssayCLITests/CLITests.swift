@@ -112,12 +112,38 @@ import Testing
         [String](), ["audit"], ["report"], ["init"], ["config", "validate"], ["env", "snapshot"], ["env", "verify"],
         ["env", "diff"], ["env", "lock"], ["env", "hash"], ["env", "image"], ["repro", "run"], ["repro", "verify"],
         ["telemetry", "record"], ["telemetry", "analyze"], ["telemetry", "gpu"], ["latency", "analyze"],
-        ["latency", "compare"], ["trace", "analyze"], ["optimize", "validate"],
+        ["latency", "compare"], ["trace", "analyze"], ["optimize", "validate"], ["env", "dvc"], ["trace", "flamegraph"],
+        ["trace", "diff"], ["watch"], ["capacity", "measure"], ["capacity", "plan"], ["agent"], ["uptime", "probe"],
+        ["uptime", "analyze"], ["telemetry", "fleet"], ["telemetry", "scrape"],
     ])
     func everyCommandHasHelp(_ command: [String]) throws {
         let result = try Self.assay(command + ["--help"], in: try Self.temporaryDirectory())
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE:"))
+    }
+
+    /// The commands added for traces, DVC, uptime, capacity and the agent: a missing file is exit 66, a
+    /// malformed one 65 with the file and line, a bad option 64.
+    @Test func newCommandsRejectBadInputClearly() throws {
+        let directory = try Self.temporaryDirectory()
+        let missing = try Self.assay(["trace", "flamegraph", "nope.json", "--svg", "f.svg"], in: directory)
+        #expect(missing.status == 66 && missing.stderr.contains("nope.json"))
+        #expect(try Self.assay(["trace", "flamegraph", "t.json"], in: directory).status == 64)  // no output named
+        try "{\"traceEvents\": [{\"ph\" \"X\"}]}".write(toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try Self.assay(["trace", "diff", "bad.json", "bad.json"], in: directory)
+        #expect(bad.status == 65 && bad.stderr.contains("bad.json: byte"))
+        #expect(try Self.assay(["env", "dvc", "none.dvc"], in: directory).status == 66)
+        try "outs:\n- path: data.xml\n".write(toFile: directory + "/x.dvc", atomically: true, encoding: .utf8)
+        let dvc = try Self.assay(["env", "dvc", "x.dvc"], in: directory)
+        #expect(dvc.status == 65 && dvc.stderr.contains("md5: for data.xml"))
+        try "2026-11-29T07:41:00Z api MAYBE 1\n".write(toFile: directory + "/u.log", atomically: true, encoding: .utf8)
+        let uptime = try Self.assay(["uptime", "analyze", "u.log"], in: directory)
+        #expect(uptime.status == 65 && uptime.stderr.contains("u.log:1: expected TIME TARGET UP|DOWN"))
+        #expect(try Self.assay(["uptime", "probe"], in: directory).status == 64)  // no targets configured
+        #expect(try Self.assay(["capacity", "measure", "--rates", "fast"], in: directory).status == 64)
+        #expect(try Self.assay(["agent", "--listen", "nowhere"], in: directory).status == 64)
+        let fleet = try Self.assay(["telemetry", "fleet", "--prometheus", "http://127.0.0.1:9", "--hours", "1", "--timeout", "1"], in: directory)
+        #expect(fleet.status == 69 && fleet.stderr.contains("Prometheus http://127.0.0.1:9"))
     }
 
     /// A configuration in a temporary directory that runs the example service's binary on its shipped model.
