@@ -18,13 +18,15 @@ public struct TelemetryLogError: Error, Sendable, CustomStringConvertible, Equat
 
 /// Telemetry logs, in time order: one `ResourcePoint` per line as JSON (`ts`, `interval_s`, `cpu_percent`, `memory_percent`,
 /// `disk_read_mb_s`, `disk_write_mb_s`, `disk_util_percent`, `net_rx_mb_s`, `net_tx_mb_s`, `load1`,
-/// `psi_cpu_some_avg10`; any may be absent).
+/// `psi_cpu_some_avg10`; any may be absent). Whole documents (`telemetry.json`, `cpu_gpu_metrics.json`) are read by
+/// `TelemetryDocument`.
 public enum TelemetryLog {
     public static func read(path: String, displayPath: String? = nil) throws -> [ResourcePoint] {
         let name = displayPath ?? path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TelemetryLogError(path: name, line: 0, expected: "a readable telemetry log")
         }
+        if TelemetryDocument.looksLikeDocument(data) { return try TelemetryDocument.parse(data, path: name) }
         let decoder = JSONCoding.decoder()
         var points: [ResourcePoint] = []
         for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
