@@ -91,6 +91,77 @@ struct AgentTests {
     }
 }
 
+    /// Two CPU burners (at nice 19, so the tests running alongside keep the CPU) trip the agent's sustained rule
+    /// after its `for`; stopped, the load falls under the clear threshold and the alert clears.
+    @Suite(.serialized)
+    struct SustainedLoadTests {
+        func alertState(port: Int) async -> Int? {
+            guard let (body, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!) else { return nil }
+            let line = String(decoding: body, as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix("assay_alert_state") && $0.contains("SustainedCPULoad") }
+            return line?.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) }
+        }
+
+        @Test func aCPUBurnerTripsTheRuleAfterItsForAndClears() async throws {
+            let directory = try CLITests.temporaryDirectory()
+            try """
+                thresholds:
+                  resources:
+                    sustained_load_percent: 70
+                    sustained_clear_percent: 50
+                    sustained_seconds: 3
+                """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+            let port = Int.random(in: 20_000..<60_000)
+            let agent = Process()
+            agent.executableURL = URL(fileURLWithPath: try CLITests.binary())
+            agent.arguments = ["agent", "--listen", "127.0.0.1:\(port)", "--interval", "0.5", "--no-store"]
+            agent.currentDirectoryURL = URL(fileURLWithPath: directory)
+            agent.standardOutput = FileHandle.nullDevice
+            agent.standardError = FileHandle.nullDevice
+            try agent.run()
+            defer { if agent.isRunning { agent.terminate() } }
+            var state: Int?
+            for _ in 0..<100 where state == nil {
+                state = await alertState(port: port)
+                if state == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try #require(state != nil, "agent did not serve its alert state")
+
+            let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let burners = try (0..<cores).map { _ in
+                let burner = Process()
+                burner.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
+                burner.arguments = ["-n", "19", "sh", "-c", "while :; do :; done"]
+                try burner.run()
+                return burner
+            }
+            // SIGKILL: children inherit the test process's blocked-signal mask, so SIGTERM would stay pending.
+            defer { for burner in burners where burner.isRunning { kill(burner.processIdentifier, SIGKILL) } }
+            let started = Date()
+            var firingAfter: Double?
+            var sawPending = false
+            while firingAfter == nil, Date().timeIntervalSince(started) < 60 {
+                try await Task.sleep(for: .milliseconds(250))
+                let now = await alertState(port: port)
+                if now == 1 { sawPending = true }
+                if now == 2 { firingAfter = Date().timeIntervalSince(started) }
+            }
+            let firing = try #require(firingAfter, "the rule never fired under \(cores) burners")
+            #expect(sawPending, "firing without passing through pending")
+            #expect(firing >= 3, "fired after \(firing) s, before its 3 s for")
+
+            for burner in burners { kill(burner.processIdentifier, SIGKILL) }
+            for burner in burners { burner.waitUntilExit() }
+            let stopped = Date()
+            var cleared = false
+            while !cleared, Date().timeIntervalSince(stopped) < 120 {
+                try await Task.sleep(for: .milliseconds(250))
+                cleared = await alertState(port: port) == 0
+            }
+            #expect(cleared, "the alert did not clear in 120 s after the burners stopped")
+        }
+    }
+
     /// `assay telemetry scrape` against Debian's real node_exporter: a telemetry log the audit can read.
     @Suite(.enabled(if: ExternalTool.available(["prometheus-node-exporter"])))
     struct NodeExporterTests {
