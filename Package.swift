@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "AssayCapacity", targets: ["AssayCapacity"]),
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
         .library(name: "AssayAgent", targets: ["AssayAgent"]),
+        .library(name: "AssayServer", targets: ["AssayServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -133,6 +134,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `assay serve`: dashboard, REST API (OpenAPI document shipped), token-authenticated ingest, fleet view.
+        .target(
+            name: "AssayServer",
+            dependencies: [
+                "AssayCore", "AssayStore", "AssayReport", "AssayBaseline", "AssayProfiling", "AssayIntegrations", "AssayTelemetry",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AssayAudit",
             dependencies: [
@@ -147,7 +159,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
-                "AssayCapacity", "AssayAgent",
+                "AssayCapacity", "AssayAgent", "AssayServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -216,6 +228,13 @@ let package = Package(
         ),
         .testTarget(
             name: "AssayCLITests", dependencies: ["assay", "AssayCapacity", "AssayCore", "AssayStore", "AssayTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayServerTests",
+            dependencies: [
+                "AssayServer", "AssayStore", "AssayCore", "AssayTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
     ]

@@ -46,9 +46,11 @@ public struct Auditor: Sendable {
                     LayerResult(layer: layer, state: .notVerified(reason: reason), startedAt: layerStart, durationSeconds: duration))
             }
         }
-        return AuditRun(
+        var run = AuditRun(
             id: id, startedAt: started, finishedAt: now(), configuration: configEvidence, layers: results,
             judgement: configuration.verdictRules.judge(results))
+        run.host = ProcessInfo.processInfo.hostName
+        return run
     }
 
     /// A sortable, unique run id: UTC timestamp plus random suffix, e.g. `20261129T032149Z-4f1a`.

@@ -14,6 +14,8 @@ public struct AuditRun: Sendable, Codable, Hashable {
     public var assayVersion: String
     /// The MLflow run the audit was logged to, when `integrations.mlflow.log_audits` is on.
     public var mlflowRunID: String?
+    /// The host the audit ran on (its hostname), for the fleet view.
+    public var host: String?
 
     public init(
         id: String,
@@ -45,6 +47,7 @@ public struct AuditRun: Sendable, Codable, Hashable {
         case finishedAt = "finished_at"
         case assayVersion = "assay_version"
         case mlflowRunID = "mlflow_run_id"
+        case host
     }
 }
 

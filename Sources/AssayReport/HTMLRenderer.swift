@@ -4,6 +4,26 @@ import Foundation
 /// Renders a `Document` as one self-contained HTML file: inline CSS, no scripts, no external resources.
 public enum HTMLRenderer {
     public static func render(_ document: Document, verdict: String) -> String {
+        let verdictClass = verdict.lowercased().replacingOccurrences(of: " ", with: "-")
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(document.title))</title>
+            <style>
+            \(stylesheet)</style>
+            </head>
+            <body class="\(escape(verdictClass))">
+            \(body(document))</body>
+            </html>
+
+            """
+    }
+
+    /// The report's blocks as HTML elements (title, headings with ids, tables), for embedding in a page.
+    public static func body(_ document: Document) -> String {
         var body = "<h1>\(escape(document.title))</h1>\n"
         for block in document.blocks {
             switch block {
@@ -25,36 +45,25 @@ public enum HTMLRenderer {
                 body += "<blockquote class=\"verdict\">\(inline(spans))</blockquote>\n"
             }
         }
-        let verdictClass = verdict.lowercased().replacingOccurrences(of: " ", with: "-")
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(document.title))</title>
-            <style>
-            body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #1b1f24; }
-            h1 { font-size: 1.6rem; border-bottom: 3px solid #1b1f24; padding-bottom: .3rem; }
-            h2 { font-size: 1.1rem; letter-spacing: .03em; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
-            table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: 14px; }
-            th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }
-            th { background: #f6f8fa; }
-            tbody tr:nth-child(even) { background: #fbfcfd; }
-            code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f1f3f5; padding: .05rem .3rem; border-radius: 3px; word-break: break-all; }
-            blockquote.verdict { margin: 1.5rem 0; padding: .8rem 1rem; border-left: 6px solid; background: #f6f8fa; }
-            body.stable blockquote.verdict { border-color: #1a7f37; }
-            body.needs-fix blockquote.verdict { border-color: #bf8700; }
-            body.at-risk blockquote.verdict { border-color: #cf222e; }
-            @media print { body { margin: 0; max-width: none; } }
-            </style>
-            </head>
-            <body class="\(escape(verdictClass))">
-            \(body)</body>
-            </html>
-
-            """
+        return body
     }
+
+    /// The report's CSS (the body's class is the verdict: stable, needs-fix, at-risk).
+    public static let stylesheet = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #1b1f24; }
+h1 { font-size: 1.6rem; border-bottom: 3px solid #1b1f24; padding-bottom: .3rem; }
+h2 { font-size: 1.1rem; letter-spacing: .03em; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: 14px; }
+th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+tbody tr:nth-child(even) { background: #fbfcfd; }
+code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f1f3f5; padding: .05rem .3rem; border-radius: 3px; word-break: break-all; }
+blockquote.verdict { margin: 1.5rem 0; padding: .8rem 1rem; border-left: 6px solid; background: #f6f8fa; }
+body.stable blockquote.verdict { border-color: #1a7f37; }
+body.needs-fix blockquote.verdict { border-color: #bf8700; }
+body.at-risk blockquote.verdict { border-color: #cf222e; }
+@media print { body { margin: 0; max-width: none; } }
+"""
 
     static func inline(_ spans: [Document.Span]) -> String {
         spans.map { span in

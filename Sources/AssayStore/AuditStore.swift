@@ -23,6 +23,14 @@ public protocol AuditStore: MetricHistory, TelemetryHistory {
     func saveResourceSamples(_ samples: [StoredSample]) async throws
     /// Drops samples at `resolution` older than `before` (retention).
     func pruneResourceSamples(resolution: String, before: Date) async throws
+    /// Names of the metrics with stored points, sorted.
+    func metricNames() async throws -> [String]
+    /// Adds a token; its name must be new.
+    func saveToken(_ token: APIToken) async throws
+    /// Every token, revoked ones included, oldest first.
+    func tokens() async throws -> [APIToken]
+    /// Marks the named token revoked; false when no live token has that name.
+    func revokeToken(name: String, at time: Date) async throws -> Bool
     /// Ends the connection, if the store has one; call before letting go of it.
     func close() async
 }

@@ -81,6 +81,16 @@ public final class PostgresStore: AuditStore, Sendable {
                 "CREATE INDEX resource_sample_resolution_time ON resource_sample (resolution, recorded_at)",
             ]
         ),
+        (
+            "v7-run-host-api-tokens",
+            [
+                "ALTER TABLE run ADD COLUMN host TEXT",
+                """
+                CREATE TABLE api_token (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL,
+                  revoked_at TIMESTAMPTZ)
+                """,
+            ]
+        ),
     ]
 
     private init(connection: PostgresConnection, logger: Logger) {
@@ -156,9 +166,9 @@ public final class PostgresStore: AuditStore, Sendable {
         try await connection.withTransaction(logger: logger) { db in
             try await db.query(
                 """
-                INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id)
+                INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
                 VALUES (\(run.id), \(run.startedAt), \(run.finishedAt), \(run.configuration.path), \(run.configuration.sha256),
-                  \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID))
+                  \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID), \(run.host))
                 """, logger: logger)
             for layer in run.layers {
                 let layerRows = try await db.query(
@@ -254,13 +264,13 @@ public final class PostgresStore: AuditStore, Sendable {
 
     public func runs(limit: Int) async throws -> [RunSummary] {
         let rows = try await connection.query(
-            "SELECT id, started_at, verdict, config_path FROM run ORDER BY started_at DESC, id DESC LIMIT \(limit)", logger: logger)
+            "SELECT id, started_at, verdict, config_path, host FROM run ORDER BY started_at DESC, id DESC LIMIT \(limit)", logger: logger)
         var summaries: [RunSummary] = []
-        for try await (id, startedAt, verdict, path) in rows.decode((String, Date, String, String).self) {
+        for try await (id, startedAt, verdict, path, host) in rows.decode((String, Date, String, String, String?).self) {
             summaries.append(
                 RunSummary(
                     id: id, startedAt: startedAt, verdict: try StoredValue.parse(Verdict.self, verdict, table: "run", rowID: id),
-                    configurationPath: path))
+                    configurationPath: path, host: host))
         }
         return summaries
     }
@@ -268,11 +278,11 @@ public final class PostgresStore: AuditStore, Sendable {
     public func run(id: String) async throws -> AuditRun? {
         let runRows = try await connection.query(
             """
-            SELECT started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id
+            SELECT started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host
             FROM run WHERE id = \(id)
             """, logger: logger)
-        var header: (Date, Date, String, String, String, String, String, String?)?
-        for try await row in runRows.decode((Date, Date, String, String, String, String, String, String?).self) { header = row }
+        var header: (Date, Date, String, String, String, String, String, String?, String?)?
+        for try await row in runRows.decode((Date, Date, String, String, String, String, String, String?, String?).self) { header = row }
         guard let header else { return nil }
 
         var evidenceByFinding: [Int64: [Evidence]] = [:]
@@ -327,7 +337,43 @@ public final class PostgresStore: AuditStore, Sendable {
                 reasons: try StoredValue.decode([String].self, header.5, table: "run", rowID: id)),
             assayVersion: header.6)
         run.mlflowRunID = header.7
+        run.host = header.8
         return run
+    }
+
+    public func metricNames() async throws -> [String] {
+        var names: [String] = []
+        for try await name in try await connection.query("SELECT DISTINCT metric FROM metric_point ORDER BY metric", logger: logger)
+            .decode(String.self)
+        {
+            names.append(name)
+        }
+        return names
+    }
+
+    public func saveToken(_ token: APIToken) async throws {
+        try await connection.query(
+            """
+            INSERT INTO api_token (sha256, name, created_at, revoked_at)
+            VALUES (\(token.sha256), \(token.name), \(token.createdAt), \(token.revokedAt))
+            """, logger: logger)
+    }
+
+    public func tokens() async throws -> [APIToken] {
+        var tokens: [APIToken] = []
+        let rows = try await connection.query("SELECT name, sha256, created_at, revoked_at FROM api_token ORDER BY created_at", logger: logger)
+        for try await (name, sha256, created, revoked) in rows.decode((String, String, Date, Date?).self) {
+            tokens.append(APIToken(name: name, sha256: sha256, createdAt: created, revokedAt: revoked))
+        }
+        return tokens
+    }
+
+    public func revokeToken(name: String, at time: Date) async throws -> Bool {
+        let rows = try await connection.query(
+            "UPDATE api_token SET revoked_at = \(time) WHERE name = \(name) AND revoked_at IS NULL RETURNING name", logger: logger)
+        var changed = false
+        for try await _ in rows.decode(String.self) { changed = true }
+        return changed
     }
 
     public func saveMetrics(_ points: [MetricPoint]) async throws {

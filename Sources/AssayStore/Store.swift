@@ -21,6 +21,42 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var startedAt: Date
     public var verdict: Verdict
     public var configurationPath: String
+    public var host: String?
+
+    public init(id: String, startedAt: Date, verdict: Verdict, configurationPath: String, host: String? = nil) {
+        self.id = id
+        self.startedAt = startedAt
+        self.verdict = verdict
+        self.configurationPath = configurationPath
+        self.host = host
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, verdict, host
+        case startedAt = "started_at"
+        case configurationPath = "config_path"
+    }
+}
+
+/// A bearer token for the server's write endpoints, kept only as the SHA-256 of its secret.
+public struct APIToken: Sendable, Hashable, Codable {
+    public var name: String
+    public var sha256: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(name: String, sha256: String, createdAt: Date, revokedAt: Date? = nil) {
+        self.name = name
+        self.sha256 = sha256
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, sha256
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+    }
 }
 
 /// One reproducibility check as stored: indexed fields plus the entry's JSON.
@@ -175,6 +211,15 @@ public final class Store: Sendable {
             }
             try db.create(index: "resource_sample_resolution_time", on: "resource_sample", columns: ["resolution", "recorded_at"])
         }
+        migrator.registerMigration("v7-run-host-api-tokens") { db in
+            try db.alter(table: "run") { t in t.add(column: "host", .text) }
+            try db.create(table: "api_token") { t in
+                t.primaryKey("sha256", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("created_at", .datetime).notNull()
+                t.column("revoked_at", .datetime)
+            }
+        }
         return migrator
     }
 
@@ -190,14 +235,14 @@ public final class Store: Sendable {
         try database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     run.id, run.startedAt, run.finishedAt, run.configuration.path, run.configuration.sha256,
                     run.judgement.verdict.rawValue,
                     String(decoding: try encoder.encode(run.judgement.reasons), as: UTF8.self), run.assayVersion,
-                    run.mlflowRunID,
+                    run.mlflowRunID, run.host,
                 ])
             for layer in run.layers {
                 try db.execute(
@@ -282,6 +327,33 @@ public final class Store: Sendable {
     }
 
     /// Validated optimizations, newest first.
+    public func metricNames() throws -> [String] {
+        try database.read { try String.fetchAll($0, sql: "SELECT DISTINCT metric FROM metric_point ORDER BY metric") }
+    }
+
+    public func saveToken(_ token: APIToken) throws {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_token (sha256, name, created_at, revoked_at) VALUES (?, ?, ?, ?)",
+                arguments: [token.sha256, token.name, token.createdAt, token.revokedAt])
+        }
+    }
+
+    public func tokens() throws -> [APIToken] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY created_at, rowid").map {
+                APIToken(name: $0["name"], sha256: $0["sha256"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
+            }
+        }
+    }
+
+    public func revokeToken(name: String, at time: Date) throws -> Bool {
+        try database.write { db in
+            try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [time, name])
+            return db.changesCount > 0
+        }
+    }
+
     public func optimizations(limit: Int = 100) throws -> [OptimizationRecord] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM optimization ORDER BY applied_at DESC, rowid DESC LIMIT ?", arguments: [limit])
@@ -367,7 +439,7 @@ public final class Store: Sendable {
     public func runs(limit: Int = 50) throws -> [RunSummary] {
         try database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, started_at, verdict, config_path FROM run ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                db, sql: "SELECT id, started_at, verdict, config_path, host FROM run ORDER BY started_at DESC, rowid DESC LIMIT ?",
                 arguments: [limit]
             ).map { row in
                 let id: String = row["id"]
@@ -375,7 +447,8 @@ public final class Store: Sendable {
                 guard let verdict = Verdict(rawValue: verdictText) else {
                     throw StoreError.corruptRow(table: "run", id: id, reason: "unknown verdict '\(verdictText)'")
                 }
-                return RunSummary(id: id, startedAt: row["started_at"], verdict: verdict, configurationPath: row["config_path"])
+                return RunSummary(
+                    id: id, startedAt: row["started_at"], verdict: verdict, configurationPath: row["config_path"], host: row["host"])
             }
         }
     }
@@ -446,6 +519,7 @@ public final class Store: Sendable {
             judgement: Judgement(verdict: verdict, reasons: try decode([String].self, row["reasons"], table: "run", rowID: id)),
             assayVersion: row["assay_version"])
         run.mlflowRunID = row["mlflow_run_id"]
+        run.host = row["host"]
         return run
     }
 }

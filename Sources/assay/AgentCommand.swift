@@ -42,12 +42,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 
-    var address: (host: String, port: Int)? {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port) else {
-            return nil
-        }
-        return (String(listen[..<colon]), port)
-    }
+    var address: ListenAddress? { ListenAddress(listen) }
 
     func run() async throws {
         try await runMapped {

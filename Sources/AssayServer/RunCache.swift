@@ -1,0 +1,63 @@
+import AssayCore
+import AssayReport
+import AssayStore
+import Foundation
+
+/// Stored audits never change, so each is loaded and rendered once: the run, its report, and the report's
+/// renderings. Bounded; the oldest entry goes first.
+actor RunCache {
+    struct Entry: Sendable {
+        var run: AuditRun
+        var report: Report
+        var runJSON: Data
+        var renderings: [ReportFormat: String] = [:]
+    }
+
+    private let store: any AuditStore
+    private let builder: ReportBuilder
+    private let capacity: Int
+    private var entries: [String: Entry] = [:]
+    private var order: [String] = []
+    private var latestID: (id: String, at: Date)?
+
+    init(store: any AuditStore, builder: ReportBuilder, capacity: Int = 64) {
+        self.store = store
+        self.builder = builder
+        self.capacity = capacity
+    }
+
+    /// The run with `id`, or the newest when `id` is "latest"; nil when absent.
+    func entry(_ id: String) async throws -> Entry? {
+        let key: String
+        if id == "latest" {
+            if let cached = latestID, Date().timeIntervalSince(cached.at) < 1 {
+                key = cached.id
+            } else {
+                guard let newest = try await store.runs(limit: 1).first else { return nil }
+                latestID = (newest.id, Date())
+                key = newest.id
+            }
+        } else {
+            key = id
+        }
+        if let hit = entries[key] { return hit }
+        guard let run = try await store.run(id: key) else { return nil }
+        let entry = Entry(run: run, report: builder.build(run), runJSON: try JSONCoding.encoder().encode(run))
+        entries[key] = entry
+        order.append(key)
+        if order.count > capacity { entries[order.removeFirst()] = nil }
+        return entry
+    }
+
+    func rendering(_ id: String, _ format: ReportFormat, windowDays: Double) async throws -> String? {
+        guard var entry = try await entry(id) else { return nil }
+        if let text = entry.renderings[format] { return text }
+        let text = try ReportWriter.render(entry.report, as: format, baselineWindowDays: windowDays)
+        entry.renderings[format] = text
+        entries[entry.run.id] = entry
+        return text
+    }
+
+    /// Forgets which run is newest (after an ingest).
+    func invalidateLatest() { latestID = nil }
+}
