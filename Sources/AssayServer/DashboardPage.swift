@@ -42,9 +42,10 @@ enum DashboardPage {
             return node;
           }
 
-          function fmt(value) {
-            const abs = Math.abs(value);
-            return abs >= 1000 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : value.toFixed(2);
+          // Enough decimals to tell ticks `step` apart.
+          function fmt(value, step) {
+            const decimals = Math.max(0, Math.min(6, 1 - Math.floor(Math.log10(step || 1))));
+            return value.toFixed(decimals);
           }
 
           // series: [{name, points: [[ms, value]]}], bands: [[ms, low, high]], marks: [ms]
@@ -68,7 +69,7 @@ enum DashboardPage {
             for (let i = 0; i <= 4; i++) {
               const v = v0 + (v1 - v0) * i / 4;
               el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#eaeef2" }, svg);
-              el("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", fill: "#57606a" }, svg, fmt(v));
+              el("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", fill: "#57606a" }, svg, fmt(v, (v1 - v0) / 4));
             }
             for (let i = 0; i <= 2; i++) {
               const t = t0 + (t1 - t0) * i / 2;

@@ -1,0 +1,105 @@
+import AssayCore
+import AssayTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `assay serve` as a user meets it: the example's audit on the dashboard, drawn by a real headless Chromium
+/// (charts rendered, no script errors, a screenshot kept), then a CI job pushing its audit with a token.
+extension LoadTests {
+    @Suite(.serialized, .enabled(if: ExternalTool.available(["chromium"])))
+    struct ServeTests {
+        /// Where screenshots go: $ASSAY_ARTIFACTS_DIR (CI sets it), else .build/test-artifacts.
+        static var artifacts: String {
+            ProcessInfo.processInfo.environment["ASSAY_ARTIFACTS_DIR"] ?? CLITests.packageRoot + "/.build/test-artifacts"
+        }
+
+        static func chromium(_ arguments: [String], url: String) throws -> (stdout: String, stderr: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
+                                 "--user-data-dir=" + (try ExternalTool.scratchDirectory("chromium-profile"))] + arguments + [url]
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        }
+
+        @Test func aUserSeesTheExampleAuditItsChartsAndAPushedRun() async throws {
+            // The example, audited in a copy so the README's store stays untouched.
+            let directory = try CLITests.temporaryDirectory()
+            let example = directory + "/example"
+            try ExternalTool.run(["cp", "-R", CLITests.packageRoot + "/Examples/InferenceService", example], in: directory)
+            try? FileManager.default.removeItem(atPath: example + "/.assay")
+            let service = URL(fileURLWithPath: try CLITests.binary()).deletingLastPathComponent().appendingPathComponent("assay-example").path
+            let yaml = try String(contentsOfFile: example + "/assay.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "../../.build/debug/assay-example", with: service)
+            try yaml.write(toFile: example + "/assay.yaml", atomically: true, encoding: .utf8)
+            let audit = try CLITests.assay(["audit", "--output", "report"], in: example)
+            #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+            let secret = try CLITests.assay(["token", "create", "ci-pipeline"], in: example).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(secret.hasPrefix("assay_") && secret.count == 70)
+
+            let port = Int.random(in: 20_000..<60_000)
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: try CLITests.binary())
+            server.arguments = ["serve", "--listen", "127.0.0.1:\(port)"]
+            server.currentDirectoryURL = URL(fileURLWithPath: example)
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { if server.isRunning { server.terminate() } }
+            let base = "http://127.0.0.1:\(port)"
+            var ready = false
+            for _ in 0..<100 where !ready {
+                if let (_, response) = try? await URLSession.shared.data(from: URL(string: base + "/healthz")!) {
+                    ready = (response as? HTTPURLResponse)?.statusCode == 200
+                }
+                if !ready { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try #require(ready, "assay serve did not start")
+
+            let (dom, log) = try Self.chromium(["--virtual-time-budget=10000", "--dump-dom"], url: base + "/")
+            #expect(dom.contains("data-charts=\"rendered\""), "charts not rendered: \(log.suffix(2000))")
+            #expect(!dom.contains("data-errors"), "\(dom.prefix(600))")
+            #expect(dom.contains("id=\"latency-chart\"") && dom.contains("data-state=\"drawn\""))
+            #expect(dom.contains("assay-example") && dom.contains("ENVIRONMENT INTEGRITY") && dom.contains("runs/trace.json"))
+            let consoleErrors = log.split(separator: "\n").filter { $0.contains(":CONSOLE") && ($0.contains("Uncaught") || $0.contains("rror")) }
+            #expect(consoleErrors.isEmpty, "\(consoleErrors)")
+            try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+            let screenshot = Self.artifacts + "/dashboard.png"
+            _ = try Self.chromium(["--virtual-time-budget=10000", "--hide-scrollbars", "--window-size=1280,1600", "--screenshot=" + screenshot], url: base + "/")
+            let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+            #expect(png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+            let (flamegraph, _) = try await URLSession.shared.data(from: URL(string: base + "/runs/latest/flamegraph")!)
+            #expect(String(decoding: flamegraph, as: UTF8.self).contains("<svg"))
+
+            // A CI job with its own store pushes its audit.
+            let ci = try CLITests.temporaryDirectory()
+            #expect(try CLITests.assay(["init"], in: ci).status == 0)
+            #expect(try CLITests.assay(["audit", "--output", "out"], in: ci).status == 2)
+            try (secret + "\n").write(toFile: ci + "/token", atomically: true, encoding: .utf8)
+            let refused = try CLITests.assay(["push", "--server", base], in: ci, environment: ["ASSAY_TOKEN": "assay_wrong"])
+            #expect(refused.status == 69 && refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+            let pushed = try CLITests.assay(["push", "--server", base, "--token-file", "token"], in: ci)
+            #expect(pushed.status == 0, "\(pushed.stderr)")
+            let pushedID = try #require(pushed.stdout.split(separator: " ").dropFirst().first.map(String.init))
+            let (runs, _) = try await URLSession.shared.data(from: URL(string: base + "/api/v1/runs")!)
+            #expect(String(decoding: runs, as: UTF8.self).contains("\"id\":\"\(pushedID)\""))
+            let (fleet, _) = try await URLSession.shared.data(from: URL(string: base + "/fleet")!)
+            #expect(String(decoding: fleet, as: UTF8.self).contains(pushedID))
+            let (page, _) = try await URLSession.shared.data(from: URL(string: base + "/")!)
+            #expect(String(decoding: page, as: UTF8.self).contains(pushedID), "the pushed audit is the newest")
+            server.interrupt()
+            server.waitUntilExit()
+            #expect(server.terminationStatus == 0)
+        }
+    }
+}
