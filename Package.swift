@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "AssayAudit", targets: ["AssayAudit"]),
         .library(name: "AssayAgent", targets: ["AssayAgent"]),
         .library(name: "AssayServer", targets: ["AssayServer"]),
+        .library(name: "AssayServing", targets: ["AssayServing"]),
+        .library(name: "AssaySchedule", targets: ["AssaySchedule"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -134,6 +136,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Inference servers' own metrics (Triton, vLLM, TorchServe) and load-test results (perf_analyzer, wrk, Locust).
+        .target(name: "AssayServing", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+        // `assay schedule`: when jobs are due (periods, watched files), what changed between runs, the state and its lock.
+        .target(name: "AssaySchedule", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
         // `assay serve`: dashboard, REST API (OpenAPI document shipped), token-authenticated ingest, fleet view.
         .target(
             name: "AssayServer",
@@ -149,7 +155,7 @@ let package = Package(
             name: "AssayAudit",
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayLatency", "AssayTelemetry", "AssayProfiling",
-                "AssayBaseline", "AssayCapacity",
+                "AssayBaseline", "AssayCapacity", "AssayServing",
             ],
             swiftSettings: swiftSettings
         ),
@@ -159,7 +165,7 @@ let package = Package(
             dependencies: [
                 "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
-                "AssayCapacity", "AssayAgent", "AssayServer",
+                "AssayCapacity", "AssayAgent", "AssayServer", "AssayServing", "AssaySchedule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -236,6 +242,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayServingTests", dependencies: ["AssayServing", "AssayCore"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "AssayScheduleTests", dependencies: ["AssaySchedule", "AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
     ]
 )

@@ -17,12 +17,21 @@ let package = Package(
                 .product(name: "AssayProfiling", package: "Assay"),
                 .product(name: "AssayCapacity", package: "Assay"),
                 .product(name: "AssayIntegrations", package: "Assay"),
+                .product(name: "AssayStore", package: "Assay"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
             name: "agent-probe",
             dependencies: [.product(name: "AssayAgent", package: "Assay"), .product(name: "AssayStore", package: "Assay")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
+            name: "serve-probe",
+            dependencies: [
+                .product(name: "AssayServer", package: "Assay"), .product(name: "AssayStore", package: "Assay"),
+                .product(name: "AssayCore", package: "Assay"),
+            ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
     ]

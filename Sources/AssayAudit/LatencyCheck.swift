@@ -2,6 +2,7 @@ import AssayConfig
 import AssayCore
 import AssayLatency
 import AssayProfiling
+import AssayServing
 import Foundation
 
 /// Latency: per-stage statistics from request logs, compared with the previous run, and the components of
@@ -12,10 +13,11 @@ public struct LatencyCheck: LayerCheck {
     public init() {}
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
-        guard let latency = configuration.latency, !latency.logs.isEmpty else {
-            return .notVerified(reason: "no latency logs configured under workspace.latency.logs")
+        guard let latency = configuration.latency, !latency.logs.isEmpty || !latency.servers.isEmpty || !latency.loadTests.isEmpty else {
+            return .notVerified(reason: "no latency logs, server metrics or load tests configured under workspace.latency")
         }
-        var findings = try LatencyAnalyzer(configuration: configuration, latency: latency).findings()
+        var findings = latency.logs.isEmpty ? [] : try LatencyAnalyzer(configuration: configuration, latency: latency).findings()
+        findings += try Self.serverFindings(configuration, latency: latency)
         // Traces break the stages down into components; the previous run's traces give the Regression column.
         let thresholds = configuration.thresholds.latency
         var previous: TraceAttribution?
@@ -41,6 +43,47 @@ public struct LatencyCheck: LayerCheck {
             findings.append(PerfStat.cacheFinding(nil, evidence: traceEvidence))
         }
         return .verified(findings)
+    }
+
+    /// Rows from inference servers' own metrics (each capture cited) and from load-test results.
+    static func serverFindings(_ configuration: Configuration, latency: Configuration.Latency) throws -> [Finding] {
+        var findings: [Finding] = []
+        for server in latency.servers {
+            guard let kind = InferenceServerKind(rawValue: server.kind) else { continue }
+            var scrapes: [PrometheusExposition] = []
+            var evidence: [Evidence] = []
+            for capture in server.scrapes {
+                let path = configuration.resolve(capture)
+                guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: capture]) }
+                scrapes.append(try PrometheusExposition(String(decoding: data, as: UTF8.self), source: capture))
+                evidence.append(Evidence(path: capture, sha256: FileDigest.sha256(of: data), locator: server.model.map { "model=\($0)" }))
+            }
+            var sources = StageSource.defaults(for: kind)
+            for (stage, family) in server.stages {
+                sources.removeAll { $0.stage == stage }
+                let type = scrapes.last?.types[family]
+                let unit = family.hasSuffix("_us") || family.hasSuffix("_microseconds") ? 0.001 : (family.hasSuffix("_seconds") ? 1000 : 1)
+                let counter = StageSource.defaults(for: kind).compactMap { if case .counter(_, let c) = $0.shape { c } else { nil } }.first
+                switch type {
+                case "histogram": sources.append(StageSource(stage: stage, shape: .histogram(family), toMilliseconds: unit))
+                case "summary": sources.append(StageSource(stage: stage, shape: .summary(family), toMilliseconds: unit))
+                default:
+                    if let counter { sources.append(StageSource(stage: stage, shape: .counter(duration: family, perRequestCounter: counter), toMilliseconds: unit)) }
+                }
+            }
+            let window = InferenceServerMetrics.window(
+                kind: kind, model: server.model, before: scrapes.count == 2 ? scrapes[0] : nil, after: scrapes[scrapes.count - 1],
+                seconds: scrapes.count == 2 ? server.seconds : nil, sources: sources)
+            findings += ServingFindings.rows(
+                window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()), prefix: !latency.logs.isEmpty)
+        }
+        for file in latency.loadTests {
+            let path = configuration.resolve(file)
+            guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: file]) }
+            let result = try LoadTestImport.read(String(decoding: data, as: UTF8.self), path: file)
+            if let row = ServingFindings.row(result, evidence: Evidence(path: file, sha256: FileDigest.sha256(of: data))) { findings.append(row) }
+        }
+        return findings
     }
 
     /// One attribution over the lanes of all the given traces together.

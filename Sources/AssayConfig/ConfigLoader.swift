@@ -58,6 +58,35 @@ public enum ConfigLoader {
             }
             try verdict.finish()
         }
+        if let schedule = try top.mapping("schedule") {
+            var spec = Configuration.Schedule(jobs: [])
+            if let tick = try schedule.string("tick") {
+                guard let seconds = durationSeconds(tick) else { throw schedule.error(schedule.node("tick"), key: "tick", "a duration such as 30s, 5m, 1h") }
+                spec.tickSeconds = seconds
+            }
+            spec.state = try schedule.string("state") ?? spec.state
+            for job in try schedule.mappings("jobs") {
+                guard let name = try job.string("name"), !name.isEmpty else { throw job.error(nil, key: "name", "required: the job's name") }
+                let kinds = ["audit", "environment", "reproducibility"]
+                guard let kind = try job.string("kind"), kinds.contains(kind) else {
+                    throw job.error(job.node("kind"), key: "kind", "one of: \(kinds.joined(separator: ", "))")
+                }
+                var every: Double?
+                if let text = try job.string("every") {
+                    guard let seconds = durationSeconds(text) else { throw job.error(job.node("every"), key: "every", "a duration such as 90s, 15m, 24h, 7d") }
+                    every = seconds
+                }
+                let onChange = try job.strings("on_change") ?? []
+                guard every != nil || !onChange.isEmpty else {
+                    throw job.error(nil, key: "every", "every or on_change (a job must have something that starts it)")
+                }
+                spec.jobs.append(.init(name: name, kind: kind, everySeconds: every, onChange: onChange))
+                try job.finish()
+            }
+            if Set(spec.jobs.map(\.name)).count != spec.jobs.count { throw schedule.error(schedule.node("jobs"), key: "jobs", "unique job names") }
+            config.schedule = spec
+            try schedule.finish()
+        }
         if let report = try top.mapping("report") {
             config.report.output = try report.string("output") ?? config.report.output
             if let names = try report.strings("formats") {
@@ -175,6 +204,25 @@ public enum ConfigLoader {
             config.latency?.fields = try latency.stringMap("fields") ?? [:]
             config.latency?.previousTraces = try latency.strings("previous_traces") ?? []
             config.latency?.perfStat = try latency.string("perf_stat")
+            config.latency?.loadTests = try latency.strings("load_tests") ?? []
+            for server in try latency.mappings("servers") {
+                let kinds = ["triton", "vllm", "torchserve"]
+                guard let kind = try server.string("kind"), kinds.contains(kind) else {
+                    throw server.error(server.node("kind"), key: "kind", "one of: \(kinds.joined(separator: ", "))")
+                }
+                let scrapes = try server.strings("scrapes") ?? []
+                guard (1...2).contains(scrapes.count) else {
+                    throw server.error(server.node("scrapes"), key: "scrapes", "one or two captures of the server's /metrics")
+                }
+                let seconds = try server.double("seconds")
+                if scrapes.count == 2, (seconds ?? 0) <= 0 {
+                    throw server.error(server.node("seconds"), key: "seconds", "the seconds between the two scrapes, > 0")
+                }
+                var spec = Configuration.Latency.ServerMetrics(kind: kind, scrapes: scrapes, seconds: seconds, model: try server.string("model"))
+                spec.stages = try server.stringMap("stages") ?? [:]
+                config.latency?.servers.append(spec)
+                try server.finish()
+            }
             try latency.finish()
         }
         if let capacity = try reader.mapping("capacity") {
@@ -289,4 +337,11 @@ public enum ConfigLoader {
     static func isSHA256Hex(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
+}
+
+/// "90s", "15m", "24h", "7d", "1w" or plain seconds; nil unless positive.
+func durationSeconds(_ text: String) -> Double? {
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+    if let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0 { return value * scale }
+    return Double(text).flatMap { $0 > 0 ? $0 : nil }
 }

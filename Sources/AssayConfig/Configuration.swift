@@ -27,6 +27,29 @@ public struct Configuration: Sendable, Hashable {
     public var thresholds: Thresholds
     public var verdictRules: VerdictRules
     public var report: Report
+    /// Jobs `assay schedule` runs; nil: the defaults (daily audit, weekly environment, reproducibility on model change).
+    public var schedule: Schedule?
+
+    /// `schedule:` — what `assay schedule` runs and when.
+    public struct Schedule: Sendable, Hashable {
+        public struct Job: Sendable, Hashable {
+            public var name: String
+            /// `audit`, `environment` or `reproducibility`.
+            public var kind: String
+            public var everySeconds: Double?
+            public var onChange: [String]
+        }
+
+        public var jobs: [Job]
+        /// Seconds between checks for due jobs.
+        public var tickSeconds: Double = 30
+        /// The scheduler's state file (last runs and what they found).
+        public var state: String = ".assay/schedule-state.json"
+
+        public init(jobs: [Job]) {
+            self.jobs = jobs
+        }
+    }
 
     /// A configuration with every default and nothing configured, rooted at `root`.
     public init(path: String, root: String) {
@@ -163,6 +186,30 @@ public struct Configuration: Sendable, Hashable {
         public var stages: [String]
         /// Column renames: `request_id`, `total_ms` or `<stage>_ms` → the name the logs use.
         public var fields: [String: String] = [:]
+        /// Captures of inference servers' own /metrics (Triton, vLLM, TorchServe), read as per-stage latency.
+        public var servers: [ServerMetrics] = []
+        /// Load-test results (perf_analyzer CSV, wrk output, Locust stats CSV).
+        public var loadTests: [String] = []
+
+        /// One or two scrapes of an inference server's /metrics: two, `seconds` apart, give the window between
+        /// them; one gives the figures since the server started.
+        public struct ServerMetrics: Sendable, Hashable {
+            /// `triton`, `vllm` or `torchserve`.
+            public var kind: String
+            public var scrapes: [String]
+            public var seconds: Double?
+            /// The model's label value; all models summed when nil.
+            public var model: String?
+            /// Stage → metric family, overriding the kind's defaults.
+            public var stages: [String: String] = [:]
+
+            public init(kind: String, scrapes: [String], seconds: Double? = nil, model: String? = nil) {
+                self.kind = kind
+                self.scrapes = scrapes
+                self.seconds = seconds
+                self.model = model
+            }
+        }
 
         public init(
             logs: [String], previousLogs: [String] = [], traces: [String] = [],

@@ -22,6 +22,8 @@ public struct AlertNotifier: Sendable {
     public var webhooks: [String]
     public var service: String
     public var timeout: TimeAmount = .seconds(10)
+    /// The `alertname` label Alertmanager groups by.
+    public var alertName = "AssayLatencyRegression"
 
     public init(alertmanagerURL: String?, webhooks: [String], service: String) {
         self.alertmanagerURL = alertmanagerURL
@@ -56,7 +58,7 @@ public struct AlertNotifier: Sendable {
     func alertmanagerAlert(_ event: AlertEvent) -> [String: Any] {
         var alert: [String: Any] = [
             "labels": [
-                "alertname": "AssayLatencyRegression", "service": service, "rule": event.rule,
+                "alertname": alertName, "service": service, "rule": event.rule,
                 "severity": "critical",
             ],
             "annotations": [

@@ -61,3 +61,20 @@ actor RunCache {
     /// Forgets which run is newest (after an ingest).
     func invalidateLatest() { latestID = nil }
 }
+
+/// Metric series with their baseline bands and change points, kept while the points they were computed from are
+/// unchanged (same count, same first and last point): the change-point search is the costly part of a chart.
+actor SeriesCache {
+    private var entries: [String: (fingerprint: [String], data: Data)] = [:]
+
+    func data(for key: String, points: [MetricPoint], make: () throws -> Data) rethrows -> Data {
+        let fingerprint = [points.first, points.last].compactMap { $0 }.map {
+            "\($0.recordedAt.timeIntervalSince1970)|\($0.value)|\($0.runID)"
+        } + ["\(points.count)"]
+        if let hit = entries[key], hit.fingerprint == fingerprint { return hit.data }
+        let data = try make()
+        if entries.count > 256 { entries.removeAll() }
+        entries[key] = (fingerprint, data)
+        return data
+    }
+}

@@ -17,6 +17,7 @@ public struct AssayServer: Sendable {
     let store: any AuditStore
     let cache: RunCache
     let writes: WriteGuard
+    let series = SeriesCache()
 
     public init(settings: ServerSettings, store: any AuditStore) {
         self.settings = settings
@@ -83,7 +84,10 @@ public struct AssayServer: Sendable {
             let points = try await self.store.points(metric: name, since: Date().addingTimeInterval(-days * 86_400))
             guard !points.isEmpty else { throw HTTPError(.notFound, message: "no points of metric \(name) in the last \(days) days") }
             let baseline = self.settings.thresholds.baseline
-            return try Self.json(API.MetricSeries(metric: name, points: points, windowDays: baseline.windowDays, thresholds: baseline))
+            let data = try await self.series.data(for: "\(name)|\(days)", points: points) {
+                try JSONCoding.encoder().encode(API.MetricSeries(metric: name, points: points, windowDays: baseline.windowDays, thresholds: baseline))
+            }
+            return Self.json(data: data)
         }
         api.get("resources") { request, _ in
             let hours = min(max(request.uri.queryParameters.get("hours", as: Double.self) ?? 24, 0.01), 24 * 31)

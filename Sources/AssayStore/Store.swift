@@ -79,7 +79,8 @@ public struct ReproRecord: Sendable, Hashable {
 /// Audit results in SQLite (GRDB), with schema migrations. Each audit is saved in one transaction,
 /// so a crash leaves either the whole run or none of it.
 public final class Store: Sendable {
-    private let database: DatabaseQueue
+    /// A WAL-mode pool for files (readers never wait for the agent's writes), a queue in memory.
+    private let database: any DatabaseWriter
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
     public init(path: String) throws {
@@ -89,7 +90,7 @@ public final class Store: Sendable {
             var configuration = GRDB.Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(5)
-            database = try DatabaseQueue(path: path, configuration: configuration)
+            database = try DatabasePool(path: path, configuration: configuration)
             try Store.migrator.migrate(database)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)

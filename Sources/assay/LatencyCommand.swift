@@ -27,7 +27,7 @@ struct LatencyLogOptions: ParsableArguments {
 struct Latency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-stage latency statistics from JSON-lines request logs, and comparisons between runs.",
-        subcommands: [Analyze.self, Compare.self])
+        subcommands: [Analyze.self, Compare.self, Scrape.self])
 
     struct Analyze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

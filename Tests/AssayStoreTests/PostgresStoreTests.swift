@@ -29,7 +29,7 @@ struct PostgresStoreTests {
         let again = try await PostgresStore.connect(url: url)
         let reapplied = try? await again.appliedMigrations()
         await again.close()
-        #expect(reapplied?.count == 6)
+        #expect(reapplied?.count == 7)
     }
 
     @Test func runsRoundTripAndListNewestFirst() async throws {
@@ -69,6 +69,10 @@ struct PostgresStoreTests {
         try await store.saveReproEntry(ReproRecord(id: "r1", recordedAt: t, seed: 42, reproducible: true, payload: Data("{}".utf8)))
         #expect(try await store.reproEntries(limit: 5).map(\.payload) == [Data("{}".utf8)])
         }
+    }
+
+    @Test func tokensHostsAndMetricNames() async throws {
+        try await Self.withStore { try await StoreTests.serverContract($0) }
     }
 
     @Test func wrongURLIsAClearError() async throws {

@@ -52,7 +52,37 @@ import Testing
 
     @Test func migrationsAreRecorded() throws {
         let store = try Store()
-        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries", "v4-optimizations", "v5-metric-history", "v6-resource-samples"])
+        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries", "v4-optimizations", "v5-metric-history", "v6-resource-samples", "v7-run-host-api-tokens"])
+    }
+
+    /// Tokens, hosts and metric names behave the same in every store.
+    static func serverContract(_ store: any AuditStore) async throws {
+        try await store.saveToken(APIToken(name: "ci", sha256: String(repeating: "1", count: 64), createdAt: Date(timeIntervalSince1970: 1_800_000_000)))
+        try await store.saveToken(APIToken(name: "agent", sha256: String(repeating: "2", count: 64), createdAt: Date(timeIntervalSince1970: 1_800_000_100)))
+        await #expect(throws: (any Error).self) {
+            try await store.saveToken(APIToken(name: "ci", sha256: String(repeating: "3", count: 64), createdAt: Date()))
+        }
+        #expect(try await store.revokeToken(name: "ci", at: Date(timeIntervalSince1970: 1_800_000_200)))
+        #expect(try await !store.revokeToken(name: "ci", at: Date()))
+        #expect(try await !store.revokeToken(name: "nobody", at: Date()))
+        let tokens = try await store.tokens()
+        #expect(tokens.map(\.name) == ["ci", "agent"])
+        #expect(tokens.map(\.revokedAt) == [Date(timeIntervalSince1970: 1_800_000_200), nil])
+        var run = sampleRun(id: "hosted", at: 1_800_000_000)
+        run.host = "gpu-node-7"
+        try await store.save(run)
+        #expect(try await store.run(id: "hosted")?.host == "gpu-node-7")
+        #expect(try await store.runs(limit: 5).first?.host == "gpu-node-7")
+        try await store.saveMetrics([
+            MetricPoint(metric: "b.metric", value: 1, recordedAt: Date(), runID: "hosted"),
+            MetricPoint(metric: "a.metric", value: 2, recordedAt: Date(), runID: "hosted"),
+            MetricPoint(metric: "b.metric", value: 3, recordedAt: Date(), runID: "hosted"),
+        ])
+        #expect(try await store.metricNames() == ["a.metric", "b.metric"])
+    }
+
+    @Test func tokensHostsAndMetricNames() async throws {
+        try await Self.serverContract(try Store(path: temporaryPath()))
     }
 
     @Test func duplicateRunIdLeavesTheStoreUnchanged() throws {

@@ -4,6 +4,7 @@ import AssayEnvironment
 import AssayIntegrations
 import AssayLatency
 import AssayProfiling
+import AssayStore
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -13,7 +14,7 @@ import FoundationNetworking
 // Prints one line per comparison: our time, theirs, and the ratio (theirs / ours; > 1 means Assay is faster).
 
 let quick = CommandLine.arguments.contains("--quick")
-/// `--only trace,hash,tree,bootstrap,toml,capacity,agent` runs those sections; all by default.
+/// `--only trace,hash,tree,bootstrap,toml,capacity,agent,serve` runs those sections; all by default.
 let only: Set<String>? = CommandLine.arguments.firstIndex(of: "--only").flatMap { index in
     index + 1 < CommandLine.arguments.count ? Set(CommandLine.arguments[index + 1].split(separator: ",").map(String.init)) : nil
 }
@@ -295,3 +296,66 @@ if wants("agent"), let nodeExporter, FileManager.default.isExecutableFile(atPath
     print("agent benchmark skipped: needs prometheus-node-exporter and the agent-probe built next to assay-bench")
 }
 
+
+// 8. The read API under wrk (Debian's) while an agent samples into the same store at 1 Hz: requests per second and
+// p99 per endpoint, against the targets (≥ 2,000 req/s, p99 ≤ 50 ms), and the dashboard's first page size.
+let serveProbe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("serve-probe").path
+let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
+if wants("serve"), let wrk, FileManager.default.isExecutableFile(atPath: serveProbe), FileManager.default.isExecutableFile(atPath: agentProbe) {
+    let storePath = scratch + "/serve.sqlite"
+    let store = try Store(path: storePath)
+    let start = Date().addingTimeInterval(-30 * 86_400)
+    for index in 0..<200 {
+        let date = start.addingTimeInterval(Double(index) * 3.6 * 3600)
+        let evidence = Evidence(path: "logs/latency-\(index).jsonl", sha256: String(repeating: "c", count: 64), locator: "#L1-2000")
+        let findings = (0..<24).map { row in
+            Finding(
+                table: row < 12 ? .latencyProfile : .resourceUtilization, check: "Check \(row)", status: .pass, observed: "P95 \(40 + row) ms",
+                expected: "≤ 50 ms", severity: .info, measurements: ["p95_ms": Double(40 + row), "mean_ms": 30], evidence: evidence, [])
+        }
+        var run = AuditRun(
+            id: String(format: "bench-%04d", index), startedAt: date, finishedAt: date.addingTimeInterval(5),
+            configuration: Evidence(path: "assay.yaml", sha256: String(repeating: "e", count: 64)),
+            layers: [
+                LayerResult(layer: .latency, state: .verified, findings: Array(findings.prefix(12)), startedAt: date, durationSeconds: 1),
+                LayerResult(layer: .resources, state: .verified, findings: Array(findings.suffix(12)), startedAt: date, durationSeconds: 1),
+            ],
+            judgement: Judgement(verdict: .stable, reasons: []))
+        run.host = "bench-host-\(index % 8)"
+        try store.save(run)
+        try store.saveMetrics([MetricPoint(metric: "latency.total.p95_ms", value: 40 + Double(index % 7), recordedAt: date, runID: run.id)])
+    }
+    func launch(_ executable: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+    let servePort = Int.random(in: 40_000..<50_000)
+    let agent = try launch(agentProbe, [String(servePort + 1), storePath])
+    let server = try launch(serveProbe, [String(servePort), storePath, scratch])
+    defer {
+        for process in [agent, server] {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+    try await Task.sleep(for: .seconds(3))
+    let (page, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(servePort)/")!)
+    let (script, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(servePort)/assets/dashboard.js")!)
+    print(String(format: "dashboard first page: %.1f KB HTML + %.1f KB script (target < 300 KB)", Double(page.count) / 1024, Double(script.count) / 1024))
+    let duration = quick ? 5 : 20
+    for path in ["/api/v1/runs?limit=20", "/api/v1/runs/latest", "/api/v1/runs/bench-0100/findings", "/api/v1/metrics/latency.total.p95_ms", "/"] {
+        let output = try shell("\(wrk) -t2 -c32 -d\(duration)s --latency 'http://127.0.0.1:\(servePort)\(path)' 2>&1")
+        let lines = output.split(separator: "\n")
+        let rate = lines.first { $0.hasPrefix("Requests/sec:") }?.split(separator: " ").last.map(String.init) ?? "?"
+        let p99 = lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("99%") }?.split(separator: " ").last.map(String.init) ?? "?"
+        let errors = lines.first { $0.contains("Non-2xx") || $0.contains("Socket errors") }.map { " (\($0.trimmingCharacters(in: .whitespaces)))" } ?? ""
+        print("GET \(path): \(rate) req/s, p99 \(p99) with 32 connections, agent sampling at 1 Hz\(errors) (targets ≥ 2000 req/s, p99 ≤ 50 ms)")
+    }
+} else if wants("serve") {
+    print("serve benchmark skipped: needs wrk (Debian) and serve-probe and agent-probe built next to assay-bench")
+}

@@ -1,0 +1,26 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Fetches a /metrics page (an inference server's, an exporter's) as text, bounded in size.
+public struct MetricsScraper: Sendable {
+    public var url: String
+    public var timeout: TimeAmount = .seconds(10)
+    public var maxBytes = 32 << 20
+
+    public init(url: String) {
+        self.url = url
+    }
+
+    public func fetch() async throws -> String {
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: timeout)
+        } catch {
+            throw PrometheusError(url: url, reason: "\(error)")
+        }
+        guard response.status.code == 200 else { throw PrometheusError(url: url, reason: "HTTP \(response.status.code)") }
+        return String(buffer: try await response.body.collect(upTo: maxBytes))
+    }
+}

@@ -1,0 +1,153 @@
+import AssayCore
+import AssayServing
+import Foundation
+import Testing
+
+func fixture(_ name: String) throws -> String {
+    let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
+    return try String(contentsOf: url, encoding: .utf8)
+}
+
+/// `text` with every sample of `name` (matching `model`) raised by `by`.
+func advanced(_ text: String, _ changes: [String: Double], model: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), line.contains("\"\(model)\"") else { return String(line) }
+        let series = line[..<space]
+        let name = String(series.prefix { $0 != "{" })
+        guard let by = changes[name], let value = Double(line[line.index(after: space)...]) else { return String(line) }
+        return "\(series) \(value + by)"
+    }.joined(separator: "\n")
+}
+
+@Suite struct ExpositionTests {
+    @Test func readsEveryRealCapture() throws {
+        let triton = try PrometheusExposition(try fixture("triton_metrics.txt"), source: "triton_metrics.txt")
+        #expect(triton.types["nv_inference_compute_infer_duration_us"] == "counter")
+        #expect(triton.types["nv_inference_request_summary_us"] == "summary")
+        #expect(triton.sum("nv_inference_compute_infer_duration_us", matching: ["model": "densenet_onnx"]) == 1_326_831)
+        let vllm = try PrometheusExposition(try fixture("vllm_metrics.txt"))
+        #expect(vllm.values("vllm:e2e_request_latency_seconds_bucket").count == 11)
+        #expect(vllm.values("vllm:e2e_request_latency_seconds_bucket").contains { $0.labels["le"] == "+Inf" })
+        // TorchServe ends label sets with a comma.
+        let torchserve = try PrometheusExposition(try fixture("torchserve_metrics.txt"))
+        #expect(torchserve.sum("ts_inference_requests_total", matching: ["model_name": "linear_regression_1_1"]) == 11)
+    }
+
+    @Test func escapesTimestampsAndErrors() throws {
+        let text = #"a{path="C:\\x",msg="say \"hi\"\nbye"} 1.5 1700000000000"# + "\nb +Inf\n"
+        let parsed = try PrometheusExposition(text)
+        #expect(parsed.samples[0].labels == ["path": #"C:\x"#, "msg": "say \"hi\"\nbye"])
+        #expect(parsed.samples[0].value == 1.5 && parsed.samples[1].value == .infinity)
+        #expect(throws: PrometheusExposition.ParseError(source: "s", line: 2, expected: "a sample: name{label=\"value\",…} value [timestamp]")) {
+            try PrometheusExposition("ok 1\nbroken{a=\"1\" 2\n", source: "s")
+        }
+    }
+}
+
+@Suite struct InferenceServerTests {
+    @Test func tritonTwoScrapesAMinuteApartGiveTheCounterDeltasPerStage() throws {
+        let before = try fixture("triton_metrics.txt")
+        // A minute later: 120 more requests, and these many more microseconds in each stage.
+        let after = advanced(before, [
+            "nv_inference_request_success": 120, "nv_inference_count": 480, "nv_inference_exec_count": 120,
+            "nv_inference_request_duration_us": 1_800_000, "nv_inference_queue_duration_us": 36_000,
+            "nv_inference_compute_input_duration_us": 60_000, "nv_inference_compute_infer_duration_us": 1_500_000,
+            "nv_inference_compute_output_duration_us": 24_000,
+        ], model: "densenet_onnx")
+        let window = InferenceServerMetrics.window(
+            kind: .triton, model: "densenet_onnx", before: try PrometheusExposition(before), after: try PrometheusExposition(after), seconds: 60)
+        #expect(window.figures("preprocess")?.meanMilliseconds == 60_000.0 / 120 / 1000)
+        #expect(window.figures("inference")?.meanMilliseconds == 1_500_000.0 / 120 / 1000)
+        #expect(window.figures("postprocess")?.meanMilliseconds == 24_000.0 / 120 / 1000)
+        #expect(window.figures("queue")?.meanMilliseconds == 36_000.0 / 120 / 1000)
+        #expect(window.figures("total")?.meanMilliseconds == 15)
+        #expect(window.figures("total")?.count == 120)
+        #expect(window.throughputRPS == 2)
+        #expect(window.batchSize == 4)
+        #expect(window.resets.isEmpty)
+        // The summary's quantiles are carried as given, not windowed.
+        #expect(window.figures("total")?.p95?.value == 0.003)
+        #expect(window.stageNames == ["queue", "preprocess", "inference", "postprocess", "total"])
+    }
+
+    @Test func oneScrapeIsSinceStartAndAResetTakesTheLaterValue() throws {
+        let text = try fixture("triton_metrics.txt")
+        let once = InferenceServerMetrics.window(kind: .triton, model: "densenet_onnx", before: nil, after: try PrometheusExposition(text), seconds: nil)
+        #expect(once.figures("inference")?.meanMilliseconds == 1_326_831.0 / 3 / 1000)
+        #expect(once.throughputRPS == nil)
+        // The server restarted between the scrapes: its counters start again from a smaller value.
+        let restarted = advanced(text, ["nv_inference_request_success": -1, "nv_inference_compute_infer_duration_us": -1_000_000], model: "densenet_onnx")
+        let window = InferenceServerMetrics.window(
+            kind: .triton, model: "densenet_onnx", before: try PrometheusExposition(text), after: try PrometheusExposition(restarted), seconds: 60)
+        #expect(window.resets.contains("nv_inference_request_success"))
+        #expect(window.figures("inference")?.meanMilliseconds == 326_831.0 / 2 / 1000)
+    }
+
+    @Test func vllmHistogramPercentilesLieWithinTheirBuckets() throws {
+        let window = InferenceServerMetrics.window(kind: .vllm, model: "facebook/opt-125m", before: nil, after: try PrometheusExposition(try fixture("vllm_metrics.txt")), seconds: nil)
+        let ttft = try #require(window.figures("ttft"))
+        #expect(ttft.method == .histogram && ttft.count == 1)
+        #expect(abs((ttft.meanMilliseconds ?? 0) - 313.26723098754883) < 1e-9)
+        // The one observation lies in (0.25, 0.5] s: P95 interpolates inside that bucket and says so.
+        let p95 = try #require(ttft.p95)
+        #expect(p95.lower == 250 && p95.upper == 500 && (250...500).contains(p95.value))
+        #expect(p95.maxError <= 250)
+        let tpot = try #require(window.figures("tpot")?.p95)
+        #expect(tpot.lower == 25 && tpot.upper == 50)
+        #expect(window.figures("total")?.p99?.upper == 1000)
+        #expect(window.figures("queue") == nil)
+    }
+
+    @Test func histogramQuantilesMatchPrometheusOnAKnownDistribution() {
+        // 100 observations: 10 in (0,1], 80 in (1,2], 10 in (2,4]. P50 is rank 50: 40/80 into (1,2] → 1.5.
+        let buckets: [(le: Double, count: Double)] = [(1, 10), (2, 90), (4, 100), (.infinity, 100)]
+        #expect(QuantileEstimate.estimate(0.5, buckets: buckets) == QuantileEstimate(value: 1.5, lower: 1, upper: 2))
+        #expect(QuantileEstimate.estimate(0.95, buckets: buckets) == QuantileEstimate(value: 3, lower: 2, upper: 4))
+        // Ranks in +Inf: the largest finite bound, unbounded above.
+        let tail: [(le: Double, count: Double)] = [(1, 50), (.infinity, 100)]
+        #expect(QuantileEstimate.estimate(0.99, buckets: tail)?.upper == .infinity)
+        #expect(QuantileEstimate.estimate(0.5, buckets: [(1, 0), (.infinity, 0)]) == nil)
+    }
+
+    @Test func torchserveCountersPerModel() throws {
+        let window = InferenceServerMetrics.window(
+            kind: .torchserve, model: "linear_regression_1_1", before: nil, after: try PrometheusExposition(try fixture("torchserve_metrics.txt")), seconds: nil)
+        #expect(window.figures("total")?.meanMilliseconds == 9_136_028.087 / 11 / 1000)
+        #expect(window.figures("queue")?.meanMilliseconds == 9_043_769.588 / 11 / 1000)
+    }
+
+    @Test func rowsCiteTheCapturesAndStateTheMethod() throws {
+        let window = InferenceServerMetrics.window(kind: .vllm, model: nil, before: nil, after: try PrometheusExposition(try fixture("vllm_metrics.txt")), seconds: nil)
+        let evidence = Evidence(path: "vllm.txt", sha256: String(repeating: "a", count: 64))
+        let rows = ServingFindings.rows(window, evidence: evidence, prefix: false)
+        #expect(rows.map(\.check) == ["TTFT", "TPOT", "Total"])
+        let ttft = try #require(rows.first)
+        #expect(ttft.observed.contains("histogram, within 250–500 ms"), "\(ttft.observed)")
+        #expect(ttft.measurements["p95_error_ms"] != nil)
+        #expect(ttft.attributes["source"] == "vLLM /metrics (histogram)")
+        #expect(ttft.primaryEvidence == evidence)
+    }
+}
+
+@Suite struct LoadTestImportTests {
+    @Test func perfAnalyzerCSVStepsAndThePeak() throws {
+        let result = try LoadTestImport.read(try fixture("perf_analyzer_inception_graphdef.csv"), path: "perf.csv")
+        #expect(result.tool == .perfAnalyzer)
+        #expect(result.steps.map(\.load) == ["concurrency 1", "concurrency 2", "concurrency 3", "concurrency 4"])
+        let peak = try #require(result.peak)
+        #expect(peak.load == "concurrency 2" && peak.throughputRPS == 87.2)
+        #expect(peak.p95Ms == 29.768 && peak.p99Ms == 34.766 && peak.p50Ms == 21.874)
+        #expect(peak.componentsMs["Server Compute Infer"] == 11.346)
+        #expect(abs((peak.meanMs ?? 0) - (235 + 1973 + 9151 + 190 + 11346 + 17 + 0) / 1000) < 1e-9)
+    }
+
+    @Test func badRowsNameTheirLine() throws {
+        let text = "Concurrency,Inferences/Second,p95 latency\n1,69.2,19753\n2,fast,1\n"
+        #expect(throws: LoadTestError(path: "perf.csv", line: 3, expected: "a number in column Inferences/Second, found 'fast'")) {
+            try LoadTestImport.read(text, path: "perf.csv")
+        }
+        #expect(throws: LoadTestError(path: "x.txt", line: 1, expected: "perf_analyzer CSV, wrk output or Locust stats CSV")) {
+            try LoadTestImport.read("hello\n", path: "x.txt")
+        }
+    }
+}
