@@ -50,14 +50,25 @@ public struct LatencyCheck: LayerCheck {
         var findings: [Finding] = []
         for server in latency.servers {
             guard let kind = InferenceServerKind(rawValue: server.kind) else { continue }
-            var scrapes: [PrometheusExposition] = []
+            var captures: [Data] = []
             var evidence: [Evidence] = []
             for capture in server.scrapes {
                 let path = configuration.resolve(capture)
                 guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: capture]) }
-                scrapes.append(try PrometheusExposition(String(decoding: data, as: UTF8.self), source: capture))
+                captures.append(data)
                 evidence.append(Evidence(path: capture, sha256: FileDigest.sha256(of: data), locator: server.model.map { "model=\($0)" }))
             }
+            // Triton's statistics endpoint answers JSON; /metrics answers text.
+            if kind == .triton, captures.allSatisfy({ $0.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") }) {
+                let window = try TritonStatistics.window(
+                    before: captures.count == 2 ? captures[0] : nil, after: captures[captures.count - 1], model: server.model,
+                    seconds: captures.count == 2 ? server.seconds : nil, source: server.scrapes[server.scrapes.count - 1])
+                findings += ServingFindings.rows(
+                    window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()),
+                    prefix: !latency.logs.isEmpty || latency.servers.count > 1, origin: "statistics")
+                continue
+            }
+            let scrapes = try zip(captures, server.scrapes).map { try PrometheusExposition(String(decoding: $0, as: UTF8.self), source: $1) }
             var sources = StageSource.defaults(for: kind)
             for (stage, family) in server.stages {
                 sources.removeAll { $0.stage == stage }
@@ -75,7 +86,7 @@ public struct LatencyCheck: LayerCheck {
                 kind: kind, model: server.model, before: scrapes.count == 2 ? scrapes[0] : nil, after: scrapes[scrapes.count - 1],
                 seconds: scrapes.count == 2 ? server.seconds : nil, sources: sources)
             findings += ServingFindings.rows(
-                window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()), prefix: !latency.logs.isEmpty)
+                window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()), prefix: !latency.logs.isEmpty || latency.servers.count > 1)
         }
         for file in latency.loadTests {
             let path = configuration.resolve(file)

@@ -60,7 +60,7 @@ public enum MetricExtraction {
                 switch finding.table {
                 case .latencyProfile:
                     let stage = finding.check.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "_")
-                    for (key, suffix) in [("mean_ms", "mean_ms"), ("p95_ms", "p95_ms")] + (stage == "total" ? [("p99_ms", "p99_ms"), ("throughput_rps", "throughput_rps")] : []) {
+                    for (key, suffix) in [("mean_ms", "mean_ms"), ("p95_ms", "p95_ms")] + (stage == "total" || stage.hasSuffix("_total") || stage == "load_test" ? [("p99_ms", "p99_ms"), ("throughput_rps", "throughput_rps")] : []) {
                         if let value = m[key] {
                             metrics.append(CurrentMetric(name: "latency.\(stage).\(suffix)", value: value, evidence: finding.primaryEvidence))
                         }

@@ -69,6 +69,16 @@ public struct DocumentBuilder: Sendable {
             ]
         }
 
+        /// A percentile with how it was obtained when it is not from raw samples: "488 (±238, histogram)", "0.003 (summary)".
+        func percentile(_ f: Finding, _ key: String) -> String {
+            guard let value = f.measurements[key + "_ms"] else { return f.attributes[key + "_note"] == nil ? "—" : "insufficient samples" }
+            if let error = f.measurements[key + "_error_ms"] {
+                return "\(Formatting.milliseconds(value)) (±\(error.isFinite ? Formatting.milliseconds(error) : "∞"), histogram)"
+            }
+            if f.attributes["source"]?.contains("summary") == true { return "\(Formatting.milliseconds(value)) (summary)" }
+            return Formatting.milliseconds(value)
+        }
+
         blocks.append(.heading(level: 2, text: "LATENCY PROFILE"))
         blocks += table(report, .latencyProfile, Self.latencyColumns) { f in
             let m = f.measurements
@@ -77,8 +87,8 @@ public struct DocumentBuilder: Sendable {
             return [
                 cell(f.check),
                 cell(m["mean_ms"].map(Formatting.milliseconds) ?? "—"),
-                cell(m["p95_ms"].map(Formatting.milliseconds) ?? (f.attributes["p95_note"] == nil ? "—" : "insufficient samples")),
-                cell(m["p99_ms"].map(Formatting.milliseconds) ?? (f.attributes["p99_note"] == nil ? "—" : "insufficient samples")),
+                cell(percentile(f, "p95")),
+                cell(percentile(f, "p99")),
                 cell(m["delta_ms"].map(Formatting.signedMilliseconds) ?? "—"),
                 cell(interval(m["ci95_low_ms"], m["ci95_high_ms"])),
                 cell(m["percent_total"].map { Formatting.percent($0, digits: 0) } ?? "—"),

@@ -53,7 +53,7 @@ public struct LoadTestError: Error, Sendable, Equatable, CustomStringConvertible
 public enum LoadTestImport {
     /// Recognizes the tool from the text.
     public static func read(_ text: String, path: String) throws -> LoadTestResult {
-        let firstLine = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+        let firstLine = text.split(maxSplits: 1, whereSeparator: \.isNewline).first.map(String.init) ?? ""
         if firstLine.contains("Inferences/Second") { return try perfAnalyzer(text, path: path) }
         if firstLine.hasPrefix("Type,Name,Request Count") { return try locust(text, path: path) }
         if text.contains("Requests/sec:") { return try wrk(text, path: path) }
@@ -61,7 +61,7 @@ public enum LoadTestImport {
     }
 
     static func csvRows(_ text: String) -> [[String]] {
-        text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+        text.split(whereSeparator: \.isNewline).map { line in
             var fields: [String] = []
             var field = ""
             var quoted = false
@@ -160,7 +160,7 @@ public enum LoadTestImport {
         var percentiles: [Double: Double] = [:]
         var spectrum: [(q: Double, ms: Double)] = []
         var inSpectrum = false
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let words = raw.split(separator: " ")
             guard let first = words.first else { continue }
             if raw.contains("Detailed Percentile spectrum") { inSpectrum = true; continue }

@@ -4,7 +4,10 @@ import Foundation
 /// LATENCY PROFILE rows from an inference server's own metrics and from load-test results, citing the captures.
 public enum ServingFindings {
     /// One row per stage. `prefix` names the server in the check (when request logs give the plain stage rows).
-    public static func rows(_ window: ServingWindow, evidence: Evidence, additional: [Evidence] = [], prefix: Bool) -> [Finding] {
+    /// `origin` names what was read: the server's "/metrics", or Triton's "statistics" endpoint.
+    public static func rows(
+        _ window: ServingWindow, evidence: Evidence, additional: [Evidence] = [], prefix: Bool, origin: String = "/metrics"
+    ) -> [Finding] {
         let server = ["triton": "Triton", "vllm": "vLLM", "torchserve": "TorchServe"][window.kind.rawValue] ?? window.kind.rawValue
         var rows: [Finding] = []
         for stage in window.stageNames {
@@ -39,7 +42,10 @@ public enum ServingFindings {
                 measurements["batch_size"] = batch
                 parts.append("batch size \(Formatting.number(batch, digits: 2))")
             }
-            var attributes = ["source": "\(server) /metrics (\(figures.method.rawValue))"]
+            let percentilesFromSummary = figures.method == .counterDelta && (figures.p95 != nil || figures.p99 != nil)
+            var attributes = [
+                "source": "\(server) \(origin) (\(figures.method.rawValue)\(percentilesFromSummary ? "; percentiles from its summary" : ""))"
+            ]
             if !window.resets.isEmpty { attributes["counter_resets"] = window.resets.joined(separator: ", ") }
             rows.append(
                 Finding(

@@ -6,6 +6,8 @@ import AssayIntegrations
 import AssayReport
 import AssayProfiling
 import AssayReproducibility
+import AssaySchedule
+import AssayServing
 import AssayTelemetry
 import AssayStore
 import Foundation
@@ -96,6 +98,18 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as ReproLogError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput
+    } catch let error as PrometheusExposition.ParseError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
+    } catch let error as LoadTestError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
+    } catch let error as ScheduleError {
+        Terminal.error(error.description)
+        code = ExitStatus.invalidInput
+    } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+        Terminal.error("\((error.userInfo[NSFilePathErrorKey] as? String) ?? "a file"): no such file")
+        code = ExitStatus.missingInput
     } catch let error as CommandError {
         Terminal.error(error.message)
         code = error.code

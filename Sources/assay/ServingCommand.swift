@@ -35,6 +35,9 @@ extension Latency {
         @Option(help: "Directory to keep the captures in (<kind>-before.txt, <kind>-after.txt).")
         var output: String?
 
+        @Option(help: "Seconds to wait for each scrape.")
+        var timeout: Int64 = 10
+
         func validate() throws {
             guard InferenceServerKind(rawValue: kind) != nil else { throw ValidationError("--kind: one of triton, vllm, torchserve") }
             guard seconds > 0 else { throw ValidationError("--seconds must be > 0") }
@@ -43,13 +46,14 @@ extension Latency {
         func run() async throws {
             try await runMapped {
                 guard let kind = InferenceServerKind(rawValue: kind) else { return ExitStatus.usage }
-                let scraper = MetricsScraper(url: url)
+                var scraper = MetricsScraper(url: url)
+                scraper.timeoutSeconds = max(1, timeout)
                 let first: String, second: String
                 do {
                     first = try await scraper.fetch()
                     try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
                     second = try await scraper.fetch()
-                } catch let error as PrometheusError {
+                } catch let error as MetricsScrapeError {
                     throw CommandError(message: error.description, code: ExitStatus.unavailable)
                 }
                 if let output {

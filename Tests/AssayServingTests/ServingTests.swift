@@ -38,6 +38,7 @@ func advanced(_ text: String, _ changes: [String: Double], model: String) -> Str
         let parsed = try PrometheusExposition(text)
         #expect(parsed.samples[0].labels == ["path": #"C:\x"#, "msg": "say \"hi\"\nbye"])
         #expect(parsed.samples[0].value == 1.5 && parsed.samples[1].value == .infinity)
+        #expect(try PrometheusExposition("a 1\r\nb 2\r\n").samples.count == 2)
         #expect(throws: PrometheusExposition.ParseError(source: "s", line: 2, expected: "a sample: name{label=\"value\",…} value [timestamp]")) {
             try PrometheusExposition("ok 1\nbroken{a=\"1\" 2\n", source: "s")
         }
@@ -109,6 +110,24 @@ func advanced(_ text: String, _ changes: [String: Double], model: String) -> Str
         #expect(QuantileEstimate.estimate(0.5, buckets: [(1, 0), (.infinity, 0)]) == nil)
     }
 
+    @Test func tritonStatisticsEndpointGivesTheSameStages() throws {
+        let stats = Data(try fixture("triton_stats_batching.json").utf8)
+        let once = try TritonStatistics.window(before: nil, after: stats, model: "batching", seconds: nil)
+        #expect(once.figures("queue")?.meanMilliseconds == 9_996_491_319.0 / 2 / 1e6)
+        #expect(once.figures("inference")?.meanMilliseconds == 232_202.0 / 2 / 1e6)
+        #expect(once.figures("total")?.count == 2)
+        #expect(once.batchSize == 2)
+        // Two answers: the window's deltas.
+        let later = Data(String(decoding: stats, as: UTF8.self)
+            .replacingOccurrences(of: #""success":{"count":2,"ns":9997025869}"#, with: #""success":{"count":12,"ns":10097025869}"#).utf8)
+        let window = try TritonStatistics.window(before: stats, after: later, model: "batching", seconds: 10)
+        #expect(window.figures("total")?.meanMilliseconds == 100_000_000.0 / 10 / 1e6)
+        #expect(window.throughputRPS == 1)
+        #expect(throws: LoadTestError(path: "stats", line: 0, expected: "statistics of model other")) {
+            try TritonStatistics.window(before: nil, after: stats, model: "other", seconds: nil)
+        }
+    }
+
     @Test func torchserveCountersPerModel() throws {
         let window = InferenceServerMetrics.window(
             kind: .torchserve, model: "linear_regression_1_1", before: nil, after: try PrometheusExposition(try fixture("torchserve_metrics.txt")), seconds: nil)
@@ -139,6 +158,50 @@ func advanced(_ text: String, _ changes: [String: Double], model: String) -> Str
         #expect(peak.p95Ms == 29.768 && peak.p99Ms == 34.766 && peak.p50Ms == 21.874)
         #expect(peak.componentsMs["Server Compute Infer"] == 11.346)
         #expect(abs((peak.meanMs ?? 0) - (235 + 1973 + 9151 + 190 + 11346 + 17 + 0) / 1000) < 1e-9)
+    }
+
+    @Test func wrkLatencyOutputFromDebiansWrk() throws {
+        let result = try LoadTestImport.read(try fixture("wrk_latency.txt"), path: "wrk.txt")
+        #expect(result.tool == .wrk)
+        let step = try #require(result.peak)
+        #expect(step.load == "8 connections" && step.throughputRPS == 2273.34 && step.requests == 11594)
+        #expect(step.meanMs == 3.67 && step.p50Ms == 1.73 && step.p90Ms == 5.37 && step.p99Ms == 12.81)
+        #expect(step.p95Ms == nil, "wrk does not report P95; it is not made up")
+    }
+
+    @Test func wrk2SpectrumGivesP95() throws {
+        let text = """
+            Running 30s test @ http://127.0.0.1:80/
+              2 threads and 10 connections
+              Thread calibration: mean lat.: 1.2ms, rate sampling interval: 10ms
+              Latency     1.10ms  450.00us   5.00ms   70.00%
+              Latency Distribution (HdrHistogram - Recorded Latency)
+             50.000%    1.05ms
+             90.000%    1.60ms
+             99.000%    2.80ms
+              Detailed Percentile spectrum:
+                   Value   Percentile   TotalCount 1/(1-Percentile)
+
+                   0.500     0.000000            1         1.00
+                   1.050     0.500000         1500         2.00
+                   1.900     0.950000         2850        20.00
+                   2.800     0.990000         2970       100.00
+            #[Mean    =        1.100, StdDeviation   =        0.450]
+              3000 requests in 30.00s, 1.00MB read
+            Requests/sec:    100.00
+            """
+        let step = try #require(try LoadTestImport.read(text, path: "wrk2.txt").peak)
+        #expect(step.p95Ms == 1.9 && step.p50Ms == 1.05 && step.p99Ms == 2.8 && step.throughputRPS == 100)
+    }
+
+    @Test func locustStatsAggregatedRow() throws {
+        let result = try LoadTestImport.read(try fixture("locust_stats.csv"), path: "locust_stats.csv")
+        #expect(result.tool == .locust)
+        let step = try #require(result.peak)
+        #expect(step.requests == 1178 && step.failures == 0)
+        #expect(abs(step.throughputRPS - 294.48853796629356) < 1e-9)
+        #expect(step.p95Ms == 5 && step.p99Ms == 6 && step.p50Ms == 3)
+        #expect(abs((step.meanMs ?? 0) - 2.860833387956932) < 1e-12)
     }
 
     @Test func badRowsNameTheirLine() throws {

@@ -1,0 +1,83 @@
+import AssayCore
+import AssayStore
+import AssayTestSupport
+import Foundation
+import Testing
+
+/// Inference-server captures and load-test results through the command line: the audit's LATENCY PROFILE cites
+/// them, their figures enter the metric history, and a perf_analyzer CSV becomes a stored run.
+@Suite struct ServingCLITests {
+    static let fixtures = CLITests.packageRoot + "/Tests/AssayServingTests/Fixtures"
+
+    @Test func anAuditReadsServerCapturesAndLoadTests() throws {
+        let directory = try CLITests.temporaryDirectory()
+        for name in ["triton_metrics.txt", "vllm_metrics.txt", "perf_analyzer_inception_graphdef.csv", "triton_stats_batching.json"] {
+            try FileManager.default.copyItem(atPath: Self.fixtures + "/" + name, toPath: directory + "/" + name)
+        }
+        try """
+            workspace:
+              service: served
+              latency:
+                servers:
+                  - {kind: triton, scrapes: [triton_metrics.txt], model: densenet_onnx}
+                  - {kind: vllm, scrapes: [vllm_metrics.txt]}
+                  - {kind: triton, scrapes: [triton_stats_batching.json], model: batching}
+                load_tests: [perf_analyzer_inception_graphdef.csv]
+            verdict:
+              required_layers: [latency]
+            """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let audit = try CLITests.assay(["audit", "--output", "out"], in: directory)
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        let report = try String(contentsOfFile: directory + "/out/report.md", encoding: .utf8)
+        #expect(report.contains("triton_metrics.txt") && report.contains("vllm_metrics.txt") && report.contains("perf_analyzer_inception_graphdef.csv"))
+        // Triton's total mean is Δduration / Δrequests (1 327 965 µs / 3); vLLM's percentiles carry their bucket error.
+        #expect(report.contains("| Triton total | 443 | 0.003 (summary) |"), "\(report)")
+        #expect(report.contains("| vLLM ttft | 313 | 488 (±238, histogram) |"))
+        #expect(report.contains("| Load test | 22.9 | 29.8 | 34.8 |"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/out/report.json"))) as? [String: Any]
+        #expect(json?["verdict"] as? String == "STABLE")
+        // The figures enter the metric history under their source's name, for the baseline.
+        let names = try Store(path: directory + "/.assay/assay.sqlite").metricNames()
+        for name in ["latency.triton_total.mean_ms", "latency.vllm_ttft.p95_ms", "latency.load_test.p95_ms", "latency.load_test.throughput_rps"] {
+            #expect(names.contains(name), "\(name) not in \(names)")
+        }
+
+        // A broken capture leaves the layer unverified, naming file and line: AT RISK.
+        try "nv_inference_count{model=\"a\" 1\n".write(toFile: directory + "/triton_metrics.txt", atomically: true, encoding: .utf8)
+        let broken = try CLITests.assay(["audit", "--no-store", "--output", "out2"], in: directory)
+        #expect(broken.status == 2 && broken.stdout.contains("triton_metrics.txt:1: expected a sample"), "\(broken.stdout)")
+    }
+
+    @Test func aPerfAnalyzerCSVBecomesAStoredRunAndACapacityMeasurement() throws {
+        let directory = try CLITests.temporaryDirectory()
+        #expect(try CLITests.assay(["init"], in: directory).status == 0)
+        let imported = try CLITests.assay(
+            ["loadtest", "import", Self.fixtures + "/perf_analyzer_inception_graphdef.csv", "--capacity", "capacity.json", "--cores", "2"], in: directory)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("perf_analyzer, 4 load level(s)"))
+        let id = try #require(imported.stdout.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
+        let report = try CLITests.assay(["report", "--run", id, "--format", "markdown", "--output", "r"], in: directory)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("| Load level: concurrency 4 | 47.5 | 59.2 | 64.9 |"), "\(report.stdout)")
+        let capacity = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/capacity.json"))) as? [String: Any]
+        #expect((capacity?["steps"] as? [Any])?.count == 4)
+        let bad = try CLITests.assay(["loadtest", "import", "assay.yaml"], in: directory)
+        #expect(bad.status == 65 && bad.stderr.contains("assay.yaml:1: expected perf_analyzer CSV, wrk output or Locust stats CSV"), "\(bad.stderr)")
+    }
+
+    @Test func scrapeKeepsTheCapturesItRead() async throws {
+        let served = try CLITests.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/triton_metrics.txt", toPath: served + "/metrics")
+        let server = try await LoopbackServer.start("python3 -m http.server {port} --bind 127.0.0.1 --directory \(served)", name: "static-metrics")
+        defer { server.stop() }
+        let directory = try CLITests.temporaryDirectory()
+        let scrape = try CLITests.assay(
+            ["latency", "scrape", "--kind", "triton", "--url", server.url + "/metrics", "--model", "densenet_onnx", "--seconds", "0.2", "--output", "captures"],
+            in: directory)
+        #expect(scrape.status == 0, "\(scrape.stderr)")
+        #expect(scrape.stdout.contains("Total") && scrape.stdout.contains("no requests over 0 s") || scrape.stdout.contains("0 requests"), "\(scrape.stdout)")
+        #expect(FileManager.default.contents(atPath: directory + "/captures/triton-after.txt") == FileManager.default.contents(atPath: served + "/metrics"))
+        let down = try CLITests.assay(["latency", "scrape", "--kind", "triton", "--url", "http://127.0.0.1:9/metrics", "--seconds", "0.1", "--timeout", "1"], in: directory)
+        #expect(down.status == 69 && down.stderr.contains("cannot scrape http://127.0.0.1:9/metrics"), "\(down.stderr)")
+    }
+}
