@@ -114,7 +114,8 @@ import Testing
         ["telemetry", "record"], ["telemetry", "analyze"], ["telemetry", "gpu"], ["latency", "analyze"],
         ["latency", "compare"], ["trace", "analyze"], ["optimize", "validate"], ["env", "dvc"], ["trace", "flamegraph"],
         ["trace", "diff"], ["watch"], ["capacity", "measure"], ["capacity", "plan"], ["agent"], ["uptime", "probe"],
-        ["uptime", "analyze"], ["telemetry", "fleet"], ["telemetry", "scrape"],
+        ["uptime", "analyze"], ["telemetry", "fleet"], ["telemetry", "scrape"], ["serve"], ["token", "create"], ["token", "list"],
+        ["token", "revoke"], ["push"], ["schedule"], ["loadtest", "import"], ["latency", "scrape"],
     ])
     func everyCommandHasHelp(_ command: [String]) throws {
         let result = try Self.assay(command + ["--help"], in: try Self.temporaryDirectory())

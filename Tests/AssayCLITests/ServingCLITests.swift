@@ -81,3 +81,28 @@ import Testing
         #expect(down.status == 69 && down.stderr.contains("cannot scrape http://127.0.0.1:9/metrics"), "\(down.stderr)")
     }
 }
+
+/// Bad input to the server, token, push and schedule commands: usage 64, missing 66, malformed 65.
+@Suite struct ServerCommandInputTests {
+    @Test func badInputIsRefusedClearly() throws {
+        let directory = try CLITests.temporaryDirectory()
+        let listen = try CLITests.assay(["serve", "--listen", "nowhere"], in: directory)
+        #expect(listen.status == 64 && listen.stderr.contains("--listen: expected HOST:PORT"), "\(listen.stderr)")
+        let noToken = try CLITests.assay(["push", "--server", "http://127.0.0.1:9"], in: directory, environment: ["ASSAY_TOKEN": ""])
+        #expect(noToken.status == 64 && noToken.stderr.contains("no token"), "\(noToken.stderr)")
+        let missingTokenFile = try CLITests.assay(["push", "--server", "http://127.0.0.1:9", "--token-file", "absent"], in: directory)
+        #expect(missingTokenFile.status == 66, "\(missingTokenFile.stderr)")
+        #expect(try CLITests.assay(["token", "create", "ci"], in: directory).status == 0)
+        let twice = try CLITests.assay(["token", "create", "ci"], in: directory)
+        #expect(twice.status == 64 && twice.stderr.contains("exists already"))
+        #expect(try CLITests.assay(["token", "revoke", "ci"], in: directory).status == 0)
+        #expect(try CLITests.assay(["token", "revoke", "ci"], in: directory).status == 66)
+        #expect(try CLITests.assay(["token", "list"], in: directory).stdout.contains("ci  created"))
+        try "schedule:\n  jobs:\n    - {name: a, kind: audit}\n".write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let schedule = try CLITests.assay(["schedule", "--once"], in: directory)
+        #expect(schedule.status == 65 && schedule.stderr.contains("assay.yaml:3"), "\(schedule.stderr)")
+        try "schedule:\n  jobs:\n    - {name: a, kind: audit, every: soon}\n".write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let every = try CLITests.assay(["schedule", "--once"], in: directory)
+        #expect(every.status == 65 && every.stderr.contains("a duration such as 90s"), "\(every.stderr)")
+    }
+}
