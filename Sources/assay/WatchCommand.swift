@@ -4,6 +4,7 @@ import AssayConfig
 import AssayCore
 import AssayIntegrations
 import AssayLatency
+import AssayServing
 import AssayStore
 import Foundation
 
@@ -17,13 +18,35 @@ struct Watch: AsyncParsableCommand {
             regression.escalate_after_seconds (180 s), judged at the next evaluation; it resolves at the first window \
             within bounds. Firing alerts go to integrations.alertmanager (API v2, re-sent each evaluation) and \
             integrations.webhooks (on firing and on resolve). The state is saved after every evaluation, so a \
-            restarted watch continues pending and firing alerts. Prints one line per evaluation.
+            restarted watch continues pending and firing alerts. Prints one line per evaluation. With --server-url \
+            instead of --log, each evaluation scrapes the server's /metrics and its window is the time since the \
+            previous scrape: the total stage's Δduration / Δrequests gives the mean, its histogram (vLLM) or \
+            summary (Triton) the P95, and Δrequests / seconds the throughput.
             """)
+
+    func validate() throws {
+        guard window > 0, interval > 0 else { throw ValidationError("--window and --interval must be > 0") }
+        guard (log == nil) != (serverURL == nil) else { throw ValidationError("pass either --log FILE or --server-url URL") }
+        if serverURL != nil {
+            guard let serverKind, InferenceServerKind(rawValue: serverKind) != nil else {
+                throw ValidationError("--server-kind: one of triton, vllm, torchserve")
+            }
+        }
+    }
 
     @OptionGroup var options: ConfigOption
 
     @Option(help: "Latency log (JSON lines) to follow.")
-    var log: String
+    var log: String?
+
+    @Option(name: .customLong("server-url"), help: "Instead of a log: an inference server's metrics URL, scraped each evaluation.")
+    var serverURL: String?
+
+    @Option(name: .customLong("server-kind"), help: "triton, vllm or torchserve (with --server-url).")
+    var serverKind: String?
+
+    @Option(name: .customLong("server-model"), help: "Only this model (with --server-url).")
+    var serverModel: String?
 
     @Option(help: "Seconds of requests each evaluation looks at.")
     var window: Double = 60
@@ -43,9 +66,6 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "How to print each evaluation: text or json.")
     var format: OutputFormat = .text
 
-    func validate() throws {
-        guard window > 0, interval > 0 else { throw ValidationError("--window and --interval must be > 0") }
-    }
 
     func run() async throws {
         try await runMapped {
@@ -59,20 +79,44 @@ struct Watch: AsyncParsableCommand {
             let notifier = AlertNotifier(
                 alertmanagerURL: configuration.integrations.alertmanagerURL, webhooks: configuration.integrations.webhooks,
                 service: configuration.service)
-            var follower = LogFollower(path: absolutePath(log))
+            var follower = log.map { LogFollower(path: absolutePath($0)) }
+            var server = try serverURL.map { url -> ServerWatch in
+                guard let kind = serverKind.flatMap(InferenceServerKind.init(rawValue:)) else { throw ValidationError("--server-kind") }
+                return ServerWatch(kind: kind, model: serverModel, scraper: MetricsScraper(url: url))
+            }
             var recent: [(time: Date, total: Double)] = []
             let started = Date()
             var count = 0
             while evaluations.map({ count < $0 }) ?? true {
                 if count > 0 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
                 let now = Date()
-                for line in try follower.newLines() {
+                if server != nil {
+                    let stats: WindowStats
+                    do {
+                        stats = try await server!.next(at: now)
+                    } catch let error as MetricsScrapeError {
+                        Terminal.error(error.description)
+                        count += 1
+                        continue
+                    }
+                    let events = watch.evaluate(stats, at: now)
+                    do {
+                        try await notifier.deliver(events)
+                    } catch let error as AlertDeliveryError {
+                        Terminal.error(error.description)
+                    }
+                    try WatchState.save(watch.states, to: statePath)
+                    print(line(now: now, stats: stats, watch: watch, events: events))
+                    count += 1
+                    continue
+                }
+                for line in try follower?.newLines() ?? [] {
                     do {
                         if let sample = try LatencyLog.sample(line: line.text, stages: stages, fields: fields) {
                             recent.append((sample.startedAt ?? now, sample.total))
                         }
                     } catch {
-                        Terminal.error("\(log):\(line.number): \(error) (skipped)")
+                        Terminal.error("\(log ?? ""):\(line.number): \(error) (skipped)")
                     }
                 }
                 recent.removeAll { $0.time < now.addingTimeInterval(-window) }
@@ -195,5 +239,25 @@ struct LogFollower {
             partial = Data(partial[partial.index(after: newline)...])
         }
         return lines
+    }
+}
+
+/// Successive scrapes of an inference server, each pair a watch window.
+struct ServerWatch {
+    var kind: InferenceServerKind
+    var model: String?
+    var scraper: MetricsScraper
+    var previous: (time: Date, scrape: PrometheusExposition)?
+
+    /// The window since the previous scrape (empty on the first).
+    mutating func next(at now: Date) async throws -> WindowStats {
+        let scrape = try PrometheusExposition(try await scraper.fetch(), source: scraper.url)
+        defer { previous = (now, scrape) }
+        guard let previous else { return WindowStats(count: 0, mean: nil, p95: nil, throughput: 0) }
+        let seconds = now.timeIntervalSince(previous.time)
+        let window = InferenceServerMetrics.window(kind: kind, model: model, before: previous.scrape, after: scrape, seconds: seconds)
+        guard let total = window.figures("total") else { return WindowStats(count: 0, mean: nil, p95: nil, throughput: 0) }
+        return WindowStats(
+            count: Int(total.count), mean: total.meanMilliseconds, p95: total.p95?.value, throughput: window.throughputRPS ?? 0)
     }
 }

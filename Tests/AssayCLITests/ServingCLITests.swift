@@ -106,3 +106,54 @@ import Testing
         #expect(every.status == 65 && every.stderr.contains("a duration such as 90s"), "\(every.stderr)")
     }
 }
+
+/// `assay watch --server-url`: each evaluation scrapes a server exposing Triton's counters (a script standing in
+/// for Triton, which needs a GPU host; the parser is tested on a real capture) and judges the window since the
+/// previous scrape. When every request's duration rises from 20 to 80 ms the rule fires.
+extension LoadTests {
+    @Suite(.serialized)
+    struct ServerWatchTests {
+        @Test func aSlowerServerFiresTheRegressionRule() async throws {
+            let directory = try CLITests.temporaryDirectory()
+            let script = """
+                import http.server, sys
+                state = {"scrapes": 0, "requests": 0, "duration_us": 0}
+                class H(http.server.BaseHTTPRequestHandler):
+                    def do_GET(self):
+                        state["scrapes"] += 1
+                        per_request = 20000 if state["scrapes"] <= 3 else 80000
+                        state["requests"] += 10
+                        state["duration_us"] += 10 * per_request
+                        body = (
+                            "# TYPE nv_inference_request_success counter\\n"
+                            f'nv_inference_request_success{{model="m",version="1"}} {state["requests"]}\\n'
+                            "# TYPE nv_inference_request_duration_us counter\\n"
+                            f'nv_inference_request_duration_us{{model="m",version="1"}} {state["duration_us"]}\\n'
+                        ).encode()
+                        self.send_response(200); self.send_header("Content-Type", "text/plain"); self.end_headers(); self.wfile.write(body)
+                    def log_message(self, *args): pass
+                http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+                """
+            try script.write(toFile: directory + "/triton_like.py", atomically: true, encoding: .utf8)
+            let server = try await LoopbackServer.start("python3 \(directory)/triton_like.py {port}", readyPath: "/", name: "triton-like")
+            defer { server.stop() }
+            let baseline = (0..<50).map { #"{"request_id":"b\#($0)","total_ms":20,"preprocess_ms":1,"inference_ms":18,"postprocess_ms":1}"# }
+            try (baseline.joined(separator: "\n") + "\n").write(toFile: directory + "/baseline.jsonl", atomically: true, encoding: .utf8)
+            try """
+                thresholds:
+                  regression: {escalate_after_seconds: 0.1, p95_over_baseline_ms: 5, throughput_drop_rps: 100000}
+                """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+            // The LoopbackServer's readiness probe already scraped once.
+            let watch = try CLITests.assay(
+                ["watch", "--server-url", server.url + "/metrics", "--server-kind", "triton", "--server-model", "m", "--baseline-log", "baseline.jsonl",
+                 "--interval", "0.3", "--evaluations", "6", "--format", "json", "--state", "state.json"], in: directory)
+            let lines = watch.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(lines.count == 6, "\(watch.stderr)")
+            #expect(lines.dropFirst().first?["mean_ms"] as? Double == 20, "\(lines)")
+            #expect(lines.last?["mean_ms"] as? Double == 80)
+            let states = lines.compactMap { $0["states"] as? [String: String] }.flatMap(\.values)
+            #expect(states.contains("firing"), "\(lines)")
+            #expect(watch.status == 1, "exit 1 while an alert is firing")
+        }
+    }
+}
