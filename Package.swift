@@ -210,7 +210,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayHardeningTests",
-            dependencies: ["AssayCore", "AssayEnvironment", "AssayLatency", "AssayProfiling", "AssayTelemetry"],
+            dependencies: ["AssayCore", "AssayEnvironment", "AssayLatency", "AssayProfiling", "AssayTelemetry", "AssayServing"],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity", "AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),

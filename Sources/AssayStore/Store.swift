@@ -416,6 +416,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// Problems SQLite finds in the file (`PRAGMA integrity_check`) and rows whose parent is gone
+    /// (`PRAGMA foreign_key_check`); empty when the store is sound.
+    public func integrityProblems() throws -> [String] {
+        try database.read { db in
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { "orphan row in \($0[0] as String? ?? "?")" }
+            return integrity + orphans
+        }
+    }
+
     public func pruneResourceSamples(resolution: String, before: Date) throws {
         try database.write { db in
             try db.execute(sql: "DELETE FROM resource_sample WHERE resolution = ? AND recorded_at < ?", arguments: [resolution, before])

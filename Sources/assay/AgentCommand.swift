@@ -32,13 +32,16 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Days the 1-minute aggregates are kept.")
     var minuteRetentionDays: Double = 30
 
+    @Option(help: "Seconds between writes of buffered samples to the store.")
+    var flushSeconds: Double = 10
+
     @Flag(help: "Keep nothing: only serve /metrics.")
     var noStore = false
 
     func validate() throws {
         guard address != nil else { throw ValidationError("--listen: expected HOST:PORT, e.g. 127.0.0.1:9469") }
-        guard interval >= 0.05, rawRetentionHours > 0, minuteRetentionDays > 0 else {
-            throw ValidationError("--interval must be ≥ 0.05 s and the retentions > 0")
+        guard interval >= 0.05, rawRetentionHours > 0, minuteRetentionDays > 0, flushSeconds > 0 else {
+            throw ValidationError("--interval must be ≥ 0.05 s, and the retentions and --flush-seconds > 0")
         }
     }
 
@@ -51,6 +54,7 @@ struct AgentCommand: AsyncParsableCommand {
             settings.interval = interval
             settings.rawRetentionHours = rawRetentionHours
             settings.minuteRetentionDays = minuteRetentionDays
+            settings.flushSeconds = flushSeconds
             let r = configuration.thresholds.resources
             settings.sustainedCPU = SustainedLoadRule(
                 threshold: r.sustainedLoadPercent, clearThreshold: r.sustainedClearPercent, forSeconds: r.sustainedSeconds,

@@ -2,6 +2,7 @@ import AssayCore
 import AssayEnvironment
 import AssayLatency
 import AssayProfiling
+import AssayServing
 import AssayTelemetry
 import Foundation
 import Testing
@@ -101,6 +102,36 @@ import Testing
         let range = try Self.fixture("Tests/AssayTelemetryTests/Fixtures/prometheus_query_range__memavailable.json")
         for input in Self.mutations(of: range, count: 100, seed: 8) {
             _ = try? PrometheusSeries.parse(Data(input), source: "q")
+        }
+    }
+
+    @Test func inferenceServerCapturesAndLoadTests() throws {
+        let fixtures = "Tests/AssayServingTests/Fixtures/"
+        for (name, seed) in [("triton_metrics.txt", 11), ("vllm_metrics.txt", 12), ("torchserve_metrics.txt", 13)] {
+            let original = try Self.fixture(fixtures + name)
+            let parsed = try PrometheusExposition(String(decoding: original, as: UTF8.self))
+            for input in Self.mutations(of: original, count: 100, seed: UInt64(seed)) {
+                guard let mutated = try? PrometheusExposition(String(decoding: input, as: UTF8.self)) else { continue }
+                for kind in InferenceServerKind.allCases {
+                    let window = InferenceServerMetrics.window(kind: kind, model: nil, before: parsed, after: mutated, seconds: 60)
+                    _ = ServingFindings.rows(window, evidence: Evidence(path: name, sha256: String(repeating: "0", count: 64)), prefix: false)
+                }
+            }
+        }
+        let stats = try Self.fixture(fixtures + "triton_stats_batching.json")
+        for input in Self.mutations(of: stats, count: 100, seed: 14) {
+            _ = try? TritonStatistics.window(before: Data(stats), after: Data(input), model: nil, seconds: 1)
+        }
+        for (name, seed) in [("perf_analyzer_inception_graphdef.csv", 15), ("wrk_latency.txt", 16), ("locust_stats.csv", 17)] {
+            for input in Self.mutations(of: try Self.fixture(fixtures + name), count: 100, seed: UInt64(seed)) {
+                if let result = try? LoadTestImport.read(String(decoding: input, as: UTF8.self), path: name) {
+                    _ = ServingFindings.row(result, evidence: Evidence(path: name, sha256: String(repeating: "0", count: 64)))
+                }
+            }
+        }
+        let document = Array(#"{"samples": [{"ts": 1764403200, "cpu": 40, "gpus": [{"utilization": 30, "memory_used_mb": 4000, "memory_total_mb": 16000}]}, {"timestamp": "2026-11-29T08:00:05Z", "mem_percent": 61}]}"#.utf8)
+        for input in Self.mutations(of: document, count: 200, seed: 18) {
+            _ = try? TelemetryLog.read(path: try Self.scratch("telemetry.json", input))
         }
     }
 }

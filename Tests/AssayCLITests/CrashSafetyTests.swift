@@ -1,0 +1,59 @@
+import AssayCore
+import AssayStore
+import Foundation
+import Testing
+
+/// The store survives its writers being killed at any moment (SIGKILL: no handler runs): every reopen finds a
+/// sound file, and everything it holds is whole.
+extension LoadTests {
+    @Suite(.serialized)
+    struct CrashSafetyTests {
+        @Test func killedAgentsAndImportsNeverCorruptTheStore() async throws {
+            let directory = try CLITests.temporaryDirectory()
+            try "store:\n  path: .assay/assay.sqlite\n".write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+            let storePath = directory + "/.assay/assay.sqlite"
+            var rng = SplitMix64(seed: 2026)
+            // An agent writing every 50 ms, killed five times at random moments.
+            for round in 0..<5 {
+                let agent = Process()
+                agent.executableURL = URL(fileURLWithPath: try CLITests.binary())
+                agent.arguments = [
+                    "agent", "--listen", "127.0.0.1:\(Int.random(in: 20_000..<60_000))", "--interval", "0.05", "--flush-seconds", "0.05",
+                ]
+                agent.currentDirectoryURL = URL(fileURLWithPath: directory)
+                agent.standardOutput = FileHandle.nullDevice
+                agent.standardError = FileHandle.nullDevice
+                try agent.run()
+                try await Task.sleep(for: .milliseconds(600 + rng.index(below: 400)))
+                kill(agent.processIdentifier, SIGKILL)
+                agent.waitUntilExit()
+                let store = try Store(path: storePath)
+                #expect(try store.integrityProblems().isEmpty, "round \(round)")
+                let samples = try store.resourceSamples(resolution: "raw", since: .distantPast)
+                #expect(!samples.isEmpty || round == 0)
+                for sample in samples {
+                    #expect((try? JSONSerialization.jsonObject(with: sample.payload)) != nil, "a torn sample in round \(round)")
+                }
+            }
+            // Imports killed anywhere between start and finish: each stored run is whole (its five rows).
+            let csv = CLITests.packageRoot + "/Tests/AssayServingTests/Fixtures/perf_analyzer_inception_graphdef.csv"
+            for _ in 0..<12 {
+                let importer = Process()
+                importer.executableURL = URL(fileURLWithPath: try CLITests.binary())
+                importer.arguments = ["loadtest", "import", csv]
+                importer.currentDirectoryURL = URL(fileURLWithPath: directory)
+                importer.standardOutput = FileHandle.nullDevice
+                importer.standardError = FileHandle.nullDevice
+                try importer.run()
+                try await Task.sleep(for: .milliseconds(rng.index(below: 250)))
+                kill(importer.processIdentifier, SIGKILL)
+                importer.waitUntilExit()
+            }
+            let store = try Store(path: storePath)
+            #expect(try store.integrityProblems().isEmpty)
+            for summary in try store.runs(limit: 100) {
+                #expect(try store.run(id: summary.id)?.findings.count == 5, "\(summary.id) is partial")
+            }
+        }
+    }
+}
