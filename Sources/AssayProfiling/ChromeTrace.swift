@@ -54,12 +54,17 @@ public struct ChromeTraceParser {
     /// Interned names by FNV-1a hash of their raw bytes (collisions resolved by comparing the bytes).
     private var names: [UInt64: [(raw: Range<Int>, text: String)]] = [:]
 
+    /// How many times its compressed size a gzip trace may inflate to (beyond 256 MiB).
+    public static let maxInflationRatio = 100
+
     public static func parse(path: String) throws -> ChromeTrace {
         guard var bytes = readFile(path) else {
             throw TraceError(path: path, byteOffset: 0, expected: "a readable file")
         }
         if Gzip.isCompressed(bytes) {
-            do { bytes = try Gzip.decompress(bytes) } catch let error as Gzip.Error {
+            // Real traces inflate 5–20×; a bomb inflates a thousandfold. Bound the output by the ratio, and absolutely.
+            let limit = min(4 << 30, max(256 << 20, bytes.count * maxInflationRatio))
+            do { bytes = try Gzip.decompress(bytes, limit: limit) } catch let error as Gzip.Error {
                 throw TraceError(path: path, byteOffset: 0, expected: "valid gzip (\(error.message))")
             }
         }

@@ -12,6 +12,14 @@ public enum TokenSecret {
         return "assay_" + bytes.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Equal length and bytes, examining every byte whatever the first difference.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
     public static func digest(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
@@ -46,10 +54,13 @@ public actor WriteGuard {
         guard let authorization, authorization.lowercased().hasPrefix("bearer "),
             case let secret = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces), !secret.isEmpty
         else { throw WriteRefusal.missingToken }
-        let digest = TokenSecret.digest(secret)
-        guard let token = try await store.tokens().first(where: { $0.sha256 == digest && $0.revokedAt == nil }) else {
-            throw WriteRefusal.unknownToken
+        let digest = Array(TokenSecret.digest(secret).utf8)
+        // Every live token is compared in full, whatever matches, so the time taken says nothing about the secret.
+        var found: APIToken?
+        for token in try await store.tokens() where token.revokedAt == nil {
+            if TokenSecret.constantTimeEqual(Array(token.sha256.utf8), digest) { found = token }
         }
+        guard let token = found else { throw WriteRefusal.unknownToken }
         let time = now()
         var bucket = buckets[token.name] ?? (perMinute, time)
         bucket.tokens = min(perMinute, bucket.tokens + time.timeIntervalSince(bucket.at) * perMinute / 60)

@@ -15,6 +15,15 @@ public struct GPUReading: Sendable, Hashable, Codable {
     public var powerWatts: Double?
     /// `clocks_event_reasons.active` (older drivers: `clocks_throttle_reasons.active`) as a bitmask.
     public var throttleReasons: UInt64?
+    /// SM clock, MHz (NVML).
+    public var smClockMHz: Double?
+    /// Uncorrected ECC errors over the GPU's life (NVML).
+    public var eccUncorrectedErrors: UInt64?
+    /// Cumulative time the clocks were held down by the power or the thermal limit, ns (NVML violation counters).
+    public var powerViolationNanoseconds: UInt64?
+    public var thermalViolationNanoseconds: UInt64?
+    /// GPU memory by process id, MiB (NVML).
+    public var processMemoryMiB: [Int: Double]?
 
     public var memoryPercent: Double? {
         guard let used = memoryUsedMiB, let total = memoryTotalMiB, total > 0 else { return nil }
@@ -70,21 +79,29 @@ public enum NvidiaSMI {
     }
 }
 
-/// One long-lived `nvidia-smi --query-gpu … -lms N` process (never one process per sample), whose lines update
-/// the latest reading of each GPU. Absent nvidia-smi means no GPU readings, reported as absent.
+/// GPU readings: NVML in process when the driver's library loads; otherwise one long-lived
+/// `nvidia-smi --query-gpu … -lms N` process (never one process per sample), whose lines update the latest reading
+/// of each GPU. Neither means no GPU readings, reported as absent.
 public final class GPUSampler: @unchecked Sendable {
+    private let nvml: NVML?
     private let lock = NSLock()
     private var latest: [Int: GPUReading] = [:]
     private var buffer = Data()
     private let process = Process()
     private let fields: [String]
 
-    /// Starts `executable` (default: nvidia-smi on PATH); nil when it is not installed.
+    /// NVML when it loads (and no `executable` is named); else starts `executable` (default: nvidia-smi on PATH);
+    /// nil when neither is there.
     public init?(intervalMilliseconds: Int, executable: String? = nil, reasonsField: String = "clocks_event_reasons.active") {
+        fields = NvidiaSMI.queryFields(reasons: reasonsField)
+        if executable == nil, let library = NVML() {
+            nvml = library
+            return
+        }
+        nvml = nil
         let path = executable ?? (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { "\($0)/nvidia-smi" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let path else { return nil }
-        fields = NvidiaSMI.queryFields(reasons: reasonsField)
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--query-gpu=" + fields.joined(separator: ","), "--format=csv,noheader,nounits", "-lms", String(intervalMilliseconds)]
         let pipe = Pipe()
@@ -111,6 +128,7 @@ public final class GPUSampler: @unchecked Sendable {
 
     /// The most recent reading of each GPU, by index.
     public func readings() -> [GPUReading] {
+        if let nvml { return nvml.readings() }
         lock.lock()
         defer { lock.unlock() }
         return latest.values.sorted { $0.index < $1.index }

@@ -253,3 +253,14 @@ import Testing
         #expect(routes.count >= 12)
     }
 }
+
+@Suite struct TokenSecretTests {
+    @Test func secretsAreRandomAndComparedInFull() {
+        let a = TokenSecret.generate(), b = TokenSecret.generate()
+        #expect(a != b && a.hasPrefix("assay_") && a.count == 70)
+        #expect(TokenSecret.digest(a).count == 64)
+        #expect(TokenSecret.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!TokenSecret.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!TokenSecret.constantTimeEqual(Array("abc".utf8), Array("abcd".utf8)))
+    }
+}
