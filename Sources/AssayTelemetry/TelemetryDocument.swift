@@ -35,12 +35,18 @@ public enum TelemetryDocument {
         ]
     }
 
-    /// True when `data` starts (after whitespace) like a whole JSON document rather than JSON Lines.
-    public static func looksLikeDocument(_ data: Data) -> Bool {
+    /// True when `data` is a whole JSON document rather than JSON Lines: it opens with `[`, or it is a `.json` file
+    /// whose first line is not a complete sample with a time. `.jsonl` and `.ndjson` files are always lines.
+    public static func looksLikeDocument(_ data: Data, path: String) -> Bool {
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") { return false }
         guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else { return false }
         if first == UInt8(ascii: "[") { return true }
-        guard first == UInt8(ascii: "{"), let newline = data.firstIndex(of: 0x0A) else { return first == UInt8(ascii: "{") }
-        return JSONValue.parse(data[..<newline]) == nil
+        guard first == UInt8(ascii: "{"), lowered.hasSuffix(".json") else { return false }
+        // JSON lines saved as .json: the first line is a whole sample, with its time.
+        let firstLine = data.firstIndex(of: 0x0A).map { data[..<$0] } ?? data[...]
+        guard let sample = JSONValue.parse(firstLine) else { return true }
+        return sample["ts"] == nil && sample["timestamp"] == nil && sample["time"] == nil
     }
 
     /// Parses a whole document; errors name the sample index and the member that was wrong.

@@ -26,7 +26,7 @@ public enum TelemetryLog {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TelemetryLogError(path: name, line: 0, expected: "a readable telemetry log")
         }
-        if TelemetryDocument.looksLikeDocument(data) { return try TelemetryDocument.parse(data, path: name) }
+        if TelemetryDocument.looksLikeDocument(data, path: name) { return try TelemetryDocument.parse(data, path: name) }
         let decoder = JSONCoding.decoder()
         var points: [ResourcePoint] = []
         for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
