@@ -16,19 +16,8 @@ public struct PrometheusExposition: Sendable {
         }
     }
 
-    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
-        public var source: String
-        public var line: Int
-        public var expected: String
-
-        public init(source: String, line: Int, expected: String) {
-            self.source = source
-            self.line = line
-            self.expected = expected
-        }
-
-        public var description: String { "\(source):\(line): expected \(expected)" }
-    }
+    /// A line that is not a sample, located.
+    public typealias ParseError = InputError
 
     public var samples: [Sample]
     /// Metric family → type (`counter`, `gauge`, `histogram`, `summary`, `untyped`) from `# TYPE` lines.
@@ -47,7 +36,7 @@ public struct PrometheusExposition: Sendable {
                 continue
             }
             guard let sample = Self.sample(line) else {
-                throw ParseError(source: source, line: index + 1, expected: "a sample: name{label=\"value\",…} value [timestamp]")
+                throw ParseError(path: source, line: index + 1, expected: "a sample: name{label=\"value\",…} value [timestamp]")
             }
             samples.append(sample)
         }

@@ -1,3 +1,4 @@
+import AssayCore
 import AssayTelemetry
 import AsyncHTTPClient
 import Foundation

@@ -4,22 +4,26 @@ import Foundation
 /// Renders a `Document` as one self-contained HTML file: inline CSS, no scripts, no external resources.
 public enum HTMLRenderer {
     public static func render(_ document: Document, verdict: String) -> String {
-        let verdictClass = verdict.lowercased().replacingOccurrences(of: " ", with: "-")
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(document.title))</title>
-            <style>
-            \(stylesheet)</style>
-            </head>
-            <body class="\(escape(verdictClass))">
-            \(body(document))</body>
-            </html>
+        page(title: document.title, bodyClass: verdict.lowercased().replacingOccurrences(of: " ", with: "-"), body: body(document))
+    }
 
-            """
+    /// A whole page with the report's stylesheet (plus `css`), extra `head` elements and `body` as given.
+    public static func page(title: String, bodyClass: String, css: String = "", head: String = "", body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>
+        \(stylesheet)\(css)</style>
+        \(head)</head>
+        <body class="\(escape(bodyClass))">
+        \(body)</body>
+        </html>
+
+        """
     }
 
     /// The report's blocks as HTML elements (title, headings with ids, tables), for embedding in a page.

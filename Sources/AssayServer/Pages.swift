@@ -100,25 +100,15 @@ extension AssayServer {
     static let emptyStore = "<p>The store holds no audit yet. Run <code>assay audit</code>, or push one: <code>assay push --server URL --token …</code>.</p>"
 
     static func page(title: String, verdict: Verdict?, body: String, script: Bool = false) -> String {
-        let verdictClass = verdict.map { $0.rawValue.lowercased().replacingOccurrences(of: " ", with: "-") } ?? "plain"
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title>
-            <style>
-            \(HTMLRenderer.stylesheet)\(DashboardPage.stylesheet)</style>
-            \(script ? "<script src=\"/assets/dashboard.js\" defer></script>" : "")
-            </head>
-            <body class="\(verdictClass)">
-            <nav><a href="/">Dashboard</a> <a href="/runs">Audits</a> <a href="/fleet">Fleet</a> <a href="/reproducibility">Reproducibility</a> <a href="/api/v1/openapi.json">API</a></nav>
-            \(body)
-            </body>
-            </html>
+        let navigation = """
+            <nav><a href="/">Dashboard</a> <a href="/runs">Audits</a> <a href="/fleet">Fleet</a> \
+            <a href="/reproducibility">Reproducibility</a> <a href="/api/v1/openapi.json">API</a></nav>
 
             """
+        return HTMLRenderer.page(
+            title: title, bodyClass: verdict.map { $0.rawValue.lowercased().replacingOccurrences(of: " ", with: "-") } ?? "plain",
+            css: DashboardPage.stylesheet, head: script ? "<script src=\"/assets/dashboard.js\" defer></script>\n" : "",
+            body: navigation + body + "\n")
     }
 
     static func html(_ text: String) -> Response {

@@ -35,19 +35,8 @@ public struct LoadTestResult: Sendable, Hashable {
     public var peak: LoadTestStep? { steps.max { $0.throughputRPS < $1.throughputRPS } }
 }
 
-public struct LoadTestError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var line: Int
-    public var expected: String
-
-    public init(path: String, line: Int, expected: String) {
-        self.path = path
-        self.line = line
-        self.expected = expected
-    }
-
-    public var description: String { line > 0 ? "\(path):\(line): expected \(expected)" : "\(path): expected \(expected)" }
-}
+/// A load-test result that cannot be read, located.
+public typealias LoadTestError = InputError
 
 /// Reads Triton perf_analyzer CSV (`-f`), wrk and wrk2 output (`--latency`), and Locust `--csv` stats.
 public enum LoadTestImport {

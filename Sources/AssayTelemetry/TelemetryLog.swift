@@ -2,19 +2,7 @@ import AssayCore
 import Foundation
 
 /// Errors reading telemetry logs.
-public struct TelemetryLogError: Error, Sendable, CustomStringConvertible, Equatable {
-    public var path: String
-    public var line: Int
-    public var expected: String
-
-    public init(path: String, line: Int, expected: String) {
-        self.path = path
-        self.line = line
-        self.expected = expected
-    }
-
-    public var description: String { line > 0 ? "\(path):\(line): expected \(expected)" : "\(path): expected \(expected)" }
-}
+public typealias TelemetryLogError = InputError
 
 /// Telemetry logs, in time order: one `ResourcePoint` per line as JSON (`ts`, `interval_s`, `cpu_percent`, `memory_percent`,
 /// `disk_read_mb_s`, `disk_write_mb_s`, `disk_util_percent`, `net_rx_mb_s`, `net_tx_mb_s`, `load1`,

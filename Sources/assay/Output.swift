@@ -86,22 +86,13 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     } catch let error as TraceError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput
-    } catch let error as TelemetryLogError {
+    } catch let error as InputError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput
     } catch let error as ImageError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput
-    } catch let error as LockfileError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
     } catch let error as ReproLogError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as PrometheusExposition.ParseError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as LoadTestError {
         Terminal.error(error.description)
         code = ExitStatus.invalidInput
     } catch let error as ScheduleError {

@@ -90,8 +90,8 @@ struct Watch: AsyncParsableCommand {
             while evaluations.map({ count < $0 }) ?? true {
                 if count > 0 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
                 let now = Date()
+                let stats: WindowStats
                 if server != nil {
-                    let stats: WindowStats
                     do {
                         stats = try await server!.next(at: now)
                     } catch let error as MetricsScrapeError {
@@ -99,29 +99,20 @@ struct Watch: AsyncParsableCommand {
                         count += 1
                         continue
                     }
-                    let events = watch.evaluate(stats, at: now)
-                    do {
-                        try await notifier.deliver(events)
-                    } catch let error as AlertDeliveryError {
-                        Terminal.error(error.description)
-                    }
-                    try WatchState.save(watch.states, to: statePath)
-                    print(line(now: now, stats: stats, watch: watch, events: events))
-                    count += 1
-                    continue
-                }
-                for line in try follower?.newLines() ?? [] {
-                    do {
-                        if let sample = try LatencyLog.sample(line: line.text, stages: stages, fields: fields) {
-                            recent.append((sample.startedAt ?? now, sample.total))
+                } else {
+                    for line in try follower?.newLines() ?? [] {
+                        do {
+                            if let sample = try LatencyLog.sample(line: line.text, stages: stages, fields: fields) {
+                                recent.append((sample.startedAt ?? now, sample.total))
+                            }
+                        } catch {
+                            Terminal.error("\(log ?? ""):\(line.number): \(error) (skipped)")
                         }
-                    } catch {
-                        Terminal.error("\(log ?? ""):\(line.number): \(error) (skipped)")
                     }
+                    recent.removeAll { $0.time < now.addingTimeInterval(-window) }
+                    let span = min(window, now.timeIntervalSince(started) + interval)
+                    stats = WindowStats(totals: recent.map(\.total), seconds: span)
                 }
-                recent.removeAll { $0.time < now.addingTimeInterval(-window) }
-                let span = min(window, now.timeIntervalSince(started) + interval)
-                let stats = WindowStats(totals: recent.map(\.total), seconds: span)
                 let events = watch.evaluate(stats, at: now)
                 do {
                     try await notifier.deliver(events)

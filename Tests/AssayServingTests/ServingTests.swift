@@ -39,7 +39,7 @@ func advanced(_ text: String, _ changes: [String: Double], model: String) -> Str
         #expect(parsed.samples[0].labels == ["path": #"C:\x"#, "msg": "say \"hi\"\nbye"])
         #expect(parsed.samples[0].value == 1.5 && parsed.samples[1].value == .infinity)
         #expect(try PrometheusExposition("a 1\r\nb 2\r\n").samples.count == 2)
-        #expect(throws: PrometheusExposition.ParseError(source: "s", line: 2, expected: "a sample: name{label=\"value\",…} value [timestamp]")) {
+        #expect(throws: PrometheusExposition.ParseError(path: "s", line: 2, expected: "a sample: name{label=\"value\",…} value [timestamp]")) {
             try PrometheusExposition("ok 1\nbroken{a=\"1\" 2\n", source: "s")
         }
     }

@@ -76,17 +76,4 @@ public struct Lockfile: Sendable, Hashable, Codable {
 }
 
 /// A lockfile that cannot be read, located.
-public struct LockfileError: Error, Sendable, CustomStringConvertible, Equatable {
-    public var path: String
-    /// 1-based line, 0 when not known.
-    public var line: Int
-    public var expected: String
-
-    public init(path: String, line: Int, expected: String) {
-        self.path = path
-        self.line = line
-        self.expected = expected
-    }
-
-    public var description: String { line > 0 ? "\(path):\(line): expected \(expected)" : "\(path): expected \(expected)" }
-}
+public typealias LockfileError = InputError
