@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target (with AddressSanitizer) and runs each for SECONDS (default 60), seeded with the
 # real files the tests use; crashes land in Fuzz/crashes/<target>/ and make the script fail.
-#   bash Fuzz/run.sh [SECONDS] [TARGET...]
+#   bash Fuzz/run.sh [SECONDS] [TARGET...]       (FUZZ_CONFIGURATION=debug builds faster, runs slower; CI uses it)
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(trace lockfile config prometheus nvidia-smi latency oci tar loadtest telemetry)
-flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld)
+flags=(-c "${FUZZ_CONFIGURATION:-release}" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld)
 for target in "${targets[@]}"; do swift build "${flags[@]}" --product "fuzz-$target"; done
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 

@@ -87,7 +87,9 @@ public final class NVML: @unchecked Sendable {
             var reading = GPUReading(index: Int(index))
             if let name {
                 var buffer = [CChar](repeating: 0, count: 96)
-                if name(device, &buffer, 96) == 0 { reading.name = String(cString: buffer) }
+                if name(device, &buffer, 96) == 0 {
+                    reading.name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                }
             }
             if let utilization {
                 var rates = [UInt32](repeating: 0, count: 2)
