@@ -6,8 +6,8 @@ import FuzzSupport
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = bytes(data, size)
     _ = NvidiaSMI.parse(csv: String(decoding: input, as: UTF8.self))
-    _ = NvidiaSMIXML.parse(xml: Data(input))
-    _ = NvidiaSMIXML.count(String(decoding: input, as: UTF8.self))
+    _ = NvidiaSMI.parse(xml: Data(input))
+    _ = XIDCounter.count(String(decoding: input, as: UTF8.self))
     return 0
 }
 
