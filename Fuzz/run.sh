@@ -28,12 +28,17 @@ seed latency $root/Examples/InferenceService/runs/latency.jsonl
 seed loadtest $root/Tests/AssayServingTests/Fixtures/*.csv $root/Tests/AssayServingTests/Fixtures/wrk_latency.txt $root/Tests/AssayServingTests/Fixtures/triton_stats_batching.json
 seed telemetry $root/Examples/InferenceService/runs/telemetry.jsonl
 
+# Leaks inside Foundation itself are suppressed (lsan.supp says which); any other leak fails the run.
+export LSAN_OPTIONS="suppressions=$PWD/lsan.supp:print_suppressions=0"
 status=0
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target" "crashes/$target"
     echo "== fuzz-$target for ${seconds}s"
+    # Inputs that once crashed a target are replayed first (regressions/<target>, kept in git).
+    corpora=("corpus/$target")
+    [ -d "regressions/$target" ] && corpora+=("regressions/$target")
     if ! "$bin/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-        -artifact_prefix="crashes/$target/" -print_final_stats=1 "corpus/$target" 2>"crashes/$target.log"; then
+        -artifact_prefix="crashes/$target/" -print_final_stats=1 "${corpora[@]}" 2>"crashes/$target.log"; then
         echo "fuzz-$target found a crash: crashes/$target/"; status=1
     fi
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "crashes/$target.log" | sed "s/^/  /"

@@ -46,19 +46,33 @@ public enum NodeExporterScrape {
             }
         }
         guard !modes.isEmpty else { return nil }
+        // Counters that are negative, not finite or beyond 2^63 are not counters: the scrape is not trusted for them.
+        func counter(_ value: Double) -> UInt64? {
+            value.isFinite && value >= 0 && value < 9.2e18 ? UInt64(value.rounded()) : nil
+        }
         // Seconds become clock ticks at 100 Hz, the unit /proc/stat counts in.
-        func ticks(_ mode: Substring) -> UInt64 { UInt64(max(0, (modes[mode] ?? 0) * 100).rounded()) }
+        var ticks: [Substring: UInt64] = [:]
+        for mode in ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"] as [Substring] {
+            guard let value = counter((modes[mode] ?? 0) * 100) else { return nil }
+            ticks[mode] = value
+        }
         let cpu = ProcParsers.CPUTimes(
-            user: ticks("user"), nice: ticks("nice"), system: ticks("system"), idle: ticks("idle"), iowait: ticks("iowait"),
-            irq: ticks("irq"), softirq: ticks("softirq"), steal: ticks("steal"))
+            user: ticks["user"]!, nice: ticks["nice"]!, system: ticks["system"]!, idle: ticks["idle"]!, iowait: ticks["iowait"]!,
+            irq: ticks["irq"]!, softirq: ticks["softirq"]!, steal: ticks["steal"]!)
         var memory: (totalKiB: UInt64, availableKiB: UInt64)?
-        if let memoryTotal, let memoryAvailable { memory = (UInt64(memoryTotal / 1024), UInt64(memoryAvailable / 1024)) }
+        if let memoryTotal, let memoryAvailable, let total = counter(memoryTotal / 1024), let available = counter(memoryAvailable / 1024) {
+            memory = (total, available)
+        }
         return HostSample(
             monotonicSeconds: monotonicSeconds, wallTime: wallTime, cpu: cpu, memory: memory,
-            disks: disks.mapValues {
-                ProcParsers.DiskCounters(readSectors: UInt64($0.read / 512), writtenSectors: UInt64($0.written / 512), ioTicksMilliseconds: UInt64($0.io * 1000))
+            disks: disks.compactMapValues {
+                guard let read = counter($0.read / 512), let written = counter($0.written / 512), let io = counter($0.io * 1000) else { return nil }
+                return ProcParsers.DiskCounters(readSectors: read, writtenSectors: written, ioTicksMilliseconds: io)
             },
-            network: network.mapValues { ProcParsers.NetworkCounters(receivedBytes: UInt64($0.rx), transmittedBytes: UInt64($0.tx)) },
+            network: network.compactMapValues {
+                guard let rx = counter($0.rx), let tx = counter($0.tx) else { return nil }
+                return ProcParsers.NetworkCounters(receivedBytes: rx, transmittedBytes: tx)
+            },
             load1: load1, cpuPressure: nil)
     }
 }

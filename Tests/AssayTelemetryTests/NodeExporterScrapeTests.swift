@@ -41,3 +41,26 @@ import Testing
         #expect(NodeExporterScrape.hostSample("# nothing\n", monotonicSeconds: 0, wallTime: Date()) == nil)
     }
 }
+
+/// Found by fuzz-prometheus: counters that are not counters (negative, infinite, NaN, beyond 2^63) in a scrape
+/// trapped when converted; now the CPU sample is refused and other such counters are left out.
+@Suite struct NodeExporterHostileCounterTests {
+    @Test func impossibleCountersAreLeftOutNotTrapped() {
+        let bad = """
+            node_cpu_seconds_total{cpu="0",mode="idle"} 100
+            node_cpu_seconds_total{cpu="0",mode="user"} 5
+            node_disk_read_bytes_total{device="sda"} -1
+            node_disk_written_bytes_total{device="sda"} 1e300
+            node_disk_io_time_seconds_total{device="sda"} NaN
+            node_network_receive_bytes_total{device="eth0"} +Inf
+            node_network_transmit_bytes_total{device="eth0"} 1
+            node_memory_MemTotal_bytes 1e40
+            node_memory_MemAvailable_bytes 1024
+            """
+        let sample = NodeExporterScrape.hostSample(bad, monotonicSeconds: 0, wallTime: Date())
+        #expect(sample?.cpu?.idle == 10_000)
+        #expect(sample?.disks.isEmpty == true && sample?.network.isEmpty == true && sample?.memory == nil)
+        #expect(NodeExporterScrape.hostSample("node_cpu_seconds_total{mode=\"idle\"} -5\n", monotonicSeconds: 0, wallTime: Date()) == nil)
+        #expect(NodeExporterScrape.hostSample("node_cpu_seconds_total{mode=\"user\"} 1e30\n", monotonicSeconds: 0, wallTime: Date()) == nil)
+    }
+}
