@@ -12,7 +12,10 @@ extension NvidiaSMI {
     ]
 
     /// Readings from `nvidia-smi -q -x` (DTD v12 with `clocks_throttle_reasons`, v13 with `clocks_event_reasons`).
+    /// Bytes that are not UTF-8 give no readings: Foundation's XMLParser traps on a tag name that is not valid
+    /// UTF-8 (found by fuzz-nvidia-smi), and nvidia-smi writes ASCII.
     public static func parse(xml data: Data) -> [GPUReading] {
+        guard String(validating: data, as: UTF8.self) != nil else { return [] }
         let collector = XMLCollector()
         let parser = XMLParser(data: data)
         parser.delegate = collector

@@ -215,6 +215,12 @@ import Testing
 }
 
 @Suite struct GPUXMLTests {
+    /// Found by fuzz-nvidia-smi: five bytes, a tag name that is not UTF-8, trapped inside Foundation's XMLParser.
+    @Test func bytesThatAreNotUTF8GiveNoReadingsInsteadOfATrap() {
+        #expect(NvidiaSMI.parse(xml: Data([0x3C, 0xFF, 0x69, 0x5F, 0x69])).isEmpty)
+        #expect(NvidiaSMI.parse(xml: Data("<nvidia_smi_log><gpu><\u{FF}/></gpu></nvidia_smi_log>".utf8)).count == 1)
+    }
+
     static func xml(_ name: String) throws -> Data {
         try Data(contentsOf: try #require(Bundle.module.url(forResource: "gpu/" + name, withExtension: "xml", subdirectory: "Fixtures")))
     }
