@@ -91,7 +91,18 @@ public final class Store: Sendable {
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(5)
             database = try DatabasePool(path: path, configuration: configuration)
-            try Store.migrator.migrate(database)
+            // Processes opening a new store together (an agent and a server) race to migrate it; the loser's
+            // CREATE fails once the winner's transaction commits. Trying again finds the migrations applied.
+            var attempt = 0
+            while true {
+                do {
+                    try Store.migrator.migrate(database)
+                    break
+                } catch let error as DatabaseError where attempt < 20 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
+                    attempt += 1
+                    usleep(50_000)
+                }
+            }
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
         }

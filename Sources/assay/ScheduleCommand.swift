@@ -82,6 +82,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                         }
                     }
                     print("\(Date().formatted(.iso8601)) \(job.name): \(job.kind.rawValue) \(run.id) \(run.judgement.verdict.rawValue), \(note)")
+                    fflush(nil)
                 }
                 count += 1
                 if once || ticks.map({ count >= $0 }) == true { break }

@@ -23,7 +23,7 @@ extension Latency {
         @Option(help: "triton, vllm or torchserve.")
         var kind: String
 
-        @Option(help: "The server's metrics URL, e.g. http://127.0.0.1:8002/metrics.")
+        @Option(help: "The server's metrics URL, e.g. http://127.0.0.1:8002/metrics (Triton: also http://HOST:8000/v2/models/NAME/stats).")
         var url: String
 
         @Option(help: "Only this model (the model / model_name label).")
@@ -61,11 +61,16 @@ extension Latency {
                     try AtomicFile.write(Data(first.utf8), to: output + "/\(kind.rawValue)-before.txt")
                     try AtomicFile.write(Data(second.utf8), to: output + "/\(kind.rawValue)-after.txt")
                 }
-                let window = InferenceServerMetrics.window(
-                    kind: kind, model: model, before: try PrometheusExposition(first, source: url), after: try PrometheusExposition(second, source: url),
-                    seconds: seconds)
+                // Triton's statistics endpoint (v2/models/NAME/stats) answers JSON; every /metrics answers text.
+                let isStatistics = kind == .triton && second.first(where: { !$0.isWhitespace }) == "{"
+                let window = isStatistics
+                    ? try TritonStatistics.window(before: Data(first.utf8), after: Data(second.utf8), model: model, seconds: seconds, source: url)
+                    : InferenceServerMetrics.window(
+                        kind: kind, model: model, before: try PrometheusExposition(first, source: url),
+                        after: try PrometheusExposition(second, source: url), seconds: seconds)
                 let evidence = Evidence(path: output.map { $0 + "/\(kind.rawValue)-after.txt" } ?? url, sha256: FileDigest.sha256(of: Data(second.utf8)))
-                for row in ServingFindings.rows(window, evidence: evidence, prefix: false) {
+
+                for row in ServingFindings.rows(window, evidence: evidence, prefix: false, origin: isStatistics ? "statistics" : "/metrics") {
                     print("\(row.check.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.observed)")
                 }
                 if window.stages.isEmpty { print("no \(kind.rawValue) latency metrics at \(url)\(model.map { " for model \($0)" } ?? "")") }

@@ -121,6 +121,7 @@ struct Watch: AsyncParsableCommand {
                 }
                 try WatchState.save(watch.states, to: statePath)
                 print(line(now: now, stats: stats, watch: watch, events: events))
+                fflush(nil)
                 count += 1
             }
             return watch.states.values.contains { $0.phase == .firing } ? 1 : 0
@@ -223,12 +224,16 @@ struct LogFollower {
         let data = try handle.read(upToCount: Int(min(size - offset, 64 << 20))) ?? Data()
         offset += UInt64(data.count)
         partial.append(data)
+        // One pass over what was read; the unfinished last line is kept once (copying the rest after every line
+        // made a busy log quadratic: the soak found it).
         var lines: [(Int, String)] = []
-        while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
+        var start = partial.startIndex
+        while let newline = partial[start...].firstIndex(of: UInt8(ascii: "\n")) {
             lineNumber += 1
-            lines.append((lineNumber, String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)))
-            partial = Data(partial[partial.index(after: newline)...])
+            lines.append((lineNumber, String(decoding: partial[start..<newline], as: UTF8.self)))
+            start = partial.index(after: newline)
         }
+        partial = Data(partial[start...])
         return lines
     }
 }

@@ -57,3 +57,26 @@ extension LoadTests {
         }
     }
 }
+
+/// Found by the soak: an agent and a server started together on a new store raced to migrate it, and the loser
+/// stopped with "table run already exists". Eight processes opening one new store at once must all succeed.
+@Suite struct ConcurrentFirstOpenTests {
+    @Test func processesOpeningANewStoreTogetherAllSucceed() throws {
+        for round in 0..<3 {
+            let directory = try CLITests.temporaryDirectory()
+            let processes = try (0..<8).map { _ -> Process in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: try CLITests.binary())
+                process.arguments = ["token", "list"]
+                process.currentDirectoryURL = URL(fileURLWithPath: directory)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+            for process in processes { process.waitUntilExit() }
+            #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "round \(round): \(processes.map(\.terminationStatus))")
+            #expect(try Store(path: directory + "/.assay/assay.sqlite").integrityProblems().isEmpty)
+        }
+    }
+}

@@ -77,6 +77,11 @@ import Testing
         #expect(scrape.status == 0, "\(scrape.stderr)")
         #expect(scrape.stdout.contains("Total") && scrape.stdout.contains("no requests over 0 s") || scrape.stdout.contains("0 requests"), "\(scrape.stdout)")
         #expect(FileManager.default.contents(atPath: directory + "/captures/triton-after.txt") == FileManager.default.contents(atPath: served + "/metrics"))
+        // Triton's statistics endpoint, JSON, through the same command.
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/triton_stats_batching.json", toPath: served + "/stats")
+        let stats = try CLITests.assay(
+            ["latency", "scrape", "--kind", "triton", "--url", server.url + "/stats", "--model", "batching", "--seconds", "0.2"], in: directory)
+        #expect(stats.status == 0 && stats.stdout.contains("Queue") && stats.stdout.contains("Total"), "\(stats.stdout)\(stats.stderr)")
         let down = try CLITests.assay(["latency", "scrape", "--kind", "triton", "--url", "http://127.0.0.1:9/metrics", "--seconds", "0.1", "--timeout", "1"], in: directory)
         #expect(down.status == 69 && down.stderr.contains("cannot scrape http://127.0.0.1:9/metrics"), "\(down.stderr)")
     }
