@@ -48,6 +48,9 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 for name in ["agent_mb", "server_mb", "example_mb", "watch_mb"]:
     points = [(float(r["t_s"]), float(r[name])) for r in rows if r[name] != "dead"]
     alive = len(points) == len(rows)
+    if len(points) < 2:
+        print(f"  {name[:-3]:8} DIED at the start")
+        continue
     n = len(points); mx = sum(t for t, _ in points) / n; my = sum(v for _, v in points) / n
     slope = sum((t - mx) * (v - my) for t, v in points) / max(1e-9, sum((t - mx) ** 2 for t, _ in points))
     print(f"  {name[:-3]:8} RSS start {points[0][1]:.1f} MB, end {points[-1][1]:.1f} MB, slope {slope * 3600:+.2f} MB/hour, {'alive throughout' if alive else 'DIED'}")
