@@ -78,3 +78,21 @@ actor SeriesCache {
         return data
     }
 }
+
+/// Rendered texts (flamegraph SVGs) by key, the oldest dropped beyond `capacity`: a trace is parsed once, not per view.
+actor TextCache {
+    private let capacity: Int
+    private var entries: [String: String] = [:]
+    private var order: [String] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func value(_ key: String) -> String? { entries[key] }
+
+    func store(_ key: String, _ value: String) {
+        if entries.updateValue(value, forKey: key) == nil { order.append(key) }
+        if order.count > capacity { entries[order.removeFirst()] = nil }
+    }
+}

@@ -18,6 +18,7 @@ public struct AssayServer: Sendable {
     let cache: RunCache
     let writes: WriteGuard
     let series = SeriesCache()
+    let flamegraphs = TextCache(capacity: 16)
 
     public init(settings: ServerSettings, store: any AuditStore) {
         self.settings = settings
@@ -205,12 +206,24 @@ public struct AssayServer: Sendable {
         guard let path = WorkspaceFiles.resolve(evidence.path, under: settings.workspaceRoot) else {
             throw HTTPError(.forbidden, message: "\(evidence.path) is not under the served workspace")
         }
-        let bytes = try WorkspaceFiles.read(path, limit: 512 << 20)
-        guard FileDigest.sha256(of: Data(bytes)) == evidence.sha256 else {
-            throw HTTPError(.conflict, message: "\(evidence.path) no longer matches the sha256 the audit recorded")
+        let key = evidence.sha256 + " " + entry.run.id
+        let svg: String
+        if let cached = await flamegraphs.value(key) {
+            svg = cached
+        } else {
+            var bytes = try WorkspaceFiles.read(path, limit: 512 << 20)
+            guard FileDigest.sha256(of: Data(bytes)) == evidence.sha256 else {
+                throw HTTPError(.conflict, message: "\(evidence.path) no longer matches the sha256 the audit recorded")
+            }
+            do {
+                if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, limit: max(256 << 20, bytes.count * ChromeTraceParser.maxInflationRatio)) }
+                let lanes = TraceLane.lanes(of: try ChromeTraceParser.parse(bytes: bytes, path: evidence.path))
+                svg = FlamegraphSVG.render(FoldedStacks(lanes: lanes), options: .init(title: "Flamegraph of \(evidence.path) (audit \(entry.run.id))"))
+            } catch {
+                throw HTTPError(.unprocessableContent, message: "\(evidence.path): \(error)")
+            }
+            await flamegraphs.store(key, svg)
         }
-        let lanes = TraceLane.lanes(of: try ChromeTraceParser.parse(bytes: bytes, path: evidence.path))
-        let svg = FlamegraphSVG.render(FoldedStacks(lanes: lanes), options: .init(title: "Flamegraph of \(evidence.path) (audit \(entry.run.id))"))
         // The SVG carries its own zoom and search script.
         return Response(
             status: .ok,

@@ -223,11 +223,25 @@ import Testing
         try workspace.store.save(Self.run(id: "escape", at: Date(), trace: Evidence(path: "../../../etc/trace.json", sha256: digest)))
         try workspace.store.save(Self.run(id: "symlink", at: Date(), trace: Evidence(path: "runs/link-trace.json", sha256: digest)))
         try workspace.store.save(Self.run(id: "stale", at: Date(), trace: Evidence(path: "runs/trace.json", sha256: String(repeating: "0", count: 64))))
+        // torch.profiler often writes .json.gz.
+        try Data(trace.utf8).write(to: URL(fileURLWithPath: workspace.root + "/runs/gz-trace.json"))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = [workspace.root + "/runs/gz-trace.json"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let compressed = try Data(contentsOf: URL(fileURLWithPath: workspace.root + "/runs/gz-trace.json.gz"))
+        try workspace.store.save(Self.run(id: "gzipped", at: Date(), trace: Evidence(path: "runs/gz-trace.json.gz", sha256: FileDigest.sha256(of: compressed))))
         try await request(workspace.settings(), workspace.store) { client in
             try await client.execute(uri: "/runs/good/flamegraph", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "image/svg+xml")
                 #expect(String(buffer: response.body).contains("matmul"))
+            }
+            for _ in 0..<2 {
+                try await client.execute(uri: "/runs/gzipped/flamegraph", method: .get) { response in
+                    #expect(response.status == .ok && String(buffer: response.body).contains("matmul"))
+                }
             }
             try await client.execute(uri: "/runs/escape/flamegraph", method: .get) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/runs/symlink/flamegraph", method: .get) { #expect($0.status == .forbidden) }
