@@ -58,35 +58,12 @@ public struct LatencyCheck: LayerCheck {
                 captures.append(data)
                 evidence.append(Evidence(path: capture, sha256: FileDigest.sha256(of: data), locator: server.model.map { "model=\($0)" }))
             }
-            // Triton's statistics endpoint answers JSON; /metrics answers text.
-            if kind == .triton, captures.allSatisfy({ $0.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") }) {
-                let window = try TritonStatistics.window(
-                    before: captures.count == 2 ? captures[0] : nil, after: captures[captures.count - 1], model: server.model,
-                    seconds: captures.count == 2 ? server.seconds : nil, source: server.scrapes[server.scrapes.count - 1])
-                findings += ServingFindings.rows(
-                    window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()),
-                    prefix: !latency.logs.isEmpty || latency.servers.count > 1, origin: "statistics")
-                continue
-            }
-            let scrapes = try zip(captures, server.scrapes).map { try PrometheusExposition(String(decoding: $0, as: UTF8.self), source: $1) }
-            var sources = StageSource.defaults(for: kind)
-            for (stage, family) in server.stages {
-                sources.removeAll { $0.stage == stage }
-                let type = scrapes.last?.types[family]
-                let unit = family.hasSuffix("_us") || family.hasSuffix("_microseconds") ? 0.001 : (family.hasSuffix("_seconds") ? 1000 : 1)
-                let counter = StageSource.defaults(for: kind).compactMap { if case .counter(_, let c) = $0.shape { c } else { nil } }.first
-                switch type {
-                case "histogram": sources.append(StageSource(stage: stage, shape: .histogram(family), toMilliseconds: unit))
-                case "summary": sources.append(StageSource(stage: stage, shape: .summary(family), toMilliseconds: unit))
-                default:
-                    if let counter { sources.append(StageSource(stage: stage, shape: .counter(duration: family, perRequestCounter: counter), toMilliseconds: unit)) }
-                }
-            }
-            let window = InferenceServerMetrics.window(
-                kind: kind, model: server.model, before: scrapes.count == 2 ? scrapes[0] : nil, after: scrapes[scrapes.count - 1],
-                seconds: scrapes.count == 2 ? server.seconds : nil, sources: sources)
+            let (window, origin) = try InferenceServerMetrics.window(
+                kind: kind, model: server.model, captures: captures, seconds: server.seconds, overrides: server.stages,
+                source: server.scrapes[server.scrapes.count - 1])
             findings += ServingFindings.rows(
-                window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()), prefix: !latency.logs.isEmpty || latency.servers.count > 1)
+                window, evidence: evidence[evidence.count - 1], additional: Array(evidence.dropLast()),
+                prefix: !latency.logs.isEmpty || latency.servers.count > 1, origin: origin)
         }
         for file in latency.loadTests {
             let path = configuration.resolve(file)

@@ -197,3 +197,46 @@ public enum InferenceServerMetrics {
         return window
     }
 }
+
+extension InferenceServerMetrics {
+    /// A window from one or two raw captures, as read from a file or an endpoint: Prometheus text from any
+    /// server's /metrics, or JSON from Triton's statistics endpoint. `overrides` maps a stage to the metric family
+    /// that measures it; the family's `# TYPE` in the capture says how to read it. Returns what was read ("/metrics"
+    /// or "statistics") with the window.
+    public static func window(
+        kind: InferenceServerKind, model: String?, captures: [Data], seconds: Double?, overrides: [String: String] = [:], source: String
+    ) throws -> (window: ServingWindow, origin: String) {
+        guard let last = captures.last else { throw InputError(path: source, line: 0, expected: "a capture") }
+        let before = captures.count > 1 ? captures[captures.count - 2] : nil
+        let span = captures.count > 1 ? seconds : nil
+        if kind == .triton, captures.allSatisfy({ $0.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") }) {
+            return (try TritonStatistics.window(before: before, after: last, model: model, seconds: span, source: source), "statistics")
+        }
+        let after = try PrometheusExposition(String(decoding: last, as: UTF8.self), source: source)
+        let previous = try before.map { try PrometheusExposition(String(decoding: $0, as: UTF8.self), source: source) }
+        let sources = StageSource.sources(for: kind, overriding: overrides, types: after.types)
+        return (window(kind: kind, model: model, before: previous, after: after, seconds: span, sources: sources), "/metrics")
+    }
+}
+
+extension StageSource {
+    /// The kind's defaults, with each overridden stage read from the given family: as a histogram or a summary when
+    /// the capture types it so, else as a duration counter over the kind's request counter. The unit follows the
+    /// family's suffix (`_us`/`_microseconds`, `_seconds`, else milliseconds).
+    public static func sources(for kind: InferenceServerKind, overriding overrides: [String: String], types: [String: String]) -> [StageSource] {
+        let defaults = defaults(for: kind)
+        var sources = defaults
+        let counter = defaults.compactMap { if case .counter(_, let requests) = $0.shape { requests } else { nil } }.first
+        for (stage, family) in overrides.sorted(by: { $0.key < $1.key }) {
+            sources.removeAll { $0.stage == stage }
+            let unit = family.hasSuffix("_us") || family.hasSuffix("_microseconds") ? 0.001 : (family.hasSuffix("_seconds") ? 1000 : 1)
+            switch types[family] {
+            case "histogram": sources.append(StageSource(stage: stage, shape: .histogram(family), toMilliseconds: unit))
+            case "summary": sources.append(StageSource(stage: stage, shape: .summary(family), toMilliseconds: unit))
+            default:
+                if let counter { sources.append(StageSource(stage: stage, shape: .counter(duration: family, perRequestCounter: counter), toMilliseconds: unit)) }
+            }
+        }
+        return sources
+    }
+}

@@ -32,8 +32,7 @@ struct Audit: AsyncParsableCommand {
             let logger = configuration.integrations.mlflow.flatMap { $0.logAudits ? MLflowAuditLogger(settings: $0) : nil }
             var mlflowRun: MLflowRun?
             let audit: @Sendable ((any AuditStore)?) async throws -> AuditRun = { store in
-                let checks = standardChecks(configuration).map { $0.layer == .resources ? ResourcesCheck(samples: store) : $0 }
-                    + [BaselineCheck(history: store)]
+                let checks = auditChecks(configuration, store: store)
                 return try await Auditor(checks: checks).audit(configuration)
             }
             var run: AuditRun
@@ -75,6 +74,11 @@ func recordHistory(_ run: AuditRun, configuration: Configuration, store: any Aud
 }
 
 /// The audit's checks, with MLflow runs verified when `integrations.mlflow.verify_runs` lists any.
+/// Every layer of a full audit: resources may read the agent's samples from `store`, the baseline its history.
+func auditChecks(_ configuration: Configuration, store: (any AuditStore)?) -> [any LayerCheck] {
+    standardChecks(configuration).map { $0.layer == .resources ? ResourcesCheck(samples: store) : $0 } + [BaselineCheck(history: store)]
+}
+
 func standardChecks(_ configuration: Configuration) -> [any LayerCheck] {
     guard let settings = configuration.integrations.mlflow, !settings.verifyRuns.isEmpty || !settings.models.isEmpty else {
         return Auditor.standardChecks

@@ -107,7 +107,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     /// Runs the job's layers, stores the run (and, for a full audit, its metric history).
     static func execute(_ job: ScheduledJob, configuration: Configuration) async throws -> AuditRun {
         try await withStore(configuration) { store in
-            var checks = standardChecks(configuration).map { $0.layer == .resources ? ResourcesCheck(samples: store) : $0 } + [BaselineCheck(history: store)]
+            var checks = auditChecks(configuration, store: store)
             var rules = configuration.verdictRules
             switch job.kind {
             case .audit: break

@@ -61,16 +61,11 @@ extension Latency {
                     try AtomicFile.write(Data(first.utf8), to: output + "/\(kind.rawValue)-before.txt")
                     try AtomicFile.write(Data(second.utf8), to: output + "/\(kind.rawValue)-after.txt")
                 }
-                // Triton's statistics endpoint (v2/models/NAME/stats) answers JSON; every /metrics answers text.
-                let isStatistics = kind == .triton && second.first(where: { !$0.isWhitespace }) == "{"
-                let window = isStatistics
-                    ? try TritonStatistics.window(before: Data(first.utf8), after: Data(second.utf8), model: model, seconds: seconds, source: url)
-                    : InferenceServerMetrics.window(
-                        kind: kind, model: model, before: try PrometheusExposition(first, source: url),
-                        after: try PrometheusExposition(second, source: url), seconds: seconds)
+                let (window, origin) = try InferenceServerMetrics.window(
+                    kind: kind, model: model, captures: [Data(first.utf8), Data(second.utf8)], seconds: seconds, source: url)
                 let evidence = Evidence(path: output.map { $0 + "/\(kind.rawValue)-after.txt" } ?? url, sha256: FileDigest.sha256(of: Data(second.utf8)))
 
-                for row in ServingFindings.rows(window, evidence: evidence, prefix: false, origin: isStatistics ? "statistics" : "/metrics") {
+                for row in ServingFindings.rows(window, evidence: evidence, prefix: false, origin: origin) {
                     print("\(row.check.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.observed)")
                 }
                 if window.stages.isEmpty { print("no \(kind.rawValue) latency metrics at \(url)\(model.map { " for model \($0)" } ?? "")") }

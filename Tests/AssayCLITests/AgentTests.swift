@@ -22,13 +22,7 @@ struct AgentTests {
     @Test func prometheusScrapesWhatTheAgentStores() async throws {
         let directory = try CLITests.temporaryDirectory()
         let port = Int.random(in: 20_000..<60_000)
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: try CLITests.binary())
-        agent.arguments = ["agent", "--listen", "127.0.0.1:\(port)", "--interval", "0.5"]
-        agent.currentDirectoryURL = URL(fileURLWithPath: directory)
-        agent.standardOutput = FileHandle.nullDevice
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
+        let agent = try CLITests.launch(["agent", "--listen", "127.0.0.1:\(port)", "--interval", "0.5"], in: directory)
         defer { if agent.isRunning { agent.terminate() } }
         var ready = false
         for _ in 0..<100 where !ready {
@@ -112,13 +106,7 @@ struct AgentTests {
                     sustained_seconds: 3
                 """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
             let port = Int.random(in: 20_000..<60_000)
-            let agent = Process()
-            agent.executableURL = URL(fileURLWithPath: try CLITests.binary())
-            agent.arguments = ["agent", "--listen", "127.0.0.1:\(port)", "--interval", "0.5", "--no-store"]
-            agent.currentDirectoryURL = URL(fileURLWithPath: directory)
-            agent.standardOutput = FileHandle.nullDevice
-            agent.standardError = FileHandle.nullDevice
-            try agent.run()
+            let agent = try CLITests.launch(["agent", "--listen", "127.0.0.1:\(port)", "--interval", "0.5", "--no-store"], in: directory)
             defer { if agent.isRunning { agent.terminate() } }
             var state: Int?
             for _ in 0..<100 where state == nil {

@@ -47,6 +47,18 @@ import Testing
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Starts the built `assay` with `arguments` in `directory`, output discarded unless `output` takes it.
+    static func launch(_ arguments: [String], in directory: String, output: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

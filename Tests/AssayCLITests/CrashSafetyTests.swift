@@ -15,15 +15,9 @@ extension LoadTests {
             var rng = SplitMix64(seed: 2026)
             // An agent writing every 50 ms, killed five times at random moments.
             for round in 0..<5 {
-                let agent = Process()
-                agent.executableURL = URL(fileURLWithPath: try CLITests.binary())
-                agent.arguments = [
+                let agent = try CLITests.launch([
                     "agent", "--listen", "127.0.0.1:\(Int.random(in: 20_000..<60_000))", "--interval", "0.05", "--flush-seconds", "0.05",
-                ]
-                agent.currentDirectoryURL = URL(fileURLWithPath: directory)
-                agent.standardOutput = FileHandle.nullDevice
-                agent.standardError = FileHandle.nullDevice
-                try agent.run()
+                ], in: directory)
                 try await Task.sleep(for: .milliseconds(600 + rng.index(below: 400)))
                 kill(agent.processIdentifier, SIGKILL)
                 agent.waitUntilExit()
@@ -38,13 +32,7 @@ extension LoadTests {
             // Imports killed anywhere between start and finish: each stored run is whole (its five rows).
             let csv = CLITests.packageRoot + "/Tests/AssayServingTests/Fixtures/perf_analyzer_inception_graphdef.csv"
             for _ in 0..<12 {
-                let importer = Process()
-                importer.executableURL = URL(fileURLWithPath: try CLITests.binary())
-                importer.arguments = ["loadtest", "import", csv]
-                importer.currentDirectoryURL = URL(fileURLWithPath: directory)
-                importer.standardOutput = FileHandle.nullDevice
-                importer.standardError = FileHandle.nullDevice
-                try importer.run()
+                let importer = try CLITests.launch(["loadtest", "import", csv], in: directory)
                 try await Task.sleep(for: .milliseconds(rng.index(below: 250)))
                 kill(importer.processIdentifier, SIGKILL)
                 importer.waitUntilExit()
@@ -65,13 +53,7 @@ extension LoadTests {
         for round in 0..<3 {
             let directory = try CLITests.temporaryDirectory()
             let processes = try (0..<8).map { _ -> Process in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: try CLITests.binary())
-                process.arguments = ["token", "list"]
-                process.currentDirectoryURL = URL(fileURLWithPath: directory)
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
+                let process = try CLITests.launch(["token", "list"], in: directory)
                 return process
             }
             for process in processes { process.waitUntilExit() }

@@ -29,14 +29,8 @@ extension LoadTests {
                     - {name: environment-check, kind: environment, every: 1s}
                 """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
 
-            let scheduler = Process()
-            scheduler.executableURL = URL(fileURLWithPath: try CLITests.binary())
-            scheduler.arguments = ["schedule", "--ticks", "10"]
-            scheduler.currentDirectoryURL = URL(fileURLWithPath: directory)
             let out = Pipe()
-            scheduler.standardOutput = out
-            scheduler.standardError = FileHandle.nullDevice
-            try scheduler.run()
+            let scheduler = try CLITests.launch(["schedule", "--ticks", "10"], in: directory, output: out)
             defer { if scheduler.isRunning { scheduler.terminate() } }
 
             func runsSoFar() -> Int {
@@ -66,13 +60,7 @@ extension LoadTests {
             let list = try CLITests.assay(["report", "--list"], in: directory)
             #expect(list.stdout.split(separator: "\n").count >= 8)
             // A second scheduler cannot start while one holds the lock.
-            let first = Process()
-            first.executableURL = URL(fileURLWithPath: try CLITests.binary())
-            first.arguments = ["schedule", "--ticks", "3"]
-            first.currentDirectoryURL = URL(fileURLWithPath: directory)
-            first.standardOutput = FileHandle.nullDevice
-            first.standardError = FileHandle.nullDevice
-            try first.run()
+            let first = try CLITests.launch(["schedule", "--ticks", "3"], in: directory)
             try await Task.sleep(for: .milliseconds(700))
             let second = try CLITests.assay(["schedule", "--once"], in: directory)
             #expect(second.status == 69 && second.stderr.contains("another assay schedule holds the lock"), "\(second.stderr)")

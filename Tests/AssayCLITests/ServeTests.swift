@@ -48,13 +48,7 @@ extension LoadTests {
             #expect(secret.hasPrefix("assay_") && secret.count == 70)
 
             let port = Int.random(in: 20_000..<60_000)
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: try CLITests.binary())
-            server.arguments = ["serve", "--listen", "127.0.0.1:\(port)"]
-            server.currentDirectoryURL = URL(fileURLWithPath: example)
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
+            let server = try CLITests.launch(["serve", "--listen", "127.0.0.1:\(port)"], in: example)
             defer { if server.isRunning { server.terminate() } }
             let base = "http://127.0.0.1:\(port)"
             var ready = false
