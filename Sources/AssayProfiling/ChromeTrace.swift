@@ -203,8 +203,8 @@ public struct ChromeTraceParser {
             case 2 where key.elementsEqual("ph".utf8): phase = try stringBytes().first
             case 4 where key.elementsEqual("name".utf8): name = try internedString()
             case 3 where key.elementsEqual("cat".utf8): category = try internedString()
-            case 2 where key.elementsEqual("ts".utf8): ts = try number()
-            case 3 where key.elementsEqual("dur".utf8): dur = try number()
+            case 2 where key.elementsEqual("ts".utf8): ts = try time()
+            case 3 where key.elementsEqual("dur".utf8): dur = try time()
             case 3 where key.elementsEqual("pid".utf8): pid = try scalarText()
             case 3 where key.elementsEqual("tid".utf8): tid = try scalarText()
             case 4 where key.elementsEqual("args".utf8): correlation = try argsCorrelation()
@@ -235,7 +235,7 @@ public struct ChromeTraceParser {
             let key = try stringBytes()
             try expect(UInt8(ascii: ":"), ":")
             skipWhitespace()
-            if key.elementsEqual("correlation".utf8) { correlation = Int(try number()) } else { try skipValue() }
+            if key.elementsEqual("correlation".utf8) { correlation = Int(exactly: try number()) } else { try skipValue() }
             skipWhitespace()
             guard index < bytes.count else { throw error("} closing args") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -281,6 +281,18 @@ public struct ChromeTraceParser {
     }
 
     /// A number, or a number written as a string (some exporters quote `ts`).
+    /// A timestamp or duration in microseconds: finite and within ±10^18 (beyond that it is no time a trace can
+    /// hold, and sums of such spans would overflow the whole-microsecond totals downstream).
+    private mutating func time() throws -> Double {
+        let start = index
+        let value = try number()
+        guard value.isFinite, abs(value) <= 1e18 else {
+            index = start
+            throw error("a time in microseconds within ±1e18")
+        }
+        return value
+    }
+
     private mutating func number() throws -> Double {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {

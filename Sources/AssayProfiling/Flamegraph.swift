@@ -23,7 +23,7 @@ public struct FoldedStacks: Sendable, Hashable {
             }
         }
         stacks = totals.compactMapValues { value in
-            let rounded = Int(value.rounded())
+            let rounded = FoldedStacks.whole(value)
             return rounded > 0 ? rounded : nil
         }
     }
@@ -45,7 +45,22 @@ public struct FoldedStacks: Sendable, Hashable {
         stacks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
     }
 
-    public var total: Int { stacks.values.reduce(0, +) }
+    /// The sum of every stack's value, saturating at Int.max.
+    public var total: Int {
+        stacks.values.reduce(0) { sum, value in
+            let (added, overflow) = sum.addingReportingOverflow(value)
+            return overflow ? Int.max : added
+        }
+    }
+
+    /// `value` rounded to a whole number, saturating at the ends of Int (and 0 for NaN).
+    public static func whole(_ value: Double) -> Int {
+        let rounded = value.rounded()
+        if rounded.isNaN { return 0 }
+        if rounded >= 9.2e18 { return Int.max }
+        if rounded <= -9.2e18 { return Int.min }
+        return Int(rounded)
+    }
 }
 
 /// A frame tree built from folded stacks: each node's value is its own plus its descendants' time.
@@ -159,9 +174,9 @@ public enum FlamegraphSVG {
             let y = height - 24 - Double(frame.depth + 1) * options.frameHeight
             let delta = node.value - node.other
             let fill = differential ? diffColour(delta / max(maxDelta, 1)) : warmColour(node.name)
-            var info = "\(node.name) (\(Int(node.value.rounded())) \(options.unit), \(percent(node.value / total * 100))"
+            var info = "\(node.name) (\(FoldedStacks.whole(node.value)) \(options.unit), \(percent(node.value / total * 100))"
             if differential {
-                info += ", \(delta >= 0 ? "+" : "")\(Int(delta.rounded())) \(options.unit) vs before"
+                info += ", \(delta >= 0 ? "+" : "")\(FoldedStacks.whole(delta)) \(options.unit) vs before"
             }
             info += ")"
             svg += "<g class=\"f\" data-x=\"\(frame.x)\" data-w=\"\(frame.width)\" data-d=\"\(frame.depth)\">"

@@ -82,4 +82,19 @@ import Testing
         #expect(throws: TraceError.self) { try ChromeTraceParser.parse(bytes: Array("{\"other\": 1}".utf8)) }
         #expect(throws: (any Error).self) { try Gzip.decompress([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff]) }
     }
+
+    /// Found by fuzz-trace: a 70-digit duration reached the flamegraph's whole-microsecond totals and trapped.
+    @Test func impossibleTimesAreErrorsAndTotalsSaturate() throws {
+        #expect(throws: TraceError(path: "trace", byteOffset: 42, expected: "a time in microseconds within ±1e18")) {
+            try ChromeTraceParser.parse(bytes: Array(#"[{"ph": "X", "name": "a", "ts": 0, "dur": 5555555555555555555555555555555555524.1}]"#.utf8))
+        }
+        #expect(throws: TraceError.self) {
+            try ChromeTraceParser.parse(bytes: Array(#"[{"ph": "B", "name": "a", "ts": "nan"}]"#.utf8))
+        }
+        let correlation = try ChromeTraceParser.parse(bytes: Array(#"[{"ph": "X", "name": "a", "ts": 0, "dur": 1, "args": {"correlation": 1e300}}]"#.utf8))
+        #expect(correlation.events.first?.correlation == nil)
+        let stacks = FoldedStacks(stacks: ["a": Int.max - 1, "b": 5])
+        #expect(stacks.total == Int.max)
+        #expect(FoldedStacks.whole(1e300) == Int.max && FoldedStacks.whole(.nan) == 0 && FoldedStacks.whole(2.5) == 3)
+    }
 }
