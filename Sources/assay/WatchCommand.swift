@@ -100,13 +100,17 @@ struct Watch: AsyncParsableCommand {
                         continue
                     }
                 } else {
-                    for line in try follower?.newLines() ?? [] {
+                    try follower?.forEachNewLine { number, line in
+                        guard let line else {
+                            Terminal.error("\(log ?? ""):\(number): longer than \(LogFollower.maxLineBytes) bytes (skipped)")
+                            return
+                        }
                         do {
-                            if let sample = try LatencyLog.sample(line: line.text, stages: stages, fields: fields) {
+                            if let sample = try LatencyLog.sample(line: line, stages: stages, fields: fields) {
                                 recent.append((sample.startedAt ?? now, sample.total))
                             }
                         } catch {
-                            Terminal.error("\(log ?? ""):\(line.number): \(error) (skipped)")
+                            Terminal.error("\(log ?? ""):\(number): \(error) (skipped)")
                         }
                     }
                     recent.removeAll { $0.time < now.addingTimeInterval(-window) }
@@ -196,45 +200,6 @@ enum WatchState {
         let encoder = JSONCoding.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try AtomicFile.write(try encoder.encode(states), to: path)
-    }
-}
-
-/// Reads the lines appended to a file since the last call; starts over when the file shrinks (truncated or
-/// replaced by rotation). A last line without its newline waits for the next call.
-struct LogFollower {
-    let path: String
-    private var offset: UInt64 = 0
-    private var lineNumber = 0
-    private var partial = Data()
-
-    init(path: String) {
-        self.path = path
-    }
-
-    mutating func newLines() throws -> [(number: Int, text: String)] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        if size < offset {
-            offset = 0
-            lineNumber = 0
-            partial = Data()
-        }
-        try handle.seek(toOffset: offset)
-        let data = try handle.read(upToCount: Int(min(size - offset, 64 << 20))) ?? Data()
-        offset += UInt64(data.count)
-        partial.append(data)
-        // One pass over what was read; the unfinished last line is kept once (copying the rest after every line
-        // made a busy log quadratic: the soak found it).
-        var lines: [(Int, String)] = []
-        var start = partial.startIndex
-        while let newline = partial[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            lineNumber += 1
-            lines.append((lineNumber, String(decoding: partial[start..<newline], as: UTF8.self)))
-            start = partial.index(after: newline)
-        }
-        partial = Data(partial[start...])
-        return lines
     }
 }
 
