@@ -13,8 +13,9 @@ public struct AgentSettings: Sendable, Hashable {
     /// Raw samples are kept this long, then only their 1-minute aggregates.
     public var rawRetentionHours: Double = 24
     public var minuteRetentionDays: Double = 30
-    /// Samples are written to the store in batches this often.
-    public var flushSeconds: Double = 10
+    /// Samples are written to the store in batches this often; 0 (the default) writes each sample as it is
+    /// taken, so a kill -9 loses at most the interval in progress.
+    public var flushSeconds: Double = 0
     /// The sustained-CPU rule evaluated on every sample (from the resources thresholds).
     public var sustainedCPU = SustainedLoadRule(threshold: 85, clearThreshold: 75, forSeconds: 180)
 

@@ -72,7 +72,7 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+        var template = Array("\(directory)/\(temporaryPrefix(url.lastPathComponent))\(getpid())-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else { throw AtomicFileError.cannotCreate(path: path, errno: errno) }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -94,6 +94,22 @@ public enum AtomicFile {
         if directoryFD >= 0 {
             fsync(directoryFD)
             close(directoryFD)
+        }
+        removeLeftovers(of: url.lastPathComponent, in: directory)
+    }
+
+    /// `.NAME.tmp-`, then the writer's pid and a unique suffix.
+    static func temporaryPrefix(_ name: String) -> String { ".\(name).tmp-" }
+
+    /// Removes the temporary files of writers of `name` that died before renaming them (a SIGKILL, a power cut):
+    /// those whose pid no longer runs. A live writer's file is left alone.
+    static func removeLeftovers(of name: String, in directory: String) {
+        let prefix = temporaryPrefix(name)
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) {
+            let rest = entry.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]) else { continue }
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { unlink("\(directory)/\(entry)") }
         }
     }
 }

@@ -37,11 +37,14 @@ public enum ReportWriter {
     public static func write(
         _ report: Report, formats: [ReportFormat], to directory: String, baselineWindowDays: Double = 7
     ) throws -> [String] {
-        try formats.map { format in
-            let path = URL(fileURLWithPath: directory).appendingPathComponent(format.fileName).path
-            try AtomicFile.write(Array(try render(report, as: format, baselineWindowDays: baselineWindowDays).utf8), to: path)
-            return path
+        // Every format is rendered before any is written: the files are then replaced in quick succession, each
+        // atomically.
+        let rendered = try formats.map { format in
+            (URL(fileURLWithPath: directory).appendingPathComponent(format.fileName).path,
+             Array(try render(report, as: format, baselineWindowDays: baselineWindowDays).utf8))
         }
+        for (path, bytes) in rendered { try AtomicFile.write(bytes, to: path) }
+        return rendered.map(\.0)
     }
 
     /// The JSON schema reports follow.

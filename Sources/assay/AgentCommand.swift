@@ -32,16 +32,16 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Days the 1-minute aggregates are kept.")
     var minuteRetentionDays: Double = 30
 
-    @Option(help: "Seconds between writes of buffered samples to the store.")
-    var flushSeconds: Double = 10
+    @Option(help: "Seconds between writes of buffered samples to the store; 0 writes each sample as it is taken, so a crash loses at most the interval in progress.")
+    var flushSeconds: Double = 0
 
     @Flag(help: "Keep nothing: only serve /metrics.")
     var noStore = false
 
     func validate() throws {
         guard address != nil else { throw ValidationError("--listen: expected HOST:PORT, e.g. 127.0.0.1:9469") }
-        guard interval >= 0.05, rawRetentionHours > 0, minuteRetentionDays > 0, flushSeconds > 0 else {
-            throw ValidationError("--interval must be ≥ 0.05 s, and the retentions and --flush-seconds > 0")
+        guard interval >= 0.05, rawRetentionHours > 0, minuteRetentionDays > 0, flushSeconds >= 0 else {
+            throw ValidationError("--interval must be ≥ 0.05 s, the retentions > 0 and --flush-seconds ≥ 0")
         }
     }
 

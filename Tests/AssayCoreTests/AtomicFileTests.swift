@@ -37,6 +37,23 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["report.json"])
     }
 
+    /// A writer killed before its rename leaves its temporary file; the next write removes it once that writer's
+    /// pid is gone, and leaves a live writer's alone.
+    @Test func leftoversOfDeadWritersAreRemoved() throws {
+        let directory = try temporaryDirectory()
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let dead = directory + "/.report.md.tmp-\(exited.processIdentifier)-AbC123"
+        let live = directory + "/.report.md.tmp-1-XyZ789"
+        let other = directory + "/.report.json.tmp-\(exited.processIdentifier)-AbC123"
+        for path in [dead, live, other] { FileManager.default.createFile(atPath: path, contents: Data("half".utf8)) }
+        try AtomicFile.write(Array("whole\n".utf8), to: directory + "/report.md")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            == [".report.json.tmp-\(exited.processIdentifier)-AbC123", ".report.md.tmp-1-XyZ789", "report.md"])
+    }
+
     @Test func createsMissingDirectories() throws {
         let path = try temporaryDirectory() + "/a/b/c.txt"
         try AtomicFile.write(Array("x".utf8), to: path)
