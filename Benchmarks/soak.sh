@@ -4,6 +4,7 @@
 # Every 10 s the script records each process's RSS; at the end it prints start and end RSS, the least-squares
 # slope (MB/hour), request errors, agent samples expected against stored, and whether every process survived.
 #   swift build && swift build -c release --package-path Benchmarks && bash Benchmarks/soak.sh [MINUTES]
+# SOAK_OUT=DIR keeps the RSS series (rss.csv), the watch's output and wrk's reports there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-30}"
@@ -41,6 +42,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     sleep 10
 done
 sleep 5
+[ -n "${SOAK_OUT:-}" ] && mkdir -p "$SOAK_OUT" && cp "$work/rss.csv" "$work/watch.log" "$work"/wrk-*.txt "$SOAK_OUT/"
 echo "soak: ${minutes} min"
 python3 - "$work/rss.csv" <<'PY'
 import csv, sys

@@ -28,8 +28,8 @@ seed latency $root/Examples/InferenceService/runs/latency.jsonl
 seed loadtest $root/Tests/AssayServingTests/Fixtures/*.csv $root/Tests/AssayServingTests/Fixtures/wrk_latency.txt $root/Tests/AssayServingTests/Fixtures/triton_stats_batching.json
 seed telemetry $root/Examples/InferenceService/runs/telemetry.jsonl
 
-# Leaks inside Foundation itself are suppressed (lsan.supp says which); any other leak fails the run.
-export LSAN_OPTIONS="suppressions=$PWD/lsan.supp:print_suppressions=0"
+# Leaks inside Foundation itself are suppressed (Tests/Sanitizers/lsan.supp says which); any other leak fails the run.
+export LSAN_OPTIONS="suppressions=$PWD/../Tests/Sanitizers/lsan.supp:print_suppressions=0"
 status=0
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target" "crashes/$target"

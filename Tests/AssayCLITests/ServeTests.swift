@@ -22,13 +22,7 @@ extension LoadTests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
                                  "--user-data-dir=" + (try ExternalTool.scratchDirectory("chromium-profile"))] + arguments + [url]
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            let (stdout, stderr) = try ExternalTool.capture(process)
             return (String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
         }
 

@@ -29,6 +29,23 @@ public enum ExternalTool {
         }
     }
 
+    /// Runs a configured process to completion and returns what it printed. Output goes to temporary files, not
+    /// pipes: a child that fills one pipe while the other is being read (a sanitizer's report on stderr) would
+    /// block forever.
+    public static func capture(_ process: Process) throws -> (stdout: Data, stderr: Data) {
+        let directory = try scratchDirectory("capture")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let paths = [directory + "/stdout", directory + "/stderr"]
+        for path in paths { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handles = try paths.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
+        defer { for handle in handles { try? handle.close() } }
+        process.standardOutput = handles[0]
+        process.standardError = handles[1]
+        try process.run()
+        process.waitUntilExit()
+        return (try Data(contentsOf: URL(fileURLWithPath: paths[0])), try Data(contentsOf: URL(fileURLWithPath: paths[1])))
+    }
+
     /// A new, empty directory under the system's temporary directory.
     public static func scratchDirectory(_ prefix: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
