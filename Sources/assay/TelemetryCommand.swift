@@ -6,10 +6,6 @@ import AssayTelemetry
 import Foundation
 import NIOCore
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 struct Telemetry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Host resource telemetry: record utilization from /proc, and judge a recording.",
@@ -229,16 +225,15 @@ extension Telemetry {
         }
 
         func scrape(_ clock: ContinuousClock, since started: ContinuousClock.Instant) async throws -> HostSample {
-            guard let endpoint = URL(string: url) else { throw CommandError(message: "\(url): not a URL", code: ExitStatus.usage) }
-            let data: Data
+            let text: String
             do {
-                (data, _) = try await URLSession.shared.data(from: endpoint)
-            } catch {
-                throw CommandError(message: "\(url): \(error.localizedDescription)", code: ExitStatus.unavailable)
+                text = try await MetricsScraper(url: url).fetch()
+            } catch let error as MetricsScrapeError {
+                throw CommandError(message: error.description, code: ExitStatus.unavailable)
             }
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            guard let sample = NodeExporterScrape.hostSample(String(decoding: data, as: UTF8.self), monotonicSeconds: seconds, wallTime: Date())
+            guard let sample = NodeExporterScrape.hostSample(text, monotonicSeconds: seconds, wallTime: Date())
             else { throw CommandError(message: "\(url): no node_cpu_seconds_total in the scrape", code: ExitStatus.invalidInput) }
             return sample
         }

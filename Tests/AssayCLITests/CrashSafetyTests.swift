@@ -21,7 +21,13 @@ extension LoadTests {
                 let agent = try CLITests.launch([
                     "agent", "--listen", "127.0.0.1:\(Int.random(in: 20_000..<60_000))", "--interval", "0.05",
                 ], in: directory)
-                try await Task.sleep(for: .milliseconds(1_000 + rng.index(below: 400)))
+                // Once it has stored its first sample (a sanitizer build starts slowly), at a random moment.
+                for _ in 0..<200 {
+                    let stored = try Store(path: storePath).resourceSamples(resolution: "raw", since: launched)
+                    if !stored.isEmpty { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(200 + rng.index(below: 600)))
                 let killed = Date()
                 kill(agent.processIdentifier, SIGKILL)
                 agent.waitUntilExit()
