@@ -28,14 +28,18 @@ extension LoadTests {
         // Project to about 60% of the estimated peak (at least 1.5× the highest measured rate, unless that is past
         // 75% of the peak, as in a sanitizer build), then measure it: always beyond the rates the model saw.
         let rate = min(max(600, (0.6 * peak).rounded()), (0.75 * peak).rounded())
-        #expect(rate > 400, "peak estimate \(peak) req/s leaves no rate to project to")
         let predicted = try #require(plan.projectedLatency(rate: rate))
         let high = try Self.measure(server, rates: String(Int(rate)), output: "high.json", in: directory)
         let measured = try #require(high.steps.first)
         let error = abs(predicted.mean - measured.meanMs) / measured.meanMs
         print("capacity: peak estimate \(Int(peak)) req/s; at \(Int(rate)) req/s predicted mean \(predicted.mean) ms, measured \(measured.meanMs) ms, error \(Int(error * 100))%")
-        #expect(measured.achievedRate > 0.9 * rate)
-        #expect(error < 0.6, "predicted \(predicted.mean) ms, measured \(measured.meanMs) ms at \(rate) req/s")
+        // Under a sanitizer (Tests/Sanitizers/run.sh sets ASSAY_SANITIZER) the service's cost per request is the
+        // instrumentation's, not the service's: the run checks memory and threads, the accuracy is judged here only.
+        if ProcessInfo.processInfo.environment["ASSAY_SANITIZER"] == nil {
+            #expect(rate > 400, "peak estimate \(peak) req/s leaves no rate beyond the measured ones")
+            #expect(measured.achievedRate > 0.9 * rate)
+            #expect(error < 0.6, "predicted \(predicted.mean) ms, measured \(measured.meanMs) ms at \(rate) req/s")
+        }
     }
 
     /// The audit's CAPACITY PLANNING section from a configured measurement and current load.
