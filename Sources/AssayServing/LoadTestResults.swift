@@ -124,8 +124,15 @@ public enum LoadTestImport {
             throw LoadTestError(path: path, line: index + 1, expected: "a number in column Requests/s")
         }
         var step = LoadTestStep(load: "Aggregated", throughputRPS: rate)
-        step.requests = value("Request Count").map { Int($0) }
-        step.failures = value("Failure Count").map { Int($0) }
+        func count(_ column: String) throws -> Int? {
+            guard let number = value(column) else { return nil }
+            guard number >= 0, let whole = Int(exactly: number) else {
+                throw LoadTestError(path: path, line: index + 1, expected: "a whole number of requests in column \(column)")
+            }
+            return whole
+        }
+        step.requests = try count("Request Count")
+        step.failures = try count("Failure Count")
         step.meanMs = value("Average Response Time")
         step.p50Ms = value("50%")
         step.p90Ms = value("90%")

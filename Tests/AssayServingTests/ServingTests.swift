@@ -202,6 +202,12 @@ func advanced(_ text: String, _ changes: [String: Double], model: String) -> Str
         #expect(abs(step.throughputRPS - 294.48853796629356) < 1e-9)
         #expect(step.p95Ms == 5 && step.p99Ms == 6 && step.p50Ms == 3)
         #expect(abs((step.meanMs ?? 0) - 2.860833387956932) < 1e-12)
+        // Found by fuzz-loadtest: a 100-digit request count trapped converting to Int; now an error naming it.
+        let huge = try fixture("locust_stats.csv").replacingOccurrences(of: ",Aggregated,1178,", with: ",Aggregated,1\(String(repeating: "0", count: 100)),")
+        #expect(huge != (try fixture("locust_stats.csv")))
+        #expect(throws: LoadTestError(path: "locust_stats.csv", line: 3, expected: "a whole number of requests in column Request Count")) {
+            try LoadTestImport.read(huge, path: "locust_stats.csv")
+        }
     }
 
     @Test func badRowsNameTheirLine() throws {
