@@ -280,7 +280,6 @@ public struct ChromeTraceParser {
         return text
     }
 
-    /// A number, or a number written as a string (some exporters quote `ts`).
     /// A timestamp or duration in microseconds: finite and within ±10^18 (beyond that it is no time a trace can
     /// hold, and sums of such spans would overflow the whole-microsecond totals downstream).
     private mutating func time() throws -> Double {
@@ -293,6 +292,7 @@ public struct ChromeTraceParser {
         return value
     }
 
+    /// A number, or a number written as a string (some exporters quote `ts`).
     private mutating func number() throws -> Double {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {

@@ -15,15 +15,13 @@ actor RunCache {
 
     private let store: any AuditStore
     private let builder: ReportBuilder
-    private let capacity: Int
-    private var entries: [String: Entry] = [:]
-    private var order: [String] = []
+    private var entries: BoundedMap<Entry>
     private var latestID: (id: String, at: Date)?
 
     init(store: any AuditStore, builder: ReportBuilder, capacity: Int = 64) {
         self.store = store
         self.builder = builder
-        self.capacity = capacity
+        entries = BoundedMap(capacity: capacity)
     }
 
     /// The run with `id`, or the newest when `id` is "latest"; nil when absent.
@@ -44,8 +42,6 @@ actor RunCache {
         guard let run = try await store.run(id: key) else { return nil }
         let entry = Entry(run: run, report: builder.build(run), runJSON: try JSONCoding.encoder().encode(run))
         entries[key] = entry
-        order.append(key)
-        if order.count > capacity { entries[order.removeFirst()] = nil }
         return entry
     }
 
@@ -81,18 +77,37 @@ actor SeriesCache {
 
 /// Rendered texts (flamegraph SVGs) by key, the oldest dropped beyond `capacity`: a trace is parsed once, not per view.
 actor TextCache {
-    private let capacity: Int
-    private var entries: [String: String] = [:]
+    private var entries: BoundedMap<String>
+
+    init(capacity: Int) {
+        entries = BoundedMap(capacity: capacity)
+    }
+
+    func value(_ key: String) -> String? { entries[key] }
+
+    func store(_ key: String, _ value: String) { entries[key] = value }
+}
+
+/// A map holding at most `capacity` entries; inserting past that drops the oldest inserted key. Replacing a
+/// key's value keeps its place.
+struct BoundedMap<Value: Sendable>: Sendable {
+    let capacity: Int
+    private var values: [String: Value] = [:]
     private var order: [String] = []
 
     init(capacity: Int) {
         self.capacity = capacity
     }
 
-    func value(_ key: String) -> String? { entries[key] }
-
-    func store(_ key: String, _ value: String) {
-        if entries.updateValue(value, forKey: key) == nil { order.append(key) }
-        if order.count > capacity { entries[order.removeFirst()] = nil }
+    subscript(key: String) -> Value? {
+        get { values[key] }
+        set {
+            guard let newValue else {
+                if values.removeValue(forKey: key) != nil { order.removeAll { $0 == key } }
+                return
+            }
+            if values.updateValue(newValue, forKey: key) == nil { order.append(key) }
+            if order.count > capacity { values[order.removeFirst()] = nil }
+        }
     }
 }

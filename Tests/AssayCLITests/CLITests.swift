@@ -31,10 +31,7 @@ import Testing
     }
 
     static func assay(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let process = try assayProcess(arguments, in: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let (stdout, stderr) = try ExternalTool.capture(process)
         return Result(
@@ -44,15 +41,24 @@ import Testing
 
     /// Starts the built `assay` with `arguments` in `directory`, output discarded unless `output` takes it.
     static func launch(_ arguments: [String], in directory: String, output: Pipe? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let process = try assayProcess(arguments, in: directory)
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
     }
+
+    /// The built `assay` with `arguments`, to run in `directory`; not started.
+    static func assayProcess(_ arguments: [String], in directory: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        return process
+    }
+
+    /// Set by Tests/Sanitizers/run.sh: the build is instrumented, so judgements of speed do not hold.
+    static var sanitized: Bool { ProcessInfo.processInfo.environment["ASSAY_SANITIZER"] != nil }
 
     static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-cli-\(UUID().uuidString)").path
@@ -222,7 +228,7 @@ import Testing
         #expect(result.stdout.contains("| Inference |"))
         // A sanitizer build of the service runs 5–10× slower and its two runs contend with the tests running
         // alongside, by more than the 1 ms planted: the verdict is judged in normal builds only.
-        if ProcessInfo.processInfo.environment["ASSAY_SANITIZER"] == nil {
+        if !Self.sanitized {
             #expect(result.status == 1, "\(result.stderr)")
             #expect(result.stdout.contains("❌ Regressed"))
         }

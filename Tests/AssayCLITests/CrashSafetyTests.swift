@@ -123,10 +123,7 @@ extension LoadTests.CrashSafetyTests {
     @Test func processesOpeningANewStoreTogetherAllSucceed() throws {
         for round in 0..<3 {
             let directory = try CLITests.temporaryDirectory()
-            let processes = try (0..<8).map { _ -> Process in
-                let process = try CLITests.launch(["token", "list"], in: directory)
-                return process
-            }
+            let processes = try (0..<8).map { _ in try CLITests.launch(["token", "list"], in: directory) }
             for process in processes { process.waitUntilExit() }
             #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "round \(round): \(processes.map(\.terminationStatus))")
             #expect(try Store(path: directory + "/.assay/assay.sqlite").integrityProblems().isEmpty)

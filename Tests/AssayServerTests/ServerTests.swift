@@ -1,6 +1,7 @@
 import AssayCore
 import AssayServer
 import AssayStore
+import AssayTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -225,11 +226,7 @@ import Testing
         try workspace.store.save(Self.run(id: "stale", at: Date(), trace: Evidence(path: "runs/trace.json", sha256: String(repeating: "0", count: 64))))
         // torch.profiler often writes .json.gz.
         try Data(trace.utf8).write(to: URL(fileURLWithPath: workspace.root + "/runs/gz-trace.json"))
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = [workspace.root + "/runs/gz-trace.json"]
-        try gzip.run()
-        gzip.waitUntilExit()
+        try ExternalTool.run(["gzip", "runs/gz-trace.json"], in: workspace.root)
         let compressed = try Data(contentsOf: URL(fileURLWithPath: workspace.root + "/runs/gz-trace.json.gz"))
         try workspace.store.save(Self.run(id: "gzipped", at: Date(), trace: Evidence(path: "runs/gz-trace.json.gz", sha256: FileDigest.sha256(of: compressed))))
         try await request(workspace.settings(), workspace.store) { client in

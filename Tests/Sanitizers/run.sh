@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 sanitizer="${1:?address or thread}"
 shift
 case "$sanitizer" in address) scratch=.build-asan ;; thread) scratch=.build-tsan ;; *) echo "address or thread" >&2; exit 64 ;; esac
-# Tests that judge speed (the capacity model's accuracy) skip that judgement under a sanitizer.
+# Tests that judge speed (the capacity model's accuracy, a planted 1 ms regression) skip that judgement here.
 export ASSAY_SANITIZER="$sanitizer"
 export LSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/lsan.supp:print_suppressions=0"
 export TSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
