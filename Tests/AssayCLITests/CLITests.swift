@@ -156,6 +156,10 @@ import Testing
         #expect(try Self.assay(["uptime", "probe"], in: directory).status == 64)  // no targets configured
         #expect(try Self.assay(["capacity", "measure", "--rates", "fast"], in: directory).status == 64)
         #expect(try Self.assay(["agent", "--listen", "nowhere"], in: directory).status == 64)
+        let flush = try Self.assay(["agent", "--listen", "127.0.0.1:9", "--flush-seconds=-1"], in: directory)
+        #expect(flush.status == 64 && flush.stderr.contains("--flush-seconds ≥ 0"), "\(flush.stderr)")
+        let scrape = try Self.assay(["telemetry", "scrape", "--url", "http://127.0.0.1:9/metrics", "--duration", "1", "--interval", "1"], in: directory)
+        #expect(scrape.status == 69 && scrape.stderr.contains("cannot scrape http://127.0.0.1:9/metrics"), "\(scrape.stderr)")
         let fleet = try Self.assay(["telemetry", "fleet", "--prometheus", "http://127.0.0.1:9", "--hours", "1", "--timeout", "1"], in: directory)
         #expect(fleet.status == 69 && fleet.stderr.contains("Prometheus http://127.0.0.1:9"))
     }
