@@ -87,7 +87,7 @@ public struct AlertNotifier: Sendable {
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])))
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await HTTPClient.assay.execute(request, timeout: timeout)
         } catch {
             throw AlertDeliveryError(url: url, reason: "\(error)")
         }

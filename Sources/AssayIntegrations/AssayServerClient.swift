@@ -24,7 +24,7 @@ public struct AssayServerClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encoder().encode(run)))
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await HTTPClient.assay.execute(request, timeout: timeout)
         } catch {
             throw AssayServerError(url: baseURL, status: nil, message: "\(error)")
         }

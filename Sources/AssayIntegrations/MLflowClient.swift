@@ -245,7 +245,7 @@ public struct MLflowClient: Sendable {
     /// Sends a request, turning transport failures (refused, timed out, reset) into `MLflowError.unreachable`.
     func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
         do {
-            return try await HTTPClient.shared.execute(request, timeout: timeout)
+            return try await HTTPClient.assay.execute(request, timeout: timeout)
         } catch {
             throw MLflowError.unreachable(url: trackingURI, reason: "\(error)")
         }

@@ -16,7 +16,7 @@ public struct MetricsScraper: Sendable {
     public func fetch() async throws -> String {
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(timeoutSeconds))
+            response = try await HTTPClient.assay.execute(HTTPClientRequest(url: url), timeout: .seconds(timeoutSeconds))
         } catch {
             throw MetricsScrapeError(url: url, reason: "\(error)")
         }

@@ -24,7 +24,7 @@ public struct PrometheusClient: Sendable {
         guard let url = components?.url?.absoluteString else { throw PrometheusError(url: baseURL, reason: "not a URL") }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: timeout)
+            response = try await HTTPClient.assay.execute(HTTPClientRequest(url: url), timeout: timeout)
         } catch {
             throw PrometheusError(url: baseURL, reason: "\(error)")
         }

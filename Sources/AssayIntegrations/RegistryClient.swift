@@ -101,7 +101,7 @@ public struct RegistryClient: Sendable {
         request.headers.add(name: "Accept", value: accept)
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+            response = try await HTTPClient.assay.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
         } catch {
             throw ImageError(reference: text, problem: "cannot reach the registry: \(error)")
         }
@@ -116,7 +116,7 @@ public struct RegistryClient: Sendable {
     func checkBlob(_ reference: Reference, digest: String, role: String, text: String) async throws -> (ImageVerification.Blob, [UInt8]?) {
         var request = HTTPClientRequest(url: reference.baseURL + "/blobs/" + digest)
         request.headers.add(name: "Accept", value: "*/*")
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
+        let response = try await HTTPClient.assay.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
         guard response.status == .ok else {
             return (.init(role: role, digest: digest, sizeBytes: nil, valid: false, problem: "HTTP \(response.status.code)"), nil)
         }

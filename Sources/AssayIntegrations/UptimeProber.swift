@@ -37,7 +37,7 @@ public enum UptimeProber {
         var request = HTTPClientRequest(url: target.url)
         request.method = .GET
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(target.timeoutSeconds * 1000)))
+            let response = try await HTTPClient.assay.execute(request, timeout: .milliseconds(Int64(target.timeoutSeconds * 1000)))
             _ = try? await response.body.collect(upTo: 1 << 20)
             let latency = elapsed()
             return UptimeProbe(
