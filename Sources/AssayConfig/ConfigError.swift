@@ -1,3 +1,5 @@
+import AssayCore
+
 /// A configuration problem, located at a file, line and key.
 public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
     public var file: String
@@ -20,4 +22,8 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
         let place = line > 0 ? "\(file):\(line):\(column)" : file
         return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
     }
+}
+
+extension ConfigError: AssayError {
+    public var exitCode: Int32 { line == 0 && message == "cannot read the file" ? ExitStatus.missingInput : ExitStatus.invalidInput }
 }

@@ -38,6 +38,12 @@ public enum JSONValue: Decodable, Sendable, Hashable {
         return nil
     }
 
+    /// The elements, when this is an array.
+    public var elements: [JSONValue]? {
+        if case .array(let values) = self { return values }
+        return nil
+    }
+
     /// Member of an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }

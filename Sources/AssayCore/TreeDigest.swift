@@ -85,10 +85,24 @@ public enum TreeDigest {
     public static func sha256(ofItemAt path: String, cache: StatCache? = nil) throws -> String {
         var status = stat()
         guard lstat(path, &status) == 0 else { throw FileDigestError.cannotOpen(path: path, errno: errno) }
-        guard status.st_mode & S_IFMT == S_IFDIR else { return try FileDigest.sha256(ofFileAt: path) }
+        guard status.st_mode & S_IFMT == S_IFDIR else { return try fileSHA256(path, status: status, cache: cache) }
         let listing = try self.listing(of: path, cache: cache)
         guard listing.problems.isEmpty else { throw TreeDigestError(path: path, problems: listing.problems) }
         return listing.digest
+    }
+
+    /// sha256 of one file, from `cache` when its identity, size and times are unchanged.
+    public static func fileSHA256(_ path: String, cache: StatCache?) throws -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw FileDigestError.cannotOpen(path: path, errno: errno) }
+        return try fileSHA256(path, status: status, cache: cache)
+    }
+
+    static func fileSHA256(_ path: String, status: stat, cache: StatCache?) throws -> String {
+        if let cached = cache?.digest(status: status) { return cached }
+        let digest = try FileDigest.sha256(ofFileAt: path)
+        cache?.store(digest, status: status)
+        return digest
     }
 
     /// Walks `root` with lstat (never following links) and hashes regular files on all cores, reusing digests
@@ -103,13 +117,13 @@ public enum TreeDigest {
             let (name, nameProblem) = escape(item.relative)
             if let nameProblem { problems.append(nameProblem) }
             let mode = UInt32(item.status.st_mode) & 0o7777
-            let absolute = root + "/" + String(decoding: item.relative, as: UTF8.self)
             if item.status.st_mode & S_IFMT == S_IFLNK {
+                let absolute = root + "/" + String(decoding: item.relative, as: UTF8.self)
                 var buffer = [CChar](repeating: 0, count: 4097)
                 let count = readlink(absolute, &buffer, 4096)
                 let target = count >= 0 ? Array(buffer[0..<count].map { UInt8(bitPattern: $0) }) : []
                 entries[index] = Entry(type: "l", mode: mode, size: target.count, sha256: FileDigest.sha256(of: target), path: name)
-            } else if let cached = cache?.digest(for: absolute, status: item.status) {
+            } else if let cached = cache?.digest(status: item.status) {
                 entries[index] = Entry(type: "f", mode: mode, size: Int(item.status.st_size), sha256: cached, path: name)
             } else {
                 entries[index] = Entry(type: "f", mode: mode, size: Int(item.status.st_size), sha256: "", path: name)
@@ -127,7 +141,7 @@ public enum TreeDigest {
                 continue
             }
             entries[index]?.sha256 = digests[slot]
-            cache?.store(digests[slot], for: String(decoding: paths[slot], as: UTF8.self), status: found[index].status)
+            cache?.store(digests[slot], status: found[index].status)
         }
         // Sorted by the bytes of the listed path; keys made once, compared with memcmp.
         let kept = entries.compactMap { $0 }
@@ -251,66 +265,158 @@ extension TreeDigest {
 }
 
 /// Remembers file digests by (device, inode, size, mtime, ctime), so an unchanged tree re-snapshots without
-/// reading its files. Persisted as JSON; a damaged cache file is ignored, never trusted.
+/// reading its files. Kept outside the audited tree (`defaultPath(forRoot:)`, under `$XDG_CACHE_HOME/assay`) in a
+/// compact binary file of fixed 72-byte records; a damaged or foreign cache file is ignored, never trusted.
+/// Saving keeps only the files seen since the cache was loaded, so deleted files do not accumulate.
 public final class StatCache: @unchecked Sendable {
-    struct Record: Codable, Hashable {
+    struct Identity: Hashable {
         var device: UInt64
         var inode: UInt64
+    }
+
+    struct Record {
         var size: Int64
         var mtimeNanoseconds: Int64
         var ctimeNanoseconds: Int64
-        var sha256: String
+        var digest: SHA256Digest.Raw
+
+        /// The same size and times: the file has not been written since its digest was taken.
+        func unchanged(_ other: Record) -> Bool {
+            size == other.size && mtimeNanoseconds == other.mtimeNanoseconds && ctimeNanoseconds == other.ctimeNanoseconds
+        }
     }
 
+    static let magic = Array("ASSAYSC2".utf8)
+    static let recordSize = 72
+
     private let lock = NSLock()
-    private var records: [String: Record]
+    private var loaded: [Identity: Record]
+    private var seen: [Identity: Record] = [:]
     public let path: String?
 
     /// An empty cache, or the one saved at `path`.
     public init(path: String? = nil) {
         self.path = path
-        if let path, let data = FileManager.default.contents(atPath: path),
-            let loaded = try? JSONDecoder().decode([String: Record].self, from: data)
-        {
-            records = loaded
-        } else {
-            records = [:]
-        }
+        loaded = path.flatMap { FileManager.default.contents(atPath: $0) }.flatMap(Self.decode) ?? [:]
     }
 
-    static func key(_ status: stat, _ digest: String) -> Record {
+    /// `$XDG_CACHE_HOME/assay/stat-cache/<sha256 of the root's real path>.bin` (`~/.cache` when unset).
+    public static func defaultPath(forRoot root: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
+        let resolved = realpath(root, nil).map { pointer -> String in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? root
+        return base + "/assay/stat-cache/" + FileDigest.sha256(of: Array(resolved.utf8)).prefix(32) + ".bin"
+    }
+
+    static func identity(_ status: stat) -> Identity {
+        Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+    }
+
+    static func record(_ status: stat, _ digest: SHA256Digest.Raw) -> Record {
         Record(
-            device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
+            size: Int64(status.st_size),
             mtimeNanoseconds: Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec),
-            ctimeNanoseconds: Int64(status.st_ctim.tv_sec) * 1_000_000_000 + Int64(status.st_ctim.tv_nsec), sha256: digest)
+            ctimeNanoseconds: Int64(status.st_ctim.tv_sec) * 1_000_000_000 + Int64(status.st_ctim.tv_nsec), digest: digest)
     }
 
-    func digest(for path: String, status: stat) -> String? {
+    /// The cached hex digest when the file's identity, size and times are unchanged.
+    func digest(status: stat) -> String? {
+        let identity = Self.identity(status)
         lock.lock()
         defer { lock.unlock() }
-        guard let record = records[path] else { return nil }
-        return record == Self.key(status, record.sha256) ? record.sha256 : nil
+        guard let record = loaded[identity] ?? seen[identity], record.unchanged(Self.record(status, record.digest)) else { return nil }
+        seen[identity] = record
+        return SHA256Digest.hex(record.digest)
     }
 
-    func store(_ digest: String, for path: String, status: stat) {
+    func store(_ digest: String, status: stat) {
+        guard let raw = SHA256Digest.raw(hex: digest) else { return }
         lock.lock()
-        records[path] = Self.key(status, digest)
+        seen[Self.identity(status)] = Self.record(status, raw)
         lock.unlock()
     }
 
+    /// Files remembered: those seen since loading, else those loaded.
     public var count: Int {
         lock.lock()
         defer { lock.unlock() }
-        return records.count
+        return seen.isEmpty ? loaded.count : seen.count
     }
 
-    /// Writes the cache atomically to its path.
+    /// Writes the files seen since loading atomically to the cache's path.
     public func save() throws {
         guard let path else { return }
         lock.lock()
-        let data = try JSONEncoder().encode(records)
+        let bytes = Self.encode(seen)
         lock.unlock()
-        try AtomicFile.write(data, to: path)
+        try AtomicFile.write(bytes, to: path)
+    }
+
+    static func encode(_ records: [Identity: Record]) -> [UInt8] {
+        var out = magic
+        out.reserveCapacity(magic.count + 8 + records.count * recordSize)
+        func append(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        append(UInt64(records.count))
+        for (identity, record) in records {
+            append(identity.device)
+            append(identity.inode)
+            append(UInt64(bitPattern: record.size))
+            append(UInt64(bitPattern: record.mtimeNanoseconds))
+            append(UInt64(bitPattern: record.ctimeNanoseconds))
+            withUnsafeBytes(of: record.digest) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    static func decode(_ data: Data) -> [Identity: Record]? {
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> [Identity: Record]? in
+            guard bytes.count >= magic.count + 8, Array(bytes[0..<magic.count]) == magic else { return nil }
+            func word(_ offset: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+            let count = Int(clamping: word(magic.count))
+            let start = magic.count + 8
+            guard count >= 0, bytes.count == start + count * recordSize else { return nil }
+            var records: [Identity: Record] = [:]
+            records.reserveCapacity(count)
+            for index in 0..<count {
+                let base = start + index * recordSize
+                records[Identity(device: word(base), inode: word(base + 8))] = Record(
+                    size: Int64(bitPattern: word(base + 16)), mtimeNanoseconds: Int64(bitPattern: word(base + 24)),
+                    ctimeNanoseconds: Int64(bitPattern: word(base + 32)),
+                    digest: bytes.loadUnaligned(fromByteOffset: base + 40, as: SHA256Digest.Raw.self))
+            }
+            return records
+        }
+    }
+}
+
+/// A SHA-256 digest as 32 raw bytes, and its conversion to and from lowercase hex.
+enum SHA256Digest {
+    typealias Raw = (UInt64, UInt64, UInt64, UInt64)
+
+    static func raw(hex: String) -> Raw? {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in 0..<32 {
+            guard let high = nibble(digits[2 * index]), let low = nibble(digits[2 * index + 1]) else { return nil }
+            bytes[index] = high << 4 | low
+        }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(as: Raw.self) }
+    }
+
+    static func hex(_ raw: Raw) -> String {
+        withUnsafeBytes(of: raw) { FileDigest.hex($0) }
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
+        }
     }
 }
 

@@ -48,6 +48,8 @@ public struct DriftReport: Sendable, Hashable, Codable {
     public var thresholdPercent: Double
     /// Share of components with a verifiable digest: every config key and file; packages with artifact hashes.
     public var coveragePercent: Double
+    /// The two manifests' content digests, when two env_manifest.yaml files were compared.
+    public var manifestDigests: [String]?
     public var gatedItems: [DriftItem] { items.filter(\.gated) }
     /// Drift within the threshold and no gated component changed.
     public var passes: Bool { overallPercent <= thresholdPercent && gatedItems.isEmpty }
@@ -75,7 +77,45 @@ public struct EnvironmentDiff: Sendable {
         guard leftIsDirectory == Self.isDirectory(right) else {
             throw LockfileError(path: right, line: 0, expected: leftIsDirectory ? "a directory, like \(left)" : "a file, like \(left)")
         }
-        if leftIsDirectory {
+        var digests: [String]?
+        if !leftIsDirectory, SBOM.isSBOM(left) || SBOM.isSBOM(right) {
+            let (a, b) = (try SBOM.read(path: left), try SBOM.read(path: right))
+            comparePackages("", a.packages, b.packages, items: &items, totals: &totals, unhashed: &unhashed)
+            for name in Set(a.files.keys).union(b.files.keys).sorted() {
+                compareDigests(name, a.files[name], b.files[name], items: &items, totals: &totals)
+            }
+        } else if !leftIsDirectory, Self.isManifest(left) || Self.isManifest(right) {
+            let (a, b) = (try EnvironmentManifest.read(path: left), try EnvironmentManifest.read(path: right))
+            digests = [a.digest ?? "", b.digest ?? ""]
+            let before = Dictionary(a.components.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+            let after = Dictionary(b.components.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+            for path in Set(before.keys).union(after.keys).sorted() {
+                let kind = (after[path] ?? before[path])?.kind
+                let digest = { (c: EnvironmentManifest.Component?) in c.map { $0.canonicalSHA256 ?? $0.sha256 } }
+                if kind == .config {
+                    totals[.configs, default: []].insert(path)
+                    switch (digest(before[path]), digest(after[path])) {
+                    case (let x?, let y?) where x != y: add(.configs, path, .changed, "sha256:" + x.prefix(12), "sha256:" + y.prefix(12), &items)
+                    case (let x?, nil): add(.configs, path, .removed, "sha256:" + x.prefix(12), nil, &items)
+                    case (nil, let y?): add(.configs, path, .added, nil, "sha256:" + y.prefix(12), &items)
+                    default: break
+                    }
+                } else {
+                    compareDigests(path, before[path]?.sha256, after[path]?.sha256, items: &items, totals: &totals)
+                }
+            }
+            for (label, x, y) in [("python", a.runtime.python, b.runtime.python), ("cuda", a.runtime.cuda, b.runtime.cuda),
+                ("driver", a.runtime.driver, b.runtime.driver), ("seed", a.seed.map(String.init), b.seed.map(String.init))]
+            {
+                totals[.configs, default: []].insert("runtime /\(label)")
+                if x != y { add(.configs, "runtime /\(label)", .changed, x ?? "none", y ?? "none", &items) }
+            }
+            for name in Set(a.runtime.environment.keys).union(b.runtime.environment.keys).sorted() {
+                totals[.configs, default: []].insert("runtime /environment/\(name)")
+                let (x, y) = (a.runtime.environment[name], b.runtime.environment[name])
+                if x != y { add(.configs, "runtime /environment/\(name)", .changed, x ?? "unset", y ?? "unset", &items) }
+            }
+        } else if leftIsDirectory {
             let keep: (String) -> Bool = { [ignoredNames] in !ignoredNames.contains(URL(fileURLWithPath: $0).lastPathComponent) }
             let a = try Self.files(in: left).filter(keep)
             let b = try Self.files(in: right).filter(keep)
@@ -97,7 +137,53 @@ public struct EnvironmentDiff: Sendable {
         let components = totals.values.reduce(0) { $0 + $1.count }
         let coverage = components == 0 ? 100 : Double(components - unhashed.count) / Double(components) * 100
         return DriftReport(
-            items: items, categories: categories, overallPercent: overall, thresholdPercent: thresholdPercent, coveragePercent: coverage)
+            items: items, categories: categories, overallPercent: overall, thresholdPercent: thresholdPercent, coveragePercent: coverage,
+            manifestDigests: digests)
+    }
+
+    func add(_ category: DriftCategory, _ component: String, _ change: DriftItem.Change, _ before: String?, _ after: String?, _ items: inout [DriftItem]) {
+        items.append(DriftItem(category: category, component: component, change: change, before: before, after: after, gated: gated(component)))
+    }
+
+    /// Packages compared by name (and qualifier): version changes, then hash changes, additions and removals.
+    func comparePackages(
+        _ relative: String, _ a: [LockedPackage], _ b: [LockedPackage], items: inout [DriftItem], totals: inout [DriftCategory: Set<String>],
+        unhashed: inout Set<String>
+    ) {
+        let before = Dictionary(a.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let after = Dictionary(b.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        for key in Set(before.keys).union(after.keys).sorted() {
+            totals[.dependencies, default: []].insert(relative + ":" + key)
+            if (after[key] ?? before[key])?.hashes.isEmpty == true { unhashed.insert(relative + ":" + key) }
+            switch (before[key], after[key]) {
+            case (let x?, let y?) where x.version != y.version: add(.dependencies, key, .changed, x.version, y.version, &items)
+            case (let x?, let y?) where Set(x.hashes) != Set(y.hashes) && !x.hashes.isEmpty && !y.hashes.isEmpty:
+                add(.dependencies, key, .changed, "\(x.version) (hashes \(x.hashes.first?.prefix(19) ?? ""))", "\(y.version) (other hashes)", &items)
+            case (let x?, nil): add(.dependencies, key, .removed, x.version, nil, &items)
+            case (nil, let y?): add(.dependencies, key, .added, nil, y.version, &items)
+            default: break
+            }
+        }
+    }
+
+    /// A file component compared by its sha256.
+    func compareDigests(_ relative: String, _ a: String?, _ b: String?, items: inout [DriftItem], totals: inout [DriftCategory: Set<String>]) {
+        totals[.files, default: []].insert(relative)
+        switch (a, b) {
+        case (let x?, let y?) where x != y: add(.files, relative, .changed, "sha256:" + x.prefix(12), "sha256:" + y.prefix(12), &items)
+        case (let x?, nil): add(.files, relative, .removed, "sha256:" + x.prefix(12), nil, &items)
+        case (nil, let y?): add(.files, relative, .added, nil, "sha256:" + y.prefix(12), &items)
+        default: break
+        }
+    }
+
+    /// An env_manifest.yaml, by its schema line.
+    static func isManifest(_ path: String) -> Bool {
+        let lowered = path.lowercased()
+        guard lowered.hasSuffix(".yaml") || lowered.hasSuffix(".yml"), let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
+        return head.contains("schema: assay.env_manifest.")
     }
 
     func compareFile(
@@ -105,27 +191,13 @@ public struct EnvironmentDiff: Sendable {
         unhashed: inout Set<String>
     ) throws {
         func add(_ category: DriftCategory, _ component: String, _ change: DriftItem.Change, _ before: String?, _ after: String?) {
-            items.append(
-                DriftItem(category: category, component: component, change: change, before: before, after: after, gated: gated(component)))
+            self.add(category, component, change, before, after, &items)
         }
         let probe = left ?? right ?? relative
         if let format = Self.lockfileFormat(probe) {
             let a = try left.map { try LockfileParser.parse(path: $0, format: format).packages } ?? []
             let b = try right.map { try LockfileParser.parse(path: $0, format: format).packages } ?? []
-            let before = Dictionary(a.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-            let after = Dictionary(b.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-            for key in Set(before.keys).union(after.keys).sorted() {
-                totals[.dependencies, default: []].insert(relative + ":" + key)
-                if (after[key] ?? before[key])?.hashes.isEmpty == true { unhashed.insert(relative + ":" + key) }
-                switch (before[key], after[key]) {
-                case (let x?, let y?) where x.version != y.version: add(.dependencies, key, .changed, x.version, y.version)
-                case (let x?, let y?) where Set(x.hashes) != Set(y.hashes) && !x.hashes.isEmpty && !y.hashes.isEmpty:
-                    add(.dependencies, key, .changed, "\(x.version) (hashes \(x.hashes.first?.prefix(19) ?? ""))", "\(y.version) (other hashes)")
-                case (let x?, nil): add(.dependencies, key, .removed, x.version, nil)
-                case (nil, let y?): add(.dependencies, key, .added, nil, y.version)
-                default: break
-                }
-            }
+            comparePackages(relative, a, b, items: &items, totals: &totals, unhashed: &unhashed)
             return
         }
         if ConfigDocument.format(of: probe) != nil {
@@ -143,15 +215,8 @@ public struct EnvironmentDiff: Sendable {
             }
             return
         }
-        totals[.files, default: []].insert(relative)
-        let a = try left.map { try FileDigest.sha256(ofFileAt: $0) }
-        let b = try right.map { try FileDigest.sha256(ofFileAt: $0) }
-        switch (a, b) {
-        case (let x?, let y?) where x != y: add(.files, relative, .changed, "sha256:" + x.prefix(12), "sha256:" + y.prefix(12))
-        case (let x?, nil): add(.files, relative, .removed, "sha256:" + x.prefix(12), nil)
-        case (nil, let y?): add(.files, relative, .added, nil, "sha256:" + y.prefix(12))
-        default: break
-        }
+        compareDigests(relative, try left.map { try FileDigest.sha256(ofFileAt: $0) }, try right.map { try FileDigest.sha256(ofFileAt: $0) },
+            items: &items, totals: &totals)
     }
 
     func gated(_ component: String) -> Bool {
@@ -171,6 +236,9 @@ public struct EnvironmentDiff: Sendable {
         if name.hasSuffix(".json"), !(name.hasPrefix("package-lock") || name == "npm-shrinkwrap.json") { return nil }
         return LockfileFormat.detect(path: path)
     }
+
+    /// Whether `path` is a directory.
+    public static func isDirectoryPath(_ path: String) -> Bool { isDirectory(path) }
 
     static func isDirectory(_ path: String) -> Bool {
         var flag: ObjCBool = false

@@ -3,9 +3,13 @@ import Foundation
 import Yams
 
 /// `env_manifest.yaml`: what an environment is made of, each component with its digest, itself
-/// content-addressed (`digest` is the sha256 of the RFC 8785 canonical JSON of everything else).
+/// content-addressed: `digest` is the sha256 of the RFC 8785 canonical JSON of the schema, components, runtime
+/// and seed, so the same content gives the same digest on any machine at any time. When and where the snapshot
+/// was taken (`created_at`, `host`) are recorded beside it, outside the digest.
 public struct EnvironmentManifest: Sendable, Hashable, Codable {
-    public static let schema = "assay.env_manifest.v1"
+    public static let schema = "assay.env_manifest.v2"
+    /// v1 manifests, whose digest also covered `created_at`; still read and verified.
+    public static let legacySchema = "assay.env_manifest.v1"
 
     public enum Kind: String, Sendable, Hashable, Codable {
         case lockfile, config, dataset, model, image, file, tree
@@ -40,14 +44,33 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
 
     public var schema: String
     public var digest: String?
+    /// When the snapshot was taken; not covered by `digest`.
     public var createdAt: String
+    /// The host it was taken on; not covered by `digest`.
+    public var host: String?
+    /// The absolute path of the directory it was taken of; not covered by `digest`.
+    public var root: String?
     public var seed: Int?
     public var runtime: Runtime
     public var components: [Component]
 
     enum CodingKeys: String, CodingKey {
-        case schema, digest, seed, runtime, components
+        case schema, digest, host, root, seed, runtime, components
         case createdAt = "created_at"
+    }
+
+    /// What `digest` covers.
+    private struct Content: Encodable {
+        var schema: String
+        var createdAt: String?
+        var seed: Int?
+        var runtime: Runtime
+        var components: [Component]
+
+        enum CodingKeys: String, CodingKey {
+            case schema, seed, runtime, components
+            case createdAt = "created_at"
+        }
     }
 
     /// Environment variables that change numerical results.
@@ -56,11 +79,11 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         "OPENBLAS_NUM_THREADS", "TF_DETERMINISTIC_OPS", "TF_CUDNN_DETERMINISTIC", "NVIDIA_TF32_OVERRIDE", "TOKENIZERS_PARALLELISM",
     ]
 
-    /// The digest of everything but `digest`.
+    /// The digest of the content: schema, components, runtime and seed (v1 manifests: `created_at` too).
     public func computedDigest() throws -> String {
-        var copy = self
-        copy.digest = nil
-        let json = try JSONCoding.encoder().encode(copy)
+        let content = Content(
+            schema: schema, createdAt: schema == Self.legacySchema ? createdAt : nil, seed: seed, runtime: runtime, components: components)
+        let json = try JSONCoding.encoder().encode(content)
         guard let value = JSONValue.parse(Array(json)) else { return "" }
         return "sha256:" + FileDigest.sha256(of: Array(CanonicalJSON.serialize(value).utf8))
     }
@@ -68,7 +91,8 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
     // MARK: Snapshot
 
     /// Digests every top-level entry of `root` (directories as trees), with the runtime and seed.
-    /// Digests are reused from `cache` for files whose inode, size and times are unchanged.
+    /// Digests are reused from `cache` for files whose device, inode, size and times are unchanged. Nothing is
+    /// written under `root`.
     public static func snapshot(
         root: String, seed: Int?, now: Date = Date(), skip: Set<String> = [], cache: StatCache? = nil, progress: ProgressReporter? = nil
     ) throws -> EnvironmentManifest {
@@ -92,7 +116,7 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
                 components.append(Component(path: name, kind: kind, sha256: listing.digest, files: listing.entries.count))
                 continue
             }
-            var component = Component(path: name, kind: .file, sha256: try FileDigest.sha256(ofFileAt: path))
+            var component = Component(path: name, kind: .file, sha256: try TreeDigest.fileSHA256(path, cache: cache))
             if let format = EnvironmentDiff.lockfileFormat(path), let lock = try? LockfileParser.parse(path: path, format: format) {
                 component.kind = .lockfile
                 component.packages = lock.packages.count
@@ -106,7 +130,8 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
             components.append(component)
         }
         var manifest = EnvironmentManifest(
-            schema: schema, digest: nil, createdAt: now.formatted(.iso8601), seed: seed, runtime: detectRuntime(), components: components)
+            schema: schema, digest: nil, createdAt: now.formatted(.iso8601), host: ProcessInfo.processInfo.hostName, seed: seed,
+            runtime: detectRuntime(), components: components)
         manifest.digest = try manifest.computedDigest()
         return manifest
     }
@@ -126,7 +151,7 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
     // MARK: Files
 
     public func yaml() throws -> String {
-        "# env_manifest.yaml, written by `assay env snapshot`; `digest` covers everything else in this file.\n"
+        "# env_manifest.yaml, written by `assay env snapshot`; `digest` covers everything but created_at and host.\n"
             + (try YAMLEncoder().encode(self))
     }
 
@@ -136,7 +161,9 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         }
         do {
             let manifest = try YAMLDecoder().decode(EnvironmentManifest.self, from: text)
-            guard manifest.schema == schema else { throw LockfileError(path: path, line: 0, expected: "schema \(schema)") }
+            guard manifest.schema == schema || manifest.schema == legacySchema else {
+                throw LockfileError(path: path, line: 0, expected: "schema \(schema) (or \(legacySchema))")
+            }
             return manifest
         } catch let error as LockfileError {
             throw error
@@ -157,6 +184,14 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         public var state: State
         public var expected: String
         public var observed: String?
+    }
+
+    /// The directory to verify against by default: the recorded root when it still exists, else the directory
+    /// holding the manifest.
+    public func defaultRoot(manifestPath: String) -> String {
+        var isDirectory: ObjCBool = false
+        if let root, FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return root }
+        return URL(fileURLWithPath: manifestPath).deletingLastPathComponent().path
     }
 
     /// Re-hashes every component under `root`; also checks the manifest's own digest.

@@ -105,8 +105,7 @@ public enum Registries {
                             severity: .high, evidence: try Evidence.file(at: absolute, displayPath: manifestPath)))
                     return findings + (try registryFindings(configuration))
                 }
-                let root = URL(fileURLWithPath: absolute).deletingLastPathComponent().path
-                let (intact, statuses) = try manifest.verify(root: root)
+                let (intact, statuses) = try manifest.verify(root: manifest.defaultRoot(manifestPath: absolute))
                 let changed = statuses.filter { $0.state != .valid }
                 let evidence = try Evidence.file(at: absolute, displayPath: manifestPath, locator: manifest.digest)
                 findings.append(

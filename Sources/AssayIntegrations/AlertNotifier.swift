@@ -101,3 +101,7 @@ public struct AlertNotifier: Sendable {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }
+
+extension AlertDeliveryError: AssayError {
+    public var exitCode: Int32 { ExitStatus.unavailable }
+}

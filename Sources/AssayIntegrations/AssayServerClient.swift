@@ -46,3 +46,7 @@ public struct AssayServerError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(url): \(status.map { "HTTP \($0): " } ?? "")\(message)" }
 }
+
+extension AssayServerError: AssayError {
+    public var exitCode: Int32 { ExitStatus.unavailable }
+}

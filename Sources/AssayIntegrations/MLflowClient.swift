@@ -296,3 +296,7 @@ public struct MLflowClient: Sendable {
             metrics: Dictionary(pairs("metrics").compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { a, _ in a }))
     }
 }
+
+extension MLflowError: AssayError {
+    public var exitCode: Int32 { ExitStatus.unavailable }
+}

@@ -1,3 +1,4 @@
+import AssayCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -30,4 +31,8 @@ public struct MetricsScrapeError: Error, Sendable, CustomStringConvertible {
     public var reason: String
 
     public var description: String { "cannot scrape \(url): \(reason)" }
+}
+
+extension MetricsScrapeError: AssayError {
+    public var exitCode: Int32 { ExitStatus.unavailable }
 }

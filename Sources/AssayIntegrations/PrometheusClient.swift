@@ -43,3 +43,7 @@ public struct PrometheusError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "Prometheus \(url): \(reason)" }
 }
+
+extension PrometheusError: AssayError {
+    public var exitCode: Int32 { ExitStatus.unavailable }
+}

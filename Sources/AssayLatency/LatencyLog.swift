@@ -232,3 +232,10 @@ public enum LatencyLog {
         return samples
     }
 }
+
+extension LatencyLogError: AssayError {
+    public var exitCode: Int32 {
+        if case .unreadable = self { return ExitStatus.missingInput }
+        return ExitStatus.invalidInput
+    }
+}

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// One trace event, with the fields attribution needs. Times are microseconds.
@@ -370,4 +371,8 @@ public struct ChromeTraceParser {
             }
         }
     }
+}
+
+extension TraceError: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
 }

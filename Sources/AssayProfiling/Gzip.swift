@@ -1,3 +1,4 @@
+import AssayCore
 import CZlib
 import Foundation
 
@@ -41,4 +42,8 @@ public enum Gzip {
         }
         return output
     }
+}
+
+extension Gzip.Error: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
 }

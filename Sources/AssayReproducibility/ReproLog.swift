@@ -141,3 +141,7 @@ public struct ReproLog: Sendable, Hashable, Codable {
         try AtomicFile.write(try encoder().encode(log) + Data("\n".utf8), to: path)
     }
 }
+
+extension ReproLogError: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
+}

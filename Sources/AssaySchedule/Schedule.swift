@@ -152,3 +152,7 @@ public final class ScheduleLock: Sendable {
         close(descriptor)
     }
 }
+
+extension ScheduleError: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
+}

@@ -572,3 +572,7 @@ extension Store: MetricHistory {
         }
     }
 }
+
+extension StoreError: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
+}

@@ -8,7 +8,7 @@ import Foundation
 struct Env: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Environment integrity: lockfiles, canonical config digests, drift between environments.",
-        subcommands: [Snapshot.self, Verify.self, Diff.self, Lock.self, Hash.self, Image.self, DVC.self])
+        subcommands: [Snapshot.self, Verify.self, Diff.self, Lock.self, SBOMCommand.self, Hash.self, Image.self, DVC.self])
 
     struct Lock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -120,7 +120,9 @@ struct Env: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Name every difference between two environments and measure the drift.",
             discussion: """
-                A and B are lockfiles, configs, files or directories (e.g. staging and production). Dependencies \
+                A and B are lockfiles, configs, files, directories (e.g. staging and production), two \
+                env_manifest.yaml files (compared by content digest, then component by component) or two CycloneDX \
+                SBOMs. Dependencies \
                 are compared by package (numpy 1.24.3 vs 1.24.2), configs by key (config.yaml /batch_size 8 → 16), \
                 other files by digest. Drift is the share of differing components per category (dependencies, \
                 configs, files); the overall drift is their mean, each category weighing the same. Exits 0 within \
@@ -154,6 +156,9 @@ struct Env: AsyncParsableCommand {
                 case .json:
                     print(String(decoding: try JSONCoding.encoder(pretty: true).encode(report), as: UTF8.self))
                 case .markdown, .text:
+                    if let digests = report.manifestDigests {
+                        print(digests[0] == digests[1] ? "content digests equal: \(digests[0])" : "content digests differ: \(digests[0]) vs \(digests[1])")
+                    }
                     for item in report.items { print("\(item.gated ? "GATED " : "")\(item.category.rawValue): \(item.summary)") }
                     for category in report.categories {
                         print("\(category.category.rawValue): \(category.differing) of \(category.total) differ (\(Formatting.percent(category.percent, digits: 2)))")
@@ -230,7 +235,10 @@ extension Env {
             discussion: """
                 Lockfiles are recorded with their package count, configs with their canonical digest, directories as \
                 tree digests (datasets, models), OCI layouts by manifest digest. The manifest is content-addressed: \
-                its `digest` is the sha256 of the canonical form of everything else.
+                its `digest` covers the components, runtime and seed, so an unchanged environment gives the same \
+                digest on any machine at any time; created_at, host and root are recorded outside it. Nothing is \
+                written inside DIR: the manifest goes to the working directory unless --output says otherwise, and \
+                the stat cache that makes a re-snapshot of unchanged files fast lives under $XDG_CACHE_HOME/assay.
                 """)
 
         @OptionGroup var options: ConfigOption
@@ -238,23 +246,36 @@ extension Env {
         @Argument(help: "The environment's directory.")
         var directory: String
 
-        @Option(name: .shortAndLong, help: "Where to write the manifest (default: DIR/env_manifest.yaml).")
-        var output: String?
+        @Option(name: .shortAndLong, help: "Where to write the manifest (default: ./env_manifest.yaml).")
+        var output: String = "env_manifest.yaml"
 
         @Option(help: "Seed to record (default: workspace.inference.seed when configured).")
         var seed: Int?
 
+        @Flag(help: "Hash every file, without reading or writing the stat cache.")
+        var noCache = false
+
         func run() async throws {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
-                let target = output ?? directory + "/env_manifest.yaml"
-                let cache = StatCache(path: directory + "/.assay/stat-cache.json")
-                let manifest = try EnvironmentManifest.snapshot(
-                    root: directory, seed: seed ?? configuration.inference?.seed,
-                    skip: [URL(fileURLWithPath: target).lastPathComponent], cache: cache, progress: ProgressReporter())
+                try requireFile(directory)
+                guard EnvironmentDiff.isDirectoryPath(directory) else {
+                    throw InputError(path: directory, line: 0, expected: "a directory to snapshot")
+                }
+                let root = absolutePath(directory)
+                let target = absolutePath(output)
+                let cache = noCache ? nil : StatCache(path: StatCache.defaultPath(forRoot: root))
+                var manifest = try EnvironmentManifest.snapshot(
+                    root: root, seed: seed ?? configuration.inference?.seed,
+                    skip: ["env_manifest.yaml", URL(fileURLWithPath: target).lastPathComponent], cache: cache, progress: ProgressReporter())
+                manifest.root = root
                 try AtomicFile.write(Array(try manifest.yaml().utf8), to: target)
-                try cache.save()
-                print("Wrote \(target): \(manifest.components.count) components, \(manifest.digest ?? "")")
+                do {
+                    try cache?.save()
+                } catch {
+                    FileHandle.standardError.write(Data("warning: stat cache not saved (\(error)); the next snapshot hashes every file\n".utf8))
+                }
+                print("Wrote \(output): \(manifest.components.count) components of \(root), \(manifest.digest ?? "")")
                 return 0
             }
         }
@@ -268,7 +289,7 @@ extension Env {
         @Argument(help: "The manifest.")
         var manifest: String
 
-        @Option(help: "The environment's directory (default: the manifest's directory).")
+        @Option(help: "The environment's directory (default: the root recorded in the manifest when it exists, else the manifest's directory).")
         var root: String?
 
         @Option(help: "How to print the result: text, json or markdown.")
@@ -278,11 +299,11 @@ extension Env {
             try await runMapped {
                 try requireFile(manifest)
                 let loaded = try EnvironmentManifest.read(path: manifest)
-                let directory = root ?? URL(fileURLWithPath: manifest).deletingLastPathComponent().path
+                let directory = root.map(absolutePath) ?? loaded.defaultRoot(manifestPath: absolutePath(manifest))
                 let (intact, statuses) = try loaded.verify(root: directory)
                 if format == .json {
                     let object: [String: Any] = [
-                        "manifest": manifest, "digest": loaded.digest ?? "", "manifest_intact": intact,
+                        "manifest": manifest, "root": directory, "digest": loaded.digest ?? "", "manifest_intact": intact,
                         "components": statuses.map { status -> [String: Any] in
                             ["path": status.path, "state": status.state.rawValue, "expected": status.expected, "observed": status.observed ?? ""]
                         },
@@ -290,12 +311,50 @@ extension Env {
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
                 } else {
                     print("\(manifest): \(intact ? "digest intact" : "EDITED: its digest no longer matches its content") (\(loaded.digest ?? "no digest"))")
+                    print("  checked against \(directory)")
                     for status in statuses {
                         print("  \(status.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(status.path)"
                             + (status.state == .modified ? "  sha256 \(status.expected.prefix(12))… → \(status.observed?.prefix(12) ?? "")…" : ""))
                     }
                 }
                 return intact && statuses.allSatisfy { $0.state == .valid } ? 0 : 2
+            }
+        }
+    }
+}
+
+extension Env {
+    struct SBOMCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sbom",
+            abstract: "Write a CycloneDX 1.5 JSON SBOM of a lockfile or an environment directory.",
+            discussion: """
+                Packages carry their version, purl and hashes; local, VCS and URL dependencies their source and \
+                whether they are pinned (properties assay:source, assay:unpinned). For a directory, its image, \
+                model, dataset and file components are listed with their SHA-256, and the packages of each \
+                top-level lockfile. The serial number is derived from the content.
+                """)
+
+        @Argument(help: "A lockfile or an environment directory.")
+        var path: String
+
+        @Option(name: .shortAndLong, help: "Where to write the SBOM (default: standard output).")
+        var output: String?
+
+        func run() async throws {
+            try await runMapped {
+                let cache = EnvironmentDiff.isDirectoryPath(path) ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
+                let document = try SBOM.document(for: path, cache: cache)
+                try? cache?.save()
+                let text = String(decoding: try JSONCoding.encoder(pretty: true).encode(document), as: UTF8.self) + "\n"
+                if let output {
+                    try AtomicFile.write(Array(text.utf8), to: output)
+                    let count = document["components"]?.elements?.count ?? 0
+                    print("Wrote \(output): CycloneDX \(SBOM.specVersion), \(count) component\(count == 1 ? "" : "s")")
+                } else {
+                    print(text, terminator: "")
+                }
+                return 0
             }
         }
     }

@@ -22,14 +22,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Documented process exit codes besides the verdict's 0/1/2.
-enum ExitStatus {
-    static let usage: Int32 = 64
-    static let invalidInput: Int32 = 65
-    static let missingInput: Int32 = 66
-    static let unavailable: Int32 = 69
-    static let internalError: Int32 = 70
-    static let cannotWrite: Int32 = 74
-}
 
 /// Options shared by commands that read `assay.yaml`.
 struct ConfigOption: ParsableArguments {
@@ -65,45 +57,12 @@ func runMapped(_ body: () async throws -> Int32) async throws {
         code = try await body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as ConfigError {
+    } catch let error as any AssayError {
         Terminal.error(error.description)
-        code = error.line == 0 && error.message == "cannot read the file" ? ExitStatus.missingInput : ExitStatus.invalidInput
-    } catch let error as AtomicFileError {
-        Terminal.error(error.description)
-        code = ExitStatus.cannotWrite
-    } catch let error as TreeDigestError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as FileDigestError {
-        Terminal.error(error.description)
-        code = ExitStatus.missingInput
-    } catch let error as StoreError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as MLflowError {
-        Terminal.error(error.description)
-        code = ExitStatus.unavailable
-    } catch let error as TraceError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as InputError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as ImageError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as ReproLogError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
-    } catch let error as ScheduleError {
-        Terminal.error(error.description)
-        code = ExitStatus.invalidInput
+        code = error.exitCode
     } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
         Terminal.error("\((error.userInfo[NSFilePathErrorKey] as? String) ?? "a file"): no such file")
         code = ExitStatus.missingInput
-    } catch let error as CommandError {
-        Terminal.error(error.message)
-        code = error.code
     } catch {
         Terminal.error("\(error)")
         code = ExitStatus.internalError
@@ -112,9 +71,12 @@ func runMapped(_ body: () async throws -> Int32) async throws {
 }
 
 /// An error a command raises with its exit code.
-struct CommandError: Error {
+struct CommandError: AssayError {
     var message: String
     var code: Int32
+
+    var description: String { message }
+    var exitCode: Int32 { code }
 }
 
 /// A path from the command line, relative to the working directory, made absolute.

@@ -17,7 +17,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             layer every 7 days, and the reproducibility layer whenever a model artifact's bytes change. A job that \
             missed several periods (the host was down) runs once; jobs run one at a time, and a lock next to the \
             state file keeps a second scheduler out. Each run is stored; webhooks and Alertmanager \
-            (integrations.webhooks, integrations.alertmanager_url) hear of it only when its verdict or its set of \
+            (integrations.webhooks, integrations.alertmanager.url) hear of it only when its verdict or its set of \
             findings that are not a pass differs from the job's previous run. --once runs what is due and exits (for cron).
             """)
 

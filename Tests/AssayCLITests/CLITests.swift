@@ -164,6 +164,25 @@ import Testing
         #expect(fleet.status == 69 && fleet.stderr.contains("Prometheus http://127.0.0.1:9"))
     }
 
+    /// `env snapshot` writes its manifest in the working directory, never inside the tree, says what it wrote and
+    /// which root `env verify` checked; `env sbom` says which file it wrote.
+    @Test func snapshotWritesOutsideTheTreeAndSaysWhere() throws {
+        let directory = try Self.temporaryDirectory()
+        let tree = directory + "/env"
+        try AtomicFile.write(Array("numpy==1.24.3\n".utf8), to: tree + "/requirements.txt")
+        let before = try FileManager.default.subpathsOfDirectory(atPath: tree)
+        let cache = directory + "/cache"
+        let snapshot = try Self.assay(["env", "snapshot", "env"], in: directory, environment: ["XDG_CACHE_HOME": cache])
+        #expect(snapshot.status == 0 && snapshot.stdout.contains("Wrote env_manifest.yaml"), "\(snapshot.stderr)")
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: tree) == before)
+        #expect(FileManager.default.fileExists(atPath: directory + "/env_manifest.yaml"))
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: cache + "/assay/stat-cache").count == 1)
+        let verify = try Self.assay(["env", "verify", "env_manifest.yaml"], in: directory)
+        #expect(verify.status == 0 && verify.stdout.contains("checked against \(URL(fileURLWithPath: tree).standardizedFileURL.path)"), "\(verify.stdout)")
+        let sbom = try Self.assay(["env", "sbom", "env/requirements.txt", "--output", "sbom.json"], in: directory)
+        #expect(sbom.status == 0 && sbom.stdout.contains("Wrote sbom.json: CycloneDX 1.5, 1 component"), "\(sbom.stdout)")
+    }
+
     /// A configuration in a temporary directory that runs the example service's binary on its shipped model.
     static func exampleConfiguration(extraArguments: [String]) throws -> String {
         let directory = try temporaryDirectory()
@@ -297,6 +316,8 @@ import Testing
         try #"{"traceEvents": [{"ph" "X"}]}"#.write(toFile: directory + "/t.json", atomically: true, encoding: .utf8)
         try "{oops}\n".write(toFile: directory + "/tel.jsonl", atomically: true, encoding: .utf8)
         try "x\n".write(toFile: directory + "/deps.lst", atomically: true, encoding: .utf8)
+        try "{\"request_id\": \"r1\", \"inference_ms\": 1.5}\n{\"request_id\": \"r2\", \"inference_ms\": \n"
+            .write(toFile: directory + "/lat.jsonl", atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
             (["trace", "analyze", "t.json"], 65, "t.json: byte 23: expected :"),
             (["telemetry", "analyze", "tel.jsonl"], 65, "tel.jsonl:1: expected a JSON object"),
@@ -306,6 +327,9 @@ import Testing
             (["latency", "analyze"], 64, "no latency log"),
             (["telemetry", "record", "--output", "x", "--interval", "0"], 64, "--interval must be in"),
             (["env", "image", "not-a-reference"], 65, "expected host[:port]/repository"),
+            (["latency", "analyze", "--log", "lat.jsonl"], 65, "lat.jsonl:2: expected"),
+            (["env", "snapshot", "no-such-dir"], 66, "no-such-dir: no such file"),
+            (["env", "sbom", "deps.lst"], 65, "deps.lst: expected a known lockfile name"),
         ]
         for (arguments, status, message) in cases {
             let result = try Self.assay(arguments, in: directory)

@@ -1,5 +1,6 @@
 import AssayCore
 import AssayEnvironment
+import AssayTestSupport
 import Foundation
 import Testing
 
@@ -94,6 +95,49 @@ import Testing
         #expect(lock.packages.count == 1)
         let lib = try package(lock, "lib")
         #expect(lib.version == "1.2.0" && lib.direct == true && lib.qualifier == "local:../lib" && lib.hashes.isEmpty)
+    }
+
+    /// Every installed package of a real npm lockfile is counted: a local folder without a version is kept as
+    /// an unpinned link (it used to be dropped), a local tarball with its integrity is a pinned path.
+    @Test func npmLocalDependenciesAreNeverDropped() throws {
+        let lock = try Self.parse("package-lock.path-deps.json")
+        let text = try String(contentsOfFile: try Self.fixture("package-lock.path-deps.json"), encoding: .utf8)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let inFile = try #require(document["packages"] as? [String: Any]).keys.filter { $0.contains("node_modules/") }
+        #expect(lock.packages.count == inFile.count)
+        let polyfill = try package(lock, "pending-beacon-polyfill")
+        #expect(polyfill.version == "*" && polyfill.unpinned && polyfill.direct == true)
+        #expect(polyfill.source == .init(kind: .link, location: "../../vendor/pending-beacon-polyfill", pinned: false))
+        #expect(try package(lock, "lib").version == "1.2.0")
+        let tarball = try package(lock, "tarpkg")
+        #expect(tarball.source?.kind == .path && tarball.source?.pinned == true && !tarball.unpinned)
+    }
+
+    /// `pip freeze` with an editable VCS install and a local folder: each line is a package, with its source.
+    @Test func pipEditableAndDirectReferencesAreKept() throws {
+        let lock = try Self.parse("requirements-freeze-editable.txt")
+        let text = try String(contentsOfFile: try Self.fixture("requirements-freeze-editable.txt"), encoding: .utf8)
+        #expect(lock.packages.count == text.split(separator: "\n").count)
+        let editable = try package(lock, "tokfix")
+        #expect(editable.source?.kind == .git && editable.source?.pinned == true && editable.version.count == 40)
+        let local = try package(lock, "localpkg")
+        #expect(local.source?.kind == .path && local.unpinned)
+        #expect(try package(lock, "six").source == nil)
+    }
+
+    /// conda's pip: section reads the same requirements; a line that cannot be read is an error, not skipped.
+    @Test func condaPipSectionKeepsEditablesAndReportsBadLines() throws {
+        let directory = try ExternalTool.scratchDirectory("lockfile")
+        let path = directory + "/environment.yml"
+        try AtomicFile.write(
+            Array("dependencies:\n  - python=3.11\n  - pip:\n      - -e ./src/tokfix\n      - torch @ https://download.invalid/torch-2.3.0-cp311-linux_x86_64.whl#sha256=\(String(repeating: "ab", count: 32))\n".utf8),
+            to: path)
+        let lock = try LockfileParser.parse(path: path)
+        #expect(lock.packages.map(\.name) == ["python", "tokfix", "torch"])
+        #expect(try package(lock, "tokfix").unpinned)
+        #expect(try package(lock, "torch").source?.pinned == true)
+        try AtomicFile.write(Array("dependencies:\n  - pip:\n      - ==1.0\n".utf8), to: path)
+        #expect(throws: LockfileError(path: path, line: 3, expected: "a requirement such as name==1.2.3")) { try LockfileParser.parse(path: path) }
     }
 
     @Test func swiftPackageResolvedV3() throws {

@@ -1,6 +1,7 @@
 import AssayConfig
 import AssayCore
 import AssayEnvironment
+import AssayTestSupport
 import Foundation
 import Testing
 
@@ -26,6 +27,71 @@ import Testing
         let read = try EnvironmentManifest.read(path: root + "/env_manifest.yaml")
         #expect(read == manifest)
         #expect(read.seed == 42)
+    }
+
+    /// The digest covers content only: two snapshots of an unchanged tree, at different times and with or
+    /// without a stat cache, have the same digest; a changed byte changes it.
+    @Test func digestIsStableAcrossSnapshotsOfAnUnchangedTree() throws {
+        let root = try Self.workspace()
+        let cache = StatCache()
+        let first = try EnvironmentManifest.snapshot(root: root, seed: 42, now: Date(timeIntervalSince1970: 0), cache: cache)
+        let second = try EnvironmentManifest.snapshot(root: root, seed: 42, now: Date(timeIntervalSince1970: 86_400), cache: cache)
+        let uncached = try EnvironmentManifest.snapshot(root: root, seed: 42, now: Date())
+        #expect(first.createdAt != second.createdAt)
+        #expect(first.digest == second.digest && second.digest == uncached.digest)
+        #expect(try second.computedDigest() == first.digest)
+        try AtomicFile.write(Array("weights!".utf8), to: root + "/model/weights.bin")
+        #expect(try EnvironmentManifest.snapshot(root: root, seed: 42, cache: cache).digest != first.digest)
+    }
+
+    /// Nothing is written inside the audited tree, and a tree that cannot be written snapshots.
+    @Test func snapshotLeavesTheTreeUntouchedAndWorksReadOnly() throws {
+        let root = try Self.workspace()
+        func listing() throws -> [String] {
+            try FileManager.default.subpathsOfDirectory(atPath: root).sorted().map { path in
+                let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + path)
+                return "\(path) \(attributes[.size] ?? 0) \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+            }
+        }
+        let before = try listing()
+        let cacheDirectory = try ExternalTool.scratchDirectory("stat-cache")
+        let cachePath = StatCache.defaultPath(forRoot: root, environment: ["XDG_CACHE_HOME": cacheDirectory])
+        #expect(cachePath.hasPrefix(cacheDirectory + "/assay/stat-cache/"))
+        let cache = StatCache(path: cachePath)
+        let manifest = try EnvironmentManifest.snapshot(root: root, seed: 1, cache: cache)
+        try cache.save()
+        #expect(try listing() == before)
+        #expect(StatCache(path: cachePath).count == 4)
+
+        // Read-only: every directory 0555, every file 0444 (root ignores modes, so the test also checks the
+        // snapshot never opens anything for writing by comparing the listing).
+        for path in try FileManager.default.subpathsOfDirectory(atPath: root) + [""] {
+            let full = path.isEmpty ? root : root + "/" + path
+            try FileManager.default.setAttributes([.posixPermissions: EnvironmentDiff.isDirectoryPath(full) ? 0o555 : 0o444], ofItemAtPath: full)
+        }
+        defer {
+            for path in (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? [] {
+                try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/" + path)
+            }
+            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
+        }
+        let readOnly = try EnvironmentManifest.snapshot(root: root, seed: 1, cache: StatCache(path: cachePath))
+        #expect(readOnly.digest == manifest.digest)
+    }
+
+    /// A v1 manifest (its digest covered created_at) still verifies as intact.
+    @Test func legacyManifestsStillVerify() throws {
+        let root = try Self.workspace()
+        var manifest = try EnvironmentManifest.snapshot(root: root, seed: 1)
+        manifest.schema = EnvironmentManifest.legacySchema
+        manifest.host = nil
+        manifest.digest = try manifest.computedDigest()
+        try AtomicFile.write(Array(try manifest.yaml().utf8), to: root + "/old.yaml")
+        let read = try EnvironmentManifest.read(path: root + "/old.yaml")
+        #expect(try read.verify(root: root).manifestIntact)
+        var later = read
+        later.createdAt = "2030-01-01T00:00:00Z"
+        #expect(try later.computedDigest() != read.digest)
     }
 
     @Test func verifyReportsValidModifiedMissingAndAnEditedManifest() throws {

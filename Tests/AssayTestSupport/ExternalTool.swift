@@ -14,6 +14,19 @@ public enum ExternalTool {
         names.allSatisfy { which($0) != nil } || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
     }
 
+    /// Whether python3 can import every module, or CI demands them (then a missing module fails its test).
+    public static func pythonModulesAvailable(_ modules: [String]) -> Bool {
+        if ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1" { return true }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", modules.map { "import \($0)" }.joined(separator: "; ")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
     /// Runs `arguments` in `directory`; throws unless it exits 0.
     public static func run(_ arguments: [String], in directory: String) throws {
         let process = Process()

@@ -453,3 +453,7 @@ public struct TOMLParser {
         }
     }
 }
+
+extension TOMLError: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
+}

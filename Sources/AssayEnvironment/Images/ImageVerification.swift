@@ -97,3 +97,7 @@ public struct ImageError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String { "\(reference): \(problem)" }
 }
+
+extension ImageError: AssayError {
+    public var exitCode: Int32 { ExitStatus.invalidInput }
+}

@@ -14,15 +14,44 @@ public struct LockedPackage: Sendable, Hashable, Codable {
     public var direct: Bool?
     /// Platform or group qualifiers (conda platform, npm dev, poetry group), when the format has them.
     public var qualifier: String?
+    /// Where the package comes from when it is not a registry: a local path, a link, a VCS or a URL; nil for a
+    /// registry package.
+    public var source: Source?
 
-    public init(ecosystem: String, name: String, version: String, hashes: [String] = [], direct: Bool? = nil, qualifier: String? = nil) {
+    /// A dependency that does not come from a package registry.
+    public struct Source: Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Hashable, Codable {
+            case path, link, git, url
+        }
+
+        public var kind: Kind
+        /// The path, URL or VCS reference as the lockfile writes it.
+        public var location: String
+        /// Whether the content is fixed: a VCS commit, or a hash of the archive. A local folder never is.
+        public var pinned: Bool
+
+        public init(kind: Kind, location: String, pinned: Bool) {
+            self.kind = kind
+            self.location = location
+            self.pinned = pinned
+        }
+    }
+
+    public init(
+        ecosystem: String, name: String, version: String, hashes: [String] = [], direct: Bool? = nil, qualifier: String? = nil,
+        source: Source? = nil
+    ) {
         self.ecosystem = ecosystem
         self.name = name
         self.version = version
         self.hashes = hashes
         self.direct = direct
         self.qualifier = qualifier
+        self.source = source
     }
+
+    /// A version range, a local folder, or a URL or VCS reference without a commit or hash: its content can change.
+    public var unpinned: Bool { version == "*" || source.map { !$0.pinned } ?? false }
 
     /// `name@qualifier`, the key two lockfiles are compared by.
     public var key: String { qualifier.map { "\(name)@\($0)" } ?? name }

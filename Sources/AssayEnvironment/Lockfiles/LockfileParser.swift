@@ -82,13 +82,35 @@ public enum LockfileParser {
             if continued { continue }
             defer { logical = "" }
             let statement = logical.trimmingCharacters(in: .whitespaces)
-            if statement.isEmpty || statement.hasPrefix("-") { continue }
+            if statement.isEmpty { continue }
             let tokens = statement.split(separator: " ").map(String.init)
+            if statement.hasPrefix("-") {
+                // Options (-r, -c, --index-url …) name no package; an editable requirement does.
+                guard tokens[0] == "-e" || tokens[0] == "--editable" || tokens[0].hasPrefix("--editable=") else { continue }
+                let target = tokens[0].hasPrefix("--editable=") ? String(tokens[0].dropFirst("--editable=".count)) : tokens.dropFirst().first
+                guard let target, !target.isEmpty else {
+                    throw LockfileError(path: path, line: logicalStart, expected: "a path or VCS URL after \(tokens[0])")
+                }
+                packages.append(try directReference(name: nil, target, hashes: [], path: path, line: logicalStart))
+                continue
+            }
             let hashes = tokens.filter { $0.hasPrefix("--hash=") }.map { String($0.dropFirst("--hash=".count)) }
             let requirement = tokens.prefix { !$0.hasPrefix("--") }.joined(separator: " ")
             let spec = requirement.split(separator: ";", maxSplits: 1).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if let at = spec.range(of: " @ ") ?? spec.range(of: "@ ") {
+                // PEP 508 direct reference: name @ URL.
+                var name = String(spec[..<at.lowerBound]).trimmingCharacters(in: .whitespaces)
+                if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
+                let url = String(spec[at.upperBound...]).trimmingCharacters(in: .whitespaces)
+                packages.append(try directReference(name: name, url, hashes: hashes, path: path, line: logicalStart))
+                continue
+            }
+            if spec.contains("://") || spec.hasPrefix("./") || spec.hasPrefix("../") || spec.hasPrefix("/") {
+                packages.append(try directReference(name: nil, spec, hashes: hashes, path: path, line: logicalStart))
+                continue
+            }
             guard let range = spec.range(of: "===") ?? spec.range(of: "==") else {
-                // An unpinned or URL requirement: no version to lock to.
+                // An unpinned requirement (a range or a bare name): no version to lock to.
                 let bare = spec.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
                 guard !bare.isEmpty else { throw LockfileError(path: path, line: logicalStart, expected: "a requirement such as name==1.2.3") }
                 packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(String(bare)), version: "*", hashes: hashes))
@@ -103,6 +125,51 @@ public enum LockfileParser {
             packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: hashes))
         }
         return packages
+    }
+
+    /// A requirement that names a path, VCS URL or archive URL instead of a version (`-e ./pkg`,
+    /// `-e git+https://…@<commit>#egg=name`, `name @ file:///…`, `name @ https://…/x.whl#sha256=…`). The name comes
+    /// from the requirement, else `#egg=`, else the archive's or folder's name; a VCS commit is its version.
+    static func directReference(name given: String?, _ target: String, hashes: [String], path: String, line: Int) throws -> LockedPackage {
+        var location = target
+        var fragment = ""
+        if let hash = target.firstIndex(of: "#") {
+            location = String(target[..<hash])
+            fragment = String(target[target.index(after: hash)...])
+        }
+        let fragments = Dictionary(
+            fragment.split(separator: "&").compactMap { pair -> (String, String)? in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            }, uniquingKeysWith: { first, _ in first })
+        let lowered = location.lowercased()
+        let vcs = ["git+", "hg+", "svn+", "bzr+"].contains { lowered.hasPrefix($0) }
+        var commit: String?
+        if vcs, let at = location.range(of: "@", options: .backwards), !location[at.upperBound...].contains("/") {
+            commit = String(location[at.upperBound...])
+        }
+        let archiveHashes = hashes + ["sha256", "sha512", "md5"].compactMap { algorithm in fragments[algorithm].map { "\(algorithm):\($0)" } }
+        let kind: LockedPackage.Source.Kind
+        let pinned: Bool
+        if vcs {
+            kind = .git
+            pinned = commit.map { $0.count == 40 && $0.allSatisfy(\.isHexDigit) } ?? false
+        } else if lowered.hasPrefix("file:") || !location.contains("://") {
+            kind = .path
+            pinned = !archiveHashes.isEmpty && !lowered.hasSuffix("/")
+        } else {
+            kind = .url
+            pinned = !archiveHashes.isEmpty
+        }
+        let tail = location.split(separator: "/").last.map(String.init) ?? ""
+        let inferred = fragments["egg"] ?? (tail.hasSuffix(".whl") || tail.hasSuffix(".tar.gz") || tail.hasSuffix(".zip")
+            ? tail.split(separator: "-").first.map(String.init) : (vcs ? nil : tail))
+        guard let name = (given?.isEmpty == false ? given : inferred), !name.isEmpty else {
+            throw LockfileError(path: path, line: line, expected: "a package name for \(target) (name @ URL, or #egg=name)")
+        }
+        return LockedPackage(
+            ecosystem: "pypi", name: normalizePyPI(name), version: commit ?? "*", hashes: archiveHashes,
+            source: .init(kind: kind, location: location, pinned: pinned))
     }
 
     static func json(_ text: String, path: String) throws -> JSONValue {
@@ -226,9 +293,18 @@ public enum LockfileParser {
                 let version = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "*"
                 packages.append(LockedPackage(ecosystem: "conda", name: name.lowercased(), version: version, direct: true))
             } else if let pip = item["pip"]?.sequence {
-                for spec in pip.compactMap({ $0.scalar?.string }) {
-                    packages += (try? requirements(spec, path: path)).map { $0.map { var p = $0; p.direct = true; return p } } ?? []
+                for entry in pip {
+                    guard let spec = entry.scalar?.string else {
+                        throw LockfileError(path: path, line: (entry.mark?.line ?? 0), expected: "a pip requirement string in the pip: list")
+                    }
+                    do {
+                        packages += try requirements(spec, path: path).map { var p = $0; p.direct = true; return p }
+                    } catch let error as LockfileError {
+                        throw LockfileError(path: path, line: entry.mark?.line ?? 0, expected: error.expected)
+                    }
                 }
+            } else {
+                throw LockfileError(path: path, line: item.mark?.line ?? 0, expected: "a conda spec string or a pip: list")
             }
         }
         return packages
@@ -272,28 +348,35 @@ public enum LockfileParser {
                 if case .object(let names)? = top?[key] { direct.formUnion(names.keys) }
             }
             for (location, entry) in packages where !location.isEmpty {
+                // Keys outside node_modules are the folders that links point to; each is counted through its link.
                 guard let range = location.range(of: "node_modules/", options: .backwards) else { continue }
                 let name = entry["name"]?.string ?? String(location[range.upperBound...])
-                // A linked local folder (file: dependency, workspace): its version is on the folder's own entry.
+                // A linked local folder (file: dependency, workspace): its version is on the folder's own entry,
+                // and a folder whose package.json has none is recorded as unversioned, not dropped.
                 let linked = entry["link"] == .bool(true) ? entry["resolved"]?.string : nil
-                guard let version = entry["version"]?.string ?? linked.flatMap({ packages[$0]?["version"]?.string }) else { continue }
+                let version = entry["version"]?.string ?? linked.flatMap({ packages[$0]?["version"]?.string }) ?? "*"
                 let nested = location.components(separatedBy: "node_modules/").count > 2
                 let qualifier = linked.map { "local:\($0)" } ?? (nested ? location : (entry["dev"] == .bool(true) ? "dev" : nil))
+                let hashes = entry["integrity"]?.string.map(sri) ?? []
+                let source: LockedPackage.Source? = linked.map { .init(kind: .link, location: $0, pinned: false) }
+                    ?? npmSource(entry["resolved"]?.string ?? entry["version"]?.string, hashed: !hashes.isEmpty)
                 lockfile.packages.append(
                     LockedPackage(
-                        ecosystem: "npm", name: name, version: version, hashes: entry["integrity"]?.string.map(sri) ?? [],
-                        direct: !nested && direct.contains(name), qualifier: qualifier))
+                        ecosystem: "npm", name: name, version: version, hashes: hashes,
+                        direct: !nested && direct.contains(name), qualifier: qualifier, source: source))
             }
         } else if case .object(let dependencies)? = root["dependencies"] {
             func walk(_ deps: [String: JSONValue], parents: [String]) {
                 for (name, entry) in deps {
-                    if let version = entry["version"]?.string {
-                        lockfile.packages.append(
-                            LockedPackage(
-                                ecosystem: "npm", name: name, version: version, hashes: entry["integrity"]?.string.map(sri) ?? [],
-                                direct: parents.isEmpty ? nil : false,
-                                qualifier: parents.isEmpty ? (entry["dev"] == .bool(true) ? "dev" : nil) : parents.joined(separator: ">")))
-                    }
+                    let hashes = entry["integrity"]?.string.map(sri) ?? []
+                    // v1 writes a local or VCS dependency's location as its version.
+                    let written = entry["version"]?.string
+                    let source = npmSource(entry["resolved"]?.string ?? written, hashed: !hashes.isEmpty)
+                    lockfile.packages.append(
+                        LockedPackage(
+                            ecosystem: "npm", name: name, version: written.flatMap { $0.contains(":") ? nil : $0 } ?? "*", hashes: hashes, direct: parents.isEmpty ? nil : false,
+                            qualifier: parents.isEmpty ? (entry["dev"] == .bool(true) ? "dev" : nil) : parents.joined(separator: ">"),
+                            source: source))
                     if case .object(let nested)? = entry["dependencies"] { walk(nested, parents: parents + [name]) }
                 }
             }
@@ -301,6 +384,22 @@ public enum LockfileParser {
         } else {
             throw LockfileError(path: path, line: 0, expected: "a packages or dependencies object (package-lock v1–v3)")
         }
+    }
+
+    /// The source of an npm package from its `resolved` (or v1 `version`) text: nil for a registry tarball.
+    static func npmSource(_ resolved: String?, hashed: Bool) -> LockedPackage.Source? {
+        guard let resolved else { return nil }
+        let lowered = resolved.lowercased()
+        if lowered.hasPrefix("git") || lowered.hasPrefix("github:") {
+            let commit = resolved.split(separator: "#").last.map(String.init) ?? ""
+            return .init(kind: .git, location: resolved, pinned: resolved.contains("#") && commit.count == 40 && commit.allSatisfy(\.isHexDigit))
+        }
+        if lowered.hasPrefix("file:") || lowered.hasPrefix("link:") { return .init(kind: .path, location: resolved, pinned: hashed && !lowered.hasPrefix("link:")) }
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
+            // Registry tarballs live under …/name/-/name-version.tgz.
+            return resolved.contains("/-/") ? nil : .init(kind: .url, location: resolved, pinned: hashed)
+        }
+        return nil
     }
 
     /// `sha512-<base64>` → `sha512:<hex>`; several space-separated hashes become several.
