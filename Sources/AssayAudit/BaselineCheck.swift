@@ -35,19 +35,7 @@ public struct BaselineCheck: LayerCheck {
     /// The environment as this audit saw it: every artifact's digest from the environment layer, every locked
     /// package's version, and the environment manifest's digest.
     public static func environmentState(_ configuration: Configuration, earlier: [LayerResult]) throws -> EnvironmentState {
-        var components: [String: String] = [:]
-        for result in earlier where result.layer == .environment {
-            for finding in result.findings where finding.table == .environmentIntegrity {
-                for evidence in finding.evidence where !evidence.sha256.isEmpty {
-                    components["file \(evidence.path)"] = "sha256:\(evidence.sha256)"
-                }
-            }
-        }
-        for result in earlier where result.layer == .reproducibility {
-            for finding in result.findings where finding.check == "Environment Hash" {
-                if let digest = finding.primaryEvidence.locator { components["env_manifest"] = digest }
-            }
-        }
+        var components = RunHistory.environmentComponents(of: earlier)
         for artifact in configuration.artifacts where artifact.kind == .lockfile {
             guard let lock = try? LockfileParser.parse(path: configuration.resolve(artifact.path), displayPath: artifact.path) else { continue }
             for package in lock.packages {

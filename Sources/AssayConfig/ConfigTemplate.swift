@@ -33,7 +33,8 @@ public enum ConfigTemplate {
           # Changes that fail the staging/production drift check whatever the percentage.
           drift_gates: []
           # The inference command reproducibility runs, each time in a fresh working directory.
-          # {seed}, {output} (that directory), {root} (the workspace root) and {run} are substituted.
+          # {seed}, {output} (that directory), {root} (the workspace root), {run} and {assay_dir}
+          # (the directory of the assay binary) are substituted.
           # inference:
           #   command: [python, "{root}/infer.py", --seed, "{seed}", --out, "{output}/predictions.jsonl"]
           #   seed: 42

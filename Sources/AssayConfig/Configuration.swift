@@ -133,7 +133,8 @@ public struct Configuration: Sendable, Hashable {
 
     /// The inference command that reproducibility runs.
     public struct Inference: Sendable, Hashable {
-        /// argv; `{seed}`, `{output}` (the run's fresh working directory), `{root}` and `{run}` are substituted.
+        /// argv; `{seed}`, `{output}` (the run's fresh working directory), `{root}`, `{run}` and `{assay_dir}` (the
+        /// directory of the running assay executable) are substituted.
         public var command: [String]
         public var seed: Int
         /// Files or directories the command writes, relative to its working directory.

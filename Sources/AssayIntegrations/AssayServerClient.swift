@@ -16,12 +16,21 @@ public struct AssayServerClient: Sendable {
     }
 
     /// `POST /api/v1/runs`; returns the dashboard path of the stored audit.
-    public func push(_ run: AuditRun) async throws -> String {
+    /// Pushes an audit with the environment state it ran in, so the server records its metric history as a local
+    /// audit does.
+    public func push(_ run: AuditRun, environment: EnvironmentState? = nil) async throws -> String {
         var request = HTTPClientRequest(url: baseURL + "/api/v1/runs")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encoder().encode(run)))
+        var payload = try JSONCoding.encoder().encode(run)
+        if let environment, payload.last == UInt8(ascii: "}") {
+            payload.removeLast()
+            payload.append(contentsOf: Array(",\"environment_state\":".utf8))
+            payload.append(try JSONCoding.encoder().encode(environment))
+            payload.append(UInt8(ascii: "}"))
+        }
+        request.body = .bytes(ByteBuffer(bytes: payload))
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.assay.execute(request, timeout: timeout)

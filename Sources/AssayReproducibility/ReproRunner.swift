@@ -13,11 +13,13 @@ public struct ReproRunner: Sendable {
         self.inference = inference
     }
 
-    /// argv with `{seed}`, `{output}`, `{root}` and `{run}` substituted; a relative executable path is
-    /// resolved against the workspace root.
+    /// argv with `{seed}`, `{output}`, `{root}`, `{run}` and `{assay_dir}` (the directory of the running assay
+    /// executable, where `swift build` puts the example service whatever the build configuration) substituted;
+    /// a relative executable path is resolved against the workspace root.
     public func argv(output: String, run: Int) -> [String] {
         var argv = inference.command.map { argument in
-            argument.replacingOccurrences(of: "{seed}", with: String(inference.seed))
+            argument.replacingOccurrences(of: "{assay_dir}", with: Self.executableDirectory)
+                .replacingOccurrences(of: "{seed}", with: String(inference.seed))
                 .replacingOccurrences(of: "{output}", with: output)
                 .replacingOccurrences(of: "{root}", with: configuration.root)
                 .replacingOccurrences(of: "{run}", with: String(run))
@@ -27,6 +29,12 @@ public struct ReproRunner: Sendable {
         }
         return argv
     }
+
+    /// The directory of the running executable (links resolved).
+    static let executableDirectory: String = {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+    }()
 
     /// Runs the command `count` times unchanged, then once more per variation; every run is compared with run 1.
     public func run(runs count: Int, variations: [Variation] = [], id: String, now: Date = Date()) throws -> ReproEntry {

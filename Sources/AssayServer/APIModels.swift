@@ -171,4 +171,13 @@ enum API {
     struct Accepted: Encodable {
         var accepted: Int
     }
+
+    /// The optional member of a pushed audit that carries the environment state it ran in (`assay push` sends it).
+    struct PushedEnvironment: Decodable {
+        var environmentState: EnvironmentState?
+
+        enum CodingKeys: String, CodingKey {
+            case environmentState = "environment_state"
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import AssayBaseline
 import AssayCore
 import AssayIntegrations
 import AssayProfiling
@@ -280,7 +281,12 @@ public struct AssayServer: Sendable {
             throw HTTPError(.badRequest, message: "id: expected 1–128 characters of A–Z a–z 0–9 . _ : -")
         }
         guard try await store.run(id: run.id) == nil else { throw HTTPError(.conflict, message: "audit \(run.id) is already stored") }
+        let pushed = try? JSONCoding.decoder().decode(API.PushedEnvironment.self, from: Data(buffer.readableBytesView))
+        let environment = pushed?.environmentState ?? EnvironmentState(components: RunHistory.environmentComponents(of: run.layers))
         try await store.save(run)
+        // The metric history a local audit records, so baselines, trends and change points work on pushed runs.
+        try await store.saveEnvironmentState(environment)
+        try await store.saveMetrics(RunHistory.points(run, environment: environment))
         await cache.invalidateLatest()
         context.logger.info("stored audit \(run.id) (\(run.judgement.verdict.rawValue)) pushed with token \(token)")
         var response = try Self.json(API.Created(id: run.id, url: "/runs/\(run.id)"), status: .created)

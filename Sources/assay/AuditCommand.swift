@@ -65,12 +65,7 @@ struct Audit: AsyncParsableCommand {
 func recordHistory(_ run: AuditRun, configuration: Configuration, store: any AuditStore) async throws {
     let environment = try BaselineCheck.environmentState(configuration, earlier: run.layers)
     try await store.saveEnvironmentState(environment)
-    try await store.saveMetrics(
-        MetricExtraction.current(from: run.layers).map { metric in
-            MetricPoint(
-                metric: metric.name, value: metric.value, recordedAt: run.startedAt, runID: run.id,
-                environmentDigest: environment.digest, gitCommit: metric.evidence.gitCommit, mlflowRunID: run.mlflowRunID)
-        })
+    try await store.saveMetrics(RunHistory.points(run, environment: environment))
 }
 
 /// The audit's checks, with MLflow runs verified when `integrations.mlflow.verify_runs` lists any.

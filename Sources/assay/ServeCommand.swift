@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssayAudit
 import AssayConfig
 import AssayCore
 import AssayIntegrations
@@ -161,7 +162,8 @@ struct Push: AsyncParsableCommand {
                 throw CommandError(message: run.map { "no stored audit with id \($0)" } ?? "the store holds no audit yet", code: ExitStatus.missingInput)
             }
             do {
-                let url = try await AssayServerClient(baseURL: server, token: token).push(stored)
+                let environment = try BaselineCheck.environmentState(configuration, earlier: stored.layers)
+                let url = try await AssayServerClient(baseURL: server, token: token).push(stored, environment: environment)
                 print("pushed \(stored.id) (\(stored.judgement.verdict.rawValue)): \(url)")
                 return 0
             } catch let error as AssayServerError {

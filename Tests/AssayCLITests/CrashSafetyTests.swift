@@ -65,9 +65,8 @@ extension LoadTests.CrashSafetyTests {
         let workspace = directory + "/example"
         try ExternalTool.run(["cp", "-R", CLITests.packageRoot + "/Examples/InferenceService", workspace], in: directory)
         for leftover in [".assay", "assay-report"] { try? FileManager.default.removeItem(atPath: workspace + "/" + leftover) }
-        let service = URL(fileURLWithPath: try CLITests.binary()).deletingLastPathComponent().appendingPathComponent("assay-example").path
+        // The example service runs from `{assay_dir}`, the directory of the assay binary under test.
         let yaml = try String(contentsOfFile: workspace + "/assay.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "../../.build/debug/assay-example", with: service)
             .replacingOccurrences(of: "runs: 3", with: "runs: 2")
             // Without the previous run's comparison (seconds of bootstrap in a debug build) the audit takes under a
             // second, so a dozen kills stay cheap.

@@ -32,10 +32,6 @@ extension LoadTests {
             let example = directory + "/example"
             try ExternalTool.run(["cp", "-R", CLITests.packageRoot + "/Examples/InferenceService", example], in: directory)
             try? FileManager.default.removeItem(atPath: example + "/.assay")
-            let service = URL(fileURLWithPath: try CLITests.binary()).deletingLastPathComponent().appendingPathComponent("assay-example").path
-            let yaml = try String(contentsOfFile: example + "/assay.yaml", encoding: .utf8)
-                .replacingOccurrences(of: "../../.build/debug/assay-example", with: service)
-            try yaml.write(toFile: example + "/assay.yaml", atomically: true, encoding: .utf8)
             let audit = try CLITests.assay(["audit", "--output", "report"], in: example)
             #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
             let secret = try CLITests.assay(["token", "create", "ci-pipeline"], in: example).stdout.trimmingCharacters(in: .whitespacesAndNewlines)

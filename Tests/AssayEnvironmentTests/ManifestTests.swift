@@ -75,8 +75,12 @@ import Testing
             }
             try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
         }
+        let readOnlyListing = try listing()
         let readOnly = try EnvironmentManifest.snapshot(root: root, seed: 1, cache: StatCache(path: cachePath))
-        #expect(readOnly.digest == manifest.digest)
+        // Modes are content (the tree digest covers them), and chmod changed every ctime: nothing stale is reused.
+        #expect(readOnly.digest != manifest.digest)
+        #expect(readOnly.digest == (try EnvironmentManifest.snapshot(root: root, seed: 1)).digest)
+        #expect(try listing() == readOnlyListing)
     }
 
     /// A v1 manifest (its digest covered created_at) still verifies as intact.

@@ -172,7 +172,46 @@ import Testing
         }
         #expect(try workspace.store.run(id: "pushed-1")?.host == "gpu-node-1")
         #expect(try workspace.store.runs(limit: 10).map(\.id) == ["pushed-1"])
-        #expect(try workspace.store.metricNames() == ["bench.hash_gib_s"])
+        #expect(try workspace.store.metricNames() == ["bench.hash_gib_s", "latency.total.mean_ms", "latency.total.p95_ms"])
+    }
+
+    /// Audits pushed to a fresh server enter its metric history as local audits do: the metrics are listed, each
+    /// point carries the pushed environment state, and the fourth run has a baseline from the three before it.
+    @Test func pushedRunsRecordTheirMetricHistory() async throws {
+        let workspace = try Workspace()
+        let token = workspace.token
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 3 * 86_400).rounded(.down))
+        try await request(workspace.settings(), workspace.store) { client in
+            for index in 0..<4 {
+                let run = Self.run(id: "ci-\(index)", at: start.addingTimeInterval(Double(index) * 3600))
+                var body = try JSONCoding.encoder().encode(run)
+                if index == 3 {
+                    body.removeLast()
+                    body.append(contentsOf: Array(#","environment_state":{"components":{"pypi numpy":"1.24.3"}}}"#.utf8))
+                }
+                try await client.execute(
+                    uri: "/api/v1/runs", method: .post, headers: [.authorization: "Bearer \(token)"], body: ByteBuffer(bytes: body)
+                ) { response in #expect(response.status == .created, "\(String(buffer: response.body))") }
+            }
+            try await client.execute(uri: "/api/v1/metrics", method: .get) { response in
+                #expect(Self.json(response.body)?["metrics"] == .array([.string("latency.total.mean_ms"), .string("latency.total.p95_ms")]))
+            }
+            try await client.execute(uri: "/api/v1/metrics/latency.total.p95_ms?days=30", method: .get) { response in
+                let series = try #require(Self.json(response.body))
+                guard case .array(let returned)? = series["points"], case .array(let bands)? = series["baseline"] else {
+                    Issue.record("shape: \(String(buffer: response.body).prefix(300))")
+                    return
+                }
+                #expect(returned.count == 4)
+                #expect(bands.contains { $0["t"]?.string == start.addingTimeInterval(3 * 3600).formatted(.iso8601) && $0["low"]?.number != nil })
+            }
+        }
+        let points = try workspace.store.points(metric: "latency.total.p95_ms", since: start.addingTimeInterval(-1))
+        #expect(points.map(\.runID) == ["ci-0", "ci-1", "ci-2", "ci-3"])
+        let derived = try #require(points.first?.environmentDigest)
+        #expect(try workspace.store.environmentState(digest: derived)?.components["file requirements.txt"] == "sha256:" + String(repeating: "a", count: 64))
+        let pushed = try #require(points.last?.environmentDigest)
+        #expect(try workspace.store.environmentState(digest: pushed)?.components == ["pypi numpy": "1.24.3"])
     }
 
     @Test func oversizedBodiesReadOnlyModeAndRateLimitsAreRefused() async throws {
