@@ -21,12 +21,6 @@ let package = Package(
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
-        // NVML read through Assay's binding on a real GPU (static Swift runtime, so it runs where Swift is not installed).
-        .executableTarget(
-            name: "gpu-probe",
-            dependencies: [.product(name: "AssayTelemetry", package: "Assay"), .product(name: "AssayCore", package: "Assay")],
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
-        ),
         .executableTarget(
             name: "agent-probe",
             dependencies: [.product(name: "AssayAgent", package: "Assay"), .product(name: "AssayStore", package: "Assay")],

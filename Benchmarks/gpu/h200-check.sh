@@ -8,12 +8,12 @@ mkdir -p "$out"
 probe=${PROBE:-.gpuprobe/gpu-probe}
 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw,clocks.sm,clocks_event_reasons.active --format=csv > "$out/nvidia-smi-idle.csv" 2>&1
 nvidia-smi -q -x > "$out/nvidia-smi-q.xml" 2>&1
-"$probe" 320 250 > "$out/nvml.jsonl" 2> "$out/nvml.err" &
+"$probe" 320 250 > "$out/nvml.jsonl" 2> "$out/run.log" &
 probe_pid=$!
 nvidia-smi --query-gpu=timestamp,memory.used,memory.total,utilization.gpu,power.draw,clocks.sm,temperature.gpu --format=csv,nounits -lms 250 > "$out/nvidia-smi.csv" 2>&1 &
 smi_pid=$!
-PYTHONUNBUFFERED=1 python3 Benchmarks/gpu/torch_traces.py "$out" > "$out/torch.log" 2>&1
-echo "torch exit $?" >> "$out/torch.log"
-wait "$probe_pid"; echo "probe exit $?" >> "$out/nvml.err"
+PYTHONUNBUFFERED=1 python3 Benchmarks/gpu/torch_traces.py "$out" >> "$out/run.log" 2>&1
+echo "torch exit $?" >> "$out/run.log"
+wait "$probe_pid"; echo "probe exit $?" >> "$out/run.log"
 kill "$smi_pid" 2>/dev/null
-tail -5 "$out/torch.log"; cat "$out/nvml.err"; head -c 600 "$out/nvml.jsonl"; echo; wc -l "$out/nvml.jsonl" "$out/nvidia-smi.csv"; ls -la "$out"
+cat "$out/run.log"; head -c 800 "$out/nvml.jsonl"; echo; wc -l "$out/nvml.jsonl" "$out/nvidia-smi.csv"; ls -la "$out"

@@ -5,10 +5,14 @@ import PostgresNIO
 
 /// The store on a PostgreSQL server (postgres-nio), for a team or a fleet: the same tables and the same named
 /// migrations as the SQLite store, applied under an advisory lock so concurrent first runs do not race; each
-/// audit saved in one transaction.
+/// audit saved in one transaction. Requests share a pool of connections (`PostgresClient`), so concurrent
+/// writers (a server taking pushes from many CI jobs) do not queue behind one connection.
 public final class PostgresStore: AuditStore, Sendable {
-    private let connection: PostgresConnection
+    private let connection: PostgresClient
+    private let pool: Task<Void, Never>
     private let logger: Logger
+    /// Connections the pool opens at most.
+    public static let maximumConnections = 16
 
     /// The migrations, by the names the SQLite store uses.
     static let migrations: [(name: String, statements: [String])] = [
@@ -93,8 +97,9 @@ public final class PostgresStore: AuditStore, Sendable {
         ),
     ]
 
-    private init(connection: PostgresConnection, logger: Logger) {
-        self.connection = connection
+    private init(client: PostgresClient, logger: Logger) {
+        connection = client
+        pool = Task { await client.run() }
         self.logger = logger
     }
 
@@ -114,15 +119,27 @@ public final class PostgresStore: AuditStore, Sendable {
             host: host, port: components.port ?? 5432, username: user, password: components.password, database: database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
         let logger = Logger(label: "assay.store.postgres")
+        // One connection first: an unreachable server or a refused login fails here at once (a pool would keep
+        // retrying), and the migrations run on it.
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
             throw StoreError.cannotOpen(path: Self.redacted(url), reason: String(reflecting: error))
         }
-        let store = PostgresStore(connection: connection, logger: logger)
-        try await store.migrate()
-        return store
+        do {
+            try await migrate(connection, logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+        var poolConfiguration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password, database: database,
+            tls: sslmode == "disable" ? .disable : .require(.makeClientConfiguration()))
+        poolConfiguration.options.connectTimeout = .seconds(10)
+        poolConfiguration.options.maximumConnections = maximumConnections
+        return PostgresStore(client: PostgresClient(configuration: poolConfiguration, backgroundLogger: logger), logger: logger)
     }
 
     /// The URL without its password, for messages.
@@ -133,10 +150,11 @@ public final class PostgresStore: AuditStore, Sendable {
     }
 
     public func close() async {
-        try? await connection.close()
+        pool.cancel()
+        await pool.value
     }
 
-    func migrate() async throws {
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { db in
             try await db.query("SELECT pg_advisory_xact_lock(7301942)", logger: logger)
             try await db.query(
@@ -161,8 +179,14 @@ public final class PostgresStore: AuditStore, Sendable {
         return Self.migrations.map(\.name).filter(names.contains)
     }
 
+    /// The run, its layers, findings and evidence in one transaction of four statements (one per table), so an
+    /// audit costs four round trips whatever its size.
     public func save(_ run: AuditRun) async throws {
         let reasons = try StoredValue.encode(run.judgement.reasons)
+        let layerRows = run.layers.map { layer -> [Cell] in
+            [.text(run.id), .text(layer.layer.rawValue), .bool(layer.isVerified), .text(layer.notVerifiedReason), .date(layer.startedAt),
+             .double(layer.durationSeconds)]
+        }
         try await connection.withTransaction(logger: logger) { db in
             try await db.query(
                 """
@@ -170,39 +194,92 @@ public final class PostgresStore: AuditStore, Sendable {
                 VALUES (\(run.id), \(run.startedAt), \(run.finishedAt), \(run.configuration.path), \(run.configuration.sha256),
                   \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID), \(run.host))
                 """, logger: logger)
+            var layerIDs: [String: Int64] = [:]
+            for row in try await Self.insert(
+                into: "layer_result", ["\"runId\"", "layer", "verified", "reason", "started_at", "duration_seconds"], layerRows,
+                returning: "id, layer", on: db, logger: logger)
+            {
+                let (id, layer) = try row.decode((Int64, String).self)
+                layerIDs[layer] = id
+            }
+            var findingRows: [[Cell]] = []
             for layer in run.layers {
-                let layerRows = try await db.query(
-                    """
-                    INSERT INTO layer_result ("runId", layer, verified, reason, started_at, duration_seconds)
-                    VALUES (\(run.id), \(layer.layer.rawValue), \(layer.isVerified), \(layer.notVerifiedReason), \(layer.startedAt),
-                      \(layer.durationSeconds)) RETURNING id
-                    """, logger: logger)
-                var layerID: Int64 = 0
-                for try await id in layerRows.decode(Int64.self) { layerID = id }
+                let layerID = layerIDs[layer.layer.rawValue] ?? 0
                 for (position, finding) in layer.findings.enumerated() {
-                    let measurements = try StoredValue.encode(finding.measurements)
-                    let attributes = try StoredValue.encode(finding.attributes)
-                    let findingRows = try await db.query(
-                        """
-                        INSERT INTO finding ("layer_resultId", position, report_table, check_name, status, observed, expected,
-                          severity, measurements, attributes, status_label, verified_by, recommendation)
-                        VALUES (\(layerID), \(position), \(finding.table.rawValue), \(finding.check), \(finding.status.rawValue),
-                          \(finding.observed), \(finding.expected), \(finding.severity.rawValue), \(measurements), \(attributes),
-                          \(finding.statusLabel), \(finding.verifiedBy), \(finding.recommendation)) RETURNING id
-                        """, logger: logger)
-                    var findingID: Int64 = 0
-                    for try await id in findingRows.decode(Int64.self) { findingID = id }
+                    findingRows.append([
+                        .int(layerID), .int(Int64(position)), .text(finding.table.rawValue), .text(finding.check), .text(finding.status.rawValue),
+                        .text(finding.observed), .text(finding.expected), .text(finding.severity.rawValue),
+                        .text(try StoredValue.encode(finding.measurements)), .text(try StoredValue.encode(finding.attributes)),
+                        .text(finding.statusLabel), .text(finding.verifiedBy), .text(finding.recommendation),
+                    ])
+                }
+            }
+            var findingIDs: [[Int64]: Int64] = [:]
+            for row in try await Self.insert(
+                into: "finding",
+                ["\"layer_resultId\"", "position", "report_table", "check_name", "status", "observed", "expected", "severity", "measurements",
+                 "attributes", "status_label", "verified_by", "recommendation"],
+                findingRows, returning: "id, \"layer_resultId\", position", on: db, logger: logger)
+            {
+                let (id, layerID, position) = try row.decode((Int64, Int64, Int32).self)
+                findingIDs[[layerID, Int64(position)]] = id
+            }
+            var evidenceRows: [[Cell]] = []
+            for layer in run.layers {
+                let layerID = layerIDs[layer.layer.rawValue] ?? 0
+                for (position, finding) in layer.findings.enumerated() {
+                    let findingID = findingIDs[[layerID, Int64(position)]] ?? 0
                     for (index, evidence) in finding.evidence.enumerated() {
-                        try await db.query(
-                            """
-                            INSERT INTO evidence ("findingId", position, path, sha256, locator, mlflow_run_id, git_commit)
-                            VALUES (\(findingID), \(index), \(evidence.path), \(evidence.sha256), \(evidence.locator),
-                              \(evidence.mlflowRunID), \(evidence.gitCommit))
-                            """, logger: logger)
+                        evidenceRows.append([
+                            .int(findingID), .int(Int64(index)), .text(evidence.path), .text(evidence.sha256), .text(evidence.locator),
+                            .text(evidence.mlflowRunID), .text(evidence.gitCommit),
+                        ])
                     }
                 }
             }
+            try await Self.insert(
+                into: "evidence", ["\"findingId\"", "position", "path", "sha256", "locator", "mlflow_run_id", "git_commit"], evidenceRows,
+                returning: nil, on: db, logger: logger)
         }
+    }
+
+    /// A value bound into a multi-row INSERT.
+    enum Cell {
+        case text(String?), int(Int64), double(Double), bool(Bool), date(Date)
+    }
+
+    /// `INSERT INTO table (columns) VALUES (…), (…) [RETURNING …]` with every value bound, in statements of at most
+    /// 1,000 rows (PostgreSQL takes at most 65,535 binds); the rows the statements returned.
+    @discardableResult
+    static func insert(
+        into table: String, _ columns: [String], _ rows: [[Cell]], returning: String?, on db: PostgresConnection, logger: Logger
+    ) async throws -> [PostgresRow] {
+        var returned: [PostgresRow] = []
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + 1000)]
+            var binds = PostgresBindings(capacity: chunk.count * columns.count)
+            var tuples: [String] = []
+            for row in chunk {
+                var placeholders: [String] = []
+                for cell in row {
+                    switch cell {
+                    case .text(let value): binds.append(value)
+                    case .int(let value): binds.append(value)
+                    case .double(let value): binds.append(value)
+                    case .bool(let value): binds.append(value)
+                    case .date(let value): binds.append(value)
+                    }
+                    placeholders.append("$\(binds.count)")
+                }
+                tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+            }
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))"
+                + (returning.map { " RETURNING \($0)" } ?? "")
+            for try await row in try await db.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { returned.append(row) }
+            start += 1000
+        }
+        return returned
     }
 
     public func saveReproEntry(_ record: ReproRecord) async throws {
@@ -377,15 +454,14 @@ public final class PostgresStore: AuditStore, Sendable {
     }
 
     public func saveMetrics(_ points: [MetricPoint]) async throws {
+        let rows = points.map { point -> [Cell] in
+            [.text(point.metric), .double(point.value), .date(point.recordedAt), .text(point.runID), .text(point.environmentDigest),
+             .text(point.gitCommit), .text(point.mlflowRunID)]
+        }
         try await connection.withTransaction(logger: logger) { db in
-            for point in points {
-                try await db.query(
-                    """
-                    INSERT INTO metric_point (metric, value, recorded_at, run_id, environment_digest, git_commit, mlflow_run_id)
-                    VALUES (\(point.metric), \(point.value), \(point.recordedAt), \(point.runID), \(point.environmentDigest),
-                      \(point.gitCommit), \(point.mlflowRunID))
-                    """, logger: logger)
-            }
+            try await Self.insert(
+                into: "metric_point", ["metric", "value", "recorded_at", "run_id", "environment_digest", "git_commit", "mlflow_run_id"], rows,
+                returning: nil, on: db, logger: logger)
         }
     }
 

@@ -15,7 +15,8 @@ public final class NVML: @unchecked Sendable {
     private typealias NameFn = @convention(c) (Device, UnsafeMutablePointer<CChar>, UInt32) -> Status
     /// nvmlUtilization_t: two unsigned ints (gpu, memory), percent.
     private typealias UtilizationFn = @convention(c) (Device, UnsafeMutablePointer<UInt32>) -> Status
-    /// nvmlMemory_t: three unsigned long longs (total, free, used), bytes.
+    /// nvmlMemory_t: three unsigned long longs (total, free, used), bytes. nvmlMemory_v2_t (drivers from 510): an
+    /// unsigned int version, then total, reserved, free and used; its used leaves out what the driver reserves.
     private typealias MemoryFn = @convention(c) (Device, UnsafeMutablePointer<UInt64>) -> Status
     private typealias SensorFn = @convention(c) (Device, UInt32, UnsafeMutablePointer<UInt32>) -> Status
     private typealias UIntFn = @convention(c) (Device, UnsafeMutablePointer<UInt32>) -> Status
@@ -31,6 +32,7 @@ public final class NVML: @unchecked Sendable {
     private let name: NameFn?
     private let utilization: UtilizationFn?
     private let memory: MemoryFn?
+    private let memoryV2: MemoryFn?
     private let temperature: SensorFn?
     private let power: UIntFn?
     private let clock: SensorFn?
@@ -61,6 +63,7 @@ public final class NVML: @unchecked Sendable {
         name = symbol("nvmlDeviceGetName", as: NameFn.self)
         utilization = symbol("nvmlDeviceGetUtilizationRates", as: UtilizationFn.self)
         memory = symbol("nvmlDeviceGetMemoryInfo", as: MemoryFn.self)
+        memoryV2 = symbol("nvmlDeviceGetMemoryInfo_v2", as: MemoryFn.self)
         temperature = symbol("nvmlDeviceGetTemperature", as: SensorFn.self)
         power = symbol("nvmlDeviceGetPowerUsage", as: UIntFn.self)
         clock = symbol("nvmlDeviceGetClockInfo", as: SensorFn.self)
@@ -71,6 +74,10 @@ public final class NVML: @unchecked Sendable {
         processes = symbol("nvmlDeviceGetComputeRunningProcesses_v2", as: ProcessesFn.self)
         shutdown = symbol("nvmlShutdown", as: InitFn.self)
     }
+
+    /// NVML_STRUCT_VERSION(Memory, 2): the struct's size (40 bytes) with the version in the top byte, in the first
+    /// unsigned int (little-endian, so the low half of the first word).
+    static let memoryV2Version: UInt64 = 40 | 2 << 24
 
     deinit {
         _ = shutdown?()
@@ -95,12 +102,16 @@ public final class NVML: @unchecked Sendable {
                 var rates = [UInt32](repeating: 0, count: 2)
                 if utilization(device, &rates) == 0 { reading.utilizationPercent = Double(rates[0]) }
             }
-            if let memory {
-                var info = [UInt64](repeating: 0, count: 3)
-                if memory(device, &info) == 0 {
-                    reading.memoryTotalMiB = Double(info[0]) / 1_048_576
-                    reading.memoryUsedMiB = Double(info[2]) / 1_048_576
-                }
+            // Used memory as nvidia-smi reports it: v2 leaves out the driver's reservation (616 MiB on an idle
+            // H200 with driver 580), which v1 counts as used.
+            var info = [UInt64](repeating: 0, count: 5)
+            info[0] = Self.memoryV2Version
+            if let memoryV2, memoryV2(device, &info) == 0 {
+                reading.memoryTotalMiB = Double(info[1]) / 1_048_576
+                reading.memoryUsedMiB = Double(info[4]) / 1_048_576
+            } else if let memory, memory(device, &info) == 0 {
+                reading.memoryTotalMiB = Double(info[0]) / 1_048_576
+                reading.memoryUsedMiB = Double(info[2]) / 1_048_576
             }
             var value: UInt32 = 0
             if let temperature, temperature(device, 0, &value) == 0 { reading.temperatureCelsius = Double(value) }

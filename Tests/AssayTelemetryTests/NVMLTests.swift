@@ -14,6 +14,7 @@ struct NVMLTests {
         typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
         typedef struct { unsigned long long referenceTime, violationTime; } nvmlViolationTime_t;
         typedef struct { unsigned int pid; unsigned long long usedGpuMemory; unsigned int gpuInstanceId, computeInstanceId; } nvmlProcessInfo_v2_t;
+        typedef struct { unsigned int version; unsigned long long total, reserved, free, used; } nvmlMemory_v2_t;
         static int initialized = 0;
         int nvmlInit_v2(void) { initialized = 1; return 0; }
         int nvmlShutdown(void) { initialized = 0; return 0; }
@@ -35,15 +36,23 @@ struct NVMLTests {
             infos[1].pid = 4343; infos[1].usedGpuMemory = ~0ULL;
             *count = 2; return 0;
         }
+        #ifdef MEMORY_V2
+        /* As driver 580 on an H200 answers: v1 counts the 616 MiB the driver reserves as used, v2 does not. */
+        int nvmlDeviceGetMemoryInfo_v2(void *d, nvmlMemory_v2_t *m) {
+            if (m->version != (sizeof(nvmlMemory_v2_t) | 2 << 24)) return 25;
+            m->total = 143771 * 1048576ULL; m->reserved = 616 * 1048576ULL; m->used = 81304 * 1048576ULL;
+            m->free = m->total - m->reserved - m->used; return 0;
+        }
+        #endif
         """#
 
-    static func library() throws -> String {
+    static func library(defines: [String] = []) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-nvml-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try source.write(toFile: directory + "/nvml.c", atomically: true, encoding: .utf8)
         let cc = Process()
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-shared", "-fPIC", "-o", directory + "/libnvidia-ml.so.1", directory + "/nvml.c"]
+        cc.arguments = ["-shared", "-fPIC"] + defines.map { "-D\($0)" } + ["-o", directory + "/libnvidia-ml.so.1", directory + "/nvml.c"]
         try cc.run()
         cc.waitUntilExit()
         try #require(cc.terminationStatus == 0)
@@ -65,6 +74,13 @@ struct NVMLTests {
         // Not-available memory (all ones) is left out rather than reported as 16 EiB.
         #expect(first.processMemoryMiB == [4242: 2048])
         #expect(readings[1].utilizationPercent == 3 && readings[1].processMemoryMiB == [:])
+    }
+
+    /// With the v2 memory call (and its versioned struct) used memory leaves out the driver's reservation.
+    @Test func usedMemoryLeavesOutTheReservationWhenTheDriverSaysIt() throws {
+        let nvml = try #require(NVML(path: try Self.library(defines: ["MEMORY_V2"])))
+        let first = try #require(nvml.readings().first)
+        #expect(first.memoryTotalMiB == 143_771 && first.memoryUsedMiB == 81_304)
     }
 
     @Test func absentOrForeignLibrariesGiveNoNVML() {
