@@ -99,7 +99,10 @@ public struct TraceAttribution: Sendable, Hashable {
                 profilerRange[index] = classifier.category(sorted[index].category).isProfilerRange && (enclosing.map { profilerRange[$0] } ?? true)
                 if profilerRange[index] { continue }
                 let topLevel = enclosing.map { profilerRange[$0] } ?? true
-                if let stage = wanted.isEmpty ? (topLevel ? "trace" : nil) : matcher.stage(of: sorted[index].name) {
+                // A stage is the CPU-side annotation; Kineto mirrors each record_function on the GPU stream
+                // (gpu_user_annotation), whose span is GPU time and would count every stage twice.
+                let mirrored = sorted[index].category == "gpu_user_annotation"
+                if let stage = wanted.isEmpty ? (topLevel ? "trace" : nil) : (mirrored ? nil : matcher.stage(of: sorted[index].name)) {
                     stageOf[index] = stage
                     isStageEvent[index] = true
                 } else if let p = enclosing {

@@ -172,12 +172,19 @@ enum API {
         var accepted: Int
     }
 
-    /// The optional member of a pushed audit that carries the environment state it ran in (`assay push` sends it).
-    struct PushedEnvironment: Decodable {
+    /// A pushed audit, and the environment state it ran in when the body carries one (`assay push` sends it as
+    /// the member `environment_state`), read in one pass over the body.
+    struct PushedRun: Decodable {
+        var run: AuditRun
         var environmentState: EnvironmentState?
 
         enum CodingKeys: String, CodingKey {
             case environmentState = "environment_state"
+        }
+
+        init(from decoder: any Decoder) throws {
+            run = try AuditRun(from: decoder)
+            environmentState = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(EnvironmentState.self, forKey: .environmentState)
         }
     }
 }

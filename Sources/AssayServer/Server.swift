@@ -271,22 +271,20 @@ public struct AssayServer: Sendable {
     func ingestRun(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let token = try await admit(request)
         let buffer = try await body(request)
-        let run: AuditRun
+        let pushed: API.PushedRun
         do {
-            run = try JSONCoding.decoder().decode(AuditRun.self, from: Data(buffer.readableBytesView))
+            pushed = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(buffer.readableBytesView))
         } catch {
             throw HTTPError(.badRequest, message: "body: expected an audit run as JSON (\(Self.describe(error)))")
         }
+        let run = pushed.run
         guard Self.validRunID(run.id) else {
             throw HTTPError(.badRequest, message: "id: expected 1–128 characters of A–Z a–z 0–9 . _ : -")
         }
-        guard try await store.run(id: run.id) == nil else { throw HTTPError(.conflict, message: "audit \(run.id) is already stored") }
-        let pushed = try? JSONCoding.decoder().decode(API.PushedEnvironment.self, from: Data(buffer.readableBytesView))
-        let environment = pushed?.environmentState ?? EnvironmentState(components: RunHistory.environmentComponents(of: run.layers))
-        try await store.save(run)
-        // The metric history a local audit records, so baselines, trends and change points work on pushed runs.
-        try await store.saveEnvironmentState(environment)
-        try await store.saveMetrics(RunHistory.points(run, environment: environment))
+        guard try await !store.runExists(id: run.id) else { throw HTTPError(.conflict, message: "audit \(run.id) is already stored") }
+        let environment = pushed.environmentState ?? EnvironmentState(components: RunHistory.environmentComponents(of: run.layers))
+        // With the metric history a local audit records, so baselines, trends and change points work on pushed runs.
+        try await store.save(run, environment: environment, points: RunHistory.points(run, environment: environment))
         await cache.invalidateLatest()
         context.logger.info("stored audit \(run.id) (\(run.judgement.verdict.rawValue)) pushed with token \(token)")
         var response = try Self.json(API.Created(id: run.id, url: "/runs/\(run.id)"), status: .created)

@@ -9,6 +9,10 @@ public protocol AuditStore: MetricHistory, TelemetryHistory {
     func appliedMigrations() async throws -> [String]
     /// Saves a whole audit in one transaction.
     func save(_ run: AuditRun) async throws
+    /// Saves a whole audit with the metric history it adds (its environment state and points), in one transaction.
+    func save(_ run: AuditRun, environment: EnvironmentState, points: [MetricPoint]) async throws
+    /// Whether an audit with this id is stored.
+    func runExists(id: String) async throws -> Bool
     func saveReproEntry(_ record: ReproRecord) async throws
     func reproEntries(limit: Int) async throws -> [ReproRecord]
     func saveOptimization(_ record: OptimizationRecord) async throws
@@ -57,9 +61,14 @@ enum StoredValue {
         return value
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> String {
+    static func encode<T: Encodable>(_ value: T, with encoder: JSONEncoder = encoder()) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Sorted keys: the same value is stored as the same text. One encoder serves a whole audit's rows.
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return encoder
     }
 }

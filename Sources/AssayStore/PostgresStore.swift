@@ -139,7 +139,10 @@ public final class PostgresStore: AuditStore, Sendable {
             tls: sslmode == "disable" ? .disable : .require(.makeClientConfiguration()))
         poolConfiguration.options.connectTimeout = .seconds(10)
         poolConfiguration.options.maximumConnections = maximumConnections
-        return PostgresStore(client: PostgresClient(configuration: poolConfiguration, backgroundLogger: logger), logger: logger)
+        // The pool's own messages (a lease asked for before its run loop has started) are not the user's concern.
+        var background = logger
+        background.logLevel = .error
+        return PostgresStore(client: PostgresClient(configuration: poolConfiguration, backgroundLogger: background), logger: logger)
     }
 
     /// The URL without its password, for messages.
@@ -182,65 +185,85 @@ public final class PostgresStore: AuditStore, Sendable {
     /// The run, its layers, findings and evidence in one transaction of four statements (one per table), so an
     /// audit costs four round trips whatever its size.
     public func save(_ run: AuditRun) async throws {
-        let reasons = try StoredValue.encode(run.judgement.reasons)
-        let layerRows = run.layers.map { layer -> [Cell] in
-            [.text(run.id), .text(layer.layer.rawValue), .bool(layer.isVerified), .text(layer.notVerifiedReason), .date(layer.startedAt),
-             .double(layer.durationSeconds)]
-        }
+        try await connection.withTransaction(logger: logger) { db in try await Self.insert(run, on: db, logger: logger) }
+    }
+
+    /// The audit and the metric history it adds (its environment state and points) in one transaction.
+    public func save(_ run: AuditRun, environment: EnvironmentState, points: [MetricPoint]) async throws {
         try await connection.withTransaction(logger: logger) { db in
-            try await db.query(
-                """
-                INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
-                VALUES (\(run.id), \(run.startedAt), \(run.finishedAt), \(run.configuration.path), \(run.configuration.sha256),
-                  \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID), \(run.host))
-                """, logger: logger)
-            var layerIDs: [String: Int64] = [:]
-            for row in try await Self.insert(
-                into: "layer_result", ["\"runId\"", "layer", "verified", "reason", "started_at", "duration_seconds"], layerRows,
-                returning: "id, layer", on: db, logger: logger)
-            {
-                let (id, layer) = try row.decode((Int64, String).self)
-                layerIDs[layer] = id
+            try await Self.insert(run, on: db, logger: logger)
+            try await Self.insert(environment, on: db, logger: logger)
+            try await Self.insert(points, on: db, logger: logger)
+        }
+    }
+
+    public func runExists(id: String) async throws -> Bool {
+        for try await exists in try await connection.query("SELECT EXISTS (SELECT 1 FROM run WHERE id = \(id))", logger: logger).decode(Bool.self) {
+            return exists
+        }
+        return false
+    }
+
+    static func insert(_ run: AuditRun, on db: PostgresConnection, logger: Logger) async throws {
+        let encoder = StoredValue.encoder()
+        let reasons = try StoredValue.encode(run.judgement.reasons, with: encoder)
+        let layerRows = run.layers.map { layer -> [Cell] in
+        [.text(run.id), .text(layer.layer.rawValue), .bool(layer.isVerified), .text(layer.notVerifiedReason), .date(layer.startedAt),
+         .double(layer.durationSeconds)]
+        }
+        try await db.query(
+            """
+            INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
+            VALUES (\(run.id), \(run.startedAt), \(run.finishedAt), \(run.configuration.path), \(run.configuration.sha256),
+              \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID), \(run.host))
+            """, logger: logger)
+        var layerIDs: [String: Int64] = [:]
+        for row in try await Self.insert(
+            into: "layer_result", ["\"runId\"", "layer", "verified", "reason", "started_at", "duration_seconds"], layerRows,
+            returning: "id, layer", on: db, logger: logger)
+        {
+            let (id, layer) = try row.decode((Int64, String).self)
+            layerIDs[layer] = id
+        }
+        var findingRows: [[Cell]] = []
+        for layer in run.layers {
+            let layerID = layerIDs[layer.layer.rawValue] ?? 0
+            for (position, finding) in layer.findings.enumerated() {
+                findingRows.append([
+                    .int(layerID), .int(Int64(position)), .text(finding.table.rawValue), .text(finding.check), .text(finding.status.rawValue),
+                    .text(finding.observed), .text(finding.expected), .text(finding.severity.rawValue),
+                    .text(try StoredValue.encode(finding.measurements, with: encoder)),
+                    .text(try StoredValue.encode(finding.attributes, with: encoder)),
+                    .text(finding.statusLabel), .text(finding.verifiedBy), .text(finding.recommendation),
+                ])
             }
-            var findingRows: [[Cell]] = []
-            for layer in run.layers {
-                let layerID = layerIDs[layer.layer.rawValue] ?? 0
-                for (position, finding) in layer.findings.enumerated() {
-                    findingRows.append([
-                        .int(layerID), .int(Int64(position)), .text(finding.table.rawValue), .text(finding.check), .text(finding.status.rawValue),
-                        .text(finding.observed), .text(finding.expected), .text(finding.severity.rawValue),
-                        .text(try StoredValue.encode(finding.measurements)), .text(try StoredValue.encode(finding.attributes)),
-                        .text(finding.statusLabel), .text(finding.verifiedBy), .text(finding.recommendation),
+        }
+        var findingIDs: [[Int64]: Int64] = [:]
+        for row in try await Self.insert(
+            into: "finding",
+            ["\"layer_resultId\"", "position", "report_table", "check_name", "status", "observed", "expected", "severity", "measurements",
+             "attributes", "status_label", "verified_by", "recommendation"],
+            findingRows, returning: "id, \"layer_resultId\", position", on: db, logger: logger)
+        {
+            let (id, layerID, position) = try row.decode((Int64, Int64, Int32).self)
+            findingIDs[[layerID, Int64(position)]] = id
+        }
+        var evidenceRows: [[Cell]] = []
+        for layer in run.layers {
+            let layerID = layerIDs[layer.layer.rawValue] ?? 0
+            for (position, finding) in layer.findings.enumerated() {
+                let findingID = findingIDs[[layerID, Int64(position)]] ?? 0
+                for (index, evidence) in finding.evidence.enumerated() {
+                    evidenceRows.append([
+                        .int(findingID), .int(Int64(index)), .text(evidence.path), .text(evidence.sha256), .text(evidence.locator),
+                        .text(evidence.mlflowRunID), .text(evidence.gitCommit),
                     ])
                 }
             }
-            var findingIDs: [[Int64]: Int64] = [:]
-            for row in try await Self.insert(
-                into: "finding",
-                ["\"layer_resultId\"", "position", "report_table", "check_name", "status", "observed", "expected", "severity", "measurements",
-                 "attributes", "status_label", "verified_by", "recommendation"],
-                findingRows, returning: "id, \"layer_resultId\", position", on: db, logger: logger)
-            {
-                let (id, layerID, position) = try row.decode((Int64, Int64, Int32).self)
-                findingIDs[[layerID, Int64(position)]] = id
-            }
-            var evidenceRows: [[Cell]] = []
-            for layer in run.layers {
-                let layerID = layerIDs[layer.layer.rawValue] ?? 0
-                for (position, finding) in layer.findings.enumerated() {
-                    let findingID = findingIDs[[layerID, Int64(position)]] ?? 0
-                    for (index, evidence) in finding.evidence.enumerated() {
-                        evidenceRows.append([
-                            .int(findingID), .int(Int64(index)), .text(evidence.path), .text(evidence.sha256), .text(evidence.locator),
-                            .text(evidence.mlflowRunID), .text(evidence.gitCommit),
-                        ])
-                    }
-                }
-            }
-            try await Self.insert(
-                into: "evidence", ["\"findingId\"", "position", "path", "sha256", "locator", "mlflow_run_id", "git_commit"], evidenceRows,
-                returning: nil, on: db, logger: logger)
         }
+        try await Self.insert(
+            into: "evidence", ["\"findingId\"", "position", "path", "sha256", "locator", "mlflow_run_id", "git_commit"], evidenceRows,
+            returning: nil, on: db, logger: logger)
     }
 
     /// A value bound into a multi-row INSERT.
@@ -454,15 +477,17 @@ public final class PostgresStore: AuditStore, Sendable {
     }
 
     public func saveMetrics(_ points: [MetricPoint]) async throws {
+        try await connection.withTransaction(logger: logger) { db in try await Self.insert(points, on: db, logger: logger) }
+    }
+
+    static func insert(_ points: [MetricPoint], on db: PostgresConnection, logger: Logger) async throws {
         let rows = points.map { point -> [Cell] in
             [.text(point.metric), .double(point.value), .date(point.recordedAt), .text(point.runID), .text(point.environmentDigest),
              .text(point.gitCommit), .text(point.mlflowRunID)]
         }
-        try await connection.withTransaction(logger: logger) { db in
-            try await Self.insert(
-                into: "metric_point", ["metric", "value", "recorded_at", "run_id", "environment_digest", "git_commit", "mlflow_run_id"], rows,
-                returning: nil, on: db, logger: logger)
-        }
+        try await insert(
+            into: "metric_point", ["metric", "value", "recorded_at", "run_id", "environment_digest", "git_commit", "mlflow_run_id"], rows,
+            returning: nil, on: db, logger: logger)
     }
 
     public func saveResourceSamples(_ samples: [StoredSample]) async throws {
@@ -494,8 +519,12 @@ public final class PostgresStore: AuditStore, Sendable {
     }
 
     public func saveEnvironmentState(_ state: EnvironmentState) async throws {
+        try await connection.withConnection { db in try await Self.insert(state, on: db, logger: self.logger) }
+    }
+
+    static func insert(_ state: EnvironmentState, on db: PostgresConnection, logger: Logger) async throws {
         let components = String(decoding: state.canonicalJSON, as: UTF8.self)
-        try await connection.query(
+        try await db.query(
             "INSERT INTO environment_state (digest, components) VALUES (\(state.digest), \(components)) ON CONFLICT (digest) DO NOTHING",
             logger: logger)
     }

@@ -242,57 +242,73 @@ public final class Store: Sendable {
 
     /// Saves a whole audit in one transaction.
     public func save(_ run: AuditRun) throws {
+        try database.write { db in try Self.insert(run, db) }
+    }
+
+    /// Saves a whole audit with the metric history it adds (its environment state and points), all or none.
+    public func save(_ run: AuditRun, environment: EnvironmentState, points: [MetricPoint]) throws {
+        try database.write { db in
+            try Self.insert(run, db)
+            try Self.insert(environment, db)
+            try Self.insert(points, db)
+        }
+    }
+
+    /// Whether an audit with this id is stored.
+    public func runExists(id: String) throws -> Bool {
+        try database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE id = ?)", arguments: [id]) ?? false }
+    }
+
+    static func insert(_ run: AuditRun, _ db: Database) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try database.write { db in
+        try db.execute(
+            sql: """
+                INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                run.id, run.startedAt, run.finishedAt, run.configuration.path, run.configuration.sha256,
+                run.judgement.verdict.rawValue,
+                String(decoding: try encoder.encode(run.judgement.reasons), as: UTF8.self), run.assayVersion,
+                run.mlflowRunID, run.host,
+            ])
+        for layer in run.layers {
             try db.execute(
                 sql: """
-                    INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    run.id, run.startedAt, run.finishedAt, run.configuration.path, run.configuration.sha256,
-                    run.judgement.verdict.rawValue,
-                    String(decoding: try encoder.encode(run.judgement.reasons), as: UTF8.self), run.assayVersion,
-                    run.mlflowRunID, run.host,
+                    run.id, layer.layer.rawValue, layer.isVerified, layer.notVerifiedReason, layer.startedAt,
+                    layer.durationSeconds,
                 ])
-            for layer in run.layers {
+            let layerID = db.lastInsertedRowID
+            for (position, finding) in layer.findings.enumerated() {
                 try db.execute(
                     sql: """
-                        INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
+                          expected, severity, measurements, attributes, status_label, verified_by, recommendation)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        run.id, layer.layer.rawValue, layer.isVerified, layer.notVerifiedReason, layer.startedAt,
-                        layer.durationSeconds,
+                        layerID, position, finding.table.rawValue, finding.check, finding.status.rawValue,
+                        finding.observed, finding.expected, finding.severity.rawValue,
+                        String(decoding: try encoder.encode(finding.measurements), as: UTF8.self),
+                        String(decoding: try encoder.encode(finding.attributes), as: UTF8.self),
+                        finding.statusLabel, finding.verifiedBy, finding.recommendation,
                     ])
-                let layerID = db.lastInsertedRowID
-                for (position, finding) in layer.findings.enumerated() {
+                let findingID = db.lastInsertedRowID
+                for (index, evidence) in finding.evidence.enumerated() {
                     try db.execute(
                         sql: """
-                            INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
-                              expected, severity, measurements, attributes, status_label, verified_by, recommendation)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            layerID, position, finding.table.rawValue, finding.check, finding.status.rawValue,
-                            finding.observed, finding.expected, finding.severity.rawValue,
-                            String(decoding: try encoder.encode(finding.measurements), as: UTF8.self),
-                            String(decoding: try encoder.encode(finding.attributes), as: UTF8.self),
-                            finding.statusLabel, finding.verifiedBy, finding.recommendation,
+                            findingID, index, evidence.path, evidence.sha256, evidence.locator,
+                            evidence.mlflowRunID, evidence.gitCommit,
                         ])
-                    let findingID = db.lastInsertedRowID
-                    for (index, evidence) in finding.evidence.enumerated() {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit)
-                                VALUES (?, ?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [
-                                findingID, index, evidence.path, evidence.sha256, evidence.locator,
-                                evidence.mlflowRunID, evidence.gitCommit,
-                            ])
-                    }
                 }
             }
         }
@@ -384,28 +400,32 @@ public final class Store: Sendable {
 
     /// Records metric points, all or none.
     public func saveMetrics(_ points: [MetricPoint]) throws {
-        try database.write { db in
-            for point in points {
-                try db.execute(
-                    sql: """
-                        INSERT INTO metric_point (metric, value, recorded_at, run_id, environment_digest, git_commit, mlflow_run_id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        point.metric, point.value, point.recordedAt, point.runID, point.environmentDigest, point.gitCommit,
-                        point.mlflowRunID,
-                    ])
-            }
+        try database.write { db in try Self.insert(points, db) }
+    }
+
+    static func insert(_ points: [MetricPoint], _ db: Database) throws {
+        for point in points {
+            try db.execute(
+                sql: """
+                    INSERT INTO metric_point (metric, value, recorded_at, run_id, environment_digest, git_commit, mlflow_run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    point.metric, point.value, point.recordedAt, point.runID, point.environmentDigest, point.gitCommit,
+                    point.mlflowRunID,
+                ])
         }
     }
 
     /// Stores an environment state under its digest (once: the same digest is the same state).
     public func saveEnvironmentState(_ state: EnvironmentState) throws {
-        try database.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO environment_state (digest, components) VALUES (?, ?)",
-                arguments: [state.digest, String(decoding: state.canonicalJSON, as: UTF8.self)])
-        }
+        try database.write { db in try Self.insert(state, db) }
+    }
+
+    static func insert(_ state: EnvironmentState, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO environment_state (digest, components) VALUES (?, ?)",
+            arguments: [state.digest, String(decoding: state.canonicalJSON, as: UTF8.self)])
     }
 
     public func saveResourceSamples(_ samples: [StoredSample]) throws {

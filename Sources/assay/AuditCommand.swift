@@ -45,8 +45,7 @@ struct Audit: AsyncParsableCommand {
                     var run = try await audit(store)
                     let started = try await logger?.start(run)
                     run.mlflowRunID = started?.runID
-                    try await store.save(run)
-                    try await recordHistory(run, configuration: configuration, store: store)
+                    try await saveWithHistory(run, configuration: configuration, store: store)
                     return (run, started)
                 }
             }
@@ -61,11 +60,11 @@ struct Audit: AsyncParsableCommand {
     }
 }
 
-/// Adds the audit's metrics and environment state to the history the next baselines are computed from.
-func recordHistory(_ run: AuditRun, configuration: Configuration, store: any AuditStore) async throws {
+/// Stores the audit with the metrics and environment state it adds to the history the next baselines are
+/// computed from, in one transaction.
+func saveWithHistory(_ run: AuditRun, configuration: Configuration, store: any AuditStore) async throws {
     let environment = try BaselineCheck.environmentState(configuration, earlier: run.layers)
-    try await store.saveEnvironmentState(environment)
-    try await store.saveMetrics(RunHistory.points(run, environment: environment))
+    try await store.save(run, environment: environment, points: RunHistory.points(run, environment: environment))
 }
 
 /// The audit's checks, with MLflow runs verified when `integrations.mlflow.verify_runs` lists any.

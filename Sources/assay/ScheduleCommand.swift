@@ -121,8 +121,11 @@ struct ScheduleCommand: AsyncParsableCommand {
             var scoped = configuration
             scoped.verdictRules = rules
             let run = try await Auditor(checks: checks).audit(scoped)
-            try await store.save(run)
-            if job.kind == .audit { try await recordHistory(run, configuration: configuration, store: store) }
+            if job.kind == .audit {
+                try await saveWithHistory(run, configuration: configuration, store: store)
+            } else {
+                try await store.save(run)
+            }
             return run
         }
     }

@@ -41,5 +41,21 @@ struct StoreParityTests {
         let onPostgres = try await analyzer.findings(current: current, environment: after, history: postgres, now: now)
         #expect(onSQLite == onPostgres)
         #expect(onSQLite.contains { $0.attributes["likely_cause"] == "pypi torch 2.3.0 → 2.3.1, in the same run" })
+
+        // An audit saved with its history, all or none: a second save of the same id changes nothing on either.
+        let run = AuditRun(
+            id: "audit-with-history", startedAt: now, finishedAt: now,
+            configuration: Evidence(path: "assay.yaml", sha256: String(repeating: "e", count: 64)), layers: [],
+            judgement: Judgement(verdict: .stable, reasons: []))
+        let point = MetricPoint(metric: "latency.total.p95_ms", value: 99, recordedAt: now, runID: run.id, environmentDigest: after.digest)
+        for store in [sqlite, postgres] as [any AuditStore] {
+            #expect(try await !store.runExists(id: run.id))
+            try await store.save(run, environment: after, points: [point])
+            #expect(try await store.runExists(id: run.id))
+            await #expect(throws: (any Error).self) {
+                try await store.save(run, environment: after, points: [point, point])
+            }
+            #expect(try await store.points(metric: "latency.total.p95_ms", since: now).map(\.runID) == [run.id])
+        }
     }
 }

@@ -13,6 +13,8 @@ import Testing
         "hta__critical_path__cuda_event_sync__event_sync_trace.json.gz",
         "hta__cupti_profiler__benchmark_result_924719_1679055439_trace.json.gz",
         "torch-cpu-mlp-stages.pt.trace.json.gz",
+        "h200-mlp-baseline.pt.trace.json.gz",
+        "h200-mlp-item.pt.trace.json.gz",
     ])
     func everyFixtureTraceParses(_ name: String) throws {
         let trace = try ChromeTraceParser.parse(path: try Self.fixture(name))
@@ -44,6 +46,20 @@ import Testing
         #expect(attribution.attributedPercent >= 90)
         #expect(attribution.unknownPercent < 10)
         #expect(attribution.components.first?.name == "CPU ops")
+    }
+
+    /// A real GPU trace (torch 2.11, CUDA 13, an H200; Benchmarks/gpu/torch_traces.py): Kineto mirrors every
+    /// record_function on the GPU stream, and each stage is still counted once per step, on the CPU side, while its
+    /// kernels are credited to it through their launches.
+    @Test func gpuTraceCountsEachStageOncePerStep() throws {
+        let trace = try ChromeTraceParser.parse(path: try Self.fixture("h200-mlp-baseline.pt.trace.json.gz"))
+        let attribution = TraceAttribution.analyze(trace, stages: ["preprocess", "inference", "postprocess"])
+        #expect(attribution.stages.map(\.count) == [6, 6, 6])
+        let gpu = try #require(attribution.gpu)
+        #expect(gpu.ops == 168 && gpu.linkedOps == 168 && gpu.unlinkedOps == 0)
+        #expect((gpu.stageMicroseconds["inference"] ?? 0) > (gpu.stageMicroseconds["preprocess"] ?? 0))
+        #expect(attribution.components.contains { $0.name == "Kernel launch overhead" })
+        #expect(!attribution.components.contains { $0.name.hasPrefix("Kernels") })
     }
 
     /// A synchronize planted inside the inference stage shows up as the CUDA-sync bottleneck.
