@@ -96,6 +96,8 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
     public static func snapshot(
         root: String, seed: Int?, now: Date = Date(), skip: Set<String> = [], cache: StatCache? = nil, progress: ProgressReporter? = nil
     ) throws -> EnvironmentManifest {
+        // The runtime's versions come from subprocesses (python3, nvcc, nvidia-smi): asked for while the files hash.
+        let runtime = RuntimeDetection()
         let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") && !skip.contains($0) }.sorted()
         var components: [Component] = []
         for name in names {
@@ -131,9 +133,27 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         }
         var manifest = EnvironmentManifest(
             schema: schema, digest: nil, createdAt: now.formatted(.iso8601), host: ProcessInfo.processInfo.hostName, seed: seed,
-            runtime: detectRuntime(), components: components)
+            runtime: runtime.wait(), components: components)
         manifest.digest = try manifest.computedDigest()
         return manifest
+    }
+
+    /// `detectRuntime()` on another thread, started at once.
+    final class RuntimeDetection: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var runtime: Runtime?
+
+        init() {
+            DispatchQueue.global().async { [self] in
+                runtime = EnvironmentManifest.detectRuntime()
+                done.signal()
+            }
+        }
+
+        func wait() -> Runtime {
+            done.wait()
+            return runtime ?? Runtime(environment: [:])
+        }
     }
 
     static func detectRuntime() -> Runtime {

@@ -3,8 +3,12 @@ import Foundation
 import Synchronization
 
 /// Operators of two traces ranked by how much their time changed, with statistics rather than totals only:
-/// per-occurrence mean and P95 of each operator's duration, Δmean with a seeded two-sample bootstrap CI95,
-/// and the change in self time per step (per stage instance when stages are given, else per trace).
+/// per-occurrence mean and P95 of each operator's duration, Δmean with a seeded two-sample bootstrap CI95, and
+/// the change in self and inclusive time per step. Steps are the profiler's `ProfilerStep#N` annotations, else the
+/// stage instances when stages are given, else the whole trace. Rows rank by the larger of the two changes, so an
+/// operator whose callees grew (`aten::item` waiting on a device copy) ranks beside the leaves the time landed on.
+/// The profiler's own bookkeeping (its range, `Iteration Start`, `[memory]`, the step markers) and Kineto's GPU-side
+/// copies of annotations are left out.
 public struct TraceDiff: Sendable {
     public struct Row: Sendable, Hashable {
         public var name: String
@@ -14,10 +18,16 @@ public struct TraceDiff: Sendable {
         /// Self time per step, microseconds.
         public var beforeSelfPerStep: Double
         public var afterSelfPerStep: Double
+        /// Inclusive time (the spans' durations, callees included) per step, microseconds.
+        public var beforeInclusivePerStep: Double
+        public var afterInclusivePerStep: Double
         /// Δ of the mean duration per occurrence (after − before), microseconds, with CI95.
         public var deltaMean: Bootstrap.Interval?
 
         public var deltaSelfPerStep: Double { afterSelfPerStep - beforeSelfPerStep }
+        public var deltaInclusivePerStep: Double { afterInclusivePerStep - beforeInclusivePerStep }
+        /// What the ranking uses: the larger of the two absolute changes.
+        public var rank: Double { max(abs(deltaSelfPerStep), abs(deltaInclusivePerStep)) }
         /// The change is real: its CI95 excludes 0.
         public var significant: Bool { deltaMean?.excludesZero ?? false }
     }
@@ -29,7 +39,7 @@ public struct TraceDiff: Sendable {
     public var added: Int
     public var removed: Int
 
-    /// Compares two traces. `top` rows (largest |Δ self per step| first) get a bootstrap interval.
+    /// Compares two traces. `top` rows (largest change per step first) get a bootstrap interval.
     public static func compare(
         before: [TraceLane], after: [TraceLane], stages: [String], top: Int = 20, bootstrap: Bootstrap = Bootstrap()
     ) -> TraceDiff {
@@ -42,11 +52,11 @@ public struct TraceDiff: Sendable {
                 before: a.durations[name].flatMap { LatencyStatistics($0) },
                 after: b.durations[name].flatMap { LatencyStatistics($0) },
                 beforeSelfPerStep: (a.selfTime[name] ?? 0) / Double(a.steps),
-                afterSelfPerStep: (b.selfTime[name] ?? 0) / Double(b.steps), deltaMean: nil)
+                afterSelfPerStep: (b.selfTime[name] ?? 0) / Double(b.steps),
+                beforeInclusivePerStep: (a.durations[name]?.reduce(0, +) ?? 0) / Double(a.steps),
+                afterInclusivePerStep: (b.durations[name]?.reduce(0, +) ?? 0) / Double(b.steps), deltaMean: nil)
         }
-        rows.sort {
-            abs($0.deltaSelfPerStep) == abs($1.deltaSelfPerStep) ? $0.name < $1.name : abs($0.deltaSelfPerStep) > abs($1.deltaSelfPerStep)
-        }
+        rows.sort { $0.rank == $1.rank ? $0.name < $1.name : $0.rank > $1.rank }
         rows = Array(rows.prefix(max(0, top)))
         // Each row has its own seed, so the intervals do not depend on how the rows are spread over threads.
         let intervals = Mutex([Bootstrap.Interval?](repeating: nil, count: rows.count))
@@ -75,11 +85,18 @@ private struct OperatorTimes {
     var steps = 1
 
     init(lanes: [TraceLane], stages: [String]) {
-        let stageNames = Set(stages)
+        let matcher = StageMatcher(stages)
         var stageCount = 0
+        var profilerSteps = 0
         for lane in lanes {
             for (index, span) in lane.spans.enumerated() {
-                if stageNames.contains(span.name) { stageCount += 1 }
+                if span.category == "gpu_user_annotation" { continue }
+                if Self.isProfilerStep(span.name) {
+                    profilerSteps += 1
+                    continue
+                }
+                if Self.isBookkeeping(span) { continue }
+                if !stages.isEmpty, matcher.stage(of: span.name) != nil { stageCount += 1 }
                 durations[span.name, default: []].append(span.duration)
                 selfTime[span.name, default: 0] += max(0, lane.selfTime[index])
                 if components[span.name] == nil {
@@ -87,6 +104,21 @@ private struct OperatorTimes {
                 }
             }
         }
-        if !stages.isEmpty, stageCount > 0 { steps = max(1, stageCount / max(1, stages.count)) }
+        if profilerSteps > 0 {
+            steps = profilerSteps
+        } else if !stages.isEmpty, stageCount > 0 {
+            steps = max(1, stageCount / max(1, stages.count))
+        }
+    }
+
+    /// `ProfilerStep#N`, the step marker torch.profiler's `step()` writes.
+    static func isProfilerStep(_ name: String) -> Bool {
+        name.hasPrefix("ProfilerStep#") && name.dropFirst("ProfilerStep#".count).allSatisfy(\.isNumber)
+    }
+
+    /// Spans the profiler writes about itself: its range (`PyTorch Profiler (0)`, category Trace), `Iteration Start`,
+    /// `[memory]` instants.
+    static func isBookkeeping(_ span: TraceEvent) -> Bool {
+        span.category == "Trace" || span.name.hasPrefix("PyTorch Profiler") || span.name == "Iteration Start" || span.name == "[memory]"
     }
 }

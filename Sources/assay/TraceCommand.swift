@@ -196,6 +196,8 @@ struct Trace: AsyncParsableCommand {
                             "name": row.name, "component": row.component, "count_before": row.before?.count ?? 0,
                             "count_after": row.after?.count ?? 0, "self_per_step_before_us": row.beforeSelfPerStep,
                             "self_per_step_after_us": row.afterSelfPerStep, "delta_self_per_step_us": row.deltaSelfPerStep,
+                            "inclusive_per_step_before_us": row.beforeInclusivePerStep, "inclusive_per_step_after_us": row.afterInclusivePerStep,
+                            "delta_inclusive_per_step_us": row.deltaInclusivePerStep,
                             "significant": row.significant,
                         ]
                         if let mean = row.before?.mean { object["mean_before_us"] = mean }
@@ -214,14 +216,14 @@ struct Trace: AsyncParsableCommand {
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
                 case .markdown, .text:
                     print("\(before) (\(diff.beforeSteps) steps) → \(after) (\(diff.afterSteps) steps); \(diff.added) operators added, \(diff.removed) removed")
-                    print("Δself/step (µs)  Δmean (µs) [CI95]                  n before→after  operator")
+                    print("Δself/step (µs)  Δincl/step (µs)  Δmean (µs) [CI95]                  n before→after  operator")
                     for row in diff.rows {
                         // Formatting.signedMilliseconds only chooses precision by size; the unit here is µs.
                         let ci = row.deltaMean.map {
                             "\(Formatting.signedMilliseconds($0.estimate)) [\(Formatting.signedMilliseconds($0.low)), \(Formatting.signedMilliseconds($0.high))]\($0.excludesZero ? " *" : "")"
                         } ?? (row.before == nil ? "new" : row.after == nil ? "gone" : "—")
                         print(
-                            "\(Formatting.signedMilliseconds(row.deltaSelfPerStep).leftPadded(15))  \(ci.padding(toLength: 34, withPad: " ", startingAt: 0)) \("\(row.before?.count ?? 0)→\(row.after?.count ?? 0)".leftPadded(14))  \(row.name.prefix(70))")
+                            "\(Formatting.signedMilliseconds(row.deltaSelfPerStep).leftPadded(15))  \(Formatting.signedMilliseconds(row.deltaInclusivePerStep).leftPadded(15))  \(ci.padding(toLength: 34, withPad: " ", startingAt: 0)) \("\(row.before?.count ?? 0)→\(row.after?.count ?? 0)".leftPadded(14))  \(row.name.prefix(70))")
                     }
                     print("* CI95 excludes 0")
                 }

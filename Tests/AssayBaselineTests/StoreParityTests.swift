@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// The same history on PostgreSQL gives the same baseline, change point and likely cause as on SQLite.
-@Suite(.enabled(if: PostgresTestDatabase.available))
+@Suite(.enabled(if: PostgresTestDatabase.available, "needs a PostgreSQL server: set ASSAY_TEST_POSTGRES_URL (.ci/run starts one)"))
 struct StoreParityTests {
     @Test func postgresAndSQLiteGiveTheSameAnswers() async throws {
         let sqlite = try Store()

@@ -11,7 +11,7 @@ import FoundationNetworking
 /// `assay agent` sampling this machine, scraped by a real Prometheus (Debian's): what Prometheus stored is what
 /// the agent stored, and SIGTERM stops the agent cleanly with its samples written.
 extension LoadTests {
-@Suite(.serialized, .enabled(if: ExternalTool.available(["prometheus"])))
+@Suite(.serialized, .enabled(if: ExternalTool.available(["prometheus"]), "needs prometheus (Debian) to scrape the agent"))
 struct AgentTests {
     struct PromSeries: Decodable {
         struct Result: Decodable { var values: [[JSONValue]] }
@@ -151,7 +151,7 @@ struct AgentTests {
     }
 
     /// `assay telemetry scrape` against Debian's real node_exporter: a telemetry log the audit can read.
-    @Suite(.enabled(if: ExternalTool.available(["prometheus-node-exporter"])))
+    @Suite(.enabled(if: ExternalTool.available(["prometheus-node-exporter"]), "needs prometheus-node-exporter (Debian)"))
     struct NodeExporterTests {
         @Test func scrapesARealNodeExporter() async throws {
             let exporter = try await LoopbackServer.start(

@@ -10,7 +10,7 @@ import FoundationNetworking
 /// `assay serve` as a user meets it: the example's audit on the dashboard, drawn by a real headless Chromium
 /// (charts rendered, no script errors, a screenshot kept), then a CI job pushing its audit with a token.
 extension LoadTests {
-    @Suite(.serialized, .enabled(if: ExternalTool.available(["chromium"])))
+    @Suite(.serialized, .enabled(if: ExternalTool.available(["chromium"]), "needs chromium (Debian) for the headless dashboard check"))
     struct ServeTests {
         /// Where screenshots go: $ASSAY_ARTIFACTS_DIR (CI sets it), else .build/test-artifacts.
         static var artifacts: String {

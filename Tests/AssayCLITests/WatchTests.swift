@@ -10,7 +10,7 @@ import FoundationNetworking
 /// `assay watch` on the example service under load: its slow switch turned on escalates after the sustain
 /// window (plus at most one evaluation), not before; turned off, the alert resolves; the webhook hears both.
 extension LoadTests {
-@Suite(.serialized, .enabled(if: ExternalTool.available(["python3"])))
+@Suite(.serialized, .enabled(if: ExternalTool.available(["python3"]), "needs python3"))
 struct WatchTests {
     /// Keeps `workers` clients posting predictions until stopped.
     final class Load: Sendable {

@@ -10,7 +10,7 @@ import Testing
 import FoundationNetworking
 #endif
 
-@Suite(.serialized, .enabled(if: ExternalTool.available(["prometheus-alertmanager", "python3"])))
+@Suite(.serialized, .enabled(if: ExternalTool.available(["prometheus-alertmanager", "python3"]), "needs prometheus-alertmanager (Debian) and python3"))
 struct AlertTests {
     static func event(_ kind: AlertEvent.Kind, at seconds: Double) -> AlertEvent {
         let start = Date().addingTimeInterval(-300)

@@ -5,7 +5,7 @@ import AssayTestSupport
 import Foundation
 import Testing
 
-@Suite(.enabled(if: ExternalTool.available(["python3"])))
+@Suite(.enabled(if: ExternalTool.available(["python3"]), "needs python3"))
 struct UptimeProberTests {
     /// A real HTTP server on loopback is up by GET and by TCP connect; a port nobody listens on is down both ways.
     @Test func httpAndTCPProbes() async throws {

@@ -1,4 +1,5 @@
 import AssayCore
+import AssayLatency
 import AssayProfiling
 import Foundation
 import Testing
@@ -60,6 +61,21 @@ import Testing
         #expect((gpu.stageMicroseconds["inference"] ?? 0) > (gpu.stageMicroseconds["preprocess"] ?? 0))
         #expect(attribution.components.contains { $0.name == "Kernel launch overhead" })
         #expect(!attribution.components.contains { $0.name.hasPrefix("Kernels") })
+    }
+
+    /// The real H200 pair with a planted `.item()` per layer: six profiler steps found in each trace without being
+    /// told, `aten::item` (whose inclusive time grew: it now waits on a device copy) among the top changes, and none
+    /// of the profiler's bookkeeping ranked.
+    @Test func gpuTraceDiffNamesTheOperatorUsersSee() throws {
+        func lanes(_ name: String) throws -> [TraceLane] { TraceLane.lanes(of: try ChromeTraceParser.parse(path: try Self.fixture(name))) }
+        let diff = TraceDiff.compare(
+            before: try lanes("h200-mlp-baseline.pt.trace.json.gz"), after: try lanes("h200-mlp-item.pt.trace.json.gz"), stages: [], top: 5,
+            bootstrap: Bootstrap(resamples: 500, seed: 1))
+        #expect(diff.beforeSteps == 6 && diff.afterSteps == 6)
+        let item = try #require(diff.rows.first { $0.name == "aten::item" })
+        #expect(item.deltaInclusivePerStep > 100 && item.significant)
+        #expect(!diff.rows.contains { $0.name.hasPrefix("PyTorch Profiler") || $0.name.hasPrefix("ProfilerStep#") })
+        #expect(diff.rows.first { $0.name == "inference" }?.before?.count == 6)
     }
 
     /// A synchronize planted inside the inference stage shows up as the CUDA-sync bottleneck.

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The PostgreSQL store against a real server: the same migrations and the same answers as SQLite.
-@Suite(.enabled(if: PostgresTestDatabase.available))
+@Suite(.enabled(if: PostgresTestDatabase.available, "needs a PostgreSQL server: set ASSAY_TEST_POSTGRES_URL (.ci/run starts one)"))
 struct PostgresStoreTests {
     /// A store on a fresh database, closed afterwards whatever happens (an unclosed connection traps).
     static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {

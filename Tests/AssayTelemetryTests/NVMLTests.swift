@@ -5,7 +5,7 @@ import Testing
 /// NVML through dlopen. No GPU here, so a stand-in library compiled by the test exports NVML's entry points with
 /// NVML's C signatures and struct layouts and known values: what comes back proves the marshalling (struct
 /// offsets, units, the two names of the reasons call). On a GPU host the same code reads the driver's library.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")))
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc"), "needs a C compiler at /usr/bin/cc for the stand-in NVML library"))
 struct NVMLTests {
     static let source = #"""
         #include <stdint.h>
