@@ -98,7 +98,8 @@ public enum TreeDigest {
         return try fileSHA256(path, status: status, cache: cache)
     }
 
-    static func fileSHA256(_ path: String, status: stat, cache: StatCache?) throws -> String {
+    /// The same, for a file already stat'ed.
+    public static func fileSHA256(_ path: String, status: stat, cache: StatCache?) throws -> String {
         if let cached = cache?.digest(status: status) { return cached }
         let digest = try FileDigest.sha256(ofFileAt: path)
         cache?.store(digest, status: status)
@@ -292,6 +293,8 @@ public final class StatCache: @unchecked Sendable {
     private let lock = NSLock()
     private var loaded: [Identity: Record]
     private var seen: [Identity: Record] = [:]
+    /// A digest was added or replaced since loading (a file that is gone is noticed at saving).
+    private var changed = false
     public let path: String?
 
     /// An empty cache, or the one saved at `path`.
@@ -336,6 +339,7 @@ public final class StatCache: @unchecked Sendable {
         guard let raw = SHA256Digest.raw(hex: digest) else { return }
         lock.lock()
         seen[Self.identity(status)] = Self.record(status, raw)
+        changed = true
         lock.unlock()
     }
 
@@ -346,13 +350,15 @@ public final class StatCache: @unchecked Sendable {
         return seen.isEmpty ? loaded.count : seen.count
     }
 
-    /// Writes the files seen since loading atomically to the cache's path.
+    /// Writes the files seen since loading atomically to the cache's path; nothing when every file was found
+    /// unchanged in the cache and none is gone.
     public func save() throws {
         guard let path else { return }
         lock.lock()
-        let bytes = Self.encode(seen)
+        let unchanged = !changed && seen.count == loaded.count
+        let bytes = unchanged ? [] : Self.encode(seen)
         lock.unlock()
-        try AtomicFile.write(bytes, to: path)
+        if !unchanged { try AtomicFile.write(bytes, to: path) }
     }
 
     static func encode(_ records: [Identity: Record]) -> [UInt8] {

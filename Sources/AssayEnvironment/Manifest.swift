@@ -2,6 +2,10 @@ import AssayCore
 import Foundation
 import Yams
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `env_manifest.yaml`: what an environment is made of, each component with its digest, itself
 /// content-addressed: `digest` is the sha256 of the RFC 8785 canonical JSON of the schema, components, runtime
 /// and seed, so the same content gives the same digest on any machine at any time. When and where the snapshot
@@ -79,13 +83,43 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         "OPENBLAS_NUM_THREADS", "TF_DETERMINISTIC_OPS", "TF_CUDNN_DETERMINISTIC", "NVIDIA_TF32_OVERRIDE", "TOKENIZERS_PARALLELISM",
     ]
 
-    /// The digest of the content: schema, components, runtime and seed (v1 manifests: `created_at` too).
+    /// The digest of the content: schema, components, runtime and seed (v1 manifests: `created_at` too), over
+    /// its RFC 8785 canonical JSON.
     public func computedDigest() throws -> String {
-        let content = Content(
-            schema: schema, createdAt: schema == Self.legacySchema ? createdAt : nil, seed: seed, runtime: runtime, components: components)
-        let json = try JSONCoding.encoder().encode(content)
-        guard let value = JSONValue.parse(Array(json)) else { return "" }
+        let value: JSONValue
+        if schema == Self.legacySchema {
+            let json = try JSONCoding.encoder().encode(
+                Content(schema: schema, createdAt: createdAt, seed: seed, runtime: runtime, components: components))
+            guard let parsed = JSONValue.parse(Array(json)) else { return "" }
+            value = parsed
+        } else {
+            value = contentValue
+        }
         return "sha256:" + FileDigest.sha256(of: Array(CanonicalJSON.serialize(value).utf8))
+    }
+
+    /// The content as a JSON value, built directly: the same members `Codable` writes, without encoding and
+    /// parsing 20,000 components to get there.
+    var contentValue: JSONValue {
+        func optional(_ members: [(String, JSONValue?)]) -> JSONValue {
+            .object(Dictionary(uniqueKeysWithValues: members.compactMap { key, value in value.map { (key, $0) } }))
+        }
+        let runtimeValue = optional([
+            ("python", runtime.python.map(JSONValue.string)), ("cuda", runtime.cuda.map(JSONValue.string)),
+            ("driver", runtime.driver.map(JSONValue.string)), ("environment", .object(runtime.environment.mapValues(JSONValue.string))),
+        ])
+        let componentValues = components.map { component in
+            optional([
+                ("path", .string(component.path)), ("kind", .string(component.kind.rawValue)), ("sha256", .string(component.sha256)),
+                ("canonical_sha256", component.canonicalSHA256.map(JSONValue.string)),
+                ("packages", component.packages.map { .number(Double($0)) }), ("format", component.format.map(JSONValue.string)),
+                ("files", component.files.map { .number(Double($0)) }),
+            ])
+        }
+        return optional([
+            ("schema", .string(schema)), ("seed", seed.map { .number(Double($0)) }), ("runtime", runtimeValue),
+            ("components", .array(componentValues)),
+        ])
     }
 
     // MARK: Snapshot
@@ -102,10 +136,10 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         var components: [Component] = []
         for name in names {
             let path = root + "/" + name
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue {
-                if FileManager.default.fileExists(atPath: path + "/oci-layout") {
+            var status = stat()
+            guard stat(path, &status) == 0 else { continue }
+            if status.st_mode & S_IFMT == S_IFDIR {
+                if access(path + "/oci-layout", F_OK) == 0 {
                     let image = try OCILayout.verify(path: path)
                     components.append(Component(path: name, kind: .image, sha256: String((image.manifestDigest ?? "").dropFirst(7))))
                     continue
@@ -118,15 +152,18 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
                 components.append(Component(path: name, kind: kind, sha256: listing.digest, files: listing.entries.count))
                 continue
             }
-            var component = Component(path: name, kind: .file, sha256: try TreeDigest.fileSHA256(path, cache: cache))
-            if let format = EnvironmentDiff.lockfileFormat(path), let lock = try? LockfileParser.parse(path: path, format: format) {
+            var component = Component(path: name, kind: .file, sha256: try TreeDigest.fileSHA256(path, status: status, cache: cache))
+            // Only names that can be a lockfile or a config are opened and parsed.
+            let suffix = Self.fileExtension(name)
+            let parseable = Self.parseableExtensions.contains(suffix)
+            if parseable, let format = EnvironmentDiff.lockfileFormat(path), let lock = try? LockfileParser.parse(path: path, format: format) {
                 component.kind = .lockfile
                 component.packages = lock.packages.count
                 component.format = format.rawValue
-            } else if ConfigDocument.format(of: path) != nil, let document = try? ConfigDocument.read(path: path) {
+            } else if parseable, ConfigDocument.format(of: path) != nil, let document = try? ConfigDocument.read(path: path) {
                 component.kind = .config
                 component.canonicalSHA256 = document.canonicalSHA256
-            } else if [".pt", ".pth", ".onnx", ".safetensors", ".ckpt", ".pkl", ".joblib", ".h5", ".gguf"].contains(where: { name.lowercased().hasSuffix($0) }) {
+            } else if Self.modelExtensions.contains(suffix) {
                 component.kind = .model
             }
             components.append(component)
@@ -136,6 +173,19 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
             runtime: runtime.wait(), components: components)
         manifest.digest = try manifest.computedDigest()
         return manifest
+    }
+
+    /// Extensions of files that may be lockfiles (requirements.txt, poetry.lock, go.sum, Package.resolved …) or
+    /// configs, and of model weights.
+    static let parseableExtensions: Set<String> = ["txt", "in", "lock", "yml", "yaml", "json", "toml", "sum", "resolved"]
+    static let modelExtensions: Set<String> = ["pt", "pth", "onnx", "safetensors", "ckpt", "pkl", "joblib", "h5", "gguf"]
+
+    /// The lowercased text after the last dot of a file name ("" without one), read as bytes: called once per
+    /// top-level file, 20,000 times for a flat tree.
+    static func fileExtension(_ name: String) -> String {
+        let bytes = name.utf8
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else { return "" }
+        return String(decoding: bytes[bytes.index(after: dot)...].map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
     /// `detectRuntime()` on another thread, started at once.

@@ -316,7 +316,7 @@ import Testing
         try #"{"traceEvents": [{"ph" "X"}]}"#.write(toFile: directory + "/t.json", atomically: true, encoding: .utf8)
         try "{oops}\n".write(toFile: directory + "/tel.jsonl", atomically: true, encoding: .utf8)
         try "x\n".write(toFile: directory + "/deps.lst", atomically: true, encoding: .utf8)
-        try "{\"request_id\": \"r1\", \"inference_ms\": 1.5}\n{\"request_id\": \"r2\", \"inference_ms\": \n"
+        try "{\"request_id\": \"r1\", \"preprocess_ms\": 0.5, \"inference_ms\": 1.5, \"postprocess_ms\": 0.2}\n{\"request_id\": \"r2\", \"inference_ms\": \n"
             .write(toFile: directory + "/lat.jsonl", atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
             (["trace", "analyze", "t.json"], 65, "t.json: byte 23: expected :"),

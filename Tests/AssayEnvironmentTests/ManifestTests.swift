@@ -42,6 +42,17 @@ import Testing
         #expect(try second.computedDigest() == first.digest)
         try AtomicFile.write(Array("weights!".utf8), to: root + "/model/weights.bin")
         #expect(try EnvironmentManifest.snapshot(root: root, seed: 42, cache: cache).digest != first.digest)
+        // The digest is over exactly what Codable writes (less created_at and host), canonicalized.
+        var copy = first
+        copy.digest = nil
+        copy.host = nil
+        copy.root = nil
+        var written = try #require(JSONValue.parse(Array(try JSONCoding.encoder().encode(copy))))
+        if case .object(var members) = written {
+            members["created_at"] = nil
+            written = .object(members)
+        }
+        #expect("sha256:" + FileDigest.sha256(of: Array(CanonicalJSON.serialize(written).utf8)) == first.digest)
     }
 
     /// Nothing is written inside the audited tree, and a tree that cannot be written snapshots.

@@ -244,6 +244,15 @@ import Testing
         #expect(gpu.throttleReasons == 0x1)
     }
 
+    /// A real H200 (driver 580): used memory leaves out the 616 MiB the driver reserves, as NVML's v2 call does.
+    @Test func h200WithDriver580() throws {
+        let gpu = try #require(NvidiaSMI.parse(xml: try Self.xml("h200-driver-580")).first)
+        #expect(gpu.name == "NVIDIA H200")
+        #expect(gpu.memoryTotalMiB == 143_771 && gpu.memoryUsedMiB == 0)
+        #expect(gpu.throttleReasons == 0x1)
+        #expect(gpu.temperatureCelsius == 34)
+    }
+
     @Test func xidErrorsAreCounted() {
         let log = """
             [ 1203.442101] NVRM: Xid (PCI:0000:3b:00): 79, pid=2231, name=python3, GPU has fallen off the bus.
