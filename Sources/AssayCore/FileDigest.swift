@@ -74,15 +74,16 @@ public enum FileDigest {
 
     /// Lowercase hex of a digest.
     public static func hex<S: Sequence>(_ digest: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
         for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// Reads a file on a background thread into a ring of buffers while the caller consumes filled ones.

@@ -21,6 +21,12 @@ public enum TextEscaping {
     /// short escapes for \b \f \n \r \t, other controls as lowercase `\u00xx`, everything else as is.
     public static func appendJSONString(_ text: String, to out: inout String) {
         out += "\""
+        // Most strings (digests, paths, names) need no escape: appended whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

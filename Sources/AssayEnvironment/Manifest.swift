@@ -101,25 +101,23 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
     /// The content as a JSON value, built directly: the same members `Codable` writes, without encoding and
     /// parsing 20,000 components to get there.
     var contentValue: JSONValue {
-        func optional(_ members: [(String, JSONValue?)]) -> JSONValue {
-            .object(Dictionary(uniqueKeysWithValues: members.compactMap { key, value in value.map { (key, $0) } }))
+        var runtimeMembers: [String: JSONValue] = ["environment": .object(runtime.environment.mapValues(JSONValue.string))]
+        runtimeMembers["python"] = runtime.python.map(JSONValue.string)
+        runtimeMembers["cuda"] = runtime.cuda.map(JSONValue.string)
+        runtimeMembers["driver"] = runtime.driver.map(JSONValue.string)
+        let componentValues = components.map { component -> JSONValue in
+            var members: [String: JSONValue] = [
+                "path": .string(component.path), "kind": .string(component.kind.rawValue), "sha256": .string(component.sha256),
+            ]
+            members["canonical_sha256"] = component.canonicalSHA256.map(JSONValue.string)
+            members["packages"] = component.packages.map { .number(Double($0)) }
+            members["format"] = component.format.map(JSONValue.string)
+            members["files"] = component.files.map { .number(Double($0)) }
+            return .object(members)
         }
-        let runtimeValue = optional([
-            ("python", runtime.python.map(JSONValue.string)), ("cuda", runtime.cuda.map(JSONValue.string)),
-            ("driver", runtime.driver.map(JSONValue.string)), ("environment", .object(runtime.environment.mapValues(JSONValue.string))),
-        ])
-        let componentValues = components.map { component in
-            optional([
-                ("path", .string(component.path)), ("kind", .string(component.kind.rawValue)), ("sha256", .string(component.sha256)),
-                ("canonical_sha256", component.canonicalSHA256.map(JSONValue.string)),
-                ("packages", component.packages.map { .number(Double($0)) }), ("format", component.format.map(JSONValue.string)),
-                ("files", component.files.map { .number(Double($0)) }),
-            ])
-        }
-        return optional([
-            ("schema", .string(schema)), ("seed", seed.map { .number(Double($0)) }), ("runtime", runtimeValue),
-            ("components", .array(componentValues)),
-        ])
+        var members: [String: JSONValue] = ["schema": .string(schema), "runtime": .object(runtimeMembers), "components": .array(componentValues)]
+        members["seed"] = seed.map { .number(Double($0)) }
+        return .object(members)
     }
 
     // MARK: Snapshot
@@ -132,7 +130,7 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
     ) throws -> EnvironmentManifest {
         // The runtime's versions come from subprocesses (python3, nvcc, nvidia-smi): asked for while the files hash.
         let runtime = RuntimeDetection()
-        let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") && !skip.contains($0) }.sorted()
+        let names = try TreeDigest.names(in: root).filter { !$0.hasPrefix(".") && !skip.contains($0) }
         var components: [Component] = []
         for name in names {
             let path = root + "/" + name

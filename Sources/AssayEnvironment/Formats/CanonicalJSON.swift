@@ -26,7 +26,8 @@ public enum CanonicalJSON {
             out += "]"
         case .object(let members):
             out += "{"
-            let sorted = members.sorted { Array($0.key.utf16).lexicographicallyPrecedes(Array($1.key.utf16)) }
+            // Compared as UTF-16 views, without copying the keys into arrays.
+            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { out += "," }
                 string(member.key, into: &out)
