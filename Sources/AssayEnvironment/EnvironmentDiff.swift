@@ -183,7 +183,7 @@ public struct EnvironmentDiff: Sendable {
         guard lowered.hasSuffix(".yaml") || lowered.hasSuffix(".yml"), let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
-        return head.contains("schema: assay.env_manifest.")
+        return head.contains("schema: assay.env_manifest.") || head.contains("schema: \"assay.env_manifest.")
     }
 
     func compareFile(
