@@ -213,7 +213,7 @@ let package = Package(
             dependencies: ["AssayCore", "AssayEnvironment", "AssayLatency", "AssayProfiling", "AssayTelemetry", "AssayServing"],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity", "AssayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayTelemetryTests", dependencies: ["AssayTelemetry"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",
-            dependencies: ["AssayReport"],
+            dependencies: ["AssayReport", "AssayTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import AssayCore
 @testable import AssayLatency
+import AssayTestSupport
 import Foundation
 import Testing
 
@@ -56,7 +57,8 @@ import Testing
     }
 
     /// Agreement with scipy.stats.bootstrap (percentile method, paired) on the same data, within Monte-Carlo error.
-    @Test func agreesWithSciPy() throws {
+    @Test(.enabled(if: ExternalTool.pythonModulesAvailable(["scipy", "numpy"]), "needs scipy and numpy: pip install scipy numpy"))
+    func agreesWithSciPy() throws {
         let (x, y) = Self.pairedData(n: 400, shift: 0.8, seed: 11)
         let ours = try #require(Bootstrap(resamples: 10_000).paired(previous: x, current: y, statistic: .quantile(0.95)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-scipy-\(UUID().uuidString)").path

@@ -1,5 +1,6 @@
 import AssayCore
 import AssayReport
+import AssayTestSupport
 import Foundation
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
         return (process.terminationStatus, output)
     }
 
-    @Test(arguments: ["full", "partial"])
+    @Test(.enabled(if: ExternalTool.pythonModulesAvailable(["jsonschema"]), "needs jsonschema: pip install jsonschema"), arguments: ["full", "partial"])
     func jsonValidatesAgainstTheSchema(_ which: String) throws {
         let run = which == "full" ? ReportFixtures.fullRun() : ReportFixtures.partialRun()
         let json = try ReportWriter.render(ReportBuilder(service: "svc").build(run), as: .json)
@@ -46,7 +47,8 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test func schemaRejectsAFindingWithoutEvidence() throws {
+    @Test(.enabled(if: ExternalTool.pythonModulesAvailable(["jsonschema"]), "needs jsonschema: pip install jsonschema"))
+    func schemaRejectsAFindingWithoutEvidence() throws {
         let json = try ReportWriter.render(ReportBuilder(service: "svc").build(ReportFixtures.fullRun()), as: .json)
         var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         var layers = try #require(object["layers"] as? [[String: Any]])
