@@ -142,8 +142,10 @@ struct Trace: AsyncParsableCommand {
             abstract: "Rank operators by how much their time changed between two traces, with bootstrap CI95.",
             discussion: """
                 For each operator: count and mean duration in each trace, Δmean with a seeded two-sample bootstrap \
-                CI95, and Δ self time per step (per stage instance when --stages match, else per trace). Rows are \
-                ranked by |Δ self per step|; "significant" means the CI95 excludes 0. --svg writes a differential \
+                CI95, and Δ self and Δ inclusive time per step. Steps are the profiler's ProfilerStep#N annotations, \
+                else the stage instances when --stages match, else the whole trace. Rows are ranked by the larger of \
+                |Δ self| and |Δ inclusive| per step; "significant" means the CI95 excludes 0. The profiler's own \
+                spans (its range, Iteration Start, [memory], the step markers) are left out. --svg writes a differential \
                 flamegraph (widths: the second trace; red: more time, blue: less). Exits 0.
                 """)
 
