@@ -142,9 +142,10 @@ extension Telemetry {
             abstract: "Per-host CPU and memory utilization from a Prometheus that scrapes the fleet's agents or node_exporters.",
             discussion: """
                 Runs two range queries over the node_exporter metrics every agent also serves (CPU from \
-                node_cpu_seconds_total's idle rate, memory from MemAvailable/MemTotal) and reports each instance's P95 \
-                against resources.cpu_percent and resources.memory_percent. Exits 1 when a host breaches, 69 when \
-                Prometheus cannot be reached.
+                node_cpu_seconds_total's idle rate over at least four scrape intervals and four steps, memory from \
+                MemAvailable/MemTotal) and reports each instance's P95 against resources.cpu_percent and \
+                resources.memory_percent. Exits 1 when a host breaches, 2 when a query returns no series (named on \
+                stderr), 69 when Prometheus cannot be reached.
                 """)
 
         @OptionGroup var options: ConfigOption
@@ -169,30 +170,16 @@ extension Telemetry {
                 }
                 var client = PrometheusClient(baseURL: url)
                 client.timeout = .milliseconds(Int64(max(0.1, timeout) * 1000))
-                let end = Date()
-                let start = end.addingTimeInterval(-hours * 3600)
-                let queries = [
-                    ("CPU Utilization (%)", "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m])))",
-                     configuration.thresholds.resources.cpuPercent),
-                    ("Memory Usage (%)", "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)",
-                     configuration.thresholds.resources.memoryPercent),
-                ]
-                var breached = false
-                for (name, query, limit) in queries {
-                    let series: [PrometheusSeries]
-                    do {
-                        series = try await client.queryRange(query, start: start, end: end, stepSeconds: step)
-                    } catch let error as PrometheusError {
-                        throw CommandError(message: error.description, code: ExitStatus.unavailable)
-                    }
-                    for host in series.sorted(by: { $0.host < $1.host }) {
-                        guard let p95 = host.p95 else { continue }
-                        let breach = p95 > limit
-                        breached = breached || breach
-                        print("\(host.host.padding(toLength: 24, withPad: " ", startingAt: 0)) \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) P95 \(Formatting.percent(p95)) (limit \(Formatting.percent(limit, digits: 0)), \(host.points.count) points) \(breach ? "BREACH" : "ok")")
-                    }
+                let thresholds = configuration.thresholds.resources
+                let result = try await FleetCheck(client: client, cpuLimit: thresholds.cpuPercent, memoryLimit: thresholds.memoryPercent)
+                    .run(hours: hours, stepSeconds: step)
+                for row in result.rows {
+                    print("\(row.host.padding(toLength: 24, withPad: " ", startingAt: 0)) \(row.metric.padding(toLength: 20, withPad: " ", startingAt: 0)) P95 \(Formatting.percent(row.p95)) (limit \(Formatting.percent(row.limit, digits: 0)), \(row.points) points) \(row.breach ? "BREACH" : "ok")")
                 }
-                return breached ? 1 : 0
+                for missing in result.noSeries {
+                    Terminal.error("not verified: no series for \(missing)")
+                }
+                return result.noSeries.isEmpty ? (result.breached ? 1 : 0) : 2
             }
         }
     }
