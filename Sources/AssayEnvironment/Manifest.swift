@@ -95,7 +95,7 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         } else {
             value = contentValue
         }
-        return "sha256:" + FileDigest.sha256(of: Array(CanonicalJSON.serialize(value).utf8))
+        return "sha256:" + FileDigest.sha256(of: CanonicalJSON.bytes(value))
     }
 
     /// The content as a JSON value, built directly: the same members `Codable` writes, without encoding and
@@ -132,10 +132,14 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         let runtime = RuntimeDetection()
         let names = try TreeDigest.names(in: root).filter { !$0.hasPrefix(".") && !skip.contains($0) }
         var components: [Component] = []
+        // Entries are stat'ed relative to the open directory: no path is resolved from the root again.
+        let directory = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw FileDigestError.cannotOpen(path: root, errno: errno) }
+        defer { close(directory) }
         for name in names {
             let path = root + "/" + name
             var status = stat()
-            guard stat(path, &status) == 0 else { continue }
+            guard fstatat(directory, name, &status, 0) == 0 else { continue }
             if status.st_mode & S_IFMT == S_IFDIR {
                 if access(path + "/oci-layout", F_OK) == 0 {
                     let image = try OCILayout.verify(path: path)
