@@ -139,7 +139,10 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
         for name in names {
             let path = root + "/" + name
             var status = stat()
-            guard fstatat(directory, name, &status, 0) == 0 else { continue }
+            // An entry that cannot be stat'ed (a dangling link, one removed meanwhile) is an error, never skipped.
+            guard fstatat(directory, name, &status, 0) == 0 else {
+                throw TreeDigestError(path: root, problems: ["\(name): cannot stat: \(String(cString: strerror(errno)))"])
+            }
             if status.st_mode & S_IFMT == S_IFDIR {
                 if access(path + "/oci-layout", F_OK) == 0 {
                     let image = try OCILayout.verify(path: path)

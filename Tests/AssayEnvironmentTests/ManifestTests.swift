@@ -94,6 +94,15 @@ import Testing
         #expect(try listing() == readOnlyListing)
     }
 
+    /// A top-level entry that cannot be stat'ed is named, not left out of the manifest.
+    @Test func danglingTopLevelLinkIsAnError() throws {
+        let root = try Self.workspace()
+        try FileManager.default.createSymbolicLink(atPath: root + "/weights.pt", withDestinationPath: root + "/gone.pt")
+        #expect(throws: TreeDigestError(path: root, problems: ["weights.pt: cannot stat: No such file or directory"])) {
+            try EnvironmentManifest.snapshot(root: root, seed: 1)
+        }
+    }
+
     /// A v1 manifest (its digest covered created_at) still verifies as intact.
     @Test func legacyManifestsStillVerify() throws {
         let root = try Self.workspace()
