@@ -123,15 +123,20 @@ struct Trace: AsyncParsableCommand {
             try await runMapped {
                 let lanes = try loadLanes(file)
                 let stacks = FoldedStacks(lanes: lanes)
-                if let folded { try AtomicFile.write(Data(stacks.text.utf8), to: folded) }
+                print("\(file): \(stacks.stacks.count) stacks, \(Formatting.milliseconds(Double(stacks.total) / 1000)) ms of self time")
+                if let folded {
+                    try AtomicFile.write(Data(stacks.text.utf8), to: folded)
+                    print("Wrote \(folded): folded stacks")
+                }
                 if let svg {
                     let picture = FlamegraphSVG.render(stacks, options: .init(title: title ?? "Flamegraph of \(file)"))
                     try AtomicFile.write(Data(picture.utf8), to: svg)
+                    print("Wrote \(svg): flamegraph (SVG)")
                 }
                 if let speedscope {
                     try AtomicFile.write(Data(SpeedscopeExport.json(lanes: lanes, name: file).utf8), to: speedscope)
+                    print("Wrote \(speedscope): speedscope profile")
                 }
-                print("\(file): \(stacks.stacks.count) stacks, \(Formatting.milliseconds(Double(stacks.total) / 1000)) ms of self time")
                 return 0
             }
         }
@@ -190,6 +195,7 @@ struct Trace: AsyncParsableCommand {
                         before: FoldedStacks(lanes: first), after: FoldedStacks(lanes: second), normalize: normalize,
                         options: .init(title: "Differential flamegraph: \(before) → \(after)"))
                     try AtomicFile.write(Data(picture.utf8), to: svg)
+                    if format == .text { print("Wrote \(svg): differential flamegraph (SVG)") }
                 }
                 switch format {
                 case .json:

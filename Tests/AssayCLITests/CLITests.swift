@@ -183,6 +183,18 @@ import Testing
         #expect(sbom.status == 0 && sbom.stdout.contains("Wrote sbom.json: CycloneDX 1.5, 1 component"), "\(sbom.stdout)")
     }
 
+    /// Commands that write files say which: a flamegraph of the real H200 trace in three formats.
+    @Test func flamegraphSaysWhatItWrote() throws {
+        let directory = try Self.temporaryDirectory()
+        let trace = Self.packageRoot + "/Tests/AssayProfilingTests/Fixtures/h200-mlp-baseline.pt.trace.json.gz"
+        let result = try Self.assay(["trace", "flamegraph", trace, "--svg", "f.svg", "--folded", "f.txt", "--speedscope", "f.json"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        for line in ["Wrote f.txt: folded stacks", "Wrote f.svg: flamegraph (SVG)", "Wrote f.json: speedscope profile"] {
+            #expect(result.stdout.contains(line), "\(result.stdout)")
+        }
+        #expect(FileManager.default.fileExists(atPath: directory + "/f.svg"))
+    }
+
     /// A configuration in a temporary directory that runs the example service's binary on its shipped model.
     static func exampleConfiguration(extraArguments: [String]) throws -> String {
         let directory = try temporaryDirectory()
