@@ -28,7 +28,7 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         try await runMapped {
-            let configuration = try ConfigLoader.load(path: options.config)
+            let configuration = try options.load()
             let logger = configuration.integrations.mlflow.flatMap { $0.logAudits ? MLflowAuditLogger(settings: $0) : nil }
             var mlflowRun: MLflowRun?
             let audit: @Sendable ((any AuditStore)?) async throws -> AuditRun = { store in

@@ -19,7 +19,7 @@ struct Config: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let configuration = try ConfigLoader.load(path: options.config)
+                let configuration = try options.load()
                 switch format {
                 case .json:
                     let encoder = JSONEncoder()

@@ -25,8 +25,28 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options shared by commands that read `assay.yaml`.
 struct ConfigOption: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Path of the configuration file.")
+    @Option(name: .shortAndLong, help: "Path of the configuration file (default: assay.yaml here or in the nearest parent directory).")
     var config: String = "assay.yaml"
+
+    /// The configuration: `--config` when given; else `assay.yaml` in the working directory or, as git finds its
+    /// repository, the nearest parent that has one. When there is none, the error says where it looked.
+    func load() throws -> Configuration {
+        try ConfigLoader.load(path: try located())
+    }
+
+    func located() throws -> String {
+        guard config == "assay.yaml", !FileManager.default.fileExists(atPath: config) else { return config }
+        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
+        let start = directory.path
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            let candidate = directory.appendingPathComponent("assay.yaml").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        throw CommandError(
+            message: "assay.yaml: not found in \(start) or any parent directory; pass --config PATH (assay init writes one)",
+            code: ExitStatus.missingInput)
+    }
 }
 
 enum Terminal {

@@ -34,7 +34,7 @@ struct ReportCommand: AsyncParsableCommand {
                 print(try ReportWriter.schema(), terminator: "")
                 return 0
             }
-            let configuration = try ConfigLoader.load(path: options.config)
+            let configuration = try options.load()
             if list {
                 for summary in try await withStore(configuration, { try await $0.runs(limit: 50) }) {
                     print("\(summary.id)  \(summary.verdict.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(summary.configurationPath)")

@@ -43,7 +43,7 @@ struct Repro: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let configuration = try ConfigLoader.load(path: options.config)
+                let configuration = try options.load()
                 guard let outcome = try ReproducibilityCheckRunner(configuration: configuration)
                     .run(
                         runs: runs, variations: vary.map { $0.split(separator: ",").compactMap { Variation(rawValue: String($0)) } },
@@ -97,7 +97,7 @@ struct Repro: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let configuration = try ConfigLoader.load(path: options.config)
+                let configuration = try options.load()
                 var findings: [Finding] = []
                 if !noLog {
                     guard let path = log ?? configuration.inference?.log else {

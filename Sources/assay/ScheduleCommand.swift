@@ -31,7 +31,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runMapped {
-            let configuration = try ConfigLoader.load(path: options.config)
+            let configuration = try options.load()
             let spec = configuration.schedule
             let jobs = spec.map { $0.jobs.map { ScheduledJob(name: $0.name, kind: ScheduledJob.Kind(rawValue: $0.kind) ?? .audit, every: $0.everySeconds, onChange: $0.onChange) } }
                 ?? ScheduledJob.defaults(modelFiles: configuration.artifacts.filter { $0.kind == .model }.map(\.path))

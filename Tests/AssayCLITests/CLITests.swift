@@ -102,6 +102,19 @@ import Testing
         #expect(result.stderr.contains("nope.yaml"))
     }
 
+    /// Without --config, assay.yaml is looked for here and then upward; when there is none, the error says where
+    /// it looked and points to --config.
+    @Test func configurationIsFoundUpwardOrTheSearchIsNamed() throws {
+        let directory = try Self.temporaryDirectory()
+        let empty = try Self.assay(["report", "--list"], in: directory)
+        #expect(empty.status == 66)
+        #expect(empty.stderr.contains("not found in \(URL(fileURLWithPath: directory).standardizedFileURL.path) or any parent directory; pass --config"), "\(empty.stderr)")
+        #expect(try Self.assay(["init"], in: directory).status == 0)
+        try FileManager.default.createDirectory(atPath: directory + "/deploy/staging", withIntermediateDirectories: true)
+        let nested = try Self.assay(["config", "validate"], in: directory + "/deploy/staging")
+        #expect(nested.status == 0, "\(nested.stderr)")
+    }
+
     @Test func usageErrorExits64() throws {
         let result = try Self.assay(["audit", "--format", "yaml"], in: try Self.temporaryDirectory())
         #expect(result.status == 64)
