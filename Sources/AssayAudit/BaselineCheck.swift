@@ -18,16 +18,24 @@ public struct BaselineCheck: LayerCheck {
     }
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
-        guard let history else { return .notVerified(reason: "no store to keep a history in (the audit ran with --no-store)") }
+        guard let history else { return .notVerified(reason: "no store to keep a history in: the audit ran with --no-store; audit without it to build one") }
         let current = MetricExtraction.current(from: earlier)
         let environment = try Self.environmentState(configuration, earlier: earlier)
         let findings = try await BaselineAnalyzer(thresholds: configuration.thresholds).findings(
             current: current, environment: environment, history: history, now: now())
         guard !findings.isEmpty else {
+            guard !current.isEmpty else {
+                return .notVerified(reason: "no metrics measured by this audit (latency logs or telemetry) to hold against a baseline")
+            }
+            let days = configuration.thresholds.baseline.windowDays
+            var runs: Set<String> = []
+            for metric in Set(current.map(\.name)) {
+                runs.formUnion(try await history.points(metric: metric, since: now().addingTimeInterval(-days * 86_400)).map(\.runID))
+            }
+            let stored = runs.count
             return .notVerified(
-                reason: current.isEmpty
-                    ? "no metrics measured by this audit (latency logs or telemetry) to hold against a baseline"
-                    : "not enough history yet: a baseline needs \(configuration.thresholds.baseline.minRuns) stored runs within \(Formatting.number(configuration.thresholds.baseline.windowDays, digits: 0)) days")
+                reason: "not enough history yet: a baseline needs \(configuration.thresholds.baseline.minRuns) earlier runs in "
+                    + "\(Formatting.number(days, digits: 0)) days; \(stored) stored. Run the audit again: each audit adds to the history")
         }
         return .verified(findings)
     }

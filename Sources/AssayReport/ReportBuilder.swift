@@ -123,7 +123,9 @@ public struct ReportBuilder: Sendable {
         }
         for layer in layers {
             if let reason = layer.notVerifiedReason {
-                actions.append("\(layer.layer.title): not verified (\(reason)); configure it and re-run the audit.")
+                // The baseline's reasons say what to do (run again, or store the audits); the other layers lack input.
+                actions.append(
+                    "\(layer.layer.title): not verified (\(reason))" + (layer.layer == .baseline ? "." : "; configure it and re-run the audit."))
             }
         }
         if actions.isEmpty { actions.append("No action required; keep the regular review cycle.") }

@@ -26,6 +26,30 @@ import Testing
         return configuration
     }
 
+    /// Too little history says exactly what is needed and what is stored, and the remedy is to run again.
+    @Test func baselineSaysHowManyRunsItNeedsAndHas() async throws {
+        let store = try Store()
+        let now = Date()
+        let evidence = Evidence(path: "logs/latency.jsonl", sha256: String(repeating: "c", count: 64))
+        let latency = Finding(
+            table: .latencyProfile, check: "Total", status: .pass, observed: "P95 41 ms", expected: "≤ 50 ms", severity: .info,
+            measurements: ["p95_ms": 41, "mean_ms": 30], evidence: evidence)
+        let earlier = [LayerResult(layer: .latency, state: .verified, findings: [latency], startedAt: now, durationSeconds: 1)]
+        try store.saveMetrics([MetricPoint(metric: "latency.total.p95_ms", value: 40, recordedAt: now.addingTimeInterval(-3600), runID: "r0")])
+        let outcome = try await BaselineCheck(history: store, now: { now }).run(try workspace(approved: true), earlier: earlier)
+        guard case .notVerified(let reason) = outcome else {
+            Issue.record("expected not verified, got \(outcome)")
+            return
+        }
+        #expect(reason == "not enough history yet: a baseline needs 3 earlier runs in 7 days; 1 stored. Run the audit again: each audit adds to the history")
+        let report = ReportBuilder(service: "svc", thresholds: Thresholds()).build(
+            AuditRun(
+                id: "r1", startedAt: now, finishedAt: now, configuration: evidence,
+                layers: [LayerResult(layer: .baseline, state: .notVerified(reason: reason), findings: [], startedAt: now, durationSeconds: 0)],
+                judgement: Judgement(verdict: .stable, reasons: [])))
+        #expect(report.recommendations.contains { $0.hasPrefix("Performance baseline: not verified (not enough history yet") && !$0.contains("configure it") }, "\(report.recommendations)")
+    }
+
     @Test func runsEveryLayerInOrderAndMarksMissingOnesNotVerified() async throws {
         let run = try await Auditor().audit(try workspace(approved: true), id: "t1")
         #expect(run.layers.map(\.layer) == Layer.allCases)
