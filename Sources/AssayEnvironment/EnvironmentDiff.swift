@@ -238,9 +238,7 @@ public struct EnvironmentDiff: Sendable {
     }
 
     /// Whether `path` is a directory.
-    public static func isDirectoryPath(_ path: String) -> Bool { isDirectory(path) }
-
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var flag: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
     }

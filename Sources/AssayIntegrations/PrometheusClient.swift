@@ -107,9 +107,13 @@ public struct FleetCheck: Sendable {
     }
 
     public static func queries(rateWindowSeconds: Int) -> [(name: String, query: String)] {
+        queries(rateWindowSeconds: rateWindowSeconds, cpuLimit: 0, memoryLimit: 0).map { ($0.name, $0.query) }
+    }
+
+    static func queries(rateWindowSeconds: Int, cpuLimit: Double, memoryLimit: Double) -> [(name: String, query: String, limit: Double)] {
         [
-            ("CPU Utilization (%)", "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[\(rateWindowSeconds)s])))"),
-            ("Memory Usage (%)", "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)"),
+            ("CPU Utilization (%)", "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[\(rateWindowSeconds)s])))", cpuLimit),
+            ("Memory Usage (%)", "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)", memoryLimit),
         ]
     }
 
@@ -117,8 +121,7 @@ public struct FleetCheck: Sendable {
         let window = Self.rateWindow(stepSeconds: stepSeconds, scrapeIntervalSeconds: try await client.longestScrapeInterval())
         var rows: [Row] = []
         var noSeries: [String] = []
-        for (name, query) in Self.queries(rateWindowSeconds: window) {
-            let limit = name.hasPrefix("CPU") ? cpuLimit : memoryLimit
+        for (name, query, limit) in Self.queries(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit) {
             let series = try await client.queryRange(query, start: now.addingTimeInterval(-hours * 3600), end: now, stepSeconds: stepSeconds)
             let judged = series.sorted { $0.host < $1.host }.compactMap { host -> Row? in
                 host.p95.map { Row(host: host.host, metric: name, p95: $0, limit: limit, points: host.points.count, breach: $0 > limit) }

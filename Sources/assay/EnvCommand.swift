@@ -259,7 +259,7 @@ extension Env {
             try await runMapped {
                 let configuration = try configurationOrDefaults(options.config)
                 try requireFile(directory)
-                guard EnvironmentDiff.isDirectoryPath(directory) else {
+                guard EnvironmentDiff.isDirectory(directory) else {
                     throw InputError(path: directory, line: 0, expected: "a directory to snapshot")
                 }
                 let root = absolutePath(directory)
@@ -343,7 +343,7 @@ extension Env {
 
         func run() async throws {
             try await runMapped {
-                let cache = EnvironmentDiff.isDirectoryPath(path) ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
+                let cache = EnvironmentDiff.isDirectory(path) ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
                 let document = try SBOM.document(for: path, cache: cache)
                 try? cache?.save()
                 let text = String(decoding: try JSONCoding.encoder(pretty: true).encode(document), as: UTF8.self) + "\n"

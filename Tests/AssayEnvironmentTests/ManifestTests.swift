@@ -78,7 +78,7 @@ import Testing
         // snapshot never opens anything for writing by comparing the listing).
         for path in try FileManager.default.subpathsOfDirectory(atPath: root) + [""] {
             let full = path.isEmpty ? root : root + "/" + path
-            try FileManager.default.setAttributes([.posixPermissions: EnvironmentDiff.isDirectoryPath(full) ? 0o555 : 0o444], ofItemAtPath: full)
+            try FileManager.default.setAttributes([.posixPermissions: EnvironmentDiff.isDirectory(full) ? 0o555 : 0o444], ofItemAtPath: full)
         }
         defer {
             for path in (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? [] {

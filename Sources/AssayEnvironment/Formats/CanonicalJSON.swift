@@ -44,28 +44,8 @@ public enum CanonicalJSON {
         }
     }
 
-    /// A string literal as RFC 8785 writes it: `"` and `\` escaped, the short escapes for \b \f \n \r \t, other
-    /// controls as lowercase `\u00xx`, every other byte as is.
     static func string(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += #"\""#.utf8
-            case UInt8(ascii: "\\"): out += #"\\"#.utf8
-            case 0x08: out += #"\b"#.utf8
-            case 0x0C: out += #"\f"#.utf8
-            case 0x0A: out += #"\n"#.utf8
-            case 0x0D: out += #"\r"#.utf8
-            case 0x09: out += #"\t"#.utf8
-            case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                out += #"\u00"#.utf8
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0x0F)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        TextEscaping.appendJSONString(s, to: &out)
     }
 
     /// ECMAScript Number::toString: shortest round-trip digits, exponent form below 1e-6 and from 1e21.
