@@ -161,11 +161,14 @@ public struct EnvironmentManifest: Sendable, Hashable, Codable {
             // Only names that can be a lockfile or a config are opened and parsed.
             let suffix = Self.fileExtension(name)
             let parseable = Self.parseableExtensions.contains(suffix)
-            if parseable, let format = EnvironmentDiff.lockfileFormat(path), let lock = try? LockfileParser.parse(path: path, format: format) {
+            // A lockfile or config that cannot be read is an error naming its line, not a plain file without a word.
+            if parseable, let format = EnvironmentDiff.lockfileFormat(path) {
+                let lock = try LockfileParser.parse(path: path, displayPath: name, format: format)
                 component.kind = .lockfile
                 component.packages = lock.packages.count
                 component.format = format.rawValue
-            } else if parseable, ConfigDocument.format(of: path) != nil, let document = try? ConfigDocument.read(path: path) {
+            } else if parseable, ConfigDocument.format(of: path) != nil {
+                let document = try ConfigDocument.read(path: path, displayPath: name)
                 component.kind = .config
                 component.canonicalSHA256 = document.canonicalSHA256
             } else if Self.modelExtensions.contains(suffix) {

@@ -103,6 +103,15 @@ import Testing
         }
     }
 
+    /// A lockfile that cannot be read stops the snapshot with its located error instead of passing as a plain file.
+    @Test func malformedLockfileIsAnError() throws {
+        let root = try Self.workspace()
+        try AtomicFile.write(Array("numpy==1.24.3\n==2.0\n".utf8), to: root + "/requirements.txt")
+        #expect(throws: LockfileError(path: "requirements.txt", line: 2, expected: "a requirement such as name==1.2.3")) {
+            try EnvironmentManifest.snapshot(root: root, seed: 1)
+        }
+    }
+
     /// A v1 manifest (its digest covered created_at) still verifies as intact.
     @Test func legacyManifestsStillVerify() throws {
         let root = try Self.workspace()
