@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "AssayServer", targets: ["AssayServer"]),
         .library(name: "AssayServing", targets: ["AssayServing"]),
         .library(name: "AssaySchedule", targets: ["AssaySchedule"]),
+        .library(name: "AssayApp", targets: ["AssayApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -159,11 +160,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command-line tool: argument-parser commands over the libraries.
+        // The application layer `audit`, `schedule`, `watch`, `loadtest import` and every other command share: each
+        // use case takes typed inputs and returns an Encodable result that renders as text, JSON or Markdown.
+        .target(
+            name: "AssayApp",
+            dependencies: [
+                "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
+                "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
+                "AssayCapacity", "AssayServing", "AssaySchedule",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command-line tool: parses arguments, calls one AssayApp use case, prints its result.
         .executableTarget(
             name: "assay",
             dependencies: [
-                "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
+                "AssayApp", "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
                 "AssayCapacity", "AssayAgent", "AssayServer", "AssayServing", "AssaySchedule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -99,6 +99,11 @@ public struct BaselineAnalyzer: Sendable {
         public var runs: Int
         /// Set when the window was cut at a change point.
         public var since: Date?
+        /// Whether the window is the same hour of the week as now.
+        public var seasonal: Bool
+        /// When the window's first and last runs were recorded.
+        public var first: Date
+        public var last: Date
     }
 
     /// Mean and t-based CI95 of `values` (at least two).
@@ -130,6 +135,38 @@ public struct BaselineAnalyzer: Sendable {
         }
     }
 
+    /// The baseline of one metric's history at `now`: the points of the window, cut at the latest change point
+    /// that enough runs follow, narrowed to the same hour of the week (±1 h) when the window spans two weeks and
+    /// enough runs fall there; nil with fewer than `baseline.min_runs` points. `changes` defaults to the change
+    /// points of the history itself.
+    public func baseline(_ points: [MetricPoint], changes: [ChangePoint]? = nil, now: Date) -> Baseline? {
+        let since = now.addingTimeInterval(-thresholds.baseline.windowDays * 86_400)
+        let points = points.filter { $0.recordedAt >= since }
+        let changes = changes ?? ChangePointDetector(
+            windowLength: thresholds.baseline.changePointWindow, maxPValue: thresholds.baseline.changePointMaxPValue
+        ).changePoints(points.map(\.value))
+        var window = points
+        var cut: Date?
+        if let last = changes.last, last.index < points.count, points.count - last.index >= thresholds.baseline.minRuns {
+            window = Array(points[last.index...])
+            cut = points[last.index].recordedAt
+        }
+        var seasonal = false
+        if thresholds.baseline.windowDays >= 14 {
+            let sameHour = window.filter { Self.hourOfWeekDistance($0.recordedAt, now) <= 1 }
+            if sameHour.count >= thresholds.baseline.minRuns {
+                window = sameHour
+                seasonal = true
+            }
+        }
+        guard window.count >= thresholds.baseline.minRuns, let first = window.first, let last = window.last,
+            let stats = Self.baseline(window.map(\.value), confidence: thresholds.latency.confidenceLevel)
+        else { return nil }
+        return Baseline(
+            mean: stats.mean, low: stats.low, high: stats.high, runs: window.count, since: cut, seasonal: seasonal,
+            first: first.recordedAt, last: last.recordedAt)
+    }
+
     public func findings(
         current: [CurrentMetric], environment: EnvironmentState?, history: any MetricHistory, now: Date
     ) async throws -> [Finding] {
@@ -145,30 +182,13 @@ public struct BaselineAnalyzer: Sendable {
             let times = points.map(\.recordedAt) + [now]
             let changes = detector.changePoints(series)
             if metric.name == "latency.total.p95_ms" { totalP95Changes = changes.map { ($0, times[$0.index]) } }
-            // Re-baseline after the latest confirmed change inside the history, when enough runs follow it.
-            var window = points
-            var cut: Date?
-            if let last = changes.last, last.index < points.count, points.count - last.index >= thresholds.baseline.minRuns {
-                window = Array(points[last.index...])
-                cut = points[last.index].recordedAt
-            }
-            // Hour-of-week: with two weeks or more of history, compare with the same hour of the week (±1 h)
-            // when enough runs fall there, so weekly traffic patterns are not read as regressions.
-            var seasonal = false
-            if thresholds.baseline.windowDays >= 14 {
-                let sameHour = window.filter { Self.hourOfWeekDistance($0.recordedAt, now) <= 1 }
-                if sameHour.count >= thresholds.baseline.minRuns {
-                    window = sameHour
-                    seasonal = true
-                }
-            }
-            if window.count >= thresholds.baseline.minRuns, let stats = Self.baseline(window.map(\.value), confidence: thresholds.latency.confidenceLevel) {
+            if let stats = baseline(points, changes: changes, now: now) {
                 let (within, rule) = withinBounds(metric, baseline: stats.mean)
                 var cite = metric.evidence
-                cite.locator = "current; baseline \(window.count) runs since \(Self.stamp(window[0].recordedAt))"
-                var attributes = ["baseline_runs": String(window.count)]
-                if let cut { attributes["rebaselined_at"] = Self.stamp(cut) }
-                if seasonal { attributes["baseline_kind"] = "hour-of-week" }
+                cite.locator = "current; baseline \(stats.runs) runs since \(Self.stamp(stats.first))"
+                var attributes = ["baseline_runs": String(stats.runs)]
+                if let cut = stats.since { attributes["rebaselined_at"] = Self.stamp(cut) }
+                if stats.seasonal { attributes["baseline_kind"] = "hour-of-week" }
                 rows.append(
                     Finding(
                         table: .performanceBaseline, check: metric.displayName, status: within ? .pass : .breach,
@@ -176,10 +196,10 @@ public struct BaselineAnalyzer: Sendable {
                         severity: within ? .info : .high,
                         measurements: [
                             "baseline_mean": stats.mean, "baseline_ci95_low": stats.low, "baseline_ci95_high": stats.high,
-                            "current": metric.value, "baseline_runs": Double(window.count),
+                            "current": metric.value, "baseline_runs": Double(stats.runs),
                         ],
                         attributes: attributes, statusLabel: within ? "✅ Yes" : "❌ No",
-                        recommendation: within ? nil : "Regression against the \(Formatting.number(thresholds.baseline.windowDays, digits: 0))-day baseline: bisect the changes since \(Self.stamp(window.last?.recordedAt ?? now))",
+                        recommendation: within ? nil : "Regression against the \(Formatting.number(thresholds.baseline.windowDays, digits: 0))-day baseline: bisect the changes since \(Self.stamp(stats.last))",
                         evidence: cite))
             }
             if let change = changes.last {

@@ -200,7 +200,7 @@ public enum ConfigLoader {
                 logs: try latency.strings("logs") ?? [],
                 previousLogs: try latency.strings("previous_logs") ?? [],
                 traces: try latency.strings("traces") ?? [],
-                stages: try latency.strings("stages") ?? ["preprocess", "inference", "postprocess"])
+                stages: try latency.strings("stages") ?? LatencyStages.defaults)
             config.latency?.fields = try latency.stringMap("fields") ?? [:]
             config.latency?.previousTraces = try latency.strings("previous_traces") ?? []
             config.latency?.perfStat = try latency.string("perf_stat")

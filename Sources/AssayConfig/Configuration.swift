@@ -214,7 +214,7 @@ public struct Configuration: Sendable, Hashable {
 
         public init(
             logs: [String], previousLogs: [String] = [], traces: [String] = [],
-            stages: [String] = ["preprocess", "inference", "postprocess"]
+            stages: [String] = LatencyStages.defaults
         ) {
             self.logs = logs
             self.previousLogs = previousLogs

@@ -33,3 +33,8 @@ public enum Layer: String, CaseIterable, Codable, Sendable, Hashable, Comparable
 
     public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.rank < rhs.rank }
 }
+
+/// The latency stages a request log is read for when none are configured.
+public enum LatencyStages {
+    public static let defaults = ["preprocess", "inference", "postprocess"]
+}

@@ -54,7 +54,7 @@ public enum UptimeLog {
 
 /// Availability of one target: overall, and per window of `windowSeconds`; `p95` is the availability 95% of the
 /// windows reach (their 5th percentile, type 7), as the report's "Uptime (p95)".
-public struct UptimeSummary: Sendable, Hashable {
+public struct UptimeSummary: Sendable, Hashable, Codable {
     public var target: String
     public var probes: Int
     public var availabilityPercent: Double

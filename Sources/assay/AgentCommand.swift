@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayAgent
+import AssayApp
 import AssayConfig
 import AssayCore
 import AssayStore
@@ -49,7 +50,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runMapped {
-            let configuration = try configurationOrDefaults(options.config)
+            let configuration = try options.loadOrDefaults()
             var settings = AgentSettings()
             settings.interval = interval
             settings.rawRetentionHours = rawRetentionHours
@@ -66,7 +67,7 @@ struct AgentCommand: AsyncParsableCommand {
             if noStore {
                 try await run(nil)
             } else {
-                try await withStore(configuration) { try await run($0) }
+                try await Workspace.withStore(configuration) { try await run($0) }
             }
             return 0
         }

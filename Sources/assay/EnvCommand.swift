@@ -1,8 +1,6 @@
 import ArgumentParser
+import AssayApp
 import AssayConfig
-import AssayCore
-import AssayEnvironment
-import AssayIntegrations
 import Foundation
 
 struct Env: AsyncParsableCommand {
@@ -17,31 +15,10 @@ struct Env: AsyncParsableCommand {
         @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum or Package.resolved.")
         var file: String
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped {
-                try requireFile(file)
-                let lock = try LockfileParser.parse(path: file)
-                switch format {
-                case .json:
-                    print(String(decoding: try JSONCoding.encoder(pretty: true).encode(lock), as: UTF8.self))
-                case .markdown:
-                    print("| Ecosystem | Name | Version | Direct | Hashes |\n|---|---|---|---|---|")
-                    for p in lock.packages {
-                        print("| \(p.ecosystem) | \(p.key) | \(p.version) | \(p.direct.map { $0 ? "yes" : "no" } ?? "—") | \(p.hashes.count) |")
-                    }
-                case .text:
-                    print("\(lock.path): \(lock.format.rawValue), \(lock.packages.count) packages, sha256:\(lock.sha256)"
-                        + (lock.specHash.map { ", spec hash \($0)" } ?? ""))
-                    for p in lock.packages {
-                        let direct = p.direct.map { $0 ? "direct" : "transitive" } ?? ""
-                        print("  \(p.ecosystem.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.key) \(p.version)  \(direct)  \(p.hashes.count) hash\(p.hashes.count == 1 ? "" : "es")")
-                    }
-                }
-                return 0
-            }
+            try await runMapped { try emit(try EnvironmentUseCases.lock(file), formatting.format) }
         }
     }
 
@@ -53,30 +30,10 @@ struct Env: AsyncParsableCommand {
         @Argument(help: "Files or directories.")
         var paths: [String]
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped {
-                var rows: [[String: String]] = []
-                for path in paths {
-                    if ConfigDocument.format(of: path) != nil {
-                        let document = try ConfigDocument.read(path: path)
-                        rows.append(["path": path, "sha256": document.rawSHA256, "canonical_sha256": document.canonicalSHA256])
-                    } else {
-                        rows.append(["path": path, "sha256": try TreeDigest.sha256(ofItemAt: path)])
-                    }
-                }
-                if format == .json {
-                    let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-                    print(String(decoding: data, as: UTF8.self))
-                } else {
-                    for row in rows {
-                        print("\(row["sha256"] ?? "")  \(row["path"] ?? "")" + (row["canonical_sha256"].map { "  canonical:\($0)" } ?? ""))
-                    }
-                }
-                return 0
-            }
+            try await runMapped { try emit(try EnvironmentUseCases.hash(paths), formatting.format) }
         }
     }
 
@@ -93,26 +50,10 @@ struct Env: AsyncParsableCommand {
         @Argument(help: "DVC files.")
         var files: [String]
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped {
-                var configuration = Configuration(path: FileManager.default.currentDirectoryPath + "/assay.yaml", root: "/")
-                configuration.registries.dvc = try files.map { file in
-                    try requireFile(file)
-                    return absolutePath(file)
-                }
-                let findings = try Registries.findings(configuration)
-                switch format {
-                case .json, .markdown: printFindings(findings, format: format, title: "DVC outputs")
-                case .text:
-                    for finding in findings {
-                        print("\(finding.status == .pass ? "ok  " : "FAIL") \(finding.check): \(finding.observed) (expected \(finding.expected ?? "—"))")
-                    }
-                }
-                return findings.allSatisfy { $0.status == .pass } ? 0 : 1
-            }
+            try await runMapped { try emit(try EnvironmentUseCases.dvc(files), formatting.format) }
         }
     }
 
@@ -143,31 +84,12 @@ struct Env: AsyncParsableCommand {
         @Option(help: "Drift threshold in percent (default: thresholds.environment.max_drift_percent).")
         var threshold: Double?
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
             try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                let report = try EnvironmentDiff(
-                    gates: gate + configuration.driftGates, thresholdPercent: threshold ?? configuration.thresholds.environment.maxDriftPercent
-                ).compare(a, b)
-                switch format {
-                case .json:
-                    print(String(decoding: try JSONCoding.encoder(pretty: true).encode(report), as: UTF8.self))
-                case .markdown, .text:
-                    if let digests = report.manifestDigests {
-                        print(digests[0] == digests[1] ? "content digests equal: \(digests[0])" : "content digests differ: \(digests[0]) vs \(digests[1])")
-                    }
-                    for item in report.items { print("\(item.gated ? "GATED " : "")\(item.category.rawValue): \(item.summary)") }
-                    for category in report.categories {
-                        print("\(category.category.rawValue): \(category.differing) of \(category.total) differ (\(Formatting.percent(category.percent, digits: 2)))")
-                    }
-                    print("coverage \(Formatting.percent(report.coveragePercent, digits: 1)) of components have a verifiable digest")
-                    print("drift \(Formatting.percent(report.overallPercent, digits: 2)) (limit \(Formatting.percent(report.thresholdPercent, digits: 2)))"
-                        + (report.gatedItems.isEmpty ? "" : ", \(report.gatedItems.count) gated change(s)") + ": \(report.passes ? "IN SYNC" : "OUT OF SYNC")")
-                }
-                return report.passes ? 0 : 1
+                let configuration = try options.loadOrDefaults()
+                return try emit(try EnvironmentUseCases.diff(a, b, gates: gate, threshold: threshold, configuration: configuration), formatting.format)
             }
         }
     }
@@ -188,42 +110,10 @@ extension Env {
         @Argument(help: "OCI layout directory (optionally DIR:TAG), docker save .tar, or registry reference.")
         var image: String
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped {
-                let result: ImageVerification
-                let (path, tag) = Self.splitTag(image)
-                if FileManager.default.fileExists(atPath: path + "/oci-layout") {
-                    result = try OCILayout.verify(path: path, tag: tag)
-                } else if FileManager.default.fileExists(atPath: image) {
-                    result = try DockerArchive.verify(path: image)
-                } else {
-                    result = try await RegistryClient().verify(image)
-                }
-                switch format {
-                case .json:
-                    print(String(decoding: try JSONCoding.encoder(pretty: true).encode(result), as: UTF8.self))
-                case .markdown, .text:
-                    print("\(result.reference) (\(result.source.rawValue)): \(result.valid ? "VALID" : "INVALID")")
-                    print("  manifest digest: \(result.manifestDigest ?? "none")")
-                    print("  config digest:   \(result.configDigest ?? "none")")
-                    for blob in result.blobs {
-                        print("  \(blob.valid ? "ok     " : "INVALID") \(blob.role): \(blob.digest)" + (blob.problem.map { " — \($0)" } ?? ""))
-                    }
-                    for note in result.notes { print("  note: \(note)") }
-                }
-                return result.valid ? 0 : 2
-            }
-        }
-
-        /// `dir:tag` for an OCI layout; a registry reference keeps its colon.
-        static func splitTag(_ text: String) -> (String, String?) {
-            guard let colon = text.lastIndex(of: ":"), !text[..<colon].isEmpty,
-                FileManager.default.fileExists(atPath: String(text[..<colon]) + "/oci-layout")
-            else { return (text, nil) }
-            return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+            try await runMapped { try emit(try await EnvironmentUseCases.image(image), formatting.format) }
         }
     }
 }
@@ -257,26 +147,12 @@ extension Env {
 
         func run() async throws {
             try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                try requireFile(directory)
-                guard EnvironmentDiff.isDirectory(directory) else {
-                    throw InputError(path: directory, line: 0, expected: "a directory to snapshot")
-                }
-                let root = absolutePath(directory)
-                let target = absolutePath(output)
-                let cache = noCache ? nil : StatCache(path: StatCache.defaultPath(forRoot: root))
-                var manifest = try EnvironmentManifest.snapshot(
-                    root: root, seed: seed ?? configuration.inference?.seed,
-                    skip: ["env_manifest.yaml", URL(fileURLWithPath: target).lastPathComponent], cache: cache, progress: ProgressReporter())
-                manifest.root = root
-                try AtomicFile.write(Array(try manifest.yaml().utf8), to: target)
-                do {
-                    try cache?.save()
-                } catch {
-                    FileHandle.standardError.write(Data("warning: stat cache not saved (\(error)); the next snapshot hashes every file\n".utf8))
-                }
-                print("Wrote \(output): \(manifest.components.count) components of \(root), \(manifest.digest ?? "")")
-                return 0
+                let configuration = try options.loadOrDefaults()
+                return try emit(
+                    try EnvironmentUseCases.snapshot(
+                        directory, output: output, seed: seed ?? configuration.inference?.seed, useCache: !noCache,
+                        warn: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }),
+                    .text)
             }
         }
     }
@@ -292,33 +168,10 @@ extension Env {
         @Option(help: "The environment's directory (default: the root recorded in the manifest when it exists, else the manifest's directory).")
         var root: String?
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped {
-                try requireFile(manifest)
-                let loaded = try EnvironmentManifest.read(path: manifest)
-                let directory = root.map(absolutePath) ?? loaded.defaultRoot(manifestPath: absolutePath(manifest))
-                let (intact, statuses) = try loaded.verify(root: directory)
-                if format == .json {
-                    let object: [String: Any] = [
-                        "manifest": manifest, "root": directory, "digest": loaded.digest ?? "", "manifest_intact": intact,
-                        "components": statuses.map { status -> [String: Any] in
-                            ["path": status.path, "state": status.state.rawValue, "expected": status.expected, "observed": status.observed ?? ""]
-                        },
-                    ]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
-                } else {
-                    print("\(manifest): \(intact ? "digest intact" : "EDITED: its digest no longer matches its content") (\(loaded.digest ?? "no digest"))")
-                    print("  checked against \(directory)")
-                    for status in statuses {
-                        print("  \(status.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(status.path)"
-                            + (status.state == .modified ? "  sha256 \(status.expected.prefix(12))… → \(status.observed?.prefix(12) ?? "")…" : ""))
-                    }
-                }
-                return intact && statuses.allSatisfy { $0.state == .valid } ? 0 : 2
-            }
+            try await runMapped { try emit(try EnvironmentUseCases.verify(manifest: manifest, root: root), formatting.format) }
         }
     }
 }
@@ -342,20 +195,7 @@ extension Env {
         var output: String?
 
         func run() async throws {
-            try await runMapped {
-                let cache = EnvironmentDiff.isDirectory(path) ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
-                let document = try SBOM.document(for: path, cache: cache)
-                try? cache?.save()
-                let text = String(decoding: try JSONCoding.encoder(pretty: true).encode(document), as: UTF8.self) + "\n"
-                if let output {
-                    try AtomicFile.write(Array(text.utf8), to: output)
-                    let count = document["components"]?.elements?.count ?? 0
-                    print("Wrote \(output): CycloneDX \(SBOM.specVersion), \(count) component\(count == 1 ? "" : "s")")
-                } else {
-                    print(text, terminator: "")
-                }
-                return 0
-            }
+            try await runMapped { try emit(try EnvironmentUseCases.sbom(path, output: output), .text) }
         }
     }
 }

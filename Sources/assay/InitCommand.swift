@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssayApp
 import AssayConfig
 import AssayCore
 import Foundation
@@ -19,7 +20,7 @@ struct Init: AsyncParsableCommand {
     func run() async throws {
         try await runMapped {
             if FileManager.default.fileExists(atPath: output), !force {
-                throw CommandError(message: "\(output) exists; pass --force to overwrite it", code: ExitStatus.usage)
+                throw AppError("\(output) exists; pass --force to overwrite it", code: ExitStatus.usage)
             }
             try AtomicFile.write(Array(ConfigTemplate.text(service: service).utf8), to: output)
             print("Wrote \(output)")

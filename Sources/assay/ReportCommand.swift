@@ -1,9 +1,6 @@
 import ArgumentParser
-import AssayConfig
-import AssayCore
+import AssayApp
 import AssayReport
-import Foundation
-import AssayStore
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,15 +9,13 @@ struct ReportCommand: AsyncParsableCommand {
         discussion: "Exits with the audit's verdict code: 0 STABLE, 1 NEEDS FIX, 2 AT RISK.")
 
     @OptionGroup var options: ConfigOption
+    @OptionGroup var formatting: FormatOption
 
     @Option(help: "Id of the stored audit (default: the latest).")
     var run: String?
 
-    @Option(name: .shortAndLong, help: "Directory for the report files (default: report.output).")
-    var output: String?
-
-    @Option(help: "How to print the result: text, json or markdown.")
-    var format: OutputFormat = .text
+    @Option(name: [.short, .customLong("output")], help: "Directory for the report files (default: report.output).")
+    var outputDirectory: String?
 
     @Flag(help: "List stored audits instead of rendering one.")
     var list = false
@@ -34,25 +29,9 @@ struct ReportCommand: AsyncParsableCommand {
                 print(try ReportWriter.schema(), terminator: "")
                 return 0
             }
-            let configuration = try options.load()
-            if list {
-                for summary in try await withStore(configuration, { try await $0.runs(limit: 50) }) {
-                    print("\(summary.id)  \(summary.verdict.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(summary.configurationPath)")
-                }
-                return 0
-            }
-            let stored: AuditRun? = try await withStore(configuration) { store in
-                if let run { try await store.run(id: run) } else { try await store.latestRun() }
-            }
-            guard let stored else {
-                throw CommandError(
-                    message: run.map { "no stored audit with id \($0) (see assay report --list)" }
-                        ?? "the store holds no audit yet; run assay audit first",
-                    code: ExitStatus.missingInput)
-            }
-            let report = ReportBuilder(service: configuration.service, thresholds: configuration.thresholds).build(stored)
-            try emit(report, configuration: configuration, outputDirectory: output, format: format)
-            return report.exitCode
+            let pipeline = AuditPipeline(configuration: try options.load())
+            if list { return try emit(try await StoredRuns.list(pipeline.configuration), formatting.format) }
+            return try emit(try await pipeline.report(id: run, outputDirectory: outputDirectory), formatting.format)
         }
     }
 }

@@ -1,11 +1,6 @@
 import ArgumentParser
-import AssayAudit
-import AssayConfig
-import AssayCore
-import AssayIntegrations
+import AssayApp
 import AssayReproducibility
-import AssayStore
-import Foundation
 
 struct Repro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,8 +26,7 @@ struct Repro: AsyncParsableCommand {
             help: "Comma-separated variations, one extra run each: tz, locale, home, umask, cwd, threads, env-order (default: workspace.inference.variations).")
         var vary: String?
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func validate() throws {
             if let runs, runs < 2 || runs > 1000 { throw ValidationError("--runs must be in [2, 1000]") }
@@ -43,25 +37,8 @@ struct Repro: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let configuration = try options.load()
-                guard let outcome = try ReproducibilityCheckRunner(configuration: configuration)
-                    .run(
-                        runs: runs, variations: vary.map { $0.split(separator: ",").compactMap { Variation(rawValue: String($0)) } },
-                        id: "repro-" + Auditor.newRunID())
-                else {
-                    throw CommandError(
-                        message: "\(options.config): no inference command configured under workspace.inference",
-                        code: ExitStatus.invalidInput)
-                }
-                let record = ReproRecord(
-                    id: outcome.entry.id, recordedAt: outcome.entry.recordedAt, seed: outcome.entry.seed,
-                    reproducible: outcome.entry.reproducible, payload: try JSONCoding.encoder().encode(outcome.entry))
-                try await withStore(configuration) { try await $0.saveReproEntry(record) }
-                printFindings(outcome.findings, format: format, title: "Reproducibility check \(outcome.entry.id)")
-                if let ticket = outcome.ticketPath, format == .text { print("Wrote \(ticket)") }
-                return VerdictRules(requiredLayers: []).judge(
-                    [LayerResult(layer: .reproducibility, state: .verified, findings: outcome.findings, startedAt: Date())]
-                ).verdict.exitCode
+                let variations = vary.map { $0.split(separator: ",").compactMap { Variation(rawValue: String($0)) } }
+                return try emit(try await ReproUseCases.run(runs: runs, variations: variations, configuration: try options.load()), formatting.format)
             }
         }
     }
@@ -92,44 +69,13 @@ struct Repro: AsyncParsableCommand {
         @Flag(help: "Skip the reproducibility log; check MLflow runs only.")
         var noLog = false
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
             try await runMapped {
-                let configuration = try options.load()
-                var findings: [Finding] = []
-                if !noLog {
-                    guard let path = log ?? configuration.inference?.log else {
-                        throw CommandError(
-                            message: "no reproducibility log: pass --log or configure workspace.inference", code: ExitStatus.usage)
-                    }
-                    let absolute = log.map(absolutePath) ?? configuration.resolve(path)
-                    guard FileManager.default.fileExists(atPath: absolute) else {
-                        throw CommandError(message: "\(path): no such reproducibility log", code: ExitStatus.missingInput)
-                    }
-                    findings += try ReproLogVerifier(configuration: configuration).verify(path: absolute, displayPath: path, entryID: entry)
-                }
-                let runs = mlflowRuns.isEmpty ? (configuration.integrations.mlflow?.verifyRuns ?? []) : mlflowRuns
-                if let settings = configuration.integrations.mlflow, !settings.models.isEmpty {
-                    findings += try await MLflowVerifier(configuration: configuration, settings: settings).verifyModels()
-                }
-                if !runs.isEmpty {
-                    guard let settings = configuration.integrations.mlflow else {
-                        throw CommandError(
-                            message: "MLflow runs given but integrations.mlflow.tracking_uri is not configured",
-                            code: ExitStatus.usage)
-                    }
-                    let verifier = MLflowVerifier(configuration: configuration, settings: settings)
-                    for run in runs { findings += try await verifier.verify(runID: run) }
-                }
-                guard !findings.isEmpty else {
-                    throw CommandError(message: "nothing to verify", code: ExitStatus.usage)
-                }
-                printFindings(findings, format: format, title: "Reproducibility verification")
-                return VerdictRules(requiredLayers: []).judge(
-                    [LayerResult(layer: .reproducibility, state: .verified, findings: findings, startedAt: Date())]
-                ).verdict.exitCode
+                try emit(
+                    try await ReproUseCases.verify(log: log, entry: entry, mlflowRuns: mlflowRuns, checkLog: !noLog, configuration: try options.load()),
+                    formatting.format)
             }
         }
     }

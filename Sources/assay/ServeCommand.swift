@@ -1,11 +1,8 @@
 import ArgumentParser
-import AssayAudit
+import AssayApp
 import AssayConfig
 import AssayCore
-import AssayIntegrations
 import AssayServer
-import AssayStore
-import Foundation
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +39,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         try await runMapped {
-            let configuration = try configurationOrDefaults(options.config)
+            let configuration = try options.loadOrDefaults()
             guard let address = ListenAddress(listen) else { return ExitStatus.usage }
             var settings = ServerSettings(workspaceRoot: configuration.root, service: configuration.service, thresholds: configuration.thresholds)
             settings.host = address.host
@@ -51,7 +48,7 @@ struct Serve: AsyncParsableCommand {
             settings.maxBodyBytes = maxBodyBytes
             settings.writesPerMinute = writesPerMinute
             settings.prometheusURL = prometheus
-            try await withStore(configuration) { store in
+            try await Workspace.withStore(configuration) { store in
                 try await AssayServer(settings: settings, store: store).run()
             }
             return 0
@@ -73,19 +70,7 @@ struct Token: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            try await runMapped {
-                guard !name.isEmpty, name.count <= 100 else { throw CommandError(message: "token name: expected 1–100 characters", code: ExitStatus.usage) }
-                let configuration = try configurationOrDefaults(options.config)
-                let secret = TokenSecret.generate()
-                try await withStore(configuration) { store in
-                    guard try await !store.tokens().contains(where: { $0.name == name }) else {
-                        throw CommandError(message: "a token named \(name) exists already", code: ExitStatus.usage)
-                    }
-                    try await store.saveToken(APIToken(name: name, sha256: TokenSecret.digest(secret), createdAt: Date()))
-                }
-                print(secret)
-                return 0
-            }
+            try await runMapped { try emit(try await ServerUseCases.createToken(name, configuration: try options.loadOrDefaults()), .text) }
         }
     }
 
@@ -95,14 +80,7 @@ struct Token: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                for token in try await withStore(configuration, { try await $0.tokens() }) {
-                    let state = token.revokedAt.map { "revoked \($0.formatted(.iso8601))" } ?? "live"
-                    print("\(token.name)  created \(token.createdAt.formatted(.iso8601))  \(state)  sha256:\(token.sha256.prefix(12))")
-                }
-                return 0
-            }
+            try await runMapped { try emit(try await ServerUseCases.tokens(configuration: try options.loadOrDefaults()), .text) }
         }
     }
 
@@ -115,14 +93,7 @@ struct Token: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                guard try await withStore(configuration, { try await $0.revokeToken(name: name, at: Date()) }) else {
-                    throw CommandError(message: "no live token named \(name)", code: ExitStatus.missingInput)
-                }
-                print("revoked \(name)")
-                return 0
-            }
+            try await runMapped { try emit(try await ServerUseCases.revokeToken(name, configuration: try options.loadOrDefaults()), .text) }
         }
     }
 }
@@ -145,44 +116,9 @@ struct Push: AsyncParsableCommand {
 
     func run() async throws {
         try await runMapped {
-            let token: String
-            if let tokenFile {
-                try requireFile(tokenFile)
-                token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            } else if let value = ProcessInfo.processInfo.environment["ASSAY_TOKEN"], !value.isEmpty {
-                token = value
-            } else {
-                throw CommandError(message: "no token: pass --token-file or set ASSAY_TOKEN", code: ExitStatus.usage)
-            }
-            let configuration = try configurationOrDefaults(options.config)
-            let stored: AuditRun? = try await withStore(configuration) { store in
-                if let run { try await store.run(id: run) } else { try await store.latestRun() }
-            }
-            guard let stored else {
-                throw CommandError(message: run.map { "no stored audit with id \($0)" } ?? "the store holds no audit yet", code: ExitStatus.missingInput)
-            }
-            do {
-                let environment = try BaselineCheck.environmentState(configuration, earlier: stored.layers)
-                let url = try await AssayServerClient(baseURL: server, token: token).push(stored, environment: environment)
-                print("pushed \(stored.id) (\(stored.judgement.verdict.rawValue)): \(url)")
-                return 0
-            } catch let error as AssayServerError {
-                throw CommandError(message: error.description, code: ExitStatus.unavailable)
-            }
+            let token = try ServerUseCases.token(file: tokenFile)
+            return try emit(
+                try await ServerUseCases.push(runID: run, server: server, token: token, configuration: try options.loadOrDefaults()), .text)
         }
-    }
-}
-
-/// A `HOST:PORT` listen address.
-struct ListenAddress {
-    var host: String
-    var port: Int
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
-            colon > text.startIndex
-        else { return nil }
-        host = String(text[..<colon])
-        self.port = port
     }
 }

@@ -1,9 +1,5 @@
 import ArgumentParser
-import AssayConfig
-import AssayCore
-import AssayLatency
-import AssayProfiling
-import Foundation
+import AssayApp
 
 struct Trace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,58 +29,15 @@ struct Trace: AsyncParsableCommand {
         @Option(name: .customLong("perf-stat"), help: "perf stat output (human or -x,) for cache misses.")
         var perfStat: String?
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
             try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                let names = stageNames(stages, configuration)
-                let lanes = try loadLanes(file)
-                var attribution = TraceAttribution.analyze(lanes: lanes, stages: names)
-                if attribution.stageMicroseconds == 0, !names.isEmpty {
-                    attribution = TraceAttribution.analyze(lanes: lanes, stages: [])
-                }
-                var perf: PerfStat?
-                if let perfStat {
-                    try requireFile(perfStat)
-                    perf = try PerfStat(text: try String(contentsOfFile: perfStat, encoding: .utf8), path: perfStat)
-                }
-                let limit = configuration.thresholds.latency.maxUnknownPercent
-                switch format {
-                case .json:
-                    var object: [String: Any] = [
-                        "file": file, "events": attribution.eventCount, "attributed_percent": attribution.attributedPercent,
-                        "unknown_percent": attribution.unknownPercent,
-                        "stages": attribution.stages.map { ["name": $0.name, "count": $0.count, "total_us": $0.totalMicroseconds, "mean_us": $0.meanMicroseconds, "attributed_percent": $0.attributedPercent] },
-                        "components": attribution.components.map { ["name": $0.name, "us": $0.microseconds, "percent": $0.percent, "top_event": $0.topEvent] },
-                    ]
-                    if let gpu = attribution.gpu {
-                        object["gpu"] = [
-                            "ops": gpu.ops, "linked_ops": gpu.linkedOps, "unlinked_ops": gpu.unlinkedOps,
-                            "op_us": gpu.opMicroseconds, "busy_us": gpu.busyMicroseconds, "window_us": gpu.windowMicroseconds,
-                            "idle_percent": gpu.idlePercent, "stage_us": gpu.stageMicroseconds,
-                        ]
-                    }
-                    object["cache_miss_percent"] = perf?.cacheMissPercent.map { $0 as Any } ?? "not measured"
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
-                case .markdown, .text:
-                    print("\(file): \(attribution.eventCount) spans, \(Formatting.percent(attribution.attributedPercent)) attributed, unknown \(Formatting.percent(attribution.unknownPercent))\(attribution.unknownPercent > limit ? " — above \(Formatting.percent(limit, digits: 0)): request detailed profiling" : "")")
-                    for stage in attribution.stages {
-                        print("  stage \(stage.name.padding(toLength: 14, withPad: " ", startingAt: 0)) ×\(stage.count)  mean \(Formatting.milliseconds(stage.meanMicroseconds / 1000)) ms  attributed \(Formatting.percent(stage.attributedPercent))")
-                    }
-                    for component in attribution.components {
-                        print("  \(Formatting.percent(component.percent).leftPadded(6))  \(component.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(Formatting.milliseconds(component.microseconds / 1000)) ms  \(component.topEvent)")
-                    }
-                    if let gpu = attribution.gpu {
-                        print("  GPU: \(gpu.ops) ops, busy \(Formatting.milliseconds(gpu.busyMicroseconds / 1000)) ms of \(Formatting.milliseconds(gpu.windowMicroseconds / 1000)) ms (idle \(Formatting.percent(gpu.idlePercent))), \(gpu.linkedOps) linked to a CUDA launch, \(gpu.unlinkedOps) unlinked")
-                        for (stage, us) in gpu.stageMicroseconds.sorted(by: { $0.value > $1.value }) {
-                            print("    GPU time launched from \(stage): \(Formatting.milliseconds(us / 1000)) ms")
-                        }
-                    }
-                    print("  cache misses: \(perf?.cacheMissPercent.map { Formatting.percent($0) + " of references" } ?? "not measured")")
-                }
-                return attribution.unknownPercent > limit ? 1 : 0
+                let configuration = try options.loadOrDefaults()
+                return try emit(
+                    try TraceUseCases.analyze(
+                        file: file, stages: TraceUseCases.stageNames(stages, configuration), perfStat: perfStat, configuration: configuration),
+                    formatting.format)
             }
         }
     }
@@ -121,23 +74,7 @@ struct Trace: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let lanes = try loadLanes(file)
-                let stacks = FoldedStacks(lanes: lanes)
-                print("\(file): \(stacks.stacks.count) stacks, \(Formatting.milliseconds(Double(stacks.total) / 1000)) ms of self time")
-                if let folded {
-                    try AtomicFile.write(Data(stacks.text.utf8), to: folded)
-                    print("Wrote \(folded): folded stacks")
-                }
-                if let svg {
-                    let picture = FlamegraphSVG.render(stacks, options: .init(title: title ?? "Flamegraph of \(file)"))
-                    try AtomicFile.write(Data(picture.utf8), to: svg)
-                    print("Wrote \(svg): flamegraph (SVG)")
-                }
-                if let speedscope {
-                    try AtomicFile.write(Data(SpeedscopeExport.json(lanes: lanes, name: file).utf8), to: speedscope)
-                    print("Wrote \(speedscope): speedscope profile")
-                }
-                return 0
+                try emit(try TraceUseCases.flamegraph(file: file, folded: folded, svg: svg, speedscope: speedscope, title: title), .text)
             }
         }
     }
@@ -177,76 +114,17 @@ struct Trace: AsyncParsableCommand {
         @Flag(help: "Scale the first trace to the second's total before colouring the differential flamegraph.")
         var normalize = false
 
-        @Option(help: "How to print the result: text, json or markdown.")
-        var format: OutputFormat = .text
+        @OptionGroup var formatting: FormatOption
 
         func run() async throws {
             try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                let t = configuration.thresholds.latency
-                let first = try loadLanes(before)
-                let second = try loadLanes(after)
-                let bootstrap = Bootstrap(
-                    resamples: resamples ?? t.bootstrapResamples, confidenceLevel: t.confidenceLevel, seed: t.bootstrapSeed)
-                let diff = TraceDiff.compare(
-                    before: first, after: second, stages: stageNames(stages, configuration), top: top, bootstrap: bootstrap)
-                if let svg {
-                    let picture = FlamegraphSVG.renderDifference(
-                        before: FoldedStacks(lanes: first), after: FoldedStacks(lanes: second), normalize: normalize,
-                        options: .init(title: "Differential flamegraph: \(before) → \(after)"))
-                    try AtomicFile.write(Data(picture.utf8), to: svg)
-                    if format == .text { print("Wrote \(svg): differential flamegraph (SVG)") }
-                }
-                switch format {
-                case .json:
-                    let rows: [[String: Any]] = diff.rows.map { row in
-                        var object: [String: Any] = [
-                            "name": row.name, "component": row.component, "count_before": row.before?.count ?? 0,
-                            "count_after": row.after?.count ?? 0, "self_per_step_before_us": row.beforeSelfPerStep,
-                            "self_per_step_after_us": row.afterSelfPerStep, "delta_self_per_step_us": row.deltaSelfPerStep,
-                            "inclusive_per_step_before_us": row.beforeInclusivePerStep, "inclusive_per_step_after_us": row.afterInclusivePerStep,
-                            "delta_inclusive_per_step_us": row.deltaInclusivePerStep,
-                            "significant": row.significant,
-                        ]
-                        if let mean = row.before?.mean { object["mean_before_us"] = mean }
-                        if let mean = row.after?.mean { object["mean_after_us"] = mean }
-                        if let ci = row.deltaMean {
-                            object["delta_mean_us"] = ci.estimate
-                            object["ci95_low_us"] = ci.low
-                            object["ci95_high_us"] = ci.high
-                        }
-                        return object
-                    }
-                    let object: [String: Any] = [
-                        "before": before, "after": after, "steps_before": diff.beforeSteps, "steps_after": diff.afterSteps,
-                        "operators_added": diff.added, "operators_removed": diff.removed, "rows": rows,
-                    ]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
-                case .markdown, .text:
-                    print("\(before) (\(diff.beforeSteps) steps) → \(after) (\(diff.afterSteps) steps); \(diff.added) operators added, \(diff.removed) removed")
-                    print("Δself/step (µs)  Δincl/step (µs)  Δmean (µs) [CI95]                  n before→after  operator")
-                    for row in diff.rows {
-                        // Formatting.signedMilliseconds only chooses precision by size; the unit here is µs.
-                        let ci = row.deltaMean.map {
-                            "\(Formatting.signedMilliseconds($0.estimate)) [\(Formatting.signedMilliseconds($0.low)), \(Formatting.signedMilliseconds($0.high))]\($0.excludesZero ? " *" : "")"
-                        } ?? (row.before == nil ? "new" : row.after == nil ? "gone" : "—")
-                        print(
-                            "\(Formatting.signedMilliseconds(row.deltaSelfPerStep).leftPadded(15))  \(Formatting.signedMilliseconds(row.deltaInclusivePerStep).leftPadded(15))  \(ci.padding(toLength: 34, withPad: " ", startingAt: 0)) \("\(row.before?.count ?? 0)→\(row.after?.count ?? 0)".leftPadded(14))  \(row.name.prefix(70))")
-                    }
-                    print("* CI95 excludes 0")
-                }
-                return 0
+                let configuration = try options.loadOrDefaults()
+                return try emit(
+                    try TraceUseCases.diff(
+                        before: before, after: after, stages: TraceUseCases.stageNames(stages, configuration), top: top,
+                        resamples: resamples, svg: svg, normalize: normalize, configuration: configuration),
+                    formatting.format)
             }
         }
     }
-}
-
-/// `--stages a,b,c`, else the configured stages, else none.
-private func stageNames(_ option: String?, _ configuration: Configuration) -> [String] {
-    option.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? configuration.latency?.stages ?? []
-}
-
-private func loadLanes(_ file: String) throws -> [TraceLane] {
-    try requireFile(file)
-    return TraceLane.lanes(of: try ChromeTraceParser.parse(path: file))
 }

@@ -1,9 +1,5 @@
 import ArgumentParser
-import AssayConfig
-import AssayCore
-import AssayIntegrations
-import AssayTelemetry
-import Foundation
+import AssayApp
 
 struct Uptime: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,32 +24,7 @@ struct Uptime: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                guard !configuration.uptime.isEmpty else {
-                    throw CommandError(message: "no targets: configure workspace.uptime", code: ExitStatus.usage)
-                }
-                let path = absolutePath(output)
-                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-                guard let handle = FileHandle(forWritingAtPath: path) else {
-                    throw CommandError(message: "\(output): cannot open for appending", code: ExitStatus.cannotWrite)
-                }
-                let log = AppendOnlyLog(handle: handle)
-                let deadline = duration.map { Date().addingTimeInterval($0) }
-                await withTaskGroup(of: Void.self) { group in
-                    for target in configuration.uptime {
-                        group.addTask {
-                            while deadline.map({ Date() < $0 }) ?? true {
-                                let started = Date()
-                                await log.append(await UptimeProber.probe(target, now: started).line)
-                                let next = started.addingTimeInterval(target.intervalSeconds)
-                                let wait = min(next, deadline ?? next).timeIntervalSinceNow
-                                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-                            }
-                        }
-                    }
-                }
-                await log.close()
-                return 0
+                try emit(try await UptimeUseCases.probe(output: output, duration: duration, configuration: try options.loadOrDefaults()), .text)
             }
         }
     }
@@ -71,36 +42,12 @@ struct Uptime: AsyncParsableCommand {
         @Option(help: "Window length in seconds.")
         var window: Double = 300
 
+        @OptionGroup var formatting: FormatOption
+
         func run() async throws {
             try await runMapped {
-                let configuration = try configurationOrDefaults(options.config)
-                try requireFile(file)
-                let summaries = UptimeSummary.summaries(try UptimeLog.read(path: absolutePath(file), displayPath: file), windowSeconds: window)
-                let floor = configuration.thresholds.resources.uptimeP95Percent
-                for summary in summaries {
-                    print("\(summary.target): p95 \(Formatting.percent(summary.p95Percent, digits: 2)) over \(summary.windows) windows, overall \(Formatting.percent(summary.availabilityPercent, digits: 2)) of \(summary.probes) probes \(summary.p95Percent >= floor ? "≥" : "<") \(Formatting.percent(floor, digits: 0))")
-                }
-                return summaries.allSatisfy { $0.p95Percent >= floor } ? 0 : 1
+                try emit(try UptimeUseCases.analyze(file, windowSeconds: window, configuration: try options.loadOrDefaults()), formatting.format)
             }
         }
-    }
-}
-
-/// Appends lines to a file from concurrent probes, one writer at a time.
-actor AppendOnlyLog {
-    private let handle: FileHandle
-
-    init(handle: FileHandle) {
-        self.handle = handle
-        handle.seekToEndOfFile()
-    }
-
-    func append(_ line: String) {
-        handle.write(Data(line.utf8))
-    }
-
-    func close() {
-        try? handle.synchronize()
-        try? handle.close()
     }
 }
