@@ -203,8 +203,11 @@ let package = Package(
 
         // Helpers the tests share: finding and running the real tools they drive.
         .target(name: "AssayTestSupport", path: "Tests/AssayTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AssayConfigTests", dependencies: ["AssayConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayAppTests", dependencies: ["AssayApp", "AssayBaseline", "AssayConfig", "AssayCore", "AssayStore", "AssayTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "AssayCoreTests", dependencies: ["AssayTestSupport", "AssayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayConfigTests", dependencies: ["AssayTestSupport", "AssayConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayEnvironmentTests",
             dependencies: ["AssayEnvironment", "AssayTestSupport"],
@@ -212,7 +215,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AssayReproducibilityTests", dependencies: ["AssayReproducibility"], swiftSettings: swiftSettings),
+            name: "AssayReproducibilityTests", dependencies: ["AssayTestSupport", "AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayIntegrationsTests",
             dependencies: ["AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
@@ -222,15 +225,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayHardeningTests",
-            dependencies: ["AssayCore", "AssayEnvironment", "AssayLatency", "AssayProfiling", "AssayTelemetry", "AssayServing"],
+            dependencies: ["AssayTestSupport", "AssayCore", "AssayEnvironment", "AssayLatency", "AssayProfiling", "AssayTelemetry", "AssayServing"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AssayCapacityTests", dependencies: ["AssayCapacity", "AssayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayCapacityTests", dependencies: ["AssayTestSupport", "AssayCapacity", "AssayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AssayLatencyTests", dependencies: ["AssayLatency", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayTelemetryTests", dependencies: ["AssayTelemetry"], resources: [.copy("Fixtures")],
+            name: "AssayTelemetryTests", dependencies: ["AssayTestSupport", "AssayTelemetry"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayProfilingTests", dependencies: ["AssayProfiling"], resources: [.copy("Fixtures")],
+            name: "AssayProfilingTests", dependencies: ["AssayTestSupport", "AssayProfiling"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -241,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssayAuditTests",
-            dependencies: ["AssayAudit", "AssayReport", "AssayStore", "AssayTelemetry"],
+            dependencies: ["AssayTestSupport", "AssayAudit", "AssayReport", "AssayStore", "AssayTelemetry"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -255,9 +258,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayServingTests", dependencies: ["AssayServing", "AssayCore"], resources: [.copy("Fixtures")],
+            name: "AssayServingTests", dependencies: ["AssayTestSupport", "AssayServing", "AssayCore"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AssayScheduleTests", dependencies: ["AssaySchedule", "AssayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExampleInferenceTests", dependencies: ["ExampleInference"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayScheduleTests", dependencies: ["AssayTestSupport", "AssaySchedule", "AssayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExampleInferenceTests", dependencies: ["AssayTestSupport", "ExampleInference"], swiftSettings: swiftSettings),
     ]
 )

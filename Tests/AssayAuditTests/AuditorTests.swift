@@ -5,6 +5,7 @@ import AssayReport
 import AssayStore
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct AuditorTests {
@@ -15,7 +16,7 @@ import Testing
     }
 
     func workspace(approved: Bool) throws -> Configuration {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-audit-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-audit")
         try AtomicFile.write(Array("weights".utf8), to: root + "/model.bin")
         try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
         var configuration = try ConfigLoader.load(path: root + "/assay.yaml")

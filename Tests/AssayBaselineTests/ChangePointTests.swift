@@ -1,11 +1,12 @@
 @testable import AssayBaseline
 import AssayCore
+import AssayTestSupport
 import Foundation
 import Testing
 
 @Suite struct ChangePointTests {
     static func tigerbeetle() throws -> [Double] {
-        let url = try #require(Bundle.module.url(forResource: "tigerbeetle-series", withExtension: "txt", subdirectory: "Fixtures"))
+        let url = URL(fileURLWithPath: try TestFiles.fixture("tigerbeetle-series" + ".txt", in: .module))
         return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").compactMap { Double($0) }
     }
 

@@ -33,7 +33,7 @@ struct AgentTests {
         }
         try #require(ready, "agent did not start")
 
-        let config = try ExternalTool.scratchDirectory("assay-prometheus-config")
+        let config = try TestFiles.temporaryDirectory("assay-prometheus-config")
         try """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
             scrape_configs:

@@ -5,8 +5,7 @@ import Testing
 
 /// Runs the built `assay` binary as a user would, checking exit codes and messages.
 @Suite struct CLITests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = TestFiles.packageRoot
 
     /// The `assay` executable built next to this test bundle.
     static func binary() throws -> String {
@@ -61,8 +60,7 @@ import Testing
     static var sanitized: Bool { ProcessInfo.processInfo.environment["ASSAY_SANITIZER"] != nil }
 
     static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let path = try TestFiles.temporaryDirectory("assay-cli")
         return path
     }
 

@@ -21,7 +21,7 @@ extension LoadTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
-                                 "--user-data-dir=" + (try ExternalTool.scratchDirectory("chromium-profile"))] + arguments + [url]
+                                 "--user-data-dir=" + (try TestFiles.temporaryDirectory("chromium-profile"))] + arguments + [url]
             let (stdout, stderr) = try ExternalTool.capture(process)
             return (String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
         }

@@ -1,13 +1,13 @@
 import AssayCore
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct AtomicFileTests {
     struct Interrupted: Error {}
 
     func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-atomic-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let path = try TestFiles.temporaryDirectory("assay-atomic")
         return path
     }
 

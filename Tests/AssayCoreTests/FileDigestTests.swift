@@ -1,10 +1,11 @@
 import AssayCore
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct FileDigestTests {
     func write(_ bytes: [UInt8]) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-digest-\(UUID().uuidString)").path
+        let path = try TestFiles.temporaryFile("assay-digest")
         try AtomicFile.write(bytes, to: path)
         return path
     }

@@ -1,10 +1,11 @@
 import AssayCore
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct TreeDigestTests {
     static func tree() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-tree-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-tree")
         try AtomicFile.write(Array("a".utf8), to: root + "/a.txt")
         try AtomicFile.write(Array("b".utf8), to: root + "/sub/b.txt")
         return root

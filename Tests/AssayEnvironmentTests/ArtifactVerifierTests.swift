@@ -2,11 +2,12 @@ import AssayConfig
 import AssayCore
 import AssayEnvironment
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct ArtifactVerifierTests {
     func workspace() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-env-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-env")
         try AtomicFile.write(Array("weights v1".utf8), to: root + "/model.bin")
         try AtomicFile.write(Array("a,b\n1,2\n".utf8), to: root + "/data/part-0.csv")
         try AtomicFile.write(Array("a,b\n3,4\n".utf8), to: root + "/data/part-1.csv")

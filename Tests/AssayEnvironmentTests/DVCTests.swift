@@ -7,13 +7,13 @@ import Testing
 
 @Suite struct DVCTests {
     static func fixture(_ name: String) throws -> String {
-        try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
+        try TestFiles.fixture(name, in: .module)
     }
 
     /// A tree with the cases that change a DVC hash: CRLF text, binary, non-ASCII and quoted names, upper
     /// case sorting before lower case, nesting, an empty directory.
     static func tree() throws -> String {
-        let root = try ExternalTool.scratchDirectory("assay-dvc")
+        let root = try TestFiles.temporaryDirectory("assay-dvc")
         let files: [(String, [UInt8])] = [
             ("a.txt", Array("hello\r\nworld\r\n".utf8)), ("B.txt", Array("B".utf8)), ("bin.dat", [0x78, 0, 0x0d, 0x0a, 0x79]),
             ("sub/é.txt", Array("café".utf8)), ("sub/q\"uote.txt", Array("q".utf8)), ("sub/deeper/z.txt", Array("z\r\n".utf8)),
@@ -77,7 +77,7 @@ import Testing
         #expect(prepared.isDirectory && prepared.nfiles == 2 && prepared.stage == "prepare")
         #expect(prepared.md5 == "153aad06d376b6595932470e459ef42a.dir")
         #expect(Set(lock.compactMap(\.stage)).count >= 3)
-        let bad = try ExternalTool.scratchDirectory("assay-dvc-bad") + "/x.dvc"
+        let bad = try TestFiles.temporaryDirectory("assay-dvc-bad") + "/x.dvc"
         try AtomicFile.write(Array("outs:\n- path: data.xml\n  size: 3\n".utf8), to: bad)
         #expect(throws: LockfileError(path: bad, line: 2, expected: "md5: for data.xml (only md5 outputs can be verified)")) {
             try DVCOutput.read(path: bad)

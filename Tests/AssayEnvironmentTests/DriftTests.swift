@@ -1,12 +1,13 @@
 import AssayCore
 import AssayEnvironment
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct DriftTests {
     /// A staging/production pair differing in one dependency version, one config key and one data file.
     static func pair() throws -> (String, String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-drift-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-drift")
         for (side, numpy, batch, data) in [("staging", "1.24.3", 16, "3,4"), ("production", "1.24.2", 8, "3,5")] {
             let base = root + "/" + side
             try AtomicFile.write(Array("numpy==\(numpy)\nrequests==2.31.0\nscipy==1.11.4\n".utf8), to: base + "/requirements.txt")
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func canonicalDigestIgnoresKeyOrderAndFormatting() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-canon-\(UUID().uuidString)").path
+        let directory = try TestFiles.temporaryDirectory("assay-canon")
         try AtomicFile.write(Array("b: 1\na:\n  - x\n  - {d: 2.50, c: true}\n".utf8), to: directory + "/one.yaml")
         try AtomicFile.write(Array(#"{"a": ["x", {"c": true, "d": 2.5}], "b": 1}"#.utf8), to: directory + "/two.json")
         try AtomicFile.write(Array("b = 1\na = [\"x\", { c = true, d = 2.5 }]\n".utf8), to: directory + "/three.toml")
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test func yamlFollowsTheCoreSchema() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-yaml-\(UUID().uuidString)").path
+        let directory = try TestFiles.temporaryDirectory("assay-yaml")
         try AtomicFile.write(Array("norway: no\nflag: yes\nreal: true\nmode: 0755\noctal: 0o755\nday: 2024-01-01\nref: &x 3\ncopy: *x\n".utf8), to: directory + "/c.yaml")
         let value = try ConfigDocument.read(path: directory + "/c.yaml").value
         #expect(value["norway"] == .string("no"))

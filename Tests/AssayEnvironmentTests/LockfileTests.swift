@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct LockfileTests {
     static func fixture(_ name: String) throws -> String {
-        try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
+        try TestFiles.fixture(name, in: .module)
     }
 
     static func parse(_ name: String, _ format: LockfileFormat? = nil) throws -> Lockfile {
@@ -127,7 +127,7 @@ import Testing
 
     /// conda's pip: section reads the same requirements; a line that cannot be read is an error, not skipped.
     @Test func condaPipSectionKeepsEditablesAndReportsBadLines() throws {
-        let directory = try ExternalTool.scratchDirectory("lockfile")
+        let directory = try TestFiles.temporaryDirectory("lockfile")
         let path = directory + "/environment.yml"
         try AtomicFile.write(
             Array("dependencies:\n  - python=3.11\n  - pip:\n      - -e ./src/tokfix\n      - torch @ https://download.invalid/torch-2.3.0-cp311-linux_x86_64.whl#sha256=\(String(repeating: "ab", count: 32))\n".utf8),
@@ -164,13 +164,13 @@ import Testing
         let modOnly = lock.packages.filter { $0.hashes.allSatisfy { $0.hasPrefix("go.mod:") } }
         #expect(modOnly.count == 6)
         #expect(lock.packages.map(\.name) == lock.packages.map(\.name).sorted())
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-go-\(UUID().uuidString)/go.sum").path
+        let path = try TestFiles.temporaryDirectory("assay-go") + "/go.sum"
         try AtomicFile.write(Array("golang.org/x/text v0.3.0\n".utf8), to: path)
         #expect(throws: LockfileError(path: path, line: 1, expected: "module version hash")) { try LockfileParser.parse(path: path) }
     }
 
     @Test func brokenFilesAreLocatedErrors() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-lock-\(UUID().uuidString)").path
+        let directory = try TestFiles.temporaryDirectory("assay-lock")
         try AtomicFile.write(Array("[[package]]\nname = \"x\"\nversion = 1.0.0.0\n".utf8), to: directory + "/poetry.lock")
         #expect { try LockfileParser.parse(path: directory + "/poetry.lock") } throws: { error in
             (error as? LockfileError)?.line == 3

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct ManifestTests {
     static func workspace() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-manifest-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-manifest")
         try AtomicFile.write(Array("numpy==1.24.3\nscipy==1.11.4\n".utf8), to: root + "/requirements.txt")
         try AtomicFile.write(Array("model:\n  batch_size: 8\nseed: 42\n".utf8), to: root + "/config.yaml")
         try AtomicFile.write(Array("1,2\n".utf8), to: root + "/data/part-0.csv")
@@ -65,7 +65,7 @@ import Testing
             }
         }
         let before = try listing()
-        let cacheDirectory = try ExternalTool.scratchDirectory("stat-cache")
+        let cacheDirectory = try TestFiles.temporaryDirectory("stat-cache")
         let cachePath = StatCache.defaultPath(forRoot: root, environment: ["XDG_CACHE_HOME": cacheDirectory])
         #expect(cachePath.hasPrefix(cacheDirectory + "/assay/stat-cache/"))
         let cache = StatCache(path: cachePath)

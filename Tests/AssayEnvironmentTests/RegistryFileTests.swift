@@ -2,11 +2,12 @@ import AssayConfig
 import AssayCore
 import AssayEnvironment
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct RegistryFileTests {
     static func workspace() throws -> (Configuration, String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-registry-file-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-registry-file")
         try AtomicFile.write(Array("weights v1".utf8), to: root + "/model/weights.bin")
         try AtomicFile.write(Array("1,2\n".utf8), to: root + "/data/part-0.csv")
         try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")

@@ -37,7 +37,7 @@ import Testing
         if: ExternalTool.pythonModulesAvailable(["cyclonedx.validation.json"]) && ExternalTool.available(["umoci"]),
         "needs cyclonedx-python-lib (pip install 'cyclonedx-python-lib[json-validation]') and umoci (apt-get install umoci)"))
     func sbomsValidateAgainstTheCycloneDXSchema() throws {
-        let directory = try ExternalTool.scratchDirectory("sbom")
+        let directory = try TestFiles.temporaryDirectory("sbom")
         let names = [
             "package-lock.path-deps.json", "package-lock.v3.json", "requirements-freeze-editable.txt", "poetry.lock", "uv.lock",
             "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock",
@@ -46,7 +46,7 @@ import Testing
             try Self.write(try SBOM.document(for: try LockfileTests.fixture(name)), to: directory + "/\(name).cdx.json")
         }
         let environment = try ManifestTests.workspace()
-        let build = try ExternalTool.scratchDirectory("sbom-image")
+        let build = try TestFiles.temporaryDirectory("sbom-image")
         try ExternalTool.buildImage(in: build)
         try FileManager.default.moveItem(atPath: build + "/img", toPath: environment + "/image")
         let document = try SBOM.document(for: environment)
@@ -86,7 +86,7 @@ import Testing
 
     /// `env diff` reads two SBOMs: a version change and a changed file digest are named.
     @Test func diffOfTwoSBOMs() throws {
-        let directory = try ExternalTool.scratchDirectory("sbom-diff")
+        let directory = try TestFiles.temporaryDirectory("sbom-diff")
         let staging = directory + "/staging"
         let production = directory + "/production"
         for (root, numpy) in [(staging, "1.24.3"), (production, "1.24.2")] {
@@ -105,7 +105,7 @@ import Testing
     /// `env diff` reads two manifests: equal content digests, or the components that differ.
     @Test func diffOfTwoManifests() throws {
         let root = try ManifestTests.workspace()
-        let directory = try ExternalTool.scratchDirectory("manifest-diff")
+        let directory = try TestFiles.temporaryDirectory("manifest-diff")
         let first = try EnvironmentManifest.snapshot(root: root, seed: 1, now: Date(timeIntervalSince1970: 0))
         let second = try EnvironmentManifest.snapshot(root: root, seed: 1)
         try AtomicFile.write(Array(try first.yaml().utf8), to: directory + "/a.yaml")

@@ -4,14 +4,14 @@ import AssayProfiling
 import AssayServing
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 /// Inputs built to hurt: a gzip bomb, deep nesting, symlink loops, names that are not UTF-8, empty files and
 /// enormous lines. Each must end in a clear error (or a sound result) within bounded time and memory.
 @Suite struct HostileInputTests {
     static func scratch() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-hostile-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-hostile")
         return directory
     }
 

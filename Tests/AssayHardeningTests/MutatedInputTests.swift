@@ -5,12 +5,13 @@ import AssayProfiling
 import AssayServing
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 /// Seeded mutations of real inputs (bytes flipped, spans deleted or duplicated, files cut short) through every
 /// parser: each one must return or throw, never crash. Deterministic: the same seed, the same inputs.
 @Suite struct MutatedInputTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = TestFiles.packageRoot
 
     static func mutations(of bytes: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
         var rng = SplitMix64(seed: seed)
@@ -32,8 +33,7 @@ import Testing
     }
 
     static func scratch(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-mutated-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-mutated")
         let path = directory + "/" + name
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path

@@ -50,10 +50,18 @@ struct AlertTests {
         let alerts = webhook.posts.first?["alerts"] as? [[String: Any]]
         #expect(alerts?.count == 1 && alerts?.first?["rule"] as? String == "p95_over_baseline")
     }
+}
 
+/// Errors when a service is down need no service: they run everywhere.
+@Suite struct UnreachableServiceTests {
     @Test func unreachableAlertmanagerIsAClearError() async throws {
         var notifier = AlertNotifier(alertmanagerURL: "http://127.0.0.1:9", webhooks: [], service: "x")
         notifier.timeout = .seconds(1)
-        await #expect(throws: AlertDeliveryError.self) { try await notifier.deliver([Self.event(.firing, at: 0)]) }
+        await #expect(throws: AlertDeliveryError.self) { try await notifier.deliver([AlertTests.event(.firing, at: 0)]) }
+    }
+
+    @Test func unreachableMLflowIsAClearError() async throws {
+        let client = MLflowClient(trackingURI: "http://127.0.0.1:9", timeoutSeconds: 1)
+        await #expect(throws: MLflowError.self) { try await client.run(id: "x") }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import AssayTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -12,8 +13,7 @@ import FoundationNetworking
 /// started here from `.venv-mlflow/bin/mlflow` or `mlflow` on PATH, on 127.0.0.1 with `--serve-artifacts`.
 actor MLflowTestServer {
     static let shared = MLflowTestServer()
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = TestFiles.packageRoot
 
     /// Where the `mlflow` command is, if anywhere.
     static var executable: String? {
@@ -41,8 +41,7 @@ actor MLflowTestServer {
             throw CocoaError(.executableNotLoadable, userInfo: [NSLocalizedDescriptionKey: "no mlflow executable"])
         }
         let port = Int.random(in: 30_000..<60_000)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-mlflow-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-mlflow")
         // A watchdog shell owns the server: when this test process is gone (however it exits), it ends the
         // server's whole process group (uvicorn workers and job consumers included).
         let arguments = [

@@ -2,6 +2,7 @@ import AssayConfig
 import AssayCore
 import AssayIntegrations
 import Foundation
+import AssayTestSupport
 import Testing
 
 /// Against a real MLflow tracking server (see `MLflowTestServer`).
@@ -109,7 +110,7 @@ struct MLflowTests {
             id: "audit-\(UUID().uuidString.prefix(6))", startedAt: date, finishedAt: date,
             configuration: Evidence(path: "assay.yaml", sha256: String(repeating: "c", count: 64)), layers: layers,
             judgement: Judgement(verdict: .stable, reasons: []))
-        let report = FileManager.default.temporaryDirectory.appendingPathComponent("assay-mlflow-report-\(UUID().uuidString).md").path
+        let report = try TestFiles.temporaryFile("assay-mlflow-report.md")
         try AtomicFile.write(Array("# report\n".utf8), to: report)
         var configuration = Configuration(path: "/tmp/assay.yaml", root: "/tmp")
         configuration.inference = Configuration.Inference(command: ["true"], seed: 42)
@@ -133,7 +134,7 @@ struct MLflowTests {
         let version = try await client.createModelVersion(name: name, source: run.artifactURI + "/model", runID: run.runID)
         try await client.setAlias(name: name, alias: "production", version: version)
 
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-deployed-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-deployed")
         try AtomicFile.write(Self.model, to: root + "/model/model.json")
         try AtomicFile.write(Array("card\n".utf8), to: root + "/model/meta/card.txt")
         try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
@@ -150,10 +151,5 @@ struct MLflowTests {
         let changed = try await verifier.verifyModels()
         #expect(changed[0].status == .integrityFailure)
         #expect(changed[0].observed == "differs from v\(version): model.json")
-    }
-
-    @Test func unreachableServerIsAClearError() async throws {
-        let client = MLflowClient(trackingURI: "http://127.0.0.1:9", timeoutSeconds: 1)
-        await #expect(throws: MLflowError.self) { try await client.run(id: "x") }
     }
 }

@@ -18,7 +18,7 @@ enum RegistryTools {
 struct RegistryTests {
     /// Starts a registry, pushes a one-layer image as `demo/model:v1`; returns the registry's storage path and host.
     static func registryWithImage() async throws -> (storage: String, host: String, stop: @Sendable () -> Void) {
-        let directory = try ExternalTool.scratchDirectory("assay-registry")
+        let directory = try TestFiles.temporaryDirectory("assay-registry")
         try ExternalTool.buildImage(in: directory)
         for _ in 0..<5 {
             let port = Int.random(in: 20_000..<60_000)

@@ -61,8 +61,7 @@ import Testing
     func agreesWithSciPy() throws {
         let (x, y) = Self.pairedData(n: 400, shift: 0.8, seed: 11)
         let ours = try #require(Bootstrap(resamples: 10_000).paired(previous: x, current: y, statistic: .quantile(0.95)))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-scipy-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-scipy")
         let data = try JSONSerialization.data(withJSONObject: ["x": x, "y": y])
         try data.write(to: URL(fileURLWithPath: directory + "/data.json"))
         let process = Process()

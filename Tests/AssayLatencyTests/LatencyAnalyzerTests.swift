@@ -2,6 +2,7 @@ import AssayConfig
 import AssayCore
 import AssayLatency
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct LatencyAnalyzerTests {
@@ -17,7 +18,7 @@ import Testing
     }
 
     func analyze(previous: String?, current: String) throws -> [Finding] {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-latency-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-latency")
         try AtomicFile.write(Array(current.utf8), to: root + "/current.jsonl")
         var latency = Configuration.Latency(logs: ["current.jsonl"])
         if let previous {
@@ -93,7 +94,7 @@ import Testing
 
 @Suite struct OptimizationValidatorTests {
     static func samples(_ log: String) throws -> [LatencySample] {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-opt-\(UUID().uuidString).jsonl").path
+        let path = try TestFiles.temporaryFile("assay-opt.jsonl")
         try AtomicFile.write(Array(log.utf8), to: path)
         return try LatencyLog.read(path: path, stages: ["preprocess", "inference", "postprocess"])
     }
@@ -132,7 +133,7 @@ import Testing
 
 @Suite struct LatencyInputTests {
     static func write(_ text: String, _ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-input-\(UUID().uuidString)/\(name)").path
+        let path = try TestFiles.temporaryDirectory("assay-input") + "/\(name)"
         try AtomicFile.write(Array(text.utf8), to: path)
         return path
     }

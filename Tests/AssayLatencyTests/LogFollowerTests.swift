@@ -1,5 +1,6 @@
 import AssayLatency
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct LogFollowerTests {
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func handsOverAppendedLinesAcrossChunksAndWaitsForUnfinishedOnes() throws {
-        let path = NSTemporaryDirectory() + "follow-\(UUID().uuidString).log"
+        let path = try TestFiles.temporaryFile("follow.log")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var follower = LogFollower(path: path, chunkBytes: 3)
         #expect(try collect(&follower).isEmpty)
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func anEnormousLineIsSkippedWithoutBeingHeld() throws {
-        let path = NSTemporaryDirectory() + "follow-\(UUID().uuidString).log"
+        let path = try TestFiles.temporaryFile("follow.log")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var huge = Data(repeating: UInt8(ascii: "x"), count: LogFollower.maxLineBytes + 10)
         huge.append(Data("\nafter\n".utf8))

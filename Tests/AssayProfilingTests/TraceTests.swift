@@ -2,11 +2,12 @@ import AssayCore
 import AssayLatency
 import AssayProfiling
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct TraceTests {
     static func fixture(_ name: String) throws -> String {
-        try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")).path
+        try TestFiles.fixture(name, in: .module)
     }
 
     @Test(arguments: [

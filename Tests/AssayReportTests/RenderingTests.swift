@@ -6,8 +6,7 @@ import Testing
 
 @Suite struct RenderingTests {
     static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-report-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let path = try TestFiles.temporaryDirectory("assay-report")
         return path
     }
 

@@ -1,5 +1,6 @@
 import AssayCore
 import AssayReport
+import AssayTestSupport
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
     }
 
     static func expected() throws -> Expected {
-        let url = try #require(Bundle.module.url(forResource: "REPORT_FORMAT", withExtension: "md", subdirectory: "Fixtures"))
+        let url = URL(fileURLWithPath: try TestFiles.fixture("REPORT_FORMAT" + ".md", in: .module))
         return parse(try String(contentsOf: url, encoding: .utf8))
     }
 

@@ -1,5 +1,6 @@
 import AssayReproducibility
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct OutputDifferenceTests {
@@ -87,8 +88,7 @@ import Testing
 
     /// `.npy` files written by NumPy itself.
     @Test func npyDifferencesFromRealNumPyFiles() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-npy-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-npy")
         let script = """
             import numpy as np, sys
             d = sys.argv[1]

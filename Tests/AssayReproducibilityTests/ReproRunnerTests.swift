@@ -2,11 +2,12 @@ import AssayConfig
 import AssayCore
 import AssayReproducibility
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct ReproRunnerTests {
     func configuration(_ script: String, outputs: [String] = ["out.txt"], timeout: Double = 30) throws -> Configuration {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-repro-ws-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-repro-ws")
         try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
         var configuration = try ConfigLoader.load(path: root + "/assay.yaml")
         configuration.inference = Configuration.Inference(

@@ -1,6 +1,7 @@
 import AssayCore
 import AssaySchedule
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct ScheduleTests {
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func stateSurvivesRestartsAndALockKeepsASecondSchedulerOut() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-schedule-\(UUID().uuidString)").path
+        let directory = try TestFiles.temporaryDirectory("assay-schedule")
         var state = JobState()
         state.lastStarted = t0
         state.fingerprint = ["verdict STABLE"]

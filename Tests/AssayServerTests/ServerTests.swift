@@ -17,7 +17,7 @@ import Testing
         var token: String
 
         init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-serve-\(UUID().uuidString)").path
+            root = try TestFiles.temporaryDirectory("assay-serve")
             try FileManager.default.createDirectory(atPath: root + "/runs", withIntermediateDirectories: true)
             store = try Store(path: root + "/.assay/assay.sqlite")
             token = TokenSecret.generate()
@@ -256,7 +256,7 @@ import Testing
         let trace = #"{"traceEvents": [{"name": "forward", "ph": "X", "ts": 0, "dur": 900, "pid": 1, "tid": 1}, {"name": "matmul", "ph": "X", "ts": 100, "dur": 500, "pid": 1, "tid": 1}]}"#
         try Data(trace.utf8).write(to: URL(fileURLWithPath: workspace.root + "/runs/trace.json"))
         let digest = FileDigest.sha256(of: Data(trace.utf8))
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString)-trace.json").path
+        let outside = try TestFiles.temporaryFile("outside-trace.json")
         try Data(trace.utf8).write(to: URL(fileURLWithPath: outside))
         try FileManager.default.createSymbolicLink(atPath: workspace.root + "/runs/link-trace.json", withDestinationPath: outside)
         try workspace.store.save(Self.run(id: "good", at: Date(), trace: Evidence(path: "runs/trace.json", sha256: digest)))

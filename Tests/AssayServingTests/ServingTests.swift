@@ -1,11 +1,11 @@
 import AssayCore
 import AssayServing
+import AssayTestSupport
 import Foundation
 import Testing
 
 func fixture(_ name: String) throws -> String {
-    let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
-    return try String(contentsOf: url, encoding: .utf8)
+    try String(contentsOfFile: try TestFiles.fixture(name, in: .module), encoding: .utf8)
 }
 
 /// `text` with every sample of `name` (matching `model`) raised by `by`.

@@ -1,6 +1,7 @@
 import AssayCore
 import AssayStore
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct StoreTests {
@@ -24,8 +25,8 @@ import Testing
             judgement: Judgement(verdict: verdict, reasons: ["Latency profile: Inference — P95 420 ms (threshold breach)"]))
     }
 
-    func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("assay-store-\(UUID().uuidString)/assay.sqlite").path
+    func temporaryPath() throws -> String {
+        try TestFiles.temporaryDirectory("assay-store") + "/assay.sqlite"
     }
 
     @Test func savedRunLoadsBackIdentical() throws {
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func latestRunIsTheNewest() throws {
-        let path = temporaryPath()
+        let path = try temporaryPath()
         do {
             let store = try Store(path: path)
             try store.save(Self.sampleRun(id: "old", at: 1_800_000_000, verdict: .stable))
@@ -107,7 +108,7 @@ import Testing
     }
 
     @Test func notADatabaseIsAClearError() throws {
-        let path = temporaryPath()
+        let path = try temporaryPath()
         try AtomicFile.write(Array(String(repeating: "not sqlite ", count: 200).utf8), to: path)
         #expect(throws: StoreError.self) { try Store(path: path) }
     }

@@ -1,5 +1,6 @@
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 /// NVML through dlopen. No GPU here, so a stand-in library compiled by the test exports NVML's entry points with
@@ -47,8 +48,7 @@ struct NVMLTests {
         """#
 
     static func library(defines: [String] = []) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-nvml-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-nvml")
         try source.write(toFile: directory + "/nvml.c", atomically: true, encoding: .utf8)
         let cc = Process()
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")

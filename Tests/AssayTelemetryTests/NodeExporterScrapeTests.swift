@@ -1,10 +1,11 @@
 import AssayTelemetry
+import AssayTestSupport
 import Foundation
 import Testing
 
 @Suite struct NodeExporterScrapeTests {
     static func scrape() throws -> String {
-        let url = try #require(Bundle.module.url(forResource: "node_exporter_1.5.0_metrics", withExtension: "prom", subdirectory: "Fixtures"))
+        let url = URL(fileURLWithPath: try TestFiles.fixture("node_exporter_1.5.0_metrics" + ".prom", in: .module))
         return try String(contentsOf: url, encoding: .utf8)
     }
 

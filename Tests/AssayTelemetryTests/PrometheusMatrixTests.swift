@@ -1,10 +1,11 @@
 import AssayTelemetry
+import AssayTestSupport
 import Foundation
 import Testing
 
 @Suite struct PrometheusMatrixTests {
     static func fixture(_ name: String) throws -> Data {
-        try Data(contentsOf: try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")))
+        try Data(contentsOf: URL(fileURLWithPath: try TestFiles.fixture(name, in: .module)))
     }
 
     /// Real query_range answers from Prometheus 2.42 scraping node_exporter.

@@ -1,13 +1,14 @@
 import AssayCore
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 /// Thermal zones, cpufreq and thermal-throttle counters, read from a directory laid out like /sys (this build
 /// machine has none of them: a VM). Absent files stay absent, never 0.
 @Suite struct SysfsTests {
     static func tree(temperature: Int, throttles: Int) throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("assay-sys-\(UUID().uuidString)").path
+        let root = try TestFiles.temporaryDirectory("assay-sys")
         let files: [(String, String)] = [
             ("class/thermal/thermal_zone0/type", "x86_pkg_temp\n"), ("class/thermal/thermal_zone0/temp", "\(temperature)\n"),
             ("class/thermal/thermal_zone1/type", "acpitz\n"), ("class/thermal/thermal_zone1/temp", "41000\n"),
@@ -39,8 +40,7 @@ import Testing
     }
 
     @Test func absentFilesStayAbsent() throws {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("assay-sys-empty-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let empty = try TestFiles.temporaryDirectory("assay-sys-empty")
         let sample = HostSampler(root: "/proc", sysRoot: empty).sample()
         #expect(sample.thermalMillidegrees.isEmpty && sample.cpuFrequencyKHz.isEmpty && sample.throttleEvents == nil)
         let point = ResourcePoint(from: sample, to: HostSampler(root: "/proc", sysRoot: empty).sample())

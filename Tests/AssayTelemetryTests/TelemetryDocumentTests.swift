@@ -1,11 +1,12 @@
 import AssayCore
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct TelemetryDocumentTests {
     func read(_ text: String) throws -> [ResourcePoint] {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("telemetry-\(UUID().uuidString).json")
+        let url = URL(fileURLWithPath: try TestFiles.temporaryFile("telemetry.json"))
         try Data(text.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         return try TelemetryLog.read(path: url.path, displayPath: "telemetry.json")

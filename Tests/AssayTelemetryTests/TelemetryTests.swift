@@ -1,12 +1,12 @@
 import AssayCore
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct ProcParserTests {
     static func fixture(_ name: String) throws -> [UInt8] {
-        let url = try #require(Bundle.module.url(forResource: "proc/" + name, withExtension: nil, subdirectory: "Fixtures"))
-        return [UInt8](try Data(contentsOf: url))
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: try TestFiles.fixture("proc/" + name, in: .module))))
     }
 
     @Test func realProcFilesFromALinuxVM() throws {
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func samplerReadsAProcLikeDirectoryAndTheLiveHost() throws {
-        let root = try #require(Bundle.module.url(forResource: "proc", withExtension: nil, subdirectory: "Fixtures")).path
+        let root = try TestFiles.fixture("proc", in: .module)
         let fixed = HostSampler(root: root).sample()
         #expect(fixed.cpu?.user == 23026)
         #expect(fixed.load1 == 5.94)
@@ -115,8 +115,7 @@ import Testing
 
     /// A quiet recorded series (the example's telemetry, recorded under HTTP load) raises nothing.
     @Test func quietRecordedSeriesRaisesNothing() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Examples/InferenceService/runs/telemetry.jsonl").path
+        let path = TestFiles.packageRoot + "/Examples/InferenceService/runs/telemetry.jsonl"
         let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(try TelemetryLog.read(path: path), evidence: Self.evidence)
         #expect(findings.filter { $0.table == .anomalyDetection && $0.status != .pass }.isEmpty, "\(findings.map { "\($0.check): \($0.observed)" })")
     }
@@ -132,7 +131,7 @@ import Testing
     }
 
     @Test func telemetryLogRoundTripsAndLocatesErrors() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-telemetry-\(UUID().uuidString).jsonl").path
+        let path = try TestFiles.temporaryFile("assay-telemetry.jsonl")
         let points = Self.points([10, 20, 30])
         try AtomicFile.write(Array(try TelemetryLog.lines(points).utf8), to: path)
         #expect(try TelemetryLog.read(path: path) == points)
@@ -145,7 +144,7 @@ import Testing
 
 @Suite struct GPUTests {
     @Test func fullQueryOutputWithUnitsParses() throws {
-        let url = try #require(Bundle.module.url(forResource: "gpu/query-gpu-all", withExtension: "csv", subdirectory: "Fixtures"))
+        let url = URL(fileURLWithPath: try TestFiles.fixture("gpu/query-gpu-all" + ".csv", in: .module))
         let readings = NvidiaSMI.parse(csv: try String(contentsOf: url, encoding: .utf8))
         let gpu = try #require(readings.first)
         #expect(gpu.index == 0)
@@ -170,7 +169,7 @@ import Testing
     /// No GPU on the test machines: a stand-in prints nvidia-smi's `noheader,nounits` lines, so the
     /// long-lived-process plumbing is exercised; the parsing itself is checked on real output above.
     @Test func samplerKeepsTheLatestReadingPerGPUFromOneProcess() async throws {
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("fake-nvidia-smi-\(UUID().uuidString)").path
+        let script = try TestFiles.temporaryFile("nvidia-smi")
         try """
             #!/bin/sh
             i=0
@@ -222,7 +221,7 @@ import Testing
     }
 
     static func xml(_ name: String) throws -> Data {
-        try Data(contentsOf: try #require(Bundle.module.url(forResource: "gpu/" + name, withExtension: "xml", subdirectory: "Fixtures")))
+        try Data(contentsOf: URL(fileURLWithPath: try TestFiles.fixture("gpu/" + name + ".xml", in: .module)))
     }
 
     @Test func olderDriverWithThrottleReasons() throws {
@@ -266,7 +265,7 @@ import Testing
 
 @Suite struct CgroupTests {
     static func directory(_ name: String) throws -> String {
-        try #require(Bundle.module.url(forResource: "cgroup/" + name, withExtension: nil, subdirectory: "Fixtures")).path
+        try TestFiles.fixture("cgroup/" + name, in: .module)
     }
 
     @Test func v1ControllersFromAHybridHost() throws {
@@ -286,8 +285,7 @@ import Testing
     }
 
     @Test func v2ChildGroupWithLimitsAndThrottling() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-cgroup-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestFiles.temporaryDirectory("assay-cgroup")
         try "usage_usec 100\nnr_periods 200\nnr_throttled 50\nthrottled_usec 9000\n".write(toFile: directory + "/cpu.stat", atomically: true, encoding: .utf8)
         try "536870912\n".write(toFile: directory + "/memory.current", atomically: true, encoding: .utf8)
         try "1073741824\n".write(toFile: directory + "/memory.max", atomically: true, encoding: .utf8)

@@ -1,11 +1,12 @@
 import AssayCore
 import AssayTelemetry
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct UptimeTests {
     static func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-uptime-\(UUID().uuidString).log").path
+        let path = try TestFiles.temporaryFile("assay-uptime.log")
         try AtomicFile.write(Array(text.utf8), to: path)
         return path
     }

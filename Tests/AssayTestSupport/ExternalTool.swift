@@ -46,7 +46,7 @@ public enum ExternalTool {
     /// pipes: a child that fills one pipe while the other is being read (a sanitizer's report on stderr) would
     /// block forever.
     public static func capture(_ process: Process) throws -> (stdout: Data, stderr: Data) {
-        let directory = try scratchDirectory("capture")
+        let directory = try TestFiles.temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let paths = [directory + "/stdout", directory + "/stderr"]
         for path in paths { FileManager.default.createFile(atPath: path, contents: nil) }
@@ -57,13 +57,6 @@ public enum ExternalTool {
         try process.run()
         process.waitUntilExit()
         return (try Data(contentsOf: URL(fileURLWithPath: paths[0])), try Data(contentsOf: URL(fileURLWithPath: paths[1])))
-    }
-
-    /// A new, empty directory under the system's temporary directory.
-    public static func scratchDirectory(_ prefix: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
     }
 
     /// An OCI layout `img` (tag `latest`) with one layer holding model.txt, written by umoci in `directory`.

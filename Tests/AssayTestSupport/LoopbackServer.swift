@@ -18,7 +18,7 @@ public struct LoopbackServer: Sendable {
 
     /// Runs `command` (a shell command line; `{port}` and `{dir}` are substituted) until `readyPath` answers 200.
     public static func start(_ command: String, readyPath: String = "/", name: String) async throws -> LoopbackServer {
-        let directory = try ExternalTool.scratchDirectory("assay-\(name)")
+        let directory = try TestFiles.temporaryDirectory("assay-\(name)")
         for _ in 0..<5 {
             let port = Int.random(in: 20_000..<60_000)
             let line = command.replacingOccurrences(of: "{port}", with: String(port)).replacingOccurrences(of: "{dir}", with: directory)
@@ -49,7 +49,7 @@ public struct LoopbackServer: Sendable {
             route: {receiver: blackhole, group_wait: 1s, group_interval: 1s}
             receivers: [{name: blackhole}]
             """
-        let directory = try ExternalTool.scratchDirectory("assay-am-config")
+        let directory = try TestFiles.temporaryDirectory("assay-am-config")
         try config.write(toFile: directory + "/alertmanager.yml", atomically: true, encoding: .utf8)
         return try await start(
             "prometheus-alertmanager --config.file=\(directory)/alertmanager.yml --storage.path={dir} --web.listen-address=127.0.0.1:{port} --cluster.listen-address=",
@@ -70,7 +70,7 @@ public struct LoopbackServer: Sendable {
                 def log_message(self, *args): pass
             http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
             """
-        let directory = try ExternalTool.scratchDirectory("assay-webhook-script")
+        let directory = try TestFiles.temporaryDirectory("assay-webhook-script")
         try script.write(toFile: directory + "/recorder.py", atomically: true, encoding: .utf8)
         return try await start("python3 \(directory)/recorder.py {port} {dir}/posts.jsonl", name: "webhook")
     }

@@ -1,12 +1,11 @@
 import AssayCore
 import ExampleInference
 import Foundation
+import AssayTestSupport
 import Testing
 
 @Suite struct ExampleInferenceTests {
-    static let exampleRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Examples/InferenceService").path
+    static let exampleRoot = TestFiles.packageRoot + "/Examples/InferenceService"
 
     static func model() throws -> Model { try Dataset.readModel(path: exampleRoot + "/model/model.json") }
     static func requests() throws -> [InferenceRequest] {
@@ -14,7 +13,7 @@ import Testing
     }
 
     func run(_ options: Pipeline.Options) throws -> (predictions: Data, latency: [LatencyRecord]) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assay-example-\(UUID().uuidString)").path
+        let directory = try TestFiles.temporaryDirectory("assay-example")
         let latency = try BatchRunner(pipeline: Pipeline(model: try Self.model(), options: options))
             .run(requests: try Self.requests(), outputDirectory: directory)
         return (try Data(contentsOf: URL(fileURLWithPath: directory + "/predictions.jsonl")), latency)
@@ -74,7 +73,7 @@ import Testing
     }
 
     @Test func malformedLineNamesFileAndLine() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-bad-\(UUID().uuidString).jsonl").path
+        let path = try TestFiles.temporaryFile("assay-bad.jsonl")
         try AtomicFile.write(Array("{\"id\":\"a\",\"features\":[1]}\n\n{\"id\": 3}\n".utf8), to: path)
         #expect {
             try Dataset.readLines(InferenceRequest.self, path: path)

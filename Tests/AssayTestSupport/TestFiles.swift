@@ -1,0 +1,28 @@
+import Foundation
+
+/// Scratch directories and fixtures, one way for every test target.
+public enum TestFiles {
+    /// A new, empty directory under the system's temporary directory, named `prefix-UUID`.
+    public static func temporaryDirectory(_ prefix: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A fresh path for a file in a new temporary directory; the file itself is not created.
+    public static func temporaryFile(_ name: String) throws -> String {
+        try temporaryDirectory("assay") + "/" + name
+    }
+
+    /// The path of `name` in the `Fixtures` folder a test target copies into its bundle.
+    public static func fixture(_ name: String, in bundle: Bundle) throws -> String {
+        guard let url = bundle.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/" + name])
+        }
+        return url.path
+    }
+
+    /// The package's root directory (for fixtures another target owns).
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+}
