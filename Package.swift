@@ -11,10 +11,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "assay", targets: ["assay"]),
+        .executable(name: "assay-agent", targets: ["assay-agent"]),
         .executable(name: "assay-example", targets: ["assay-example"]),
         .library(name: "AssayCore", targets: ["AssayCore"]),
         .library(name: "AssayConfig", targets: ["AssayConfig"]),
         .library(name: "AssayStore", targets: ["AssayStore"]),
+        .library(name: "AssayPostgres", targets: ["AssayPostgres"]),
         .library(name: "AssayReport", targets: ["AssayReport"]),
         .library(name: "AssayEnvironment", targets: ["AssayEnvironment"]),
         .library(name: "AssayReproducibility", targets: ["AssayReproducibility"]),
@@ -57,12 +59,18 @@ let package = Package(
             dependencies: ["AssayCore", "Yams"],
             swiftSettings: swiftSettings
         ),
-        // Embedded SQLite store (GRDB) with migrations: runs, layer results, findings, evidence.
+        // The store layer: the `AuditStore` protocol, its records and errors, and the embedded SQLite store (GRDB) with
+        // its migrations: runs, layer results, findings, evidence, history, samples, tokens.
         .target(
             name: "AssayStore",
-            dependencies: [
-                "AssayCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
+            dependencies: ["AssayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL store (postgres-nio's PostgresClient pool), same migrations and answers as SQLite. Only the
+        // binaries that offer a PostgreSQL store link it.
+        .target(
+            name: "AssayPostgres",
+            dependencies: ["AssayCore", "AssayStore", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         // The audit report: Markdown, JSON (versioned schema) and self-contained HTML.
@@ -165,9 +173,27 @@ let package = Package(
         .target(
             name: "AssayApp",
             dependencies: [
-                "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
+                "AssayCore", "AssayConfig", "AssayStore", "AssayPostgres", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
                 "AssayCapacity", "AssayServing", "AssaySchedule",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The agent's options and run, shared by `assay agent` and `assay-agent`.
+        .target(
+            name: "AssayAgentCommand",
+            dependencies: [
+                "AssayAgent", "AssayConfig", "AssayCore", "AssayStore", "AssayTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The slim agent for inference hosts: sampling, the SQLite store and /metrics; no PostgreSQL, MLflow or server.
+        .executableTarget(
+            name: "assay-agent",
+            dependencies: [
+                "AssayAgentCommand", "AssayConfig", "AssayCore", "AssayStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -175,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "assay",
             dependencies: [
-                "AssayApp", "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
+                "AssayApp", "AssayAgentCommand", "AssayCore", "AssayConfig", "AssayStore", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
                 "AssayCapacity", "AssayAgent", "AssayServer", "AssayServing", "AssaySchedule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -221,7 +247,7 @@ let package = Package(
             dependencies: ["AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
+            name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayPostgres", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayHardeningTests",
@@ -235,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "AssayProfilingTests", dependencies: ["AssayTestSupport", "AssayProfiling"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AssayStoreTests", dependencies: ["AssayPostgres", "AssayStore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayReportTests",
             dependencies: ["AssayReport", "AssayTestSupport"],
@@ -248,7 +274,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AssayCLITests", dependencies: ["assay", "AssayCapacity", "AssayCore", "AssayStore", "AssayTestSupport"],
+            name: "AssayCLITests", dependencies: ["assay", "assay-agent", "AssayCapacity", "AssayCore", "AssayStore", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayServerTests",

@@ -22,6 +22,16 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
+            name: "anomaly-calibration",
+            dependencies: [.product(name: "AssayCore", package: "Assay"), .product(name: "AssayTelemetry", package: "Assay")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
+            name: "changepoint-bench",
+            dependencies: [.product(name: "AssayCore", package: "Assay"), .product(name: "AssayBaseline", package: "Assay")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
             name: "agent-probe",
             dependencies: [.product(name: "AssayAgent", package: "Assay"), .product(name: "AssayStore", package: "Assay")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]

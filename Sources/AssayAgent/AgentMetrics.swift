@@ -16,16 +16,21 @@ public final class AgentMetrics: Sendable {
     private let sustainedCPU: Gauge
 
     public init() {
-        cpuPercent = registry.makeGauge(name: "assay_cpu_utilization_percent", help: "CPU busy over the last interval, percent of all cores.")
-        memoryPercent = registry.makeGauge(name: "assay_memory_utilization_percent", help: "Memory in use (MemTotal - MemAvailable), percent.")
-        diskUtilPercent = registry.makeGauge(name: "assay_disk_utilization_percent", help: "Busiest disk's %util over the last interval.")
-        memoryTotal = registry.makeGauge(name: "node_memory_MemTotal_bytes", help: "Memory information field MemTotal_bytes.")
-        memoryAvailable = registry.makeGauge(name: "node_memory_MemAvailable_bytes", help: "Memory information field MemAvailable_bytes.")
-        load1 = registry.makeGauge(name: "node_load1", help: "1m load average.")
-        samples = registry.makeCounter(name: "assay_agent_samples_total", help: "Host samples taken.")
+        cpuPercent = registry.makeGauge(descriptor: Self.metric("assay_cpu_utilization_percent", "CPU busy over the last interval, percent of all cores."))
+        memoryPercent = registry.makeGauge(descriptor: Self.metric("assay_memory_utilization_percent", "Memory in use (MemTotal - MemAvailable), percent."))
+        diskUtilPercent = registry.makeGauge(descriptor: Self.metric("assay_disk_utilization_percent", "Busiest disk's %util over the last interval."))
+        memoryTotal = registry.makeGauge(descriptor: Self.metric("node_memory_MemTotal_bytes", "Memory information field MemTotal_bytes."))
+        memoryAvailable = registry.makeGauge(descriptor: Self.metric("node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes."))
+        load1 = registry.makeGauge(descriptor: Self.metric("node_load1", "1m load average."))
+        samples = registry.makeCounter(descriptor: Self.metric("assay_agent_samples_total", "Host samples taken."))
         sustainedCPU = registry.makeGauge(
-            name: "assay_alert_state", labels: [("alertname", "SustainedCPULoad")],
-            help: "Alert state: 0 inactive, 1 pending, 2 firing.")
+            descriptor: Self.metric("assay_alert_state", "Alert state: 0 inactive, 1 pending, 2 firing."),
+            labels: [("alertname", "SustainedCPULoad")])
+    }
+
+    /// A metric's full name and help, as swift-prometheus describes it.
+    static func metric(_ name: String, _ help: String = "") -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// Updates from one interval: the gauges take the point's values, counters grow by the counters' deltas.
@@ -45,20 +50,20 @@ public final class AgentMetrics: Sendable {
         if let a = previous.cpu, let b = sample.cpu {
             for (mode, x, y) in [("user", a.user, b.user), ("system", a.system, b.system), ("idle", a.idle, b.idle), ("iowait", a.iowait, b.iowait)]
             where y >= x {
-                registry.makeCounter(name: "node_cpu_seconds_total", labels: [("mode", mode)]).increment(by: Double(y - x) / Self.ticksPerSecond)
+                registry.makeCounter(descriptor: Self.metric("node_cpu_seconds_total"), labels: [("mode", mode)]).increment(by: Double(y - x) / Self.ticksPerSecond)
             }
         }
         for (device, y) in sample.disks {
             guard let x = previous.disks[device], y.readSectors >= x.readSectors, y.writtenSectors >= x.writtenSectors else { continue }
-            registry.makeCounter(name: "node_disk_read_bytes_total", labels: [("device", device)]).increment(by: Double(y.readSectors - x.readSectors) * 512)
-            registry.makeCounter(name: "node_disk_written_bytes_total", labels: [("device", device)])
+            registry.makeCounter(descriptor: Self.metric("node_disk_read_bytes_total"), labels: [("device", device)]).increment(by: Double(y.readSectors - x.readSectors) * 512)
+            registry.makeCounter(descriptor: Self.metric("node_disk_written_bytes_total"), labels: [("device", device)])
                 .increment(by: Double(y.writtenSectors - x.writtenSectors) * 512)
         }
         for (device, y) in sample.network {
             guard let x = previous.network[device], y.receivedBytes >= x.receivedBytes, y.transmittedBytes >= x.transmittedBytes else { continue }
-            registry.makeCounter(name: "node_network_receive_bytes_total", labels: [("device", device)])
+            registry.makeCounter(descriptor: Self.metric("node_network_receive_bytes_total"), labels: [("device", device)])
                 .increment(by: Double(y.receivedBytes - x.receivedBytes))
-            registry.makeCounter(name: "node_network_transmit_bytes_total", labels: [("device", device)])
+            registry.makeCounter(descriptor: Self.metric("node_network_transmit_bytes_total"), labels: [("device", device)])
                 .increment(by: Double(y.transmittedBytes - x.transmittedBytes))
         }
     }

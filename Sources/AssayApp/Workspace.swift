@@ -1,5 +1,6 @@
 import AssayConfig
 import AssayCore
+import AssayPostgres
 import AssayStore
 import Foundation
 

@@ -142,9 +142,8 @@ public struct BaselineAnalyzer: Sendable {
     public func baseline(_ points: [MetricPoint], changes: [ChangePoint]? = nil, now: Date) -> Baseline? {
         let since = now.addingTimeInterval(-thresholds.baseline.windowDays * 86_400)
         let points = points.filter { $0.recordedAt >= since }
-        let changes = changes ?? ChangePointDetector(
-            windowLength: thresholds.baseline.changePointWindow, maxPValue: thresholds.baseline.changePointMaxPValue
-        ).changePoints(points.map(\.value))
+        let changes = changes ?? LevelShiftDetector(minimumSegment: thresholds.baseline.changePointWindow).changePoints(
+            points.map(\.value), times: points.map(\.recordedAt), maxPValue: thresholds.baseline.changePointMaxPValue)
         var window = points
         var cut: Date?
         if let last = changes.last, last.index < points.count, points.count - last.index >= thresholds.baseline.minRuns {
@@ -171,8 +170,7 @@ public struct BaselineAnalyzer: Sendable {
         current: [CurrentMetric], environment: EnvironmentState?, history: any MetricHistory, now: Date
     ) async throws -> [Finding] {
         let since = now.addingTimeInterval(-thresholds.baseline.windowDays * 86_400)
-        let detector = ChangePointDetector(
-            windowLength: thresholds.baseline.changePointWindow, maxPValue: thresholds.baseline.changePointMaxPValue)
+        let detector = LevelShiftDetector(minimumSegment: thresholds.baseline.changePointWindow)
         var rows: [Finding] = []
         var changeRows: [Finding] = []
         var totalP95Changes: [(ChangePoint, Date)] = []
@@ -180,7 +178,7 @@ public struct BaselineAnalyzer: Sendable {
             let points = try await history.points(metric: metric.name, since: since)
             let series = points.map(\.value) + [metric.value]
             let times = points.map(\.recordedAt) + [now]
-            let changes = detector.changePoints(series)
+            let changes = detector.changePoints(series, times: times, maxPValue: thresholds.baseline.changePointMaxPValue)
             if metric.name == "latency.total.p95_ms" { totalP95Changes = changes.map { ($0, times[$0.index]) } }
             if let stats = baseline(points, changes: changes, now: now) {
                 let (within, rule) = withinBounds(metric, baseline: stats.mean)

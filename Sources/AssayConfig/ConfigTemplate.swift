@@ -108,10 +108,10 @@ public enum ConfigTemplate {
             memory_percent: 85
             disk_io_mb_per_s: 500
             uptime_p95_percent: 99
-            spike_rise_percent: 20          # a rise of more than this over the recent median is a spike,
-            spike_floor_percent: 50         # if it also reaches this level
+            spike_rise_percent: 20          # a rise of more than this many points over the recent median is a spike,
+            spike_floor_percent: 0          # if it also reaches this level (0: no floor)
             spike_persistence_samples: 2    # and lasts this many samples
-            gpu_memory_growth_percent_per_hour: 5
+            gpu_memory_growth_percent_per_hour: 5   # memory in use growing faster than this share of itself per hour
             sustained_load_percent: 85      # above this for sustained_seconds raises an alert
             sustained_seconds: 180
             sustained_clear_percent: 75     # a firing sustained-load alert clears only below this
@@ -136,8 +136,8 @@ public enum ConfigTemplate {
           baseline:
             window_days: 7
             min_runs: 3                     # runs in the window before a baseline is reported
-            change_point_max_p: 0.001       # t-test p-value a change point must reach
-            change_point_window: 50         # runs per sliding window of the change-point search
+            change_point_max_p: 0.001       # Welch t-test p-value a change point must reach
+            change_point_window: 4          # runs a change point needs on either side
           capacity:
             projections_percent: [5, 20]    # traffic growth scenarios
             peak_utilization_percent: 95

@@ -57,7 +57,7 @@ enum ThresholdKeys {
         .init(section: "latency", key: "bootstrap_resamples", path: \.latency.bootstrapResamples, minimum: 100),
         .init(section: "baseline", key: "min_runs", path: \.baseline.minRuns, minimum: 2),
         .init(section: "resources", key: "spike_persistence_samples", path: \.resources.spikePersistenceSamples, minimum: 1),
-        .init(section: "baseline", key: "change_point_window", path: \.baseline.changePointWindow, minimum: 4),
+        .init(section: "baseline", key: "change_point_window", path: \.baseline.changePointWindow, minimum: 2),
         .init(section: "latency", key: "bootstrap_block_length", path: \.latency.bootstrapBlockLength, minimum: 1),
         .init(section: "latency", key: "min_samples_p95", path: \.latency.minSamplesP95, minimum: 20),
         .init(section: "latency", key: "min_samples_p99", path: \.latency.minSamplesP99, minimum: 100),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One judged check: a row of a report table. A finding always cites at least one piece of evidence;
 /// there is no way to construct or decode one without.
 public struct Finding: Sendable, Codable, Hashable {
@@ -21,6 +23,8 @@ public struct Finding: Sendable, Codable, Hashable {
     public var verifiedBy: String?
     /// What to do about it, when something should be done.
     public var recommendation: String?
+    /// Each occurrence behind the row (every spike, every throttled run), in time order.
+    public var events: [FindingEvent] = []
     public private(set) var evidence: [Evidence]
 
     public var layer: Layer { table.layer }
@@ -61,7 +65,7 @@ public struct Finding: Sendable, Codable, Hashable {
         case table, check, status, observed, expected, severity, measurements, attributes, evidence, recommendation
         case statusLabel = "status_label"
         case verifiedBy = "verified_by"
-        case layer
+        case layer, events
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +90,7 @@ public struct Finding: Sendable, Codable, Hashable {
             evidence: first,
             Array(evidence.dropFirst())
         )
+        events = try container.decodeIfPresent([FindingEvent].self, forKey: .events) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -102,6 +107,49 @@ public struct Finding: Sendable, Codable, Hashable {
         try container.encodeIfPresent(statusLabel, forKey: .statusLabel)
         try container.encodeIfPresent(verifiedBy, forKey: .verifiedBy)
         try container.encodeIfPresent(recommendation, forKey: .recommendation)
+        if !events.isEmpty { try container.encode(events, forKey: .events) }
         try container.encode(evidence, forKey: .evidence)
+    }
+}
+
+/// One occurrence behind a finding: when it started and ended and how large it was.
+public struct FindingEvent: Sendable, Codable, Hashable {
+    public var start: Date
+    public var end: Date
+    /// The highest value reached, in the row's unit.
+    public var peak: Double?
+    /// How far above the level before it the value rose, in the row's unit.
+    public var rise: Double?
+    public var detail: String?
+
+    public var durationSeconds: Double { end.timeIntervalSince(start) }
+
+    public init(start: Date, end: Date, peak: Double? = nil, rise: Double? = nil, detail: String? = nil) {
+        self.start = start
+        self.end = end
+        self.peak = peak
+        self.rise = rise
+        self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey { case start, end, peak, rise, detail, durationSeconds = "duration_seconds" }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        start = try c.decode(Date.self, forKey: .start)
+        end = try c.decode(Date.self, forKey: .end)
+        peak = try c.decodeIfPresent(Double.self, forKey: .peak)
+        rise = try c.decodeIfPresent(Double.self, forKey: .rise)
+        detail = try c.decodeIfPresent(String.self, forKey: .detail)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encodeIfPresent(peak, forKey: .peak)
+        try c.encodeIfPresent(rise, forKey: .rise)
+        try c.encodeIfPresent(detail, forKey: .detail)
+        try c.encode(durationSeconds, forKey: .durationSeconds)
     }
 }

@@ -20,13 +20,14 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var memoryPercent: Double = 85
         public var diskIOMegabytesPerSecond: Double = 500
         public var uptimeP95Percent: Double = 99
-        /// A sudden rise by more than this many percent counts as a spike.
+        /// A sudden rise by more than this many points over the recent level (the median of the previous ten
+        /// samples) counts as a spike.
         public var spikeRisePercent: Double = 20
-        /// A spike must also reach this absolute level (a rise from 2% to 25% is not one worth an alarm).
-        public var spikeFloorPercent: Double = 50
+        /// A spike must also reach this absolute level; 0, the default, sets no floor.
+        public var spikeFloorPercent: Double = 0
         /// Samples a rise must persist for to count as a spike.
         public var spikePersistenceSamples: Int = 2
-        /// GPU memory growing faster than this many percent per hour counts as a leak.
+        /// Memory in use (GPU and host) growing faster than this many percent of itself per hour counts as a leak.
         public var gpuMemoryGrowthPercentPerHour: Double = 5
         /// Load above this many percent, held for `sustainedSeconds`, raises an alert.
         public var sustainedLoadPercent: Double = 85
@@ -72,10 +73,10 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var windowDays: Double = 7
         /// Runs a baseline needs before it is reported.
         public var minRuns: Int = 3
-        /// A change point counts when its two-sided t-test p-value is at most this (Otava's default).
+        /// A change point counts when its two-sided Welch t-test p-value is at most this.
         public var changePointMaxPValue: Double = 0.001
-        /// Sliding window of the change-point search, in runs.
-        public var changePointWindow: Int = 50
+        /// Runs a change point needs on either side of it.
+        public var changePointWindow: Int = 4
     }
 
     public struct Capacity: Sendable, Codable, Hashable {

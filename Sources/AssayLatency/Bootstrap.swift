@@ -37,69 +37,77 @@ public struct Bootstrap: Sendable, Hashable {
 
     /// Paired bootstrap: `previous[i]` and `current[i]` are the same request; pairs are resampled together.
     public func paired(previous: [Double], current: [Double], statistic: Statistic) -> Interval? {
-        guard previous.count == current.count, previous.count > 1 else { return nil }
-        let n = previous.count
-        let x = ResampledSample(previous, statistic)
-        let y = ResampledSample(current, statistic)
-        let block = min(blockLength, n)
-        let deltas = resampleDeltas { rng, scratchX, scratchY in
-            var i = 0
-            while i < n {
-                let start = rng.index(below: n)
-                var k = 0
-                while k < block, i < n {
-                    let j = block == 1 ? start : (start + k) % n
-                    x.add(j, to: &scratchX)
-                    y.add(j, to: &scratchY)
-                    i += 1
-                    k += 1
-                }
-            }
-            return y.finish(&scratchY) - x.finish(&scratchX)
-        } scratch: {
-            (x.scratch(), y.scratch())
-        }
-        return interval(deltas, estimate: Self.estimate(current, statistic) - Self.estimate(previous, statistic))
+        compare(previous: [previous], current: [current], paired: true, statistics: [statistic])[0][0]
     }
 
     /// Two-sample bootstrap: each run resampled on its own, for runs whose requests do not match.
     public func twoSample(previous: [Double], current: [Double], statistic: Statistic) -> Interval? {
-        guard previous.count > 1, current.count > 1 else { return nil }
-        let x = ResampledSample(previous, statistic)
-        let y = ResampledSample(current, statistic)
-        let deltas = resampleDeltas { rng, scratchX, scratchY in
-            for _ in 0..<previous.count { x.add(rng.index(below: previous.count), to: &scratchX) }
-            for _ in 0..<current.count { y.add(rng.index(below: current.count), to: &scratchY) }
-            return y.finish(&scratchY) - x.finish(&scratchX)
-        } scratch: {
-            (x.scratch(), y.scratch())
-        }
-        return interval(deltas, estimate: Self.estimate(current, statistic) - Self.estimate(previous, statistic))
+        compare(previous: [previous], current: [current], paired: false, statistics: [statistic])[0][0]
     }
 
-    /// Runs `resample` for every resample index on all cores. Resample `r` draws from its own generator,
-    /// seeded from (seed, r), so the deltas do not depend on how many threads share the work.
-    private func resampleDeltas(
-        _ resample: (inout SplitMix64, inout Scratch, inout Scratch) -> Double, scratch: () -> (Scratch, Scratch)
-    ) -> [Double] {
-        let output = DeltaSlots(count: resamples)
+    /// Every statistic of every series from one pass of resamples: `previous[s]` and `current[s]` are series `s`
+    /// (a stage) of the two runs, all of a run's series over the same requests. Resample `r` draws its request
+    /// indices once (paired: one set for both runs; two-sample: one per run) and every (series, statistic) delta is
+    /// read from how often each request was drawn: means as weighted sums, order statistics by scanning the
+    /// requests in each series' sorted order from the nearer end. The draws are those `paired` and `twoSample`
+    /// make for one statistic, so the intervals are the same. Returns `[series][statistic]`.
+    public func compare(previous: [[Double]], current: [[Double]], paired: Bool, statistics: [Statistic]) -> [[Interval?]] {
+        let nP = previous.first?.count ?? 0, nC = current.first?.count ?? 0
+        let empty = [[Interval?]](repeating: [Interval?](repeating: nil, count: statistics.count), count: previous.count)
+        guard previous.count == current.count, !previous.isEmpty, nP > 1, nC > 1, !paired || nP == nC,
+            previous.allSatisfy({ $0.count == nP }), current.allSatisfy({ $0.count == nC })
+        else { return empty }
+        let before = previous.map { PreparedSeries($0) }
+        let after = current.map { PreparedSeries($0) }
+        let cells = previous.count * statistics.count
+        let output = DeltaSlots(count: resamples * cells)
+        let block = min(blockLength, nP)
         let workers = threads ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount, resamples / 256))
-        withoutActuallyEscaping(resample) { resample in
-            withoutActuallyEscaping(scratch) { scratch in
-                let work = UncheckedBox((resample, scratch))
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    var (left, right) = work.value.1()
-                    var r = worker
-                    while r < resamples {
-                        var seeder = SplitMix64(seed: seed ^ (UInt64(r) &* 0xD1B5_4A32_D192_ED03))
-                        var rng = SplitMix64(seed: seeder.next())
-                        output.values[r] = work.value.0(&rng, &left, &right)
-                        r += workers
+        let shared = UncheckedBox((before, after))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let (before, after) = shared.value
+            var countsP = [Int32](repeating: 0, count: nP)
+            var countsC = [Int32](repeating: 0, count: paired ? 0 : nC)
+            var r = worker
+            while r < resamples {
+                var seeder = SplitMix64(seed: seed ^ (UInt64(r) &* 0xD1B5_4A32_D192_ED03))
+                var rng = SplitMix64(seed: seeder.next())
+                if paired {
+                    var i = 0
+                    while i < nP {
+                        let start = rng.index(below: nP)
+                        var k = 0
+                        while k < block, i < nP {
+                            countsP[block == 1 ? start : (start + k) % nP] &+= 1
+                            i += 1
+                            k += 1
+                        }
+                    }
+                } else {
+                    for _ in 0..<nP { countsP[rng.index(below: nP)] &+= 1 }
+                    for _ in 0..<nC { countsC[rng.index(below: nC)] &+= 1 }
+                }
+                var cell = r * cells
+                for series in before.indices {
+                    for statistic in statistics {
+                        let x = before[series].statistic(statistic, countsP)
+                        let y = after[series].statistic(statistic, paired ? countsP : countsC)
+                        output.values[cell] = y - x
+                        cell += 1
                     }
                 }
+                countsP.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                if !paired { countsC.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+                r += workers
             }
         }
-        return Array(output.values)
+        return previous.indices.map { series in
+            statistics.enumerated().map { k, statistic in
+                let deltas = (0..<resamples).map { output.values[$0 * cells + series * statistics.count + k] }
+                return interval(
+                    deltas, estimate: Self.estimate(current[series], statistic) - Self.estimate(previous[series], statistic))
+            }
+        }
     }
 
     func interval(_ deltas: [Double], estimate: Double) -> Interval? {
@@ -122,85 +130,65 @@ public struct Bootstrap: Sendable, Hashable {
     }
 }
 
-/// Per-thread working memory of one resampled sample: a running sum (mean) or how often each rank was
-/// drawn (quantiles).
-struct Scratch {
-    var sum = 0.0
-    var counts: [Int32] = []
-}
-
-/// A sample prepared for resampling. For quantiles the values are ranked once, so a resample is a count per
-/// rank and its order statistics are read by scanning the counts from the nearer end: no copying, no sorting.
-struct ResampledSample: @unchecked Sendable {
+/// A series prepared for resampling: sorted once, so a resample's order statistics are read from how often each
+/// request was drawn, scanning the requests in sorted order from the nearer end: no copying, no sorting.
+struct PreparedSeries: @unchecked Sendable {
     let values: [Double]
-    let statistic: Bootstrap.Statistic
     let sorted: [Double]
-    let rank: [Int32]
+    /// `order[t]` is the request with the t-th smallest value.
+    let order: [Int32]
 
-    init(_ values: [Double], _ statistic: Bootstrap.Statistic) {
+    init(_ values: [Double]) {
         self.values = values
-        self.statistic = statistic
-        if case .quantile = statistic {
-            let order = values.indices.sorted { values[$0] < values[$1] }
-            sorted = order.map { values[$0] }
-            var rank = [Int32](repeating: 0, count: values.count)
-            for (position, index) in order.enumerated() { rank[index] = Int32(position) }
-            self.rank = rank
-        } else {
-            sorted = []
-            rank = []
-        }
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        self.order = order.map { Int32($0) }
+        sorted = order.map { values[$0] }
     }
 
-    func scratch() -> Scratch {
-        if case .quantile = statistic { return Scratch(counts: [Int32](repeating: 0, count: values.count)) }
-        return Scratch()
-    }
-
+    /// The statistic of the resample in which request `i` was drawn `counts[i]` times.
     @inline(__always)
-    func add(_ index: Int, to scratch: inout Scratch) {
-        switch statistic {
-        case .mean: scratch.sum += values[index]
-        case .quantile: scratch.counts[Int(rank[index])] &+= 1
-        }
-    }
-
-    /// The statistic of the resample drawn since the last call; resets the scratch.
-    func finish(_ scratch: inout Scratch) -> Double {
+    func statistic(_ statistic: Bootstrap.Statistic, _ counts: [Int32]) -> Double {
+        let n = values.count
         switch statistic {
         case .mean:
-            defer { scratch.sum = 0 }
-            return scratch.sum / Double(values.count)
+            var sum = 0.0
+            values.withUnsafeBufferPointer { v in
+                counts.withUnsafeBufferPointer { c in
+                    for i in 0..<n { sum += Double(c[i]) * v[i] }
+                }
+            }
+            return sum / Double(n)
         case .quantile(let p):
-            let n = values.count
             let h = Double(n - 1) * p
             let lower = Int(h.rounded(.down))
-            let low = orderStatistic(lower, scratch.counts)
-            let value = lower + 1 < n && h > Double(lower) ? low + (h - Double(lower)) * (orderStatistic(lower + 1, scratch.counts) - low) : low
-            scratch.counts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            return value
+            let low = orderStatistic(lower, counts)
+            return lower + 1 < n && h > Double(lower) ? low + (h - Double(lower)) * (orderStatistic(lower + 1, counts) - low) : low
         }
     }
 
-    /// The value at 0-based ascending position `position` of the resample whose rank counts are `counts`.
+    /// The value at 0-based ascending position `position` of the resample.
     private func orderStatistic(_ position: Int, _ counts: [Int32]) -> Double {
         let n = counts.count
-        if position >= n / 2 {
-            var above = 0  // drawn values with a higher rank than t
-            var t = n - 1
-            while t > 0 {
-                above += Int(counts[t])
-                if above > n - 1 - position { return sorted[t] }
-                t -= 1
+        return counts.withUnsafeBufferPointer { c in
+            order.withUnsafeBufferPointer { o in
+                if position >= n / 2 {
+                    var above = 0
+                    var t = n - 1
+                    while t > 0 {
+                        above += Int(c[Int(o[t])])
+                        if above > n - 1 - position { return sorted[t] }
+                        t -= 1
+                    }
+                    return sorted[0]
+                }
+                var below = 0
+                for t in 0..<n {
+                    below += Int(c[Int(o[t])])
+                    if below > position { return sorted[t] }
+                }
+                return sorted[n - 1]
             }
-            return sorted[0]
         }
-        var below = 0
-        for t in 0..<n {
-            below += Int(counts[t])
-            if below > position { return sorted[t] }
-        }
-        return sorted[n - 1]
     }
 }
 

@@ -64,18 +64,17 @@ public struct LatencyAnalyzer: Sendable {
 
         var profile: [Finding] = []
         var bottlenecks: [(Finding, Double)] = []
-        for name in latency.stages + ["Total"] {
-            let value: (LatencySample) -> Double = name == "Total" ? { $0.total } : { $0.stages[name] ?? 0 }
-            guard let stats = LatencyStatistics(current.samples.map(value), minimumSamples: minimum) else { continue }
-            var comparison: Comparison?
-            if let previous {
-                comparison = compare(
-                    previous: previous.samples, current: current.samples, pairs: pairs, value: value, stats: stats,
-                    minimum: minimum, bootstrap: bootstrap)
-            }
+        let names = latency.stages + ["Total"]
+        let values: [(LatencySample) -> Double] = names.map { name in name == "Total" ? { $0.total } : { $0.stages[name] ?? 0 } }
+        let statistics = values.map { LatencyStatistics(current.samples.map($0), minimumSamples: minimum) }
+        let comparisons = previous.map {
+            compare(previous: $0.samples, current: current.samples, pairs: pairs, values: values, minimum: minimum, bootstrap: bootstrap)
+        }
+        for (index, name) in names.enumerated() {
+            guard let stats = statistics[index] else { continue }
             let share = totalMean > 0 ? stats.mean / totalMean * 100 : 0
             var finding = row(
-                name == "Total" ? "Total" : name.capitalized, stats: stats, comparison: comparison, share: share,
+                name == "Total" ? "Total" : name.capitalized, stats: stats, comparison: comparisons?[index], share: share,
                 current: current.evidence, previous: previous?.evidence)
             if name == "Total", let throughput = Self.throughput(current.samples) { finding.measurements["throughput_rps"] = throughput }
             profile.append(finding)
@@ -114,29 +113,30 @@ public struct LatencyAnalyzer: Sendable {
         return pairs.count * 2 >= max(previous.count, current.count) ? pairs : nil
     }
 
+    /// Δmean, ΔP95 and ΔP99 of every stage, from one pass of resamples (paired by request when `pairs`).
     func compare(
-        previous: [LatencySample], current: [LatencySample], pairs: [(Int, Int)]?, value: (LatencySample) -> Double,
-        stats: LatencyStatistics, minimum: LatencyStatistics.MinimumSamples, bootstrap: Bootstrap
-    ) -> Comparison? {
-        let before: [Double]
-        let after: [Double]
+        previous: [LatencySample], current: [LatencySample], pairs: [(Int, Int)]?, values: [(LatencySample) -> Double],
+        minimum: LatencyStatistics.MinimumSamples, bootstrap: Bootstrap
+    ) -> [Comparison?] {
+        let before: [[Double]]
+        let after: [[Double]]
         if let pairs {
-            before = pairs.map { value(previous[$0.0]) }
-            after = pairs.map { value(current[$0.1]) }
+            before = values.map { value in pairs.map { value(previous[$0.0]) } }
+            after = values.map { value in pairs.map { value(current[$0.1]) } }
         } else {
-            before = previous.map(value)
-            after = current.map(value)
+            before = values.map { previous.map($0) }
+            after = values.map { current.map($0) }
         }
-        let run: (Bootstrap.Statistic) -> Bootstrap.Interval? = { statistic in
-            pairs != nil
-                ? bootstrap.paired(previous: before, current: after, statistic: statistic)
-                : bootstrap.twoSample(previous: before, current: after, statistic: statistic)
+        let smaller = min(before.first?.count ?? 0, after.first?.count ?? 0)
+        var statistics: [Bootstrap.Statistic] = [.mean]
+        if smaller >= minimum.p95 { statistics.append(.quantile(0.95)) }
+        if smaller >= minimum.p99 { statistics.append(.quantile(0.99)) }
+        let intervals = bootstrap.compare(previous: before, current: after, paired: pairs != nil, statistics: statistics)
+        return intervals.map { row in
+            guard let mean = row[0] else { return nil }
+            return Comparison(
+                paired: pairs != nil, deltaMean: mean, deltaP95: statistics.count > 1 ? row[1] : nil, deltaP99: statistics.count > 2 ? row[2] : nil)
         }
-        guard let mean = run(.mean) else { return nil }
-        let smaller = min(before.count, after.count)
-        return Comparison(
-            paired: pairs != nil, deltaMean: mean, deltaP95: smaller >= minimum.p95 ? run(.quantile(0.95)) : nil,
-            deltaP99: smaller >= minimum.p99 ? run(.quantile(0.99)) : nil)
     }
 
     func row(

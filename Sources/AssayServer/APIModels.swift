@@ -108,8 +108,9 @@ enum API {
                 }
             }
             baseline = bands
-            let detector = ChangePointDetector(windowLength: thresholds.changePointWindow, maxPValue: thresholds.changePointMaxPValue)
-            changePoints = detector.changePoints(points.map(\.value)).map {
+            changePoints = LevelShiftDetector(minimumSegment: thresholds.changePointWindow).changePoints(
+                points.map(\.value), times: points.map(\.recordedAt), maxPValue: thresholds.changePointMaxPValue
+            ).map {
                 Change(t: points[$0.index].recordedAt, meanBefore: $0.meanBefore, meanAfter: $0.meanAfter, pValue: $0.pValue)
             }
         }

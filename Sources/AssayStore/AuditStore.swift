@@ -46,14 +46,14 @@ extension Store: AuditStore {
 }
 
 /// Turns stored text back into the domain model, naming the row when it cannot.
-enum StoredValue {
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, rowID: String) throws -> T {
+package enum StoredValue {
+    package static func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, rowID: String) throws -> T {
         do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
             throw StoreError.corruptRow(table: table, id: rowID, reason: "\(error)")
         }
     }
 
-    static func parse<T: RawRepresentable>(_ type: T.Type, _ raw: String, table: String, rowID: String) throws -> T
+    package static func parse<T: RawRepresentable>(_ type: T.Type, _ raw: String, table: String, rowID: String) throws -> T
     where T.RawValue == String {
         guard let value = T(rawValue: raw) else {
             throw StoreError.corruptRow(table: table, id: rowID, reason: "unknown value '\(raw)'")
@@ -61,14 +61,26 @@ enum StoredValue {
         return value
     }
 
-    static func encode<T: Encodable>(_ value: T, with encoder: JSONEncoder = encoder()) throws -> String {
+    package static func encode<T: Encodable>(_ value: T, with encoder: JSONEncoder = encoder()) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// Sorted keys: the same value is stored as the same text. One encoder serves a whole audit's rows.
-    static func encoder() -> JSONEncoder {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
+    }
+
+    /// A finding's events as stored (ISO-8601 times), NULL when it has none.
+    package static func encodeEvents(_ events: [FindingEvent]) throws -> String? {
+        events.isEmpty ? nil : String(decoding: try JSONCoding.encoder().encode(events), as: UTF8.self)
+    }
+
+    package static func decodeEvents(_ text: String?, rowID: String) throws -> [FindingEvent] {
+        guard let text else { return [] }
+        do { return try JSONCoding.decoder().decode([FindingEvent].self, from: Data(text.utf8)) } catch {
+            throw StoreError.corruptRow(table: "finding", id: rowID, reason: "events: \(error)")
+        }
     }
 }

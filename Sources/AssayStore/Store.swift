@@ -232,6 +232,9 @@ public final class Store: Sendable {
                 t.column("revoked_at", .datetime)
             }
         }
+        migrator.registerMigration("v8-finding-events") { db in
+            try db.alter(table: "finding") { t in t.add(column: "events", .text) }
+        }
         return migrator
     }
 
@@ -288,8 +291,8 @@ public final class Store: Sendable {
                 try db.execute(
                     sql: """
                         INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
-                          expected, severity, measurements, attributes, status_label, verified_by, recommendation)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          expected, severity, measurements, attributes, status_label, verified_by, recommendation, events)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         layerID, position, finding.table.rawValue, finding.check, finding.status.rawValue,
@@ -297,6 +300,7 @@ public final class Store: Sendable {
                         String(decoding: try encoder.encode(finding.measurements), as: UTF8.self),
                         String(decoding: try encoder.encode(finding.attributes), as: UTF8.self),
                         finding.statusLabel, finding.verifiedBy, finding.recommendation,
+                        try StoredValue.encodeEvents(finding.events),
                     ])
                 let findingID = db.lastInsertedRowID
                 for (index, evidence) in finding.evidence.enumerated() {
@@ -531,8 +535,7 @@ public final class Store: Sendable {
                 guard let first = evidence.first else {
                     throw StoreError.corruptRow(table: "finding", id: fid, reason: "finding without evidence")
                 }
-                findings.append(
-                    Finding(
+                var finding = Finding(
                         table: try parse(ReportTable.self, findingRow["report_table"], table: "finding", rowID: fid),
                         check: findingRow["check_name"],
                         status: try parse(FindingStatus.self, findingRow["status"], table: "finding", rowID: fid),
@@ -544,7 +547,9 @@ public final class Store: Sendable {
                         statusLabel: findingRow["status_label"],
                         verifiedBy: findingRow["verified_by"],
                         recommendation: findingRow["recommendation"],
-                        evidence: first, Array(evidence.dropFirst())))
+                        evidence: first, Array(evidence.dropFirst()))
+                finding.events = try StoredValue.decodeEvents(findingRow["events"], rowID: fid)
+                findings.append(finding)
             }
             let verified: Bool = layerRow["verified"]
             let reason: String? = layerRow["reason"]

@@ -142,6 +142,29 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
     public var cpuTemperatureCelsius: Double?
     public var cpuFrequencyMHz: Double?
     public var cpuThrottleEvents: Double?
+    /// Host memory in total, MiB, so growth can be told in MiB.
+    public var memoryTotalMiB: Double?
+    /// Each GPU's reading, for per-device memory growth; nil without GPUs.
+    public var gpuDevices: [DeviceReading]?
+
+    /// One GPU at one sample.
+    public struct DeviceReading: Sendable, Hashable, Codable {
+        public var index: Int
+        public var utilizationPercent: Double?
+        public var memoryUsedMiB: Double?
+        public var memoryTotalMiB: Double?
+
+        public init(index: Int, utilizationPercent: Double? = nil, memoryUsedMiB: Double? = nil, memoryTotalMiB: Double? = nil) {
+            self.index = index
+            self.utilizationPercent = utilizationPercent
+            self.memoryUsedMiB = memoryUsedMiB
+            self.memoryTotalMiB = memoryTotalMiB
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, utilizationPercent = "utilization", memoryUsedMiB = "memory_used_mb", memoryTotalMiB = "memory_total_mb"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case time = "ts"
@@ -164,6 +187,8 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         case cpuTemperatureCelsius = "cpu_temperature_c"
         case cpuFrequencyMHz = "cpu_freq_mhz"
         case cpuThrottleEvents = "cpu_throttle_events"
+        case memoryTotalMiB = "memory_total_mb"
+        case gpuDevices = "gpus"
     }
 
     /// Adds what the cgroup reported between two readings.
@@ -184,6 +209,9 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         gpuMemoryPercent = gpus.compactMap(\.memoryPercent).max()
         gpuTemperatureCelsius = gpus.compactMap(\.temperatureCelsius).max()
         gpuThrottleReasons = gpus.compactMap(\.throttleReasons).reduce(0, |)
+        gpuDevices = gpus.map {
+            DeviceReading(index: $0.index, utilizationPercent: $0.utilizationPercent, memoryUsedMiB: $0.memoryUsedMiB, memoryTotalMiB: $0.memoryTotalMiB)
+        }
     }
 
     public init(
@@ -214,7 +242,10 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         if let x = a.cpu, let y = b.cpu, y.total > x.total, y.busy >= x.busy {
             cpuPercent = Double(y.busy - x.busy) / Double(y.total - x.total) * 100
         }
-        if let m = b.memory, m.totalKiB > 0 { memoryPercent = (1 - Double(m.availableKiB) / Double(m.totalKiB)) * 100 }
+        if let m = b.memory, m.totalKiB > 0 {
+            memoryPercent = (1 - Double(m.availableKiB) / Double(m.totalKiB)) * 100
+            memoryTotalMiB = Double(m.totalKiB) / 1024
+        }
         var read = 0.0, written = 0.0, util = 0.0
         var diskSeen = false
         for (name, y) in b.disks {

@@ -25,6 +25,20 @@ public struct GPUReading: Sendable, Hashable, Codable {
     /// GPU memory by process id, MiB (NVML).
     public var processMemoryMiB: [Int: Double]?
 
+    public init(
+        index: Int, name: String? = nil, utilizationPercent: Double? = nil, memoryUsedMiB: Double? = nil, memoryTotalMiB: Double? = nil,
+        temperatureCelsius: Double? = nil, powerWatts: Double? = nil, throttleReasons: UInt64? = nil
+    ) {
+        self.index = index
+        self.name = name
+        self.utilizationPercent = utilizationPercent
+        self.memoryUsedMiB = memoryUsedMiB
+        self.memoryTotalMiB = memoryTotalMiB
+        self.temperatureCelsius = temperatureCelsius
+        self.powerWatts = powerWatts
+        self.throttleReasons = throttleReasons
+    }
+
     public var memoryPercent: Double? {
         guard let used = memoryUsedMiB, let total = memoryTotalMiB, total > 0 else { return nil }
         return used / total * 100

@@ -3,8 +3,8 @@ import Foundation
 
 /// RESOURCE UTILIZATION and ANOMALY DETECTION rows from telemetry points, judged by the thresholds:
 /// utilization by its P95 over the window (the maximum is kept as a measurement), spikes as rises of more
-/// than `spike_rise_percent` points from one sample to the next, sustained load as CPU at or above
-/// `sustained_load_percent` for `sustained_seconds` in a row, memory growth as a per-hour slope.
+/// than `spike_rise_percent` points over the recent level (every one an event), sustained load as the agent's
+/// alerting rule, memory growth as percent of the memory in use per hour (per GPU), throttling with its times.
 public struct ResourceAnalyzer: Sendable {
     public var thresholds: Thresholds.Resources
 
@@ -62,17 +62,7 @@ public struct ResourceAnalyzer: Sendable {
 
         // Anomalies.
         let cpu = points.compactMap { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
-        let spikes = Self.spikes(
-            cpu.map { ($0.0, $0.1) }, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent,
-            persistence: thresholds.spikePersistenceSamples)
-        findings.append(
-            Finding(
-                table: .anomalyDetection, check: "CPU Spike", status: spikes.isEmpty ? .pass : .watch,
-                observed: spikes.first.map { "\(spikes.count) spike(s); first \(Formatting.percent($0.1, digits: 0)) → \(Formatting.percent($0.2, digits: 0)) at \($0.0.formatted(.iso8601))" } ?? "none",
-                severity: spikes.isEmpty ? .info : .medium, measurements: ["spikes": Double(spikes.count)],
-                attributes: spikes.isEmpty ? [:] : ["impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent median, to at least \(Int(thresholds.spikeFloorPercent))%, for \(thresholds.spikePersistenceSamples)+ samples"],
-                recommendation: spikes.isEmpty ? "Continue monitoring" : "Correlate with deployments and traffic at those times",
-                evidence: evidence))
+        findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, windowSeconds: window, evidence: evidence))
         // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
         // the load falls under the clear threshold.
         var rule = SustainedLoadRule(
@@ -95,66 +85,76 @@ public struct ResourceAnalyzer: Sendable {
                 severity: sustained ? .high : .info, measurements: ["longest_seconds": longest],
                 attributes: sustained ? ["impact": "no headroom for traffic growth"] : [:],
                 recommendation: sustained ? "Scale out before rollout" : "—", evidence: evidence))
-        // Memory growth: host memory is a watch (caches grow too), GPU memory a breach (it does not shrink).
-        for (check, key, status, severity, impact, action) in [
-            ("Memory Growth", \ResourcePoint.memoryPercent, FindingStatus.watch, Severity.medium, "a leak would exhaust memory",
-             "Check for a leak: watch one more cycle"),
-            ("GPU Memory Growth", \ResourcePoint.gpuMemoryPercent, .breach, .high, "GPU memory will run out: OOM and restarts",
-             "Find the leak (caching allocator, retained tensors) before rollout"),
-        ] {
-            let all = points.compactMap { p in p[keyPath: key].map { (p.time.timeIntervalSince1970, $0) } }
-            // Past warm-up (the first tenth of the window: caches and allocators filling), robust slope, and
-            // growth that is mostly monotone: most minutes higher than the one before.
-            let series = Array(all.dropFirst(all.count / 10))
-            guard series.count >= 2, window >= 60 else { continue }
-            let slope = Self.theilSen(series) * 3600
-            let spanHours = ((series.last?.0 ?? 0) - (series.first?.0 ?? 0)) / 3600
-            let growing = slope > thresholds.gpuMemoryGrowthPercentPerHour && Self.mostlyRising(series)
-                && (spanHours >= 1 || check == "Memory Growth")
+        // Memory growth, relative to the memory in use: host memory is a watch (caches grow too), GPU memory a
+        // breach (it does not shrink), one row per device.
+        let host = points.compactMap { p in
+            p.memoryPercent.map { percent in (p.time.timeIntervalSince1970, p.memoryTotalMiB.map { percent / 100 * $0 } ?? percent, p.memoryTotalMiB ?? 100) }
+        }
+        findings.append(
+            growthFinding(
+                "Memory Growth", host, unit: points.contains { $0.memoryTotalMiB != nil } ? "MiB" : "points", device: "host",
+                status: .watch, severity: .medium, impact: "a leak would exhaust memory", action: "Check for a leak: watch one more cycle",
+                evidence: evidence))
+        let devices = Set(points.flatMap { $0.gpuDevices?.map(\.index) ?? [] }).sorted()
+        if devices.isEmpty {
+            let series = points.compactMap { p in p.gpuMemoryPercent.map { (p.time.timeIntervalSince1970, $0, 100.0) } }
+            if !series.isEmpty {
+                findings.append(
+                    growthFinding(
+                        "GPU Memory Growth", series, unit: "points", device: "GPU", status: .breach, severity: .high,
+                        impact: "GPU memory will run out: OOM and restarts", action: "Find the leak (caching allocator, retained tensors) before rollout",
+                        evidence: evidence))
+            }
+        }
+        for index in devices {
+            let series = points.compactMap { p -> (Double, Double, Double)? in
+                guard let device = p.gpuDevices?.first(where: { $0.index == index }), let used = device.memoryUsedMiB,
+                    let total = device.memoryTotalMiB, total > 0
+                else { return nil }
+                return (p.time.timeIntervalSince1970, used, total)
+            }
+            guard !series.isEmpty else { continue }
             findings.append(
-                Finding(
-                    table: .anomalyDetection, check: check, status: growing ? status : .pass,
-                    observed: String(format: "%+.2f points/hour", slope),
-                    expected: "≤ \(Formatting.percent(thresholds.gpuMemoryGrowthPercentPerHour, digits: 0))/hour",
-                    severity: growing ? severity : .info, measurements: ["points_per_hour": slope],
-                    attributes: growing ? ["impact": impact] : [:], recommendation: growing ? action : "Continue monitoring",
-                    evidence: evidence))
+                growthFinding(
+                    devices.count == 1 ? "GPU Memory Growth" : "GPU \(index) Memory Growth", series, unit: "MiB", device: "GPU \(index)",
+                    status: .breach, severity: .high, impact: "GPU memory will run out: OOM and restarts",
+                    action: "Find the leak (caching allocator, retained tensors) before rollout", evidence: evidence))
         }
         let cpuThrottle = points.compactMap(\.cpuThrottleEvents)
         if !cpuThrottle.isEmpty {
             let events = cpuThrottle.reduce(0, +)
             let hottest = points.compactMap(\.cpuTemperatureCelsius).max()
             findings.append(
-                Finding(
+                Self.timed(points, { ($0.cpuThrottleEvents ?? 0) > 0 }, Finding(
                     table: .anomalyDetection, check: "CPU Thermal Throttling", status: events > 0 ? .watch : .pass,
                     observed: events > 0 ? "\(Int(events)) throttle event(s)" + (hottest.map { ", hottest zone \(Int($0)) °C" } ?? "") : "none",
                     severity: events > 0 ? .medium : .info, measurements: ["throttle_events": events] .merging(hottest.map { ["max_temperature_c": $0] } ?? [:]) { a, _ in a },
                     attributes: events > 0 ? ["impact": "the CPU ran below its clock while hot: latency rises"] : [:],
-                    recommendation: events > 0 ? "Check cooling and power limits on this host" : "—", evidence: evidence))
+                    recommendation: events > 0 ? "Check cooling and power limits on this host" : "—", evidence: evidence)))
         }
         let reasons = points.compactMap(\.gpuThrottleReasons)
         if !reasons.isEmpty {
             let throttled = reasons.filter { $0 & GPUReading.thermalOrHardwareMask != 0 }.count
             findings.append(
-                Finding(
+                Self.timed(points, { ($0.gpuThrottleReasons ?? 0) & GPUReading.thermalOrHardwareMask != 0 }, Finding(
                     table: .anomalyDetection, check: "Thermal Throttling", status: throttled > 0 ? .watch : .pass,
                     observed: throttled > 0 ? "thermal or hardware slowdown in \(throttled) of \(reasons.count) samples" : "none",
                     severity: throttled > 0 ? .medium : .info, measurements: ["throttled_samples": Double(throttled)],
                     attributes: throttled > 0 ? ["impact": "lower clocks, higher latency"] : [:],
-                    recommendation: throttled > 0 ? "Check cooling and power limits" : "—", evidence: evidence))
+                    recommendation: throttled > 0 ? "Check cooling and power limits" : "—", evidence: evidence)))
         }
         let throttling = series(\.cgroupThrottledPercent)
         if !throttling.isEmpty {
             let throttled = throttling.filter { $0 > 0 }.count
             findings.append(
-                Finding(
+                Self.timed(points, { ($0.cgroupThrottledPercent ?? 0) > 0 }, Finding(
                     table: .anomalyDetection, check: "CPU Throttling (cgroup)", status: throttled > 0 ? .watch : .pass,
                     observed: throttled > 0
                         ? "throttled in \(throttled) of \(throttling.count) samples, up to \(Formatting.percent(throttling.max() ?? 0, digits: 0)) of periods"
                         : "none",
                     severity: throttled > 0 ? .medium : .info, measurements: ["throttled_samples": Double(throttled), "max_percent": throttling.max() ?? 0],
                     attributes: throttled > 0 ? ["impact": "the CPU quota stretches requests"] : [:],
-                    recommendation: throttled > 0 ? "Raise the CPU quota or reduce work per request" : "—", evidence: evidence))
+                    recommendation: throttled > 0 ? "Raise the CPU quota or reduce work per request" : "—", evidence: evidence)))
         }
         let util = series(\.diskUtilPercent)
         if !util.isEmpty {
@@ -169,64 +169,190 @@ public struct ResourceAnalyzer: Sendable {
         return findings
     }
 
-    /// Least-squares slope of (x, y).
-    /// Spike events: samples more than `rise` points above the median of the previous ten, at or above `floor`,
-    /// lasting `persistence` samples or more; one event per run. Returns (time, baseline, peak) of each.
-    static func spikes(_ series: [(Date, Double)], rise: Double, floor: Double, persistence: Int) -> [(Date, Double, Double)] {
-        var events: [(Date, Double, Double)] = []
+    /// A spike: a sample more than `rise` points above the recent level (the median of the previous ten samples),
+    /// at or above `floor`, starting a run that lasts `persistence` samples or more; the run ends when the value
+    /// falls back within `rise` of the level it rose from.
+    public struct Spike: Sendable, Hashable {
+        public var start: Date
+        public var end: Date
+        public var level: Double
+        public var peak: Double
+        public var rise: Double { peak - level }
+        public var seconds: Double { end.timeIntervalSince(start) }
+    }
+
+    /// Every spike in a series of (time, value, interval seconds), in time order.
+    public static func spikes(_ series: [(Date, Double, Double)], rise: Double, floor: Double, persistence: Int) -> [Spike] {
+        var events: [Spike] = []
         var runStart: Int?
         var runPeak = 0.0
-        var runBaseline = 0.0
+        var runLevel = 0.0
         func close(_ end: Int) {
-            if let start = runStart, end - start >= persistence { events.append((series[start].0, runBaseline, runPeak)) }
+            if let start = runStart, end - start >= persistence {
+                let last = series[end - 1]
+                events.append(Spike(start: series[start].0.addingTimeInterval(-series[start].2), end: last.0, level: runLevel, peak: runPeak))
+            }
             runStart = nil
         }
+        var window: [Double] = []
         for index in series.indices {
-            let history = series[max(0, index - 10)..<index].map(\.1).sorted()
-            guard !history.isEmpty else { continue }
-            let median = history[history.count / 2]
             let value = series[index].1
-            if value - median > rise, value >= floor {
-                if runStart == nil {
-                    runStart = index
-                    runBaseline = median
-                    runPeak = value
+            defer {
+                window.append(value)
+                if window.count > 10 { window.removeFirst() }
+            }
+            guard !window.isEmpty else { continue }
+            if runStart != nil {
+                if value - runLevel > rise {
+                    runPeak = max(runPeak, value)
+                } else {
+                    close(index)
                 }
-                runPeak = max(runPeak, value)
-            } else if runStart != nil, value - runBaseline <= rise {
-                close(index)
+                continue
+            }
+            let level = window.sorted()[window.count / 2]
+            if value - level > rise, value >= floor {
+                runStart = index
+                runLevel = level
+                runPeak = value
             }
         }
         close(series.count)
         return events
     }
 
-    /// Theil–Sen: the median of pairwise slopes (every pair up to 300 points, else a fixed stride), robust to
-    /// the outliers a least-squares line follows.
-    static func theilSen(_ points: [(Double, Double)]) -> Double {
-        let stride = max(1, points.count / 300)
-        let sample = Swift.stride(from: 0, to: points.count, by: stride).map { points[$0] }
-        var slopes: [Double] = []
-        slopes.reserveCapacity(sample.count * sample.count / 2)
-        for i in sample.indices {
-            for j in (i + 1)..<sample.count where sample[j].0 != sample[i].0 {
-                slopes.append((sample[j].1 - sample[i].1) / (sample[j].0 - sample[i].0))
-            }
+    /// The CPU Spike row: the count, the worst, the first and the last, every spike as an event.
+    func spikeFinding(_ cpu: [(Date, Double, Double)], windowSeconds: Double, evidence: Evidence) -> Finding {
+        let spikes = Self.spikes(cpu, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent, persistence: thresholds.spikePersistenceSamples)
+        let floorText = thresholds.spikeFloorPercent > 0 ? ", reaching at least \(Formatting.percent(thresholds.spikeFloorPercent, digits: 0))" : ""
+        let rule = "> \(Formatting.number(thresholds.spikeRisePercent, digits: 0)) points over the median of the previous 10 samples\(floorText), for \(thresholds.spikePersistenceSamples)+ samples"
+        guard let worst = spikes.max(by: { $0.rise < $1.rise }), let first = spikes.first, let last = spikes.last else {
+            return Finding(
+                table: .anomalyDetection, check: "CPU Spike", status: .pass, observed: "none", expected: rule, severity: .info,
+                measurements: ["spikes": 0], recommendation: "Continue monitoring", evidence: evidence)
         }
-        guard !slopes.isEmpty else { return 0 }
-        slopes.sort()
-        return slopes.count % 2 == 1 ? slopes[slopes.count / 2] : (slopes[slopes.count / 2 - 1] + slopes[slopes.count / 2]) / 2
+        let hours = max(windowSeconds, 1) / 3600
+        let longest = spikes.map(\.seconds).max() ?? 0
+        let severe = longest >= 60 || (windowSeconds >= 600 && Double(spikes.count) / hours >= 10)
+        let stamp = { (date: Date) in date.formatted(.iso8601) }
+        var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Int(worst.seconds.rounded())) s at \(stamp(worst.start))"
+        if spikes.count > 1 { observed += "; first \(stamp(first.start)), last \(stamp(last.start))" }
+        var finding = Finding(
+            table: .anomalyDetection, check: "CPU Spike", status: .watch, observed: observed, expected: rule,
+            severity: severe ? .high : .medium,
+            measurements: [
+                "spikes": Double(spikes.count), "spikes_per_hour": Double(spikes.count) / hours, "worst_rise_points": worst.rise,
+                "worst_peak_percent": worst.peak, "longest_seconds": longest,
+            ],
+            attributes: ["impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent level\(floorText): requests queue behind the burst"],
+            recommendation: "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
+        finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise) }
+        return finding
     }
 
-    /// Whether at least 70% of consecutive minute means rise (a sawtooth of cache fills and frees does not).
-    static func mostlyRising(_ points: [(Double, Double)]) -> Bool {
-        let grouped: [Int: [(Double, Double)]] = Dictionary(grouping: points) { Int($0.0 / 60) }
-        let minutes: [Double] = grouped.keys.sorted().map { key in
-            let values = grouped[key] ?? []
-            return values.reduce(0.0) { $0 + $1.1 } / Double(values.count)
+    /// How fast memory in use grows, past the warm-up.
+    public struct Growth: Sendable, Hashable {
+        /// Units per hour (Theil–Sen), with Sen's CI95, over the window past the warm-up.
+        public var slope: Double
+        public var slopeLow: Double
+        public var slopeHigh: Double
+        /// The slope over the second half only: a warm-up that plateaus has none there.
+        public var recentSlope: Double
+        /// The fitted level at the last sample, and the capacity, in the same unit.
+        public var level: Double
+        public var capacity: Double
+        public var hours: Double
+        /// The fitted level in the middle of the window: the memory in use the rate is relative to.
+        public var typical: Double
+
+        /// Percent of the memory in use per hour.
+        public var percentPerHour: Double { typical > 0 ? slope / typical * 100 : 0 }
+        public var recentPercentPerHour: Double { typical > 0 ? recentSlope / typical * 100 : 0 }
+        /// Hours until the capacity is reached at this rate, and the range from Sen's CI; nil when not growing.
+        public var hoursToExhaustion: (estimate: Double, low: Double, high: Double?)? {
+            guard slope > 0, capacity > level else { return nil }
+            let room = capacity - level
+            return (room / slope, room / slopeHigh, slopeLow > 0 ? room / slopeLow : nil)
         }
-        guard minutes.count >= 3 else { return true }
-        let rising = zip(minutes, minutes.dropFirst()).filter { $1 > $0 }.count
-        return Double(rising) / Double(minutes.count - 1) >= 0.7
+    }
+
+    /// The growth of a (epoch seconds, used, capacity) series past its first tenth (caches and allocators filling).
+    public static func growth(_ series: [(Double, Double, Double)]) -> Growth? {
+        let past = Array(series.dropFirst(series.count / 10))
+        guard past.count >= 4, let first = past.first, let last = past.last, last.0 > first.0 else { return nil }
+        let points = past.map { ($0.0, $0.1) }
+        let (slope, low, high) = TheilSen.interval(points)
+        let recent = TheilSen.interval(Array(points.suffix(points.count / 2))).0
+        let times = points.map(\.0).sorted()
+        let medianTime = times[times.count / 2]
+        let values = points.map { $0.1 - slope * ($0.0 - medianTime) }.sorted()
+        let intercept = values[values.count / 2]
+        return Growth(
+            slope: slope * 3600, slopeLow: low * 3600, slopeHigh: high * 3600, recentSlope: recent * 3600,
+            level: intercept + slope * (last.0 - medianTime), capacity: last.2, hours: (last.0 - first.0) / 3600, typical: intercept)
+    }
+
+    /// A memory-growth row: growing faster than the limit (percent of the memory in use per hour), over the whole
+    /// window past the warm-up and over its second half, across at least an hour.
+    func growthFinding(
+        _ check: String, _ series: [(Double, Double, Double)], unit: String, device: String, status: FindingStatus, severity: Severity,
+        impact: String, action: String, evidence: Evidence
+    ) -> Finding {
+        let limit = thresholds.gpuMemoryGrowthPercentPerHour
+        let expected = "≤ \(Formatting.percent(limit, digits: 0)) of the memory in use per hour"
+        guard let growth = Self.growth(series) else {
+            return Finding(
+                table: .anomalyDetection, check: check, status: .pass, observed: "not judged: too few samples", expected: expected,
+                severity: .info, recommendation: "Record for an hour or more", evidence: evidence)
+        }
+        let rate = "\(String(format: "%+.1f", growth.percentPerHour))%/h of the memory in use (\(String(format: "%+.0f", growth.slope)) \(unit)/h)"
+        guard growth.hours >= 1 else {
+            return Finding(
+                table: .anomalyDetection, check: check, status: .pass,
+                observed: "not judged: \(Int((growth.hours * 60).rounded())) min past the warm-up, 60 needed; \(rate)", expected: expected,
+                severity: .info, measurements: ["percent_per_hour": growth.percentPerHour, "per_hour": growth.slope],
+                recommendation: "Record for an hour or more", evidence: evidence)
+        }
+        let growing = growth.percentPerHour > limit && growth.recentPercentPerHour > limit / 2
+        var observed = rate
+        var measurements = [
+            "percent_per_hour": growth.percentPerHour, "per_hour": growth.slope, "per_hour_ci95_low": growth.slopeLow,
+            "per_hour_ci95_high": growth.slopeHigh, "recent_percent_per_hour": growth.recentPercentPerHour, "level": growth.level,
+            "capacity": growth.capacity, "hours": growth.hours,
+        ]
+        if growing, let exhaustion = growth.hoursToExhaustion {
+            let high = exhaustion.high.map { Formatting.number($0, digits: 0) } ?? "∞"
+            observed += "; at this rate \(device) runs out of memory in \(Formatting.number(exhaustion.estimate, digits: 0)) h [\(Formatting.number(exhaustion.low, digits: 0)), \(high)]"
+            measurements["hours_to_exhaustion"] = exhaustion.estimate
+        } else if growth.percentPerHour > limit {
+            observed += "; growth stopped in the second half (a warm-up that plateaued)"
+        }
+        return Finding(
+            table: .anomalyDetection, check: check, status: growing ? status : .pass, observed: observed, expected: expected,
+            severity: growing ? severity : .info, measurements: measurements, attributes: growing ? ["impact": impact] : [:],
+            recommendation: growing ? action : "Continue monitoring", evidence: evidence)
+    }
+
+    /// The finding with one event per run of samples that match `throttled`, and the first one's time in its text.
+    static func timed(_ points: [ResourcePoint], _ throttled: (ResourcePoint) -> Bool, _ finding: Finding) -> Finding {
+        var finding = finding
+        var start: ResourcePoint?
+        var previous: ResourcePoint?
+        for point in points {
+            if throttled(point) {
+                if start == nil { start = point }
+            } else if let first = start, let last = previous {
+                finding.events.append(FindingEvent(start: first.time.addingTimeInterval(-first.intervalSeconds), end: last.time))
+                start = nil
+            }
+            previous = point
+        }
+        if let first = start, let last = previous {
+            finding.events.append(FindingEvent(start: first.time.addingTimeInterval(-first.intervalSeconds), end: last.time))
+        }
+        if let first = finding.events.first {
+            finding.observed += "; first at \(first.start.formatted(.iso8601))" + (finding.events.count > 1 ? ", last at \(finding.events[finding.events.count - 1].start.formatted(.iso8601))" : "")
+        }
+        return finding
     }
 }

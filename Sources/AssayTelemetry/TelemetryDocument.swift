@@ -1,12 +1,13 @@
 import AssayCore
 import Foundation
 
-/// Whole-document telemetry exports (`telemetry.json`, `cpu_gpu_metrics.json`), as monitoring scripts write them.
+/// Whole-document telemetry exports (`telemetry.json`, `cpu_gpu_metrics.json`), as monitoring scripts write them, and
+/// the samples of JSON-lines logs, which accept the same keys.
 ///
 /// Accepted shapes: a JSON array of samples, or an object whose `samples`, `metrics`, `data` or `records` member is
 /// that array. Each sample is an object with:
 /// - a time: `ts`, `timestamp` or `time`, as epoch seconds (milliseconds when > 1e11) or ISO-8601;
-/// - optional `interval_s` (otherwise the spacing to the previous sample, 1 s for the first);
+/// - optional `interval_s` (otherwise the spacing to the previous sample; for the first, the spacing to the second);
 /// - any of the telemetry-log keys (`cpu_percent`, `memory_percent`, …) or their common aliases
 ///   (`cpu`, `cpu_util`, `cpu_utilization`, `mem_percent`, `memory_util`, `gpu_util`, `gpu_utilization`,
 ///   `gpu_mem_percent`, `gpu_temp`, `gpu_temperature`);
@@ -32,6 +33,7 @@ public enum TelemetryDocument {
         \.cpuTemperatureCelsius: ["cpu_temperature_c", "cpu_temp"],
         \.cpuFrequencyMHz: ["cpu_freq_mhz"],
         \.cpuThrottleEvents: ["cpu_throttle_events"],
+        \.memoryTotalMiB: ["memory_total_mb", "mem_total_mb"],
         ]
     }
 
@@ -65,51 +67,89 @@ public enum TelemetryDocument {
         default: throw TelemetryLogError(path: path, line: 0, expected: "an array of samples")
         }
         var points: [ResourcePoint] = []
-        var previous: Date?
         for (index, sample) in samples.enumerated() {
-            func fail(_ what: String) -> TelemetryLogError {
-                TelemetryLogError(path: "\(path) sample \(index)", line: 0, expected: what)
-            }
-            guard case .object = sample else { throw fail("an object") }
-            guard let time = timestamp(sample["ts"] ?? sample["timestamp"] ?? sample["time"]) else {
-                throw fail("ts, timestamp or time as epoch seconds or ISO-8601")
-            }
-            let interval = sample["interval_s"]?.number ?? previous.map { time.timeIntervalSince($0) } ?? 1
-            guard interval > 0 else { throw fail("samples in time order (interval_s > 0)") }
-            var point = ResourcePoint(time: time, intervalSeconds: interval)
-            for (keyPath, names) in aliases {
-                guard let name = names.first(where: { sample[$0] != nil }), let member = sample[name] else { continue }
-                if case .null = member { continue }
-                guard let value = member.number, value.isFinite else { throw fail("\(name) as a number") }
-                point[keyPath: keyPath] = value
-            }
-            if case .array(let devices)? = sample["gpus"] {
-                point.attach(try devices.enumerated().map { try gpuReading($1, index: $0, fail: fail) })
-            }
-            points.append(point)
-            previous = time
+            points.append(try point(sample, previous: points.last?.time) { TelemetryLogError(path: "\(path) sample \(index)", line: 0, expected: $0) })
         }
+        return try finished(points, path: path)
+    }
+
+    /// Checks there is a sample and gives the first, whose interval no earlier sample told, the spacing to the second.
+    static func finished(_ points: [ResourcePoint], path: String, firstIntervalDerived: Bool = true) throws -> [ResourcePoint] {
         guard !points.isEmpty else { throw TelemetryLogError(path: path, line: 0, expected: "at least one sample") }
+        var points = points
+        if points.count > 1, points[0].intervalSeconds == 0 {
+            points[0].intervalSeconds = points[1].time.timeIntervalSince(points[0].time)
+        }
+        if points[0].intervalSeconds == 0 { points[0].intervalSeconds = 1 }
         return points
+    }
+
+    /// One sample, from a line or a document: its time (`ts`, `timestamp` or `time`: ISO-8601, or epoch seconds or
+    /// milliseconds, as a number or a string), `interval_s` when given (else the spacing to `previous`), the known
+    /// keys and their aliases, and `gpus`. Unknown keys are ignored; a known key of the wrong type is an error that
+    /// names it.
+    static func point(_ sample: JSONValue, previous: Date?, fail: (String) -> TelemetryLogError) throws -> ResourcePoint {
+        guard case .object = sample else { throw fail("a JSON object (one sample)") }
+        guard let name = ["ts", "timestamp", "time"].first(where: { sample[$0] != nil }) else {
+            throw fail("a time: ts, timestamp or time")
+        }
+        guard let time = timestamp(sample[name]) else {
+            throw fail("\(name) as ISO-8601, or epoch seconds or milliseconds (a number or a numeric string)")
+        }
+        var interval = 0.0
+        if let given = sample["interval_s"], given != .null {
+            guard let value = given.number, value.isFinite, value > 0 else { throw fail("interval_s as a number of seconds > 0") }
+            interval = value
+        } else if let previous {
+            interval = time.timeIntervalSince(previous)
+            guard interval > 0 else { throw fail("samples in time order (\(name) after the previous sample's)") }
+        }
+        var point = ResourcePoint(time: time, intervalSeconds: interval)
+        if let devices = sample["gpus"], devices != .null {
+            guard case .array(let items) = devices else { throw fail("gpus as an array of per-device objects") }
+            point.attach(try items.enumerated().map { try gpuReading($1, index: $0, fail: fail) })
+        }
+        for (keyPath, names) in aliases {
+            guard let name = names.first(where: { sample[$0] != nil }), let member = sample[name] else { continue }
+            if case .null = member { continue }
+            guard let value = member.number, value.isFinite else { throw fail("\(name) as a number") }
+            point[keyPath: keyPath] = value
+        }
+        if let reasons = sample["gpu_throttle_reasons"], reasons != .null {
+            guard let value = reasons.number, value >= 0, value < 1.8e19, value == value.rounded() else {
+                throw fail("gpu_throttle_reasons as a non-negative integer")
+            }
+            point.gpuThrottleReasons = UInt64(value)
+        }
+        return point
     }
 
     private static func gpuReading(_ value: JSONValue, index: Int, fail: (String) -> TelemetryLogError) throws -> GPUReading {
         guard case .object = value else { throw fail("gpus[\(index)] as an object") }
-        var used = value["memory_used_mb"]?.number, total = value["memory_total_mb"]?.number
-        if let percent = value["memory_percent"]?.number { (used, total) = (percent, 100) }
+        func number(_ key: String) throws -> Double? {
+            guard let member = value[key], member != .null else { return nil }
+            guard let number = member.number, number.isFinite else { throw fail("gpus[\(index)].\(key) as a number") }
+            return number
+        }
+        var used = try number("memory_used_mb"), total = try number("memory_total_mb")
+        if let percent = try number("memory_percent") { (used, total) = (percent, 100) }
         return GPUReading(
-            index: Int(value["index"]?.number ?? Double(index)),
-            utilizationPercent: value["utilization"]?.number ?? value["utilization_percent"]?.number,
+            index: Int(try number("index") ?? Double(index)),
+            utilizationPercent: try number("utilization") ?? number("utilization_percent"),
             memoryUsedMiB: used, memoryTotalMiB: total,
-            temperatureCelsius: value["temperature_c"]?.number ?? value["temperature"]?.number
+            temperatureCelsius: try number("temperature_c") ?? number("temperature")
         )
     }
 
     private static func timestamp(_ value: JSONValue?) -> Date? {
+        func epoch(_ number: Double) -> Date? {
+            guard number.isFinite, number > 0 else { return nil }
+            return Date(timeIntervalSince1970: number > 1e11 ? number / 1000 : number)
+        }
         switch value {
-        case .number(let seconds)?: return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
+        case .number(let seconds)?: return epoch(seconds)
         case .string(let text)?:
-            if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds) }
+            if let seconds = Double(text) { return epoch(seconds) }
             let withFraction = ISO8601DateFormatter()
             withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             return withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text)

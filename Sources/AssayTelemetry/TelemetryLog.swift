@@ -6,8 +6,8 @@ public typealias TelemetryLogError = InputError
 
 /// Telemetry logs, in time order: one `ResourcePoint` per line as JSON (`ts`, `interval_s`, `cpu_percent`, `memory_percent`,
 /// `disk_read_mb_s`, `disk_write_mb_s`, `disk_util_percent`, `net_rx_mb_s`, `net_tx_mb_s`, `load1`,
-/// `psi_cpu_some_avg10`; any may be absent). Whole documents (`telemetry.json`, `cpu_gpu_metrics.json`) are read by
-/// `TelemetryDocument`.
+/// `psi_cpu_some_avg10`, `gpus`, …; any may be absent), with the same keys, aliases and time formats as whole documents
+/// (`telemetry.json`, `cpu_gpu_metrics.json`), which `TelemetryDocument` reads.
 public enum TelemetryLog {
     public static func read(path: String, displayPath: String? = nil) throws -> [ResourcePoint] {
         let name = displayPath ?? path
@@ -15,18 +15,14 @@ public enum TelemetryLog {
             throw TelemetryLogError(path: name, line: 0, expected: "a readable telemetry log")
         }
         if TelemetryDocument.looksLikeDocument(data, path: name) { return try TelemetryDocument.parse(data, path: name) }
-        let decoder = JSONCoding.decoder()
         var points: [ResourcePoint] = []
         for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-            do {
-                points.append(try decoder.decode(ResourcePoint.self, from: Data(line)))
-            } catch {
-                throw TelemetryLogError(path: name, line: index + 1, expected: "a JSON object with ts and interval_s")
-            }
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
+            func fail(_ expected: String) -> TelemetryLogError { TelemetryLogError(path: name, line: index + 1, expected: expected) }
+            guard let sample = JSONValue.parse(line) else { throw fail("a JSON object (one sample per line)") }
+            points.append(try TelemetryDocument.point(sample, previous: points.last?.time, fail: fail))
         }
-        guard !points.isEmpty else { throw TelemetryLogError(path: name, line: 0, expected: "at least one sample") }
-        return points
+        return try TelemetryDocument.finished(points, path: name)
     }
 
     public static func lines(_ points: [ResourcePoint]) throws -> String {

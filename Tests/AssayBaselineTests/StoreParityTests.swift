@@ -1,5 +1,6 @@
 import AssayBaseline
 import AssayCore
+import AssayPostgres
 import AssayStore
 import AssayTestSupport
 import Foundation

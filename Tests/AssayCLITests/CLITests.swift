@@ -8,15 +8,15 @@ import Testing
     static let packageRoot = TestFiles.packageRoot
 
     /// The `assay` executable built next to this test bundle.
-    static func binary() throws -> String {
+    static func binary(_ name: String = "assay") throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
         for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("assay").path
+            let candidate = directory.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        let fallback = packageRoot + "/.build/debug/assay"
+        let fallback = packageRoot + "/.build/debug/" + name
         guard FileManager.default.isExecutableFile(atPath: fallback) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: fallback])
         }
@@ -83,7 +83,7 @@ import Testing
         #expect(again.status == 2)
         let object = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
         #expect(object?["verdict"] as? String == "AT RISK")
-        #expect(object?["schema_version"] as? String == "1.0")
+        #expect(object?["schema_version"] as? String == "1.1")
     }
 
     @Test func badConfigurationExits65WithFileLineAndKey() throws {

@@ -125,20 +125,40 @@ import Testing
         }
     }
 
-    @Test func rankCountQuantileEqualsSortedQuantile() throws {
+    @Test func countedOrderStatisticsEqualSortedQuantiles() throws {
         var rng = SplitMix64(seed: 21)
         let values = (0..<257).map { _ in (rng.nextGaussian() * 10).rounded() }  // ties included
+        let series = PreparedSeries(values)
         for p in [0.0, 0.01, 0.5, 0.95, 0.99, 1.0] {
-            let sample = ResampledSample(values, .quantile(p))
-            var scratch = sample.scratch()
+            var counts = [Int32](repeating: 0, count: values.count)
             var drawn: [Double] = []
             for _ in 0..<values.count {
                 let index = rng.index(below: values.count)
-                sample.add(index, to: &scratch)
+                counts[index] += 1
                 drawn.append(values[index])
             }
-            #expect(sample.finish(&scratch) == Quantile.type7(sorted: drawn.sorted(), p), "p=\(p)")
-            #expect(scratch.counts.allSatisfy { $0 == 0 })
+            #expect(series.statistic(.quantile(p), counts) == Quantile.type7(sorted: drawn.sorted(), p), "p=\(p)")
+            let mean = series.statistic(.mean, counts)
+            #expect(abs(mean - drawn.reduce(0, +) / Double(drawn.count)) < 1e-9)
+        }
+    }
+
+    /// One pass over many series and statistics gives exactly what one call per statistic gives.
+    @Test func onePassEqualsOneCallPerStatistic() throws {
+        let (x, y) = Self.correlated(n: 400, seed: 5)
+        let x2 = x.map { $0 * 2 + 1 }, y2 = y.map { $0 * 2 + 3 }
+        let bootstrap = Bootstrap(resamples: 300, seed: 9)
+        let statistics: [Bootstrap.Statistic] = [.mean, .quantile(0.95), .quantile(0.99)]
+        for paired in [true, false] {
+            let all = bootstrap.compare(previous: [x, x2], current: [y, y2], paired: paired, statistics: statistics)
+            for (series, (before, after)) in [(x, y), (x2, y2)].enumerated() {
+                for (k, statistic) in statistics.enumerated() {
+                    let one = paired
+                        ? bootstrap.paired(previous: before, current: after, statistic: statistic)
+                        : bootstrap.twoSample(previous: before, current: after, statistic: statistic)
+                    #expect(all[series][k] == one, "series \(series) \(statistic) paired \(paired)")
+                }
+            }
         }
     }
 

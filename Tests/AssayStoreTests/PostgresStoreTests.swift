@@ -1,4 +1,5 @@
 import AssayCore
+import AssayPostgres
 import AssayStore
 import AssayTestSupport
 import Foundation
@@ -29,7 +30,7 @@ struct PostgresStoreTests {
         let again = try await PostgresStore.connect(url: url)
         let reapplied = try? await again.appliedMigrations()
         await again.close()
-        #expect(reapplied?.count == 7)
+        #expect(reapplied?.count == 8)
     }
 
     @Test func runsRoundTripAndListNewestFirst() async throws {

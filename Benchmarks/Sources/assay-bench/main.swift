@@ -222,6 +222,15 @@ if wants("bootstrap") {
     if let interval {
         print("  CI95 assay [\(String(format: "%.4f", interval.low)), \(String(format: "%.4f", interval.high))]  scipy \(scipyInterval)")
     }
+    // What `assay latency compare` computes: Δmean, ΔP95 and ΔP99 of three stages and the total, in one pass.
+    let stages = (0..<4).map { stage in before.map { $0 * Double(stage + 1) / 4 } }
+    let stagesAfter = (0..<4).map { stage in after.map { $0 * Double(stage + 1) / 4 } }
+    var all: [[Bootstrap.Interval?]] = []
+    let oursAll = seconds {
+        all = bootstrap.compare(previous: stages, current: stagesAfter, paired: true, statistics: [.mean, .quantile(0.95), .quantile(0.99)])
+    }
+    report("paired bootstrap, 4 series × 3 statistics", ours: oursAll, theirs: scipy, against: "scipy, one statistic")
+    print("  total ΔP95 CI95 from the one pass [\(String(format: "%.4f", all[3][1]?.low ?? 0)), \(String(format: "%.4f", all[3][1]?.high ?? 0))]")
 }
 
 // 5. TOML lockfile parsing.
@@ -292,6 +301,7 @@ if wants("agent"), let nodeExporter, FileManager.default.isExecutableFile(atPath
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -313,11 +323,25 @@ if wants("agent"), let nodeExporter, FileManager.default.isExecutableFile(atPath
     let seconds = quick ? 10 : 60
     let agentPort = Int.random(in: 20_000..<40_000)
     let nodePort = agentPort + 1
-    let ours = try await measure(agentProbe, [String(agentPort), scratch + "/agent.sqlite"], port: agentPort, seconds: seconds)
+    // The binaries users install (the main package's release build), else the probe built here.
+    let mainBuild = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/release").path
+    var agents: [(String, String, [String])] = []
+    if FileManager.default.isExecutableFile(atPath: mainBuild + "/assay-agent") {
+        agents.append(("assay-agent (slim)", mainBuild + "/assay-agent", ["--listen", "127.0.0.1:{port}"]))
+    }
+    if FileManager.default.isExecutableFile(atPath: mainBuild + "/assay") {
+        agents.append(("assay agent (full binary)", mainBuild + "/assay", ["agent", "--listen", "127.0.0.1:{port}"]))
+    }
+    if agents.isEmpty { agents.append(("agent-probe", agentProbe, ["{port}", scratch + "/agent.sqlite"])) }
     let theirs = try await measure(nodeExporter, ["--web.listen-address=127.0.0.1:\(nodePort)"], port: nodePort, seconds: seconds)
-    print(String(format: "agent at 1 Hz with storage, %d s scraped at 1 Hz: %.3f s CPU (%.3f%% of a core), peak RSS %.1f MB, /metrics median %.2f ms", seconds, ours.cpu, ours.cpu / Double(seconds) * 100, ours.rssMB, ours.medianMs))
     print(String(format: "node_exporter scraped at 1 Hz, %d s: %.3f s CPU (%.3f%% of a core), peak RSS %.1f MB, /metrics median %.2f ms", seconds, theirs.cpu, theirs.cpu / Double(seconds) * 100, theirs.rssMB, theirs.medianMs))
-    print(String(format: "  CPU ratio node_exporter / agent: %.2f×", theirs.cpu / max(ours.cpu, 0.0001)))
+    for (offset, (name, executable, arguments)) in agents.enumerated() {
+        let port = agentPort + 2 + offset
+        let ours = try await measure(executable, arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }, port: port, seconds: seconds)
+        print(name + String(format: " at 1 Hz with storage, %d s scraped at 1 Hz: %.3f s CPU (%.3f%% of a core), peak RSS %.1f MB, /metrics median %.2f ms", seconds, ours.cpu, ours.cpu / Double(seconds) * 100, ours.rssMB, ours.medianMs))
+        print("  ratios node_exporter / \(name): " + String(format: "CPU %.2f×, RSS %.2f×", theirs.cpu / max(ours.cpu, 0.0001), theirs.rssMB / max(ours.rssMB, 0.1)))
+    }
 } else if wants("agent") {
     print("agent benchmark skipped: needs prometheus-node-exporter and the agent-probe built next to assay-bench")
 }

@@ -1,4 +1,5 @@
 import AssayCore
+import AssayStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -95,6 +96,7 @@ public final class PostgresStore: AuditStore, Sendable {
                 """,
             ]
         ),
+        ("v8-finding-events", ["ALTER TABLE finding ADD COLUMN events TEXT"]),
     ]
 
     private init(client: PostgresClient, logger: Logger) {
@@ -235,6 +237,7 @@ public final class PostgresStore: AuditStore, Sendable {
                     .text(try StoredValue.encode(finding.measurements, with: encoder)),
                     .text(try StoredValue.encode(finding.attributes, with: encoder)),
                     .text(finding.statusLabel), .text(finding.verifiedBy), .text(finding.recommendation),
+                    .text(try StoredValue.encodeEvents(finding.events)),
                 ])
             }
         }
@@ -242,7 +245,7 @@ public final class PostgresStore: AuditStore, Sendable {
         for row in try await Self.insert(
             into: "finding",
             ["\"layer_resultId\"", "position", "report_table", "check_name", "status", "observed", "expected", "severity", "measurements",
-             "attributes", "status_label", "verified_by", "recommendation"],
+             "attributes", "status_label", "verified_by", "recommendation", "events"],
             findingRows, returning: "id, \"layer_resultId\", position", on: db, logger: logger)
         {
             let (id, layerID, position) = try row.decode((Int64, Int64, Int32).self)
@@ -400,24 +403,25 @@ public final class PostgresStore: AuditStore, Sendable {
         let findingRows = try await connection.query(
             """
             SELECT f.id, f."layer_resultId", f.report_table, f.check_name, f.status, f.observed, f.expected, f.severity,
-              f.measurements, f.attributes, f.status_label, f.verified_by, f.recommendation
+              f.measurements, f.attributes, f.status_label, f.verified_by, f.recommendation, f.events
             FROM finding f JOIN layer_result l ON l.id = f."layer_resultId" WHERE l."runId" = \(id) ORDER BY f."layer_resultId", f.position
             """, logger: logger)
         for try await row in findingRows {
             let f = try row.decode(
-                (Int64, Int64, String, String, String, String, String?, String, String, String, String?, String?, String?).self)
+                (Int64, Int64, String, String, String, String, String?, String, String, String, String?, String?, String?, String?).self)
             let rowID = String(f.0)
             guard let evidence = evidenceByFinding[f.0], let first = evidence.first else {
                 throw StoreError.corruptRow(table: "finding", id: rowID, reason: "finding without evidence")
             }
-            findingsByLayer[f.1, default: []].append(
-                Finding(
+            var finding = Finding(
                     table: try StoredValue.parse(ReportTable.self, f.2, table: "finding", rowID: rowID), check: f.3,
                     status: try StoredValue.parse(FindingStatus.self, f.4, table: "finding", rowID: rowID), observed: f.5, expected: f.6,
                     severity: try StoredValue.parse(Severity.self, f.7, table: "finding", rowID: rowID),
                     measurements: try StoredValue.decode([String: Double].self, f.8, table: "finding", rowID: rowID),
                     attributes: try StoredValue.decode([String: String].self, f.9, table: "finding", rowID: rowID),
-                    statusLabel: f.10, verifiedBy: f.11, recommendation: f.12, evidence: first, Array(evidence.dropFirst())))
+                    statusLabel: f.10, verifiedBy: f.11, recommendation: f.12, evidence: first, Array(evidence.dropFirst()))
+            finding.events = try StoredValue.decodeEvents(f.13, rowID: rowID)
+            findingsByLayer[f.1, default: []].append(finding)
         }
         var layers: [LayerResult] = []
         let layerRows = try await connection.query(
