@@ -64,41 +64,122 @@ public struct Bootstrap: Sendable, Hashable {
         let block = min(blockLength, nP)
         let workers = threads ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount, resamples / 256))
         let shared = UncheckedBox((before, after))
+        let seriesCount = previous.count
+        let needsMeans = statistics.contains(.mean)
+        // Each run's requests as rows of all series in SIMD chunks: the means of every series come from one pass
+        // over the draw counts, eight series per vector operation.
+        let chunks = (seriesCount + 7) / 8
+        func rowsOf(_ run: [[Double]], _ n: Int) -> [SIMD8<Double>] {
+            (0..<(needsMeans ? n : 0)).flatMap { j in
+                (0..<chunks).map { chunk in
+                    var row = SIMD8<Double>(repeating: 0)
+                    for lane in 0..<8 where chunk * 8 + lane < seriesCount { row[lane] = run[chunk * 8 + lane][j] }
+                    return row
+                }
+            }
+        }
+        // Paired with up to four series, both runs share one vector per request: lanes 0–3 the earlier run's
+        // series, lanes 4–7 the later run's.
+        let packed = paired && needsMeans && seriesCount <= 4
+        let rows = UncheckedBox(
+            packed
+                ? ((0..<nP).map { j in
+                    var row = SIMD8<Double>(repeating: 0)
+                    for s in 0..<seriesCount {
+                        row[s] = previous[s][j]
+                        row[4 + s] = current[s][j]
+                    }
+                    return row
+                }, [])
+                : (rowsOf(previous, nP), rowsOf(current, nC)))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let (before, after) = shared.value
-            var countsP = [Int32](repeating: 0, count: nP)
-            var countsC = [Int32](repeating: 0, count: paired ? 0 : nC)
-            var r = worker
-            while r < resamples {
-                var seeder = SplitMix64(seed: seed ^ (UInt64(r) &* 0xD1B5_4A32_D192_ED03))
-                var rng = SplitMix64(seed: seeder.next())
-                if paired {
-                    var i = 0
-                    while i < nP {
-                        let start = rng.index(below: nP)
-                        var k = 0
-                        while k < block, i < nP {
-                            countsP[block == 1 ? start : (start + k) % nP] &+= 1
-                            i += 1
-                            k += 1
+            let countsP = UnsafeMutableBufferPointer<Int32>.allocate(capacity: nP)
+            let countsC = UnsafeMutableBufferPointer<Int32>.allocate(capacity: paired ? 1 : nC)
+            let sumsP = UnsafeMutableBufferPointer<SIMD8<Double>>.allocate(capacity: chunks)
+            let sumsC = UnsafeMutableBufferPointer<SIMD8<Double>>.allocate(capacity: chunks)
+            defer {
+                countsP.deallocate()
+                countsC.deallocate()
+                sumsP.deallocate()
+                sumsC.deallocate()
+            }
+            countsP.initialize(repeating: 0)
+            countsC.initialize(repeating: 0)
+            rows.value.0.withUnsafeBufferPointer { rowsP in
+                rows.value.1.withUnsafeBufferPointer { rowsC in
+                    /// Every series' sum over the resample: Σ count × value, skipping requests not drawn.
+                    @inline(__always) func sums(_ counts: UnsafeMutableBufferPointer<Int32>, _ n: Int, _ rows: UnsafeBufferPointer<SIMD8<Double>>,
+                        into sums: UnsafeMutableBufferPointer<SIMD8<Double>>, also: (UnsafeBufferPointer<SIMD8<Double>>, UnsafeMutableBufferPointer<SIMD8<Double>>)?) {
+                        sums.initialize(repeating: .zero)
+                        also?.1.initialize(repeating: .zero)
+                        for i in 0..<n {
+                            let c = counts[i]
+                            if c == 0 { continue }
+                            let weight = SIMD8<Double>(repeating: Double(c))
+                            for k in 0..<chunks {
+                                sums[k] += weight * rows[i * chunks + k]
+                                if let also { also.1[k] += weight * also.0[i * chunks + k] }
+                            }
                         }
                     }
-                } else {
-                    for _ in 0..<nP { countsP[rng.index(below: nP)] &+= 1 }
-                    for _ in 0..<nC { countsC[rng.index(below: nC)] &+= 1 }
-                }
-                var cell = r * cells
-                for series in before.indices {
-                    for statistic in statistics {
-                        let x = before[series].statistic(statistic, countsP)
-                        let y = after[series].statistic(statistic, paired ? countsP : countsC)
-                        output.values[cell] = y - x
-                        cell += 1
+                    @inline(__always) func drawP(_ j: Int) { countsP[j] &+= 1 }
+                    @inline(__always) func drawC(_ j: Int) { countsC[j] &+= 1 }
+                    var r = worker
+                    while r < resamples {
+                        var seeder = SplitMix64(seed: seed ^ (UInt64(r) &* 0xD1B5_4A32_D192_ED03))
+                        var rng = SplitMix64(seed: seeder.next())
+                        if paired {
+                            if block == 1 {
+                                for _ in 0..<nP { drawP(rng.index(below: nP)) }
+                            } else {
+                                var i = 0
+                                while i < nP {
+                                    let start = rng.index(below: nP)
+                                    var k = 0
+                                    while k < block, i < nP {
+                                        drawP((start + k) % nP)
+                                        i += 1
+                                        k += 1
+                                    }
+                                }
+                            }
+                        } else {
+                            for _ in 0..<nP { drawP(rng.index(below: nP)) }
+                            for _ in 0..<nC { drawC(rng.index(below: nC)) }
+                        }
+                        if needsMeans {
+                            if paired {
+                                if packed {
+                                    sums(countsP, nP, rowsP, into: sumsP, also: nil)
+                                } else {
+                                    sums(countsP, nP, rowsP, into: sumsP, also: (rowsC, sumsC))
+                                }
+                            } else {
+                                sums(countsP, nP, rowsP, into: sumsP, also: nil)
+                                sums(countsC, nC, rowsC, into: sumsC, also: nil)
+                            }
+                        }
+                        var cell = r * cells
+                        for series in 0..<seriesCount {
+                            for statistic in statistics {
+                                let x: Double, y: Double
+                                if case .mean = statistic {
+                                    x = sumsP[series / 8][series % 8] / Double(nP)
+                                    y = (packed ? sumsP[0][4 + series] : sumsC[series / 8][series % 8]) / Double(nC)
+                                } else {
+                                    x = before[series].statistic(statistic, UnsafeBufferPointer(countsP))
+                                    y = after[series].statistic(statistic, UnsafeBufferPointer(paired ? countsP : countsC))
+                                }
+                                output.values[cell] = y - x
+                                cell += 1
+                            }
+                        }
+                        countsP.update(repeating: 0)
+                        if !paired { countsC.update(repeating: 0) }
+                        r += workers
                     }
                 }
-                countsP.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                if !paired { countsC.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-                r += workers
             }
         }
         return previous.indices.map { series in
@@ -147,35 +228,62 @@ struct PreparedSeries: @unchecked Sendable {
 
     /// The statistic of the resample in which request `i` was drawn `counts[i]` times.
     @inline(__always)
-    func statistic(_ statistic: Bootstrap.Statistic, _ counts: [Int32]) -> Double {
+    func statistic(_ statistic: Bootstrap.Statistic, _ counts: UnsafeBufferPointer<Int32>) -> Double {
         let n = values.count
         switch statistic {
         case .mean:
-            var sum = 0.0
-            values.withUnsafeBufferPointer { v in
-                counts.withUnsafeBufferPointer { c in
-                    for i in 0..<n { sum += Double(c[i]) * v[i] }
-                }
+            return values.withUnsafeBufferPointer { v in
+                var sum = 0.0
+                for i in 0..<n { sum += Double(counts[i]) * v[i] }
+                return sum / Double(n)
             }
-            return sum / Double(n)
         case .quantile(let p):
             let h = Double(n - 1) * p
             let lower = Int(h.rounded(.down))
-            let low = orderStatistic(lower, counts)
-            return lower + 1 < n && h > Double(lower) ? low + (h - Double(lower)) * (orderStatistic(lower + 1, counts) - low) : low
+            guard lower + 1 < n, h > Double(lower) else { return orderStatistic(lower, counts) }
+            let (low, high) = adjacentOrderStatistics(lower, counts)
+            return low + (h - Double(lower)) * (high - low)
+        }
+    }
+
+    /// The values at positions `position` and `position + 1`, from one scan from the nearer end.
+    private func adjacentOrderStatistics(_ position: Int, _ counts: UnsafeBufferPointer<Int32>) -> (Double, Double) {
+        let n = counts.count < values.count ? counts.count : values.count
+        return order.withUnsafeBufferPointer { o in
+            sorted.withUnsafeBufferPointer { sorted in
+                var low: Double?, high: Double?
+                if position >= n / 2 {
+                    var above = 0
+                    var t = n - 1
+                    while t >= 0 {
+                        above += Int(counts[Int(o[t])])
+                        if high == nil, above > n - 2 - position { high = sorted[t] }
+                        if above > n - 1 - position { low = sorted[t]; break }
+                        t -= 1
+                    }
+                } else {
+                    var below = 0
+                    for t in 0..<n {
+                        below += Int(counts[Int(o[t])])
+                        if low == nil, below > position { low = sorted[t] }
+                        if below > position + 1 { high = sorted[t]; break }
+                    }
+                }
+                return (low ?? sorted[0], high ?? sorted[n - 1])
+            }
         }
     }
 
     /// The value at 0-based ascending position `position` of the resample.
-    private func orderStatistic(_ position: Int, _ counts: [Int32]) -> Double {
-        let n = counts.count
-        return counts.withUnsafeBufferPointer { c in
-            order.withUnsafeBufferPointer { o in
+    private func orderStatistic(_ position: Int, _ counts: UnsafeBufferPointer<Int32>) -> Double {
+        let n = counts.count < values.count ? counts.count : values.count
+        return order.withUnsafeBufferPointer { o in
+            sorted.withUnsafeBufferPointer { sorted in
                 if position >= n / 2 {
                     var above = 0
                     var t = n - 1
                     while t > 0 {
-                        above += Int(c[Int(o[t])])
+                        above += Int(counts[Int(o[t])])
                         if above > n - 1 - position { return sorted[t] }
                         t -= 1
                     }
@@ -183,7 +291,7 @@ struct PreparedSeries: @unchecked Sendable {
                 }
                 var below = 0
                 for t in 0..<n {
-                    below += Int(c[Int(o[t])])
+                    below += Int(counts[Int(o[t])])
                     if below > position { return sorted[t] }
                 }
                 return sorted[n - 1]

@@ -233,7 +233,11 @@ public struct ResourceAnalyzer: Sendable {
         }
         let hours = max(windowSeconds, 1) / 3600
         let longest = spikes.map(\.seconds).max() ?? 0
-        let severe = longest >= 60 || (windowSeconds >= 600 && Double(spikes.count) / hours >= 10)
+        let perHour = Double(spikes.count) / hours
+        let severe = longest >= 60 || (windowSeconds >= 600 && perHour >= 10)
+        let severityReason = longest >= 60
+            ? "one spike lasted \(Int(longest.rounded())) s (a minute or more)"
+            : severe ? "\(Formatting.number(perHour, digits: 0)) spikes per hour (ten or more)" : "each spike under a minute, fewer than ten per hour"
         let stamp = { (date: Date) in date.formatted(.iso8601) }
         var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Int(worst.seconds.rounded())) s at \(stamp(worst.start))"
         if spikes.count > 1 { observed += "; first \(stamp(first.start)), last \(stamp(last.start))" }
@@ -244,7 +248,10 @@ public struct ResourceAnalyzer: Sendable {
                 "spikes": Double(spikes.count), "spikes_per_hour": Double(spikes.count) / hours, "worst_rise_points": worst.rise,
                 "worst_peak_percent": worst.peak, "longest_seconds": longest,
             ],
-            attributes: ["impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent level\(floorText): requests queue behind the burst"],
+            attributes: [
+                "impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent level\(floorText): requests queue behind the burst",
+                "severity_reason": severityReason,
+            ],
             recommendation: "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
         finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise) }
         return finding
