@@ -207,65 +207,48 @@ public final class PostgresStore: AuditStore, Sendable {
     }
 
     static func insert(_ run: AuditRun, on db: PostgresConnection, logger: Logger) async throws {
-        let encoder = StoredValue.encoder()
-        let reasons = try StoredValue.encode(run.judgement.reasons, with: encoder)
-        let layerRows = run.layers.map { layer -> [Cell] in
-        [.text(run.id), .text(layer.layer.rawValue), .bool(layer.isVerified), .text(layer.notVerifiedReason), .date(layer.startedAt),
-         .double(layer.durationSeconds)]
-        }
+        let rows = try RunRows(run)
+        let r = rows.run
         try await db.query(
             """
             INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
-            VALUES (\(run.id), \(run.startedAt), \(run.finishedAt), \(run.configuration.path), \(run.configuration.sha256),
-              \(run.judgement.verdict.rawValue), \(reasons), \(run.assayVersion), \(run.mlflowRunID), \(run.host))
+            VALUES (\(r.id), \(r.startedAt), \(r.finishedAt), \(r.configPath), \(r.configSHA256), \(r.verdict), \(r.reasons),
+              \(r.assayVersion), \(r.mlflowRunID), \(r.host))
             """, logger: logger)
         var layerIDs: [String: Int64] = [:]
         for row in try await Self.insert(
-            into: "layer_result", ["\"runId\"", "layer", "verified", "reason", "started_at", "duration_seconds"], layerRows,
+            into: "layer_result", ["\"runId\"", "layer", "verified", "reason", "started_at", "duration_seconds"],
+            rows.layers.map { [.text(r.id), .text($0.layer), .bool($0.verified), .text($0.reason), .date($0.startedAt), .double($0.durationSeconds)] },
             returning: "id, layer", on: db, logger: logger)
         {
             let (id, layer) = try row.decode((Int64, String).self)
             layerIDs[layer] = id
         }
-        var findingRows: [[Cell]] = []
-        for layer in run.layers {
-            let layerID = layerIDs[layer.layer.rawValue] ?? 0
-            for (position, finding) in layer.findings.enumerated() {
-                findingRows.append([
-                    .int(layerID), .int(Int64(position)), .text(finding.table.rawValue), .text(finding.check), .text(finding.status.rawValue),
-                    .text(finding.observed), .text(finding.expected), .text(finding.severity.rawValue),
-                    .text(try StoredValue.encode(finding.measurements, with: encoder)),
-                    .text(try StoredValue.encode(finding.attributes, with: encoder)),
-                    .text(finding.statusLabel), .text(finding.verifiedBy), .text(finding.recommendation),
-                    .text(try StoredValue.encodeEvents(finding.events)),
-                ])
-            }
-        }
+        let layerKeys = Dictionary(uniqueKeysWithValues: rows.layers.map { ($0.key, layerIDs[$0.layer] ?? 0) })
         var findingIDs: [[Int64]: Int64] = [:]
         for row in try await Self.insert(
             into: "finding",
             ["\"layer_resultId\"", "position", "report_table", "check_name", "status", "observed", "expected", "severity", "measurements",
              "attributes", "status_label", "verified_by", "recommendation", "events"],
-            findingRows, returning: "id, \"layer_resultId\", position", on: db, logger: logger)
+            rows.findings.map { f in
+                [.int(layerKeys[f.layerKey] ?? 0), .int(Int64(f.position)), .text(f.table), .text(f.check), .text(f.status), .text(f.observed),
+                 .text(f.expected), .text(f.severity), .text(f.measurements), .text(f.attributes), .text(f.statusLabel), .text(f.verifiedBy),
+                 .text(f.recommendation), .text(f.events)]
+            },
+            returning: "id, \"layer_resultId\", position", on: db, logger: logger)
         {
             let (id, layerID, position) = try row.decode((Int64, Int64, Int32).self)
             findingIDs[[layerID, Int64(position)]] = id
         }
-        var evidenceRows: [[Cell]] = []
-        for layer in run.layers {
-            let layerID = layerIDs[layer.layer.rawValue] ?? 0
-            for (position, finding) in layer.findings.enumerated() {
-                let findingID = findingIDs[[layerID, Int64(position)]] ?? 0
-                for (index, evidence) in finding.evidence.enumerated() {
-                    evidenceRows.append([
-                        .int(findingID), .int(Int64(index)), .text(evidence.path), .text(evidence.sha256), .text(evidence.locator),
-                        .text(evidence.mlflowRunID), .text(evidence.gitCommit),
-                    ])
-                }
-            }
-        }
+        let findingKeys = Dictionary(uniqueKeysWithValues: rows.findings.map { f in
+            (f.key, findingIDs[[layerKeys[f.layerKey] ?? 0, Int64(f.position)]] ?? 0)
+        })
         try await Self.insert(
-            into: "evidence", ["\"findingId\"", "position", "path", "sha256", "locator", "mlflow_run_id", "git_commit"], evidenceRows,
+            into: "evidence", ["\"findingId\"", "position", "path", "sha256", "locator", "mlflow_run_id", "git_commit"],
+            rows.evidence.map { e in
+                [.int(findingKeys[e.findingKey] ?? 0), .int(Int64(e.position)), .text(e.path), .text(e.sha256), .text(e.locator),
+                 .text(e.mlflowRunID), .text(e.gitCommit)]
+            },
             returning: nil, on: db, logger: logger)
     }
 
@@ -384,65 +367,45 @@ public final class PostgresStore: AuditStore, Sendable {
             SELECT started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host
             FROM run WHERE id = \(id)
             """, logger: logger)
-        var header: (Date, Date, String, String, String, String, String, String?, String?)?
-        for try await row in runRows.decode((Date, Date, String, String, String, String, String, String?, String?).self) { header = row }
-        guard let header else { return nil }
-
-        var evidenceByFinding: [Int64: [Evidence]] = [:]
-        let evidenceRows = try await connection.query(
-            """
-            SELECT e."findingId", e.path, e.sha256, e.locator, e.mlflow_run_id, e.git_commit FROM evidence e
-            JOIN finding f ON f.id = e."findingId" JOIN layer_result l ON l.id = f."layer_resultId"
-            WHERE l."runId" = \(id) ORDER BY e."findingId", e.position
-            """, logger: logger)
-        for try await (findingID, path, sha256, locator, mlflow, commit) in evidenceRows.decode((Int64, String, String, String?, String?, String?).self) {
-            evidenceByFinding[findingID, default: []].append(
-                Evidence(path: path, sha256: sha256, locator: locator, mlflowRunID: mlflow, gitCommit: commit))
+        var run: RunRows.Run?
+        for try await h in runRows.decode((Date, Date, String, String, String, String, String, String?, String?).self) {
+            run = RunRows.Run(
+                id: id, startedAt: h.0, finishedAt: h.1, configPath: h.2, configSHA256: h.3, verdict: h.4, reasons: h.5, assayVersion: h.6,
+                mlflowRunID: h.7, host: h.8)
         }
-        var findingsByLayer: [Int64: [Finding]] = [:]
+        guard let run else { return nil }
+        var layers: [RunRows.Layer] = []
+        let layerRows = try await connection.query(
+            "SELECT id, layer, verified, reason, started_at, duration_seconds FROM layer_result WHERE \"runId\" = \(id)", logger: logger)
+        for try await l in layerRows.decode((Int64, String, Bool, String?, Date, Double).self) {
+            layers.append(RunRows.Layer(key: l.0, layer: l.1, verified: l.2, reason: l.3, startedAt: l.4, durationSeconds: l.5))
+        }
+        var findings: [RunRows.Finding] = []
         let findingRows = try await connection.query(
             """
-            SELECT f.id, f."layer_resultId", f.report_table, f.check_name, f.status, f.observed, f.expected, f.severity,
+            SELECT f.id, f."layer_resultId", f.position, f.report_table, f.check_name, f.status, f.observed, f.expected, f.severity,
               f.measurements, f.attributes, f.status_label, f.verified_by, f.recommendation, f.events
-            FROM finding f JOIN layer_result l ON l.id = f."layer_resultId" WHERE l."runId" = \(id) ORDER BY f."layer_resultId", f.position
+            FROM finding f JOIN layer_result l ON l.id = f."layer_resultId" WHERE l."runId" = \(id)
             """, logger: logger)
         for try await row in findingRows {
             let f = try row.decode(
-                (Int64, Int64, String, String, String, String, String?, String, String, String, String?, String?, String?, String?).self)
-            let rowID = String(f.0)
-            guard let evidence = evidenceByFinding[f.0], let first = evidence.first else {
-                throw StoreError.corruptRow(table: "finding", id: rowID, reason: "finding without evidence")
-            }
-            var finding = Finding(
-                    table: try StoredValue.parse(ReportTable.self, f.2, table: "finding", rowID: rowID), check: f.3,
-                    status: try StoredValue.parse(FindingStatus.self, f.4, table: "finding", rowID: rowID), observed: f.5, expected: f.6,
-                    severity: try StoredValue.parse(Severity.self, f.7, table: "finding", rowID: rowID),
-                    measurements: try StoredValue.decode([String: Double].self, f.8, table: "finding", rowID: rowID),
-                    attributes: try StoredValue.decode([String: String].self, f.9, table: "finding", rowID: rowID),
-                    statusLabel: f.10, verifiedBy: f.11, recommendation: f.12, evidence: first, Array(evidence.dropFirst()))
-            finding.events = try StoredValue.decodeEvents(f.13, rowID: rowID)
-            findingsByLayer[f.1, default: []].append(finding)
+                (Int64, Int64, Int32, String, String, String, String, String?, String, String, String, String?, String?, String?, String?).self)
+            findings.append(
+                RunRows.Finding(
+                    key: f.0, layerKey: f.1, position: Int(f.2), table: f.3, check: f.4, status: f.5, observed: f.6, expected: f.7, severity: f.8,
+                    measurements: f.9, attributes: f.10, statusLabel: f.11, verifiedBy: f.12, recommendation: f.13, events: f.14))
         }
-        var layers: [LayerResult] = []
-        let layerRows = try await connection.query(
-            "SELECT id, layer, verified, reason, started_at, duration_seconds FROM layer_result WHERE \"runId\" = \(id) ORDER BY id",
-            logger: logger)
-        for try await (layerID, name, verified, reason, startedAt, duration) in layerRows.decode((Int64, String, Bool, String?, Date, Double).self) {
-            layers.append(
-                LayerResult(
-                    layer: try StoredValue.parse(Layer.self, name, table: "layer_result", rowID: String(layerID)),
-                    state: verified ? .verified : .notVerified(reason: reason ?? "not recorded"), findings: findingsByLayer[layerID] ?? [],
-                    startedAt: startedAt, durationSeconds: duration))
+        var evidence: [RunRows.Evidence] = []
+        let evidenceRows = try await connection.query(
+            """
+            SELECT e."findingId", e.position, e.path, e.sha256, e.locator, e.mlflow_run_id, e.git_commit FROM evidence e
+            JOIN finding f ON f.id = e."findingId" JOIN layer_result l ON l.id = f."layer_resultId" WHERE l."runId" = \(id)
+            """, logger: logger)
+        for try await e in evidenceRows.decode((Int64, Int32, String, String, String?, String?, String?).self) {
+            evidence.append(
+                RunRows.Evidence(findingKey: e.0, position: Int(e.1), path: e.2, sha256: e.3, locator: e.4, mlflowRunID: e.5, gitCommit: e.6))
         }
-        var run = AuditRun(
-            id: id, startedAt: header.0, finishedAt: header.1, configuration: Evidence(path: header.2, sha256: header.3), layers: layers,
-            judgement: Judgement(
-                verdict: try StoredValue.parse(Verdict.self, header.4, table: "run", rowID: id),
-                reasons: try StoredValue.decode([String].self, header.5, table: "run", rowID: id)),
-            assayVersion: header.6)
-        run.mlflowRunID = header.7
-        run.host = header.8
-        return run
+        return try RunRows(run: run, layers: layers, findings: findings, evidence: evidence).audit()
     }
 
     public func metricNames() async throws -> [String] {

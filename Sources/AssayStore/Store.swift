@@ -263,58 +263,39 @@ public final class Store: Sendable {
     }
 
     static func insert(_ run: AuditRun, _ db: Database) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let rows = try RunRows(run)
+        let r = rows.run
         try db.execute(
             sql: """
                 INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [
-                run.id, run.startedAt, run.finishedAt, run.configuration.path, run.configuration.sha256,
-                run.judgement.verdict.rawValue,
-                String(decoding: try encoder.encode(run.judgement.reasons), as: UTF8.self), run.assayVersion,
-                run.mlflowRunID, run.host,
-            ])
-        for layer in run.layers {
+            arguments: [r.id, r.startedAt, r.finishedAt, r.configPath, r.configSHA256, r.verdict, r.reasons, r.assayVersion, r.mlflowRunID, r.host])
+        var layerIDs: [Int64: Int64] = [:]
+        for layer in rows.layers {
+            try db.execute(
+                sql: "INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [r.id, layer.layer, layer.verified, layer.reason, layer.startedAt, layer.durationSeconds])
+            layerIDs[layer.key] = db.lastInsertedRowID
+        }
+        var findingIDs: [Int64: Int64] = [:]
+        for f in rows.findings {
             try db.execute(
                 sql: """
-                    INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
+                      expected, severity, measurements, attributes, status_label, verified_by, recommendation, events)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    run.id, layer.layer.rawValue, layer.isVerified, layer.notVerifiedReason, layer.startedAt,
-                    layer.durationSeconds,
+                    layerIDs[f.layerKey], f.position, f.table, f.check, f.status, f.observed, f.expected, f.severity, f.measurements,
+                    f.attributes, f.statusLabel, f.verifiedBy, f.recommendation, f.events,
                 ])
-            let layerID = db.lastInsertedRowID
-            for (position, finding) in layer.findings.enumerated() {
-                try db.execute(
-                    sql: """
-                        INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
-                          expected, severity, measurements, attributes, status_label, verified_by, recommendation, events)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        layerID, position, finding.table.rawValue, finding.check, finding.status.rawValue,
-                        finding.observed, finding.expected, finding.severity.rawValue,
-                        String(decoding: try encoder.encode(finding.measurements), as: UTF8.self),
-                        String(decoding: try encoder.encode(finding.attributes), as: UTF8.self),
-                        finding.statusLabel, finding.verifiedBy, finding.recommendation,
-                        try StoredValue.encodeEvents(finding.events),
-                    ])
-                let findingID = db.lastInsertedRowID
-                for (index, evidence) in finding.evidence.enumerated() {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            findingID, index, evidence.path, evidence.sha256, evidence.locator,
-                            evidence.mlflowRunID, evidence.gitCommit,
-                        ])
-                }
-            }
+            findingIDs[f.key] = db.lastInsertedRowID
+        }
+        for e in rows.evidence {
+            try db.execute(
+                sql: "INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [findingIDs[e.findingKey], e.position, e.path, e.sha256, e.locator, e.mlflowRunID, e.gitCommit])
         }
     }
 
@@ -501,73 +482,37 @@ public final class Store: Sendable {
 
     static func load(id: String, _ db: Database) throws -> AuditRun? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
-        let decoder = JSONDecoder()
-        func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, rowID: String) throws -> T {
-            do { return try decoder.decode(type, from: Data(text.utf8)) } catch {
-                throw StoreError.corruptRow(table: table, id: rowID, reason: "\(error)")
-            }
+        let run = RunRows.Run(
+            id: id, startedAt: row["started_at"], finishedAt: row["finished_at"], configPath: row["config_path"],
+            configSHA256: row["config_sha256"], verdict: row["verdict"], reasons: row["reasons"], assayVersion: row["assay_version"],
+            mlflowRunID: row["mlflow_run_id"], host: row["host"])
+        let layers = try Row.fetchAll(db, sql: "SELECT * FROM layer_result WHERE runId = ?", arguments: [id]).map { l in
+            RunRows.Layer(
+                key: l["id"], layer: l["layer"], verified: l["verified"], reason: l["reason"], startedAt: l["started_at"],
+                durationSeconds: l["duration_seconds"])
         }
-        func parse<T: RawRepresentable>(_ type: T.Type, _ raw: String, table: String, rowID: String) throws -> T
-        where T.RawValue == String {
-            guard let value = T(rawValue: raw) else {
-                throw StoreError.corruptRow(table: table, id: rowID, reason: "unknown value '\(raw)'")
-            }
-            return value
+        let findings = try Row.fetchAll(
+            db, sql: "SELECT f.* FROM finding f JOIN layer_result l ON l.id = f.layer_resultId WHERE l.runId = ?", arguments: [id]
+        ).map { f in
+            RunRows.Finding(
+                key: f["id"], layerKey: f["layer_resultId"], position: f["position"], table: f["report_table"], check: f["check_name"],
+                status: f["status"], observed: f["observed"], expected: f["expected"], severity: f["severity"], measurements: f["measurements"],
+                attributes: f["attributes"], statusLabel: f["status_label"], verifiedBy: f["verified_by"], recommendation: f["recommendation"],
+                events: f["events"])
         }
-        var layers: [LayerResult] = []
-        for layerRow in try Row.fetchAll(db, sql: "SELECT * FROM layer_result WHERE runId = ? ORDER BY id", arguments: [id]) {
-            let layerID: Int64 = layerRow["id"]
-            let rowID = String(layerID)
-            let layer = try parse(Layer.self, layerRow["layer"], table: "layer_result", rowID: rowID)
-            var findings: [Finding] = []
-            for findingRow in try Row.fetchAll(
-                db, sql: "SELECT * FROM finding WHERE layer_resultId = ? ORDER BY position", arguments: [layerID])
-            {
-                let findingID: Int64 = findingRow["id"]
-                let fid = String(findingID)
-                let evidence = try Row.fetchAll(
-                    db, sql: "SELECT * FROM evidence WHERE findingId = ? ORDER BY position", arguments: [findingID]
-                ).map { e in
-                    Evidence(
-                        path: e["path"], sha256: e["sha256"], locator: e["locator"], mlflowRunID: e["mlflow_run_id"],
-                        gitCommit: e["git_commit"])
-                }
-                guard let first = evidence.first else {
-                    throw StoreError.corruptRow(table: "finding", id: fid, reason: "finding without evidence")
-                }
-                var finding = Finding(
-                        table: try parse(ReportTable.self, findingRow["report_table"], table: "finding", rowID: fid),
-                        check: findingRow["check_name"],
-                        status: try parse(FindingStatus.self, findingRow["status"], table: "finding", rowID: fid),
-                        observed: findingRow["observed"],
-                        expected: findingRow["expected"],
-                        severity: try parse(Severity.self, findingRow["severity"], table: "finding", rowID: fid),
-                        measurements: try decode([String: Double].self, findingRow["measurements"], table: "finding", rowID: fid),
-                        attributes: try decode([String: String].self, findingRow["attributes"], table: "finding", rowID: fid),
-                        statusLabel: findingRow["status_label"],
-                        verifiedBy: findingRow["verified_by"],
-                        recommendation: findingRow["recommendation"],
-                        evidence: first, Array(evidence.dropFirst()))
-                finding.events = try StoredValue.decodeEvents(findingRow["events"], rowID: fid)
-                findings.append(finding)
-            }
-            let verified: Bool = layerRow["verified"]
-            let reason: String? = layerRow["reason"]
-            layers.append(
-                LayerResult(
-                    layer: layer, state: verified ? .verified : .notVerified(reason: reason ?? "not recorded"),
-                    findings: findings, startedAt: layerRow["started_at"], durationSeconds: layerRow["duration_seconds"]))
+        let evidence = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.* FROM evidence e JOIN finding f ON f.id = e.findingId JOIN layer_result l ON l.id = f.layer_resultId
+                WHERE l.runId = ?
+                """,
+            arguments: [id]
+        ).map { e in
+            RunRows.Evidence(
+                findingKey: e["findingId"], position: e["position"], path: e["path"], sha256: e["sha256"], locator: e["locator"],
+                mlflowRunID: e["mlflow_run_id"], gitCommit: e["git_commit"])
         }
-        let verdict = try parse(Verdict.self, row["verdict"], table: "run", rowID: id)
-        var run = AuditRun(
-            id: id, startedAt: row["started_at"], finishedAt: row["finished_at"],
-            configuration: Evidence(path: row["config_path"], sha256: row["config_sha256"]),
-            layers: layers,
-            judgement: Judgement(verdict: verdict, reasons: try decode([String].self, row["reasons"], table: "run", rowID: id)),
-            assayVersion: row["assay_version"])
-        run.mlflowRunID = row["mlflow_run_id"]
-        run.host = row["host"]
-        return run
+        return try RunRows(run: run, layers: layers, findings: findings, evidence: evidence).audit()
     }
 }
 
