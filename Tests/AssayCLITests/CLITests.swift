@@ -134,7 +134,7 @@ import Testing
 
     @Test(arguments: [
         [String](), ["audit"], ["report"], ["init"], ["config", "validate"], ["env", "snapshot"], ["env", "verify"],
-        ["env", "diff"], ["env", "lock"], ["env", "hash"], ["env", "image"], ["repro", "run"], ["repro", "verify"],
+        ["env", "diff"], ["env", "lock"], ["baseline", "changes"], ["env", "hash"], ["env", "image"], ["repro", "run"], ["repro", "verify"],
         ["telemetry", "record"], ["telemetry", "analyze"], ["telemetry", "gpu"], ["latency", "analyze"],
         ["latency", "compare"], ["trace", "analyze"], ["optimize", "validate"], ["env", "dvc"], ["trace", "flamegraph"],
         ["trace", "diff"], ["watch"], ["capacity", "measure"], ["capacity", "plan"], ["agent"], ["uptime", "probe"],
@@ -339,6 +339,7 @@ import Testing
         try #"{"traceEvents": [{"ph" "X"}]}"#.write(toFile: directory + "/t.json", atomically: true, encoding: .utf8)
         try "{oops}\n".write(toFile: directory + "/tel.jsonl", atomically: true, encoding: .utf8)
         try "x\n".write(toFile: directory + "/deps.lst", atomically: true, encoding: .utf8)
+        try "time,p95_ms\n2026-11-20T00:00:00Z,40\n2026-11-20T01:00:00Z,n/a\n".write(toFile: directory + "/p95.csv", atomically: true, encoding: .utf8)
         try "{\"request_id\": \"r1\", \"preprocess_ms\": 0.5, \"inference_ms\": 1.5, \"postprocess_ms\": 0.2}\n{\"request_id\": \"r2\", \"inference_ms\": \n"
             .write(toFile: directory + "/lat.jsonl", atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
@@ -348,6 +349,8 @@ import Testing
             (["env", "verify", "missing.yaml"], 66, "missing.yaml: no such file"),
             (["trace", "analyze", "missing.json"], 66, "missing.json: no such file"),
             (["latency", "analyze"], 64, "no latency log"),
+            (["baseline", "changes", "p95.csv"], 65, "p95.csv:3: expected p95_ms as a number (found \"n/a\")"),
+            (["baseline", "changes", "p95.csv", "--column", "p99_ms"], 65, "p95.csv:1: expected a column named p99_ms (columns: time, p95_ms)"),
             (["telemetry", "record", "--output", "x", "--interval", "0"], 64, "--interval must be in"),
             (["env", "image", "not-a-reference"], 65, "expected host[:port]/repository"),
             (["latency", "analyze", "--log", "lat.jsonl"], 65, "lat.jsonl:2: expected"),
