@@ -74,7 +74,7 @@ public enum TelemetryDocument {
     }
 
     /// Checks there is a sample and gives the first, whose interval no earlier sample told, the spacing to the second.
-    static func finished(_ points: [ResourcePoint], path: String, firstIntervalDerived: Bool = true) throws -> [ResourcePoint] {
+    static func finished(_ points: [ResourcePoint], path: String) throws -> [ResourcePoint] {
         guard !points.isEmpty else { throw TelemetryLogError(path: path, line: 0, expected: "at least one sample") }
         var points = points
         if points.count > 1, points[0].intervalSeconds == 0 {

@@ -149,9 +149,11 @@ import Testing
         let x2 = x.map { $0 * 2 + 1 }, y2 = y.map { $0 * 2 + 3 }
         let bootstrap = Bootstrap(resamples: 300, seed: 9)
         let statistics: [Bootstrap.Statistic] = [.mean, .quantile(0.95), .quantile(0.99)]
-        for paired in [true, false] {
-            let all = bootstrap.compare(previous: [x, x2], current: [y, y2], paired: paired, statistics: statistics)
-            for (series, (before, after)) in [(x, y), (x2, y2)].enumerated() {
+        // Two series (both runs packed in one vector per request) and nine (more than a vector holds).
+        let many = (0..<9).map { k in (x.map { $0 + Double(k) }, y.map { $0 * Double(k + 1) }) }
+        for (pairs, paired) in [([(x, y), (x2, y2)], true), ([(x, y), (x2, y2)], false), (many, true), (many, false)] {
+            let all = bootstrap.compare(previous: pairs.map(\.0), current: pairs.map(\.1), paired: paired, statistics: statistics)
+            for (series, (before, after)) in pairs.enumerated() {
                 for (k, statistic) in statistics.enumerated() {
                     let one = paired
                         ? bootstrap.paired(previous: before, current: after, statistic: statistic)
