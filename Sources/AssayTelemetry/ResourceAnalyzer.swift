@@ -16,14 +16,13 @@ public struct ResourceAnalyzer: Sendable {
         var findings: [Finding] = []
         func series(_ key: KeyPath<ResourcePoint, Double?>) -> [Double] { points.compactMap { $0[keyPath: key] } }
         func p95(_ values: [Double]) -> Double? { Quantile.type7(sorted: values.sorted(), 0.95) }
-        /// Last third of the window against the first third, in the metric's own unit.
+        /// The change over the window by a robust slope (Theil–Sen), claimed only when its CI95 excludes 0 and it
+        /// amounts to a unit or more, so one burst is not a trend.
         func trend(_ values: [Double], unit: String) -> String {
             guard values.count >= 6 else { return "—" }
-            let third = values.count / 3
-            let early = values.prefix(third).reduce(0, +) / Double(third)
-            let late = values.suffix(third).reduce(0, +) / Double(third)
-            let change = late - early
-            return abs(change) < 1 ? "Stable" : String(format: "%+.1f", change) + " \(unit) over the window"
+            let (slope, low, high) = TheilSen.interval(values.enumerated().map { (Double($0.offset), $0.element) })
+            let change = slope * Double(values.count - 1)
+            return (low > 0 || high < 0) && abs(change) >= 1 ? String(format: "%+.1f", change) + " \(unit) over the window" : "Stable"
         }
         let window = points.map(\.intervalSeconds).reduce(0, +)
         let rows: [(String, KeyPath<ResourcePoint, Double?>, Double, String)] = [

@@ -80,6 +80,17 @@ import Testing
         #expect(sustained.measurements["longest_seconds"] == 200)  // 85% is not above the 85% limit
     }
 
+    /// A trend is claimed only when the robust slope is significant: one burst is not a trend, a steady rise is.
+    @Test func oneBurstIsNotATrend() throws {
+        var burst = Self.points(Array(repeating: 20.0, count: 120))
+        burst[60].diskReadMegabytesPerSecond = 400
+        let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(burst, evidence: Self.evidence)
+        #expect(try finding(findings, "Disk I/O (MB/s)").attributes["trend"] == "Stable")
+        let rising = Self.points((0..<120).map { 20 + Double($0) / 10 })
+        let trend = try finding(ResourceAnalyzer(thresholds: Thresholds().resources).findings(rising, evidence: Self.evidence), "CPU Utilization (%)")
+        #expect(trend.attributes["trend"] == "+11.9 points over the window")
+    }
+
     /// Known truth for the spike detector: a one-sample blip is not a spike (persistence), a sustained jump over the
     /// recent median is exactly one event, and a rise to a low level is one unless a floor is set.
     @Test func spikesNeedPersistenceAndAnOptionalFloor() throws {
