@@ -11,6 +11,6 @@ struct Assay: AsyncParsableCommand {
             (configuration, data), 66 missing input file, 70 internal error, 74 cannot write output.
             """,
         version: AssayVersion.current,
-        subcommands: [Init.self, Audit.self, ReportCommand.self, BaselineCommand.self, Env.self, Repro.self, Telemetry.self, Latency.self, Trace.self, Optimize.self, Watch.self, Capacity.self, AgentCommand.self, Uptime.self, Serve.self, Token.self, Push.self, ScheduleCommand.self, LoadTest.self, Config.self]
+        subcommands: [Init.self, Audit.self, ReportCommand.self, BaselineCommand.self, Export.self, Env.self, Repro.self, Telemetry.self, Latency.self, Trace.self, Optimize.self, Watch.self, Capacity.self, AgentCommand.self, Uptime.self, Serve.self, Token.self, Push.self, ScheduleCommand.self, LoadTest.self, Config.self]
     )
 }

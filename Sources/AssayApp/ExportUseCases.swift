@@ -1,0 +1,15 @@
+import AssayConfig
+import AssayCore
+import AssayIntegrations
+import Foundation
+
+/// `assay export`: Assay's thresholds for the tools teams already run.
+public enum ExportUseCases {
+    /// The Prometheus rules for the configuration's thresholds, written to `output`, or returned as text.
+    public static func rules(_ configuration: Configuration, output: String?) throws -> Lines {
+        let text = PrometheusRules.yaml(configuration.thresholds.resources)
+        guard let output else { return Lines([text]) }
+        try AtomicFile.write(Array(text.utf8), to: absolutePath(output))
+        return Lines(["Wrote \(output): Prometheus recording and alerting rules (check with promtool check rules \(output))"])
+    }
+}
