@@ -15,7 +15,8 @@ public struct PrometheusSeries: Sendable, Hashable {
     /// The `instance` label, else all labels as text.
     public var host: String { labels["instance"] ?? labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") }
 
-    /// Reads a `/api/v1/query_range` answer (`resultType: matrix`); anything else is an error naming the source.
+    /// Reads a `/api/v1/query_range` answer (`resultType: matrix`) or a `/api/v1/query` answer (`resultType: vector`,
+    /// one point per series); anything else is an error naming the source.
     public static func parse(_ data: Data, source: String) throws -> [PrometheusSeries] {
         guard let root = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw TelemetryLogError(path: source, line: 0, expected: "a Prometheus API answer (JSON)")
@@ -23,8 +24,9 @@ public struct PrometheusSeries: Sendable, Hashable {
         guard root["status"]?.string == "success" else {
             throw TelemetryLogError(path: source, line: 0, expected: "status success (got \(root["error"]?.string ?? root["status"]?.rendered ?? "nothing"))")
         }
-        guard root["data"]?["resultType"]?.string == "matrix", case .array(let results)? = root["data"]?["result"] else {
-            throw TelemetryLogError(path: source, line: 0, expected: "a range query answer (resultType matrix)")
+        let type = root["data"]?["resultType"]?.string
+        guard type == "matrix" || type == "vector", case .array(let results)? = root["data"]?["result"] else {
+            throw TelemetryLogError(path: source, line: 0, expected: "a query answer (resultType matrix or vector)")
         }
         return results.map { result in
             var labels: [String: String] = [:]
@@ -32,6 +34,11 @@ public struct PrometheusSeries: Sendable, Hashable {
                 for (key, value) in metric { if let text = value.string { labels[key] = text } }
             }
             var points: [(Date, Double)] = []
+            if case .array(let pair)? = result["value"], pair.count == 2, let seconds = pair[0].number,
+                let value = pair[1].string.flatMap(Double.init), value.isFinite
+            {
+                points.append((Date(timeIntervalSince1970: seconds), value))
+            }
             if case .array(let values)? = result["values"] {
                 for case .array(let pair) in values where pair.count == 2 {
                     guard let seconds = pair[0].number, let value = pair[1].string.flatMap(Double.init), value.isFinite else { continue }

@@ -26,8 +26,11 @@ import Testing
             try PrometheusSeries.parse(Data(#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#.utf8), source: "q")
         }
         #expect(throws: TelemetryLogError.self) {
-            try PrometheusSeries.parse(Data(#"{"status":"success","data":{"resultType":"vector","result":[]}}"#.utf8), source: "q")
+            try PrometheusSeries.parse(Data(#"{"status":"success","data":{"resultType":"scalar","result":[1, "2"]}}"#.utf8), source: "q")
         }
+        // An instant query's vector: one point per series.
+        let vector = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance":"b"},"value":[5,"91.5"]}]}}"#
+        #expect(try PrometheusSeries.parse(Data(vector.utf8), source: "q").first?.points.map(\.value) == [91.5])
         let nan = #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"instance":"a"},"values":[[1,"NaN"],[2,"3.5"]]}]}}"#
         #expect(try PrometheusSeries.parse(Data(nan.utf8), source: "q").first?.points.map(\.value) == [3.5])
     }
