@@ -42,13 +42,7 @@ public struct AgentOptions: ParsableArguments {
         }
     }
 
-    /// `HOST:PORT` split, or nil.
-    public var address: (host: String, port: Int)? {
-        guard let colon = listen.lastIndex(of: ":"), colon > listen.startIndex, let port = Int(listen[listen.index(after: colon)...]),
-            (1...65535).contains(port)
-        else { return nil }
-        return (String(listen[..<colon]), port)
-    }
+    public var address: ListenAddress? { ListenAddress(listen) }
 
     /// The agent's settings, with the sustained-load rule from the configuration's thresholds.
     public func settings(_ configuration: Configuration) -> AgentSettings {

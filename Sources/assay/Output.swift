@@ -83,17 +83,3 @@ func runMapped(_ body: () async throws -> Int32) async throws {
     }
     if code != 0 { throw ExitCode(code) }
 }
-
-/// A `HOST:PORT` listen address.
-struct ListenAddress {
-    var host: String
-    var port: Int
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
-            colon > text.startIndex
-        else { return nil }
-        host = String(text[..<colon])
-        self.port = port
-    }
-}
