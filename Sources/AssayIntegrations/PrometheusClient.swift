@@ -75,19 +75,10 @@ extension PrometheusClient {
     /// The longest scrape interval of the active targets (`GET /api/v1/targets`), seconds; nil when Prometheus does
     /// not say.
     public func longestScrapeInterval() async throws -> Double? {
-        let response: HTTPClientResponse
-        do {
-            response = try await HTTPClient.assay.execute(HTTPClientRequest(url: baseURL + "/api/v1/targets?state=active"), timeout: timeout)
-        } catch {
-            throw PrometheusError(url: baseURL, reason: "\(error)")
-        }
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: 64 << 20)
-        } catch {
-            throw PrometheusError(url: baseURL, reason: "reading the targets: \(error)")
-        }
-        guard case .array(let targets)? = JSONValue.parse(body.readableBytesView)?["data"]?["activeTargets"] else { return nil }
+        // Servers without the targets API (Thanos, Mimir) answer an error: then the interval is unknown, not fatal.
+        guard let body = try? await get("/api/v1/targets", [("state", "active")]),
+            case .array(let targets)? = JSONValue.parse(body)?["data"]?["activeTargets"]
+        else { return nil }
         return targets.compactMap { $0["scrapeInterval"]?.string.flatMap(Self.seconds) }.max()
     }
 
