@@ -108,14 +108,14 @@ public struct Bootstrap: Sendable, Hashable {
             countsC.initialize(repeating: 0)
             rows.value.0.withUnsafeBufferPointer { rowsP in
                 rows.value.1.withUnsafeBufferPointer { rowsC in
-                    /// Every series' sum over the resample: Σ count × value, skipping requests not drawn.
+                    /// Every series' sum over the resample: Σ count × value (without a branch: a zero count adds zero).
                     @inline(__always) func sums(_ counts: UnsafeMutableBufferPointer<Int32>, _ n: Int, _ rows: UnsafeBufferPointer<SIMD8<Double>>,
                         into sums: UnsafeMutableBufferPointer<SIMD8<Double>>, also: (UnsafeBufferPointer<SIMD8<Double>>, UnsafeMutableBufferPointer<SIMD8<Double>>)?) {
                         sums.initialize(repeating: .zero)
                         also?.1.initialize(repeating: .zero)
                         for i in 0..<n {
                             let c = counts[i]
-                            if c == 0 { continue }
+
                             let weight = SIMD8<Double>(repeating: Double(c))
                             for k in 0..<chunks {
                                 sums[k] += weight * rows[i * chunks + k]
