@@ -87,10 +87,7 @@ public enum BaselineUseCases {
 
     static func time(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed) { return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds) }
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: trimmed) ?? ISO8601DateFormatter().date(from: trimmed) { return date }
+        if let date = JSONCoding.timestamp(trimmed) { return date }
         let day = DateFormatter()
         day.locale = Locale(identifier: "en_US_POSIX")
         day.timeZone = TimeZone(identifier: "UTC")

@@ -22,10 +22,26 @@ public enum JSONCoding {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            if let date = try? Date(text, strategy: .iso8601) { return date }
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            if let date = isoDate(text) { return date }
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date, got '\(text)'")
         }
         return decoder
+    }
+
+    /// ISO 8601, with or without fractional seconds.
+    public static func isoDate(_ text: String) -> Date? {
+        (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+    }
+
+    /// A time as operators' files write it: ISO 8601, or epoch seconds or milliseconds (above 1e11) as a number.
+    public static func timestamp(_ text: String) -> Date? {
+        if let number = Double(text) { return epoch(number) }
+        return isoDate(text)
+    }
+
+    /// Epoch seconds, or milliseconds when above 1e11; nil when not a positive finite number.
+    public static func epoch(_ number: Double) -> Date? {
+        guard number.isFinite, number > 0 else { return nil }
+        return Date(timeIntervalSince1970: number > 1e11 ? number / 1000 : number)
     }
 }

@@ -142,18 +142,10 @@ public enum TelemetryDocument {
     }
 
     private static func timestamp(_ value: JSONValue?) -> Date? {
-        func epoch(_ number: Double) -> Date? {
-            guard number.isFinite, number > 0 else { return nil }
-            return Date(timeIntervalSince1970: number > 1e11 ? number / 1000 : number)
-        }
         switch value {
-        case .number(let seconds)?: return epoch(seconds)
-        case .string(let text)?:
-            if let seconds = Double(text) { return epoch(seconds) }
-            let withFraction = ISO8601DateFormatter()
-            withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text)
-        default: return nil
+        case .number(let number)?: JSONCoding.epoch(number)
+        case .string(let text)?: JSONCoding.timestamp(text)
+        default: nil
         }
     }
 }
