@@ -261,7 +261,14 @@ let package = Package(
         .testTarget(
             name: "AssayProfilingTests", dependencies: ["AssayTestSupport", "AssayProfiling"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AssayStoreTests", dependencies: ["AssayPostgres", "AssayStore", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayStoreTests",
+            dependencies: [
+                "AssayPostgres", "AssayStore", "AssayTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AssayReportTests",
             dependencies: ["AssayReport", "AssayTestSupport"],

@@ -4,8 +4,8 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The store on a PostgreSQL server (postgres-nio), for a team or a fleet: the same tables and the same named
-/// migrations as the SQLite store, applied under an advisory lock so concurrent first runs do not race; each
+/// The store on a PostgreSQL server (postgres-nio), for a team or a fleet: the tables and named migrations of
+/// `Schema`, as the SQLite store has them, applied under an advisory lock so concurrent first runs do not race; each
 /// audit saved in one transaction. Requests share a pool of connections (`PostgresClient`), so concurrent
 /// writers (a server taking pushes from many CI jobs) do not queue behind one connection.
 public final class PostgresStore: AuditStore, Sendable {
@@ -14,90 +14,6 @@ public final class PostgresStore: AuditStore, Sendable {
     private let logger: Logger
     /// Connections the pool opens at most.
     public static let maximumConnections = 16
-
-    /// The migrations, by the names the SQLite store uses.
-    static let migrations: [(name: String, statements: [String])] = [
-        (
-            "v1-runs-layers-findings-evidence",
-            [
-                """
-                CREATE TABLE run (id TEXT PRIMARY KEY, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ NOT NULL,
-                  config_path TEXT NOT NULL, config_sha256 TEXT NOT NULL, verdict TEXT NOT NULL, reasons TEXT NOT NULL,
-                  assay_version TEXT NOT NULL)
-                """,
-                "CREATE INDEX run_started_at ON run (started_at)",
-                """
-                CREATE TABLE layer_result (id BIGSERIAL PRIMARY KEY, "runId" TEXT NOT NULL REFERENCES run (id) ON DELETE CASCADE,
-                  layer TEXT NOT NULL, verified BOOLEAN NOT NULL, reason TEXT, started_at TIMESTAMPTZ NOT NULL,
-                  duration_seconds DOUBLE PRECISION NOT NULL, UNIQUE ("runId", layer))
-                """,
-                """
-                CREATE TABLE finding (id BIGSERIAL PRIMARY KEY,
-                  "layer_resultId" BIGINT NOT NULL REFERENCES layer_result (id) ON DELETE CASCADE, position INTEGER NOT NULL,
-                  report_table TEXT NOT NULL, check_name TEXT NOT NULL, status TEXT NOT NULL, observed TEXT NOT NULL,
-                  expected TEXT, severity TEXT NOT NULL, measurements TEXT NOT NULL, attributes TEXT NOT NULL,
-                  status_label TEXT, verified_by TEXT, recommendation TEXT)
-                """,
-                """
-                CREATE TABLE evidence (id BIGSERIAL PRIMARY KEY, "findingId" BIGINT NOT NULL REFERENCES finding (id) ON DELETE CASCADE,
-                  position INTEGER NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, locator TEXT, mlflow_run_id TEXT, git_commit TEXT)
-                """,
-                "CREATE INDEX evidence_sha256 ON evidence (sha256)",
-            ]
-        ),
-        ("v2-run-mlflow-run-id", ["ALTER TABLE run ADD COLUMN mlflow_run_id TEXT"]),
-        (
-            "v3-repro-entries",
-            [
-                """
-                CREATE TABLE repro_entry (id TEXT PRIMARY KEY, recorded_at TIMESTAMPTZ NOT NULL, seed BIGINT NOT NULL,
-                  reproducible BOOLEAN NOT NULL, payload BYTEA NOT NULL)
-                """,
-                "CREATE INDEX repro_entry_recorded_at ON repro_entry (recorded_at)",
-            ]
-        ),
-        (
-            "v4-optimizations",
-            [
-                """
-                CREATE TABLE optimization (id TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL,
-                  accepted BOOLEAN NOT NULL, delta_p95_ms DOUBLE PRECISION NOT NULL, ci95_low_ms DOUBLE PRECISION NOT NULL,
-                  ci95_high_ms DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL, baseline_path TEXT NOT NULL,
-                  baseline_sha256 TEXT NOT NULL, candidate_path TEXT NOT NULL, candidate_sha256 TEXT NOT NULL,
-                  mlflow_run_id TEXT, git_commit TEXT)
-                """
-            ]
-        ),
-        (
-            "v5-metric-history",
-            [
-                """
-                CREATE TABLE metric_point (id BIGSERIAL PRIMARY KEY, metric TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
-                  recorded_at TIMESTAMPTZ NOT NULL, run_id TEXT NOT NULL, environment_digest TEXT, git_commit TEXT, mlflow_run_id TEXT)
-                """,
-                "CREATE INDEX metric_point_metric_time ON metric_point (metric, recorded_at)",
-                "CREATE TABLE environment_state (digest TEXT PRIMARY KEY, components TEXT NOT NULL)",
-            ]
-        ),
-        (
-            "v6-resource-samples",
-            [
-                "CREATE TABLE resource_sample (id BIGSERIAL PRIMARY KEY, resolution TEXT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, payload BYTEA NOT NULL)",
-                "CREATE INDEX resource_sample_resolution_time ON resource_sample (resolution, recorded_at)",
-            ]
-        ),
-        (
-            "v7-run-host-api-tokens",
-            [
-                "ALTER TABLE run ADD COLUMN host TEXT",
-                """
-                CREATE TABLE api_token (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL,
-                  revoked_at TIMESTAMPTZ)
-                """,
-            ]
-        ),
-        ("v8-finding-events", ["ALTER TABLE finding ADD COLUMN events TEXT"]),
-    ]
 
     private init(client: PostgresClient, logger: Logger) {
         connection = client
@@ -168,9 +84,9 @@ public final class PostgresStore: AuditStore, Sendable {
             for try await name in try await db.query("SELECT name FROM assay_migrations", logger: logger).decode(String.self) {
                 applied.insert(name)
             }
-            for migration in Self.migrations where !applied.contains(migration.name) {
-                for statement in migration.statements {
-                    try await db.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            for migration in Schema.migrations where !applied.contains(migration.name) {
+                for change in migration.changes {
+                    try await db.query(PostgresQuery(unsafeSQL: Schema.sql(change, dialect: .postgres)), logger: logger)
                 }
                 try await db.query("INSERT INTO assay_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))", logger: logger)
             }
@@ -181,7 +97,7 @@ public final class PostgresStore: AuditStore, Sendable {
         let applied = try await connection.query("SELECT name FROM assay_migrations", logger: logger).decode(String.self)
         var names: Set<String> = []
         for try await name in applied { names.insert(name) }
-        return Self.migrations.map(\.name).filter(names.contains)
+        return Schema.migrations.map(\.name).filter(names.contains)
     }
 
     /// The run, its layers, findings and evidence in one transaction of four statements (one per table), so an

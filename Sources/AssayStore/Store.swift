@@ -114,126 +114,13 @@ public final class Store: Sendable {
         try Store.migrator.migrate(database)
     }
 
+    /// The shared schema's migrations, applied and recorded by GRDB.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-runs-layers-findings-evidence") { db in
-            try db.create(table: "run") { t in
-                t.primaryKey("id", .text)
-                t.column("started_at", .datetime).notNull()
-                t.column("finished_at", .datetime).notNull()
-                t.column("config_path", .text).notNull()
-                t.column("config_sha256", .text).notNull()
-                t.column("verdict", .text).notNull()
-                t.column("reasons", .text).notNull()
-                t.column("assay_version", .text).notNull()
+        for migration in Schema.migrations {
+            migrator.registerMigration(migration.name) { db in
+                for change in migration.changes { try db.execute(sql: Schema.sql(change, dialect: .sqlite)) }
             }
-            try db.create(index: "run_started_at", on: "run", columns: ["started_at"])
-            try db.create(table: "layer_result") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("run", onDelete: .cascade).notNull()
-                t.column("layer", .text).notNull()
-                t.column("verified", .boolean).notNull()
-                t.column("reason", .text)
-                t.column("started_at", .datetime).notNull()
-                t.column("duration_seconds", .double).notNull()
-                t.uniqueKey(["runId", "layer"])
-            }
-            try db.create(table: "finding") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("layer_result", onDelete: .cascade).notNull()
-                t.column("position", .integer).notNull()
-                t.column("report_table", .text).notNull()
-                t.column("check_name", .text).notNull()
-                t.column("status", .text).notNull()
-                t.column("observed", .text).notNull()
-                t.column("expected", .text)
-                t.column("severity", .text).notNull()
-                t.column("measurements", .text).notNull()
-                t.column("attributes", .text).notNull()
-                t.column("status_label", .text)
-                t.column("verified_by", .text)
-                t.column("recommendation", .text)
-            }
-            try db.create(table: "evidence") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("finding", onDelete: .cascade).notNull()
-                t.column("position", .integer).notNull()
-                t.column("path", .text).notNull()
-                t.column("sha256", .text).notNull()
-                t.column("locator", .text)
-                t.column("mlflow_run_id", .text)
-                t.column("git_commit", .text)
-            }
-            try db.create(index: "evidence_sha256", on: "evidence", columns: ["sha256"])
-        }
-        migrator.registerMigration("v2-run-mlflow-run-id") { db in
-            try db.alter(table: "run") { t in t.add(column: "mlflow_run_id", .text) }
-        }
-        migrator.registerMigration("v3-repro-entries") { db in
-            try db.create(table: "repro_entry") { t in
-                t.primaryKey("id", .text)
-                t.column("recorded_at", .datetime).notNull()
-                t.column("seed", .integer).notNull()
-                t.column("reproducible", .boolean).notNull()
-                t.column("payload", .blob).notNull()
-            }
-            try db.create(index: "repro_entry_recorded_at", on: "repro_entry", columns: ["recorded_at"])
-        }
-        migrator.registerMigration("v4-optimizations") { db in
-            try db.create(table: "optimization") { t in
-                t.primaryKey("id", .text)
-                t.column("name", .text).notNull()
-                t.column("applied_at", .datetime).notNull()
-                t.column("accepted", .boolean).notNull()
-                t.column("delta_p95_ms", .double).notNull()
-                t.column("ci95_low_ms", .double).notNull()
-                t.column("ci95_high_ms", .double).notNull()
-                t.column("reason", .text).notNull()
-                t.column("baseline_path", .text).notNull()
-                t.column("baseline_sha256", .text).notNull()
-                t.column("candidate_path", .text).notNull()
-                t.column("candidate_sha256", .text).notNull()
-                t.column("mlflow_run_id", .text)
-                t.column("git_commit", .text)
-            }
-        }
-        migrator.registerMigration("v5-metric-history") { db in
-            try db.create(table: "metric_point") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("metric", .text).notNull()
-                t.column("value", .double).notNull()
-                t.column("recorded_at", .datetime).notNull()
-                t.column("run_id", .text).notNull()
-                t.column("environment_digest", .text)
-                t.column("git_commit", .text)
-                t.column("mlflow_run_id", .text)
-            }
-            try db.create(index: "metric_point_metric_time", on: "metric_point", columns: ["metric", "recorded_at"])
-            try db.create(table: "environment_state") { t in
-                t.primaryKey("digest", .text)
-                t.column("components", .text).notNull()
-            }
-        }
-        migrator.registerMigration("v6-resource-samples") { db in
-            try db.create(table: "resource_sample") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("resolution", .text).notNull()
-                t.column("recorded_at", .datetime).notNull()
-                t.column("payload", .blob).notNull()
-            }
-            try db.create(index: "resource_sample_resolution_time", on: "resource_sample", columns: ["resolution", "recorded_at"])
-        }
-        migrator.registerMigration("v7-run-host-api-tokens") { db in
-            try db.alter(table: "run") { t in t.add(column: "host", .text) }
-            try db.create(table: "api_token") { t in
-                t.primaryKey("sha256", .text)
-                t.column("name", .text).notNull().unique()
-                t.column("created_at", .datetime).notNull()
-                t.column("revoked_at", .datetime)
-            }
-        }
-        migrator.registerMigration("v8-finding-events") { db in
-            try db.alter(table: "finding") { t in t.add(column: "events", .text) }
         }
         return migrator
     }

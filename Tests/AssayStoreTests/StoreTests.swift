@@ -53,7 +53,7 @@ import Testing
 
     @Test func migrationsAreRecorded() throws {
         let store = try Store()
-        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries", "v4-optimizations", "v5-metric-history", "v6-resource-samples", "v7-run-host-api-tokens", "v8-finding-events"])
+        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries", "v4-optimizations", "v5-metric-history", "v6-resource-samples", "v7-run-host-api-tokens", "v8-finding-events", "v9-parent-indexes"])
     }
 
     /// Tokens, hosts and metric names behave the same in every store.
