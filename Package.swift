@@ -56,7 +56,7 @@ let package = Package(
         // `assay.yaml`: parsing with file:line errors, defaults, the commented template.
         .target(
             name: "AssayConfig",
-            dependencies: ["AssayCore", "Yams"],
+            dependencies: ["AssayCore", "AssayEnvironment", "AssayLatency", "AssayReproducibility", "Yams"],
             swiftSettings: swiftSettings
         ),
         // The store layer: the `AuditStore` protocol, its records and errors, and the embedded SQLite store (GRDB) with
@@ -83,26 +83,26 @@ let package = Package(
         // Environment integrity: artifact and tree digests against approved checksums.
         .target(
             name: "AssayEnvironment",
-            dependencies: ["AssayCore", "AssayConfig", "Yams", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AssayCore", "Yams", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Reproducibility: same seed, N runs, output digests, localized differences, rebuild ticket.
         .target(
             name: "AssayReproducibility",
-            dependencies: ["AssayCore", "AssayConfig", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["AssayCore", .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: swiftSettings
         ),
         // Latency: per-stage statistics from request logs, seeded bootstrap comparisons.
         .target(
             name: "AssayLatency",
-            dependencies: ["AssayCore", "AssayConfig", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["AssayCore", .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: swiftSettings
         ),
         // Clients of the services Assay talks to (MLflow tracking server). The only library module on NIO.
         .target(
             name: "AssayIntegrations",
             dependencies: [
-                "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment", "AssayTelemetry",
+                "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTelemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -233,7 +233,9 @@ let package = Package(
             name: "AssayAppTests", dependencies: ["AssayApp", "AssayBaseline", "AssayConfig", "AssayCore", "AssayStore", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayTestSupport", "AssayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AssayConfigTests", dependencies: ["AssayTestSupport", "AssayConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AssayConfigTests", dependencies: ["AssayTestSupport", "AssayConfig", "AssayEnvironment", "AssayReproducibility"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayEnvironmentTests",
             dependencies: ["AssayEnvironment", "AssayTestSupport"],
@@ -244,7 +246,7 @@ let package = Package(
             name: "AssayReproducibilityTests", dependencies: ["AssayTestSupport", "AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayIntegrationsTests",
-            dependencies: ["AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayTestSupport"],
+            dependencies: ["AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayPostgres", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],
@@ -277,7 +279,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssayAuditTests",
-            dependencies: ["AssayTestSupport", "AssayAudit", "AssayReport", "AssayStore", "AssayTelemetry"],
+            dependencies: ["AssayTestSupport", "AssayAudit", "AssayConfig", "AssayEnvironment", "AssayLatency", "AssayReproducibility", "AssayReport", "AssayStore", "AssayTelemetry"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

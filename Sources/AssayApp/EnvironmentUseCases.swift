@@ -25,12 +25,12 @@ public enum EnvironmentUseCases {
     /// DVC outputs against their recorded md5; exits 1 when one differs or is missing.
     public static func dvc(_ files: [String]) throws -> FindingsOutput {
         let cwd = FileManager.default.currentDirectoryPath
-        var configuration = Configuration(path: cwd + "/assay.yaml", root: cwd)
-        configuration.registries.dvc = try files.map { file in
+        var settings = EnvironmentSettings(workspace: WorkspaceRoot(root: cwd, configurationPath: cwd + "/assay.yaml"))
+        settings.registries.dvc = try files.map { file in
             try requireFile(file)
             return absolutePath(file)
         }
-        let findings = try Registries.findings(configuration)
+        let findings = try Registries.findings(settings)
         return FindingsOutput(title: "DVC outputs", findings: findings, exitCode: findings.allSatisfy { $0.status == .pass } ? 0 : 1) { findings in
             findings.map { "\($0.status == .pass ? "ok  " : "FAIL") \($0.check): \($0.observed) (expected \($0.expected ?? "—"))" }
         }

@@ -19,7 +19,7 @@ public enum LatencyUseCases {
         guard !current.isEmpty else { throw AppError("no latency log: pass --log FILE or configure workspace.latency.logs", code: ExitStatus.usage) }
         let earlier = previous.isEmpty ? (configuration.latency?.previousLogs ?? []).map(configuration.resolve) : previous.map(absolutePath)
         let findings = try LatencyAnalyzer(
-            configuration: configuration, latency: Configuration.Latency(logs: current, previousLogs: earlier, stages: stages)
+            settings: configuration.latencySettings(LatencySources(logs: current, previousLogs: earlier, stages: stages))
         ).findings()
         return LatencyOutput(findings: findings)
     }
@@ -29,7 +29,7 @@ public enum LatencyUseCases {
         name: String, baseline: String, candidate: String, stages: [String], mlflowRun: String?, gitCommit: String?, store: Bool,
         configuration: Configuration
     ) async throws -> OptimizationOutput {
-        let analyzer = LatencyAnalyzer(configuration: configuration, latency: Configuration.Latency(logs: [], stages: stages))
+        let analyzer = LatencyAnalyzer(settings: configuration.latencySettings(LatencySources(logs: [], stages: stages)))
         guard let decision = OptimizationValidator(thresholds: configuration.thresholds, stages: stages)
             .validate(baseline: try analyzer.samples([absolutePath(baseline)]), candidate: try analyzer.samples([absolutePath(candidate)]))
         else { throw AppError("need at least two requests in each log", code: ExitStatus.invalidInput) }

@@ -10,11 +10,10 @@ import Foundation
 public enum ReproUseCases {
     /// Runs the inference command, records the entry in the store, writes the ticket when outputs differ.
     public static func run(runs: Int?, variations: [Variation]?, configuration: Configuration) async throws -> FindingsOutput {
-        guard let outcome = try ReproducibilityCheckRunner(configuration: configuration)
-            .run(runs: runs, variations: variations, id: "repro-" + Auditor.newRunID())
-        else {
+        guard let settings = configuration.reproSettings else {
             throw AppError("\(configuration.path): no inference command configured under workspace.inference", code: ExitStatus.invalidInput)
         }
+        let outcome = try ReproducibilityCheckRunner(settings: settings).run(runs: runs, variations: variations, id: "repro-" + Auditor.newRunID())
         let record = ReproRecord(
             id: outcome.entry.id, recordedAt: outcome.entry.recordedAt, seed: outcome.entry.seed,
             reproducible: outcome.entry.reproducible, payload: try JSONCoding.encoder().encode(outcome.entry))
@@ -35,7 +34,7 @@ public enum ReproUseCases {
             guard FileManager.default.fileExists(atPath: absolute) else {
                 throw AppError("\(path): no such reproducibility log", code: ExitStatus.missingInput)
             }
-            findings += try ReproLogVerifier(configuration: configuration).verify(path: absolute, displayPath: path, entryID: entry)
+            findings += try ReproLogVerifier(inference: configuration.inference).verify(path: absolute, displayPath: path, entryID: entry)
         }
         let runs = mlflowRuns.isEmpty ? (configuration.integrations.mlflow?.verifyRuns ?? []) : mlflowRuns
         if let settings = configuration.integrations.mlflow, !settings.models.isEmpty {

@@ -1,6 +1,7 @@
-import AssayConfig
 import AssayBaseline
+import AssayConfig
 import AssayCore
+import AssayEnvironment
 import AssayIntegrations
 import AssaySchedule
 import Foundation

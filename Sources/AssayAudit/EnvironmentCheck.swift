@@ -14,6 +14,7 @@ public struct EnvironmentCheck: LayerCheck {
             return .notVerified(reason: "no artifacts or environments configured under workspace")
         }
         return .verified(
-            try ArtifactVerifier(configuration: configuration).verify() + EnvironmentsVerifier(configuration: configuration).verify())
+            try ArtifactVerifier(settings: configuration.environmentSettings).verify()
+                + EnvironmentsVerifier(settings: configuration.environmentSettings).verify())
     }
 }

@@ -16,7 +16,7 @@ public struct LatencyCheck: LayerCheck {
         guard let latency = configuration.latency, !latency.logs.isEmpty || !latency.servers.isEmpty || !latency.loadTests.isEmpty else {
             return .notVerified(reason: "no latency logs, server metrics or load tests configured under workspace.latency")
         }
-        var findings = latency.logs.isEmpty ? [] : try LatencyAnalyzer(configuration: configuration, latency: latency).findings()
+        var findings = latency.logs.isEmpty ? [] : try LatencyAnalyzer(settings: configuration.latencySettings(latency)).findings()
         findings += try Self.serverFindings(configuration, latency: latency)
         // Traces break the stages down into components; the previous run's traces give the Regression column.
         let thresholds = configuration.thresholds.latency
@@ -46,7 +46,7 @@ public struct LatencyCheck: LayerCheck {
     }
 
     /// Rows from inference servers' own metrics (each capture cited) and from load-test results.
-    static func serverFindings(_ configuration: Configuration, latency: Configuration.Latency) throws -> [Finding] {
+    static func serverFindings(_ configuration: Configuration, latency: LatencySources) throws -> [Finding] {
         var findings: [Finding] = []
         for server in latency.servers {
             guard let kind = InferenceServerKind(rawValue: server.kind) else { continue }

@@ -14,14 +14,13 @@ public struct ReproducibilityCheck: LayerCheck {
     }
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
-        let recorded = try Registries.findings(configuration) + (try await recordedRuns?(configuration) ?? [])
-        guard configuration.inference != nil,
-            let outcome = try ReproducibilityCheckRunner(configuration: configuration)
-                .run(id: "repro-" + Auditor.newRunID(), environmentIssues: Self.environmentIssues(earlier))
-        else {
+        let recorded = try Registries.findings(configuration.environmentSettings) + (try await recordedRuns?(configuration) ?? [])
+        guard let settings = configuration.reproSettings else {
             return recorded.isEmpty
                 ? .notVerified(reason: "no inference command configured under workspace.inference") : .verified(recorded)
         }
+        let outcome = try ReproducibilityCheckRunner(settings: settings)
+            .run(id: "repro-" + Auditor.newRunID(), environmentIssues: Self.environmentIssues(earlier))
         return .verified(outcome.findings + recorded)
     }
 

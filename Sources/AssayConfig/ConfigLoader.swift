@@ -1,4 +1,7 @@
 import AssayCore
+import AssayEnvironment
+import AssayLatency
+import AssayReproducibility
 import Foundation
 import Yams
 
@@ -128,9 +131,9 @@ public enum ConfigLoader {
         if let environments = try reader.mapping("environments") {
             config.environments = try environments.keys.map { name in
                 guard let env = try environments.mapping(name) else {
-                    return Configuration.EnvironmentSpec(name: name)
+                    return EnvironmentSpec(name: name)
                 }
-                let spec = Configuration.EnvironmentSpec(
+                let spec = EnvironmentSpec(
                     name: name, manifest: try env.string("manifest"), artifacts: try env.string("artifacts"))
                 try env.finish()
                 return spec
@@ -139,8 +142,8 @@ public enum ConfigLoader {
         }
         config.artifacts = try reader.mappings("artifacts").map { item in
             let kindName = try item.string("kind") ?? "other"
-            guard let kind = Configuration.ArtifactKind(rawValue: kindName) else {
-                let allowed = Configuration.ArtifactKind.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let kind = ArtifactKind(rawValue: kindName) else {
+                let allowed = ArtifactKind.allCases.map(\.rawValue).joined(separator: ", ")
                 throw item.error(item.node("kind"), key: "kind", "unknown kind '\(kindName)' (one of: \(allowed))")
             }
             guard let path = try item.string("path") else { throw item.error(nil, key: "path", "required") }
@@ -148,7 +151,7 @@ public enum ConfigLoader {
             if let approved, !isSHA256Hex(approved.replacingOccurrences(of: "sha256:", with: "")) {
                 throw item.error(item.node("approved_sha256"), key: "approved_sha256", "expected 64 hex digits")
             }
-            let artifact = Configuration.Artifact(
+            let artifact = Artifact(
                 name: try item.string("name") ?? path, kind: kind, path: path,
                 approvedSHA256: approved?.replacingOccurrences(of: "sha256:", with: ""),
                 version: try item.string("version"))
@@ -173,7 +176,7 @@ public enum ConfigLoader {
             guard timeout > 0 else {
                 throw inference.error(inference.node("timeout_seconds"), key: "timeout_seconds", "must be > 0")
             }
-            var spec = Configuration.Inference(
+            var spec = InferenceCommand(
                 command: command, seed: seed, outputs: try inference.strings("outputs") ?? [],
                 timeoutSeconds: timeout, environment: try inference.stringMap("environment") ?? [:],
                 compareStdout: try inference.bool("compare_stdout") ?? false)
@@ -196,7 +199,7 @@ public enum ConfigLoader {
             try inference.finish()
         }
         if let latency = try reader.mapping("latency") {
-            config.latency = Configuration.Latency(
+            config.latency = LatencySources(
                 logs: try latency.strings("logs") ?? [],
                 previousLogs: try latency.strings("previous_logs") ?? [],
                 traces: try latency.strings("traces") ?? [],
@@ -218,7 +221,7 @@ public enum ConfigLoader {
                 if scrapes.count == 2, (seconds ?? 0) <= 0 {
                     throw server.error(server.node("seconds"), key: "seconds", "the seconds between the two scrapes, > 0")
                 }
-                var spec = Configuration.Latency.ServerMetrics(kind: kind, scrapes: scrapes, seconds: seconds, model: try server.string("model"))
+                var spec = LatencySources.ServerMetrics(kind: kind, scrapes: scrapes, seconds: seconds, model: try server.string("model"))
                 spec.stages = try server.stringMap("stages") ?? [:]
                 config.latency?.servers.append(spec)
                 try server.finish()

@@ -1,4 +1,7 @@
 import AssayCore
+import AssayEnvironment
+import AssayLatency
+import AssayReproducibility
 
 /// A parsed `assay.yaml`. Relative paths in it are resolved against `root`.
 public struct Configuration: Sendable, Hashable {
@@ -11,14 +14,14 @@ public struct Configuration: Sendable, Hashable {
     public var environments: [EnvironmentSpec]
     /// Components whose bytes must match an approved checksum.
     public var artifacts: [Artifact]
-    public var inference: Inference?
+    public var inference: InferenceCommand?
     /// Approvals file (path → approved sha256, with who, when and why).
     public var approvals: String?
     /// Model and dataset registries the deployment is held against.
-    public var registries = Registries()
+    public var registries = RegistryFiles()
     /// Components (package names, path globs, `file /pointer`) whose change fails a drift check whatever the percentage.
     public var driftGates: [String] = []
-    public var latency: Latency?
+    public var latency: LatencySources?
     public var telemetry: Telemetry?
     public var capacity: Capacity?
     public var uptime: [UptimeTarget]
@@ -69,159 +72,11 @@ public struct Configuration: Sendable, Hashable {
         report = Report()
     }
 
+    /// The workspace root and this file, which every configured path is relative to.
+    public var workspace: WorkspaceRoot { WorkspaceRoot(root: root, configurationPath: path) }
+
     /// Resolves a path from the configuration against the workspace root.
-    public func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        return root.hasSuffix("/") ? root + path : root + "/" + path
-    }
-
-    /// A deployment environment (staging, production, …) and where its manifest and artifacts are.
-    public struct EnvironmentSpec: Sendable, Hashable {
-        public var name: String
-        public var manifest: String?
-        public var artifacts: String?
-
-        public init(name: String, manifest: String? = nil, artifacts: String? = nil) {
-            self.name = name
-            self.manifest = manifest
-            self.artifacts = artifacts
-        }
-    }
-
-    /// What kind of component an artifact is; decides the row it gets in the report.
-    public enum ArtifactKind: String, Sendable, Hashable, CaseIterable {
-        case image, dataset, model, lockfile, config, other
-
-        public var checkName: String {
-            switch self {
-            case .image: "Docker Image"
-            case .dataset: "Dataset Snapshot"
-            case .model: "Model Binary"
-            case .lockfile: "Dependency Lock"
-            case .config: "Config"
-            case .other: "Artifact"
-            }
-        }
-    }
-
-    /// A file whose sha256 must equal the approved one.
-    public struct Artifact: Sendable, Hashable {
-        public var name: String
-        public var kind: ArtifactKind
-        public var path: String
-        /// The approved sha256; a component without one is unverified.
-        public var approvedSHA256: String?
-        /// A human version label (`v1.3`), shown beside the hash.
-        public var version: String?
-
-        public init(name: String, kind: ArtifactKind, path: String, approvedSHA256: String? = nil, version: String? = nil) {
-            self.name = name
-            self.kind = kind
-            self.path = path
-            self.approvedSHA256 = approvedSHA256
-            self.version = version
-        }
-    }
-
-    /// `model_registry.json` and `data_manifest.yaml` (formats in the README).
-    public struct Registries: Sendable, Hashable {
-        public var models: String?
-        public var datasets: String?
-        /// DVC files (`*.dvc`, `dvc.lock`) whose outputs' md5 the deployed files must match.
-        public var dvc: [String] = []
-    }
-
-    /// The inference command that reproducibility runs.
-    public struct Inference: Sendable, Hashable {
-        /// argv; `{seed}`, `{output}` (the run's fresh working directory), `{root}`, `{run}` and `{assay_dir}` (the
-        /// directory of the running assay executable) are substituted.
-        public var command: [String]
-        public var seed: Int
-        /// Files or directories the command writes, relative to its working directory.
-        public var outputs: [String]
-        public var timeoutSeconds: Double
-        /// Extra environment variables for the command.
-        public var environment: [String: String]
-        /// Whether stdout must be identical across runs too (off by default: many tools print timings).
-        public var compareStdout: Bool
-        /// The append-only reproducibility log.
-        public var log: String
-        /// Where the rebuild ticket is written when outputs do not reproduce.
-        public var ticket: String
-        /// Variations tried after the plain repeats (`tz`, `locale`, `home`, `umask`, `cwd`, `threads`).
-        public var variations: [String] = []
-        /// Approved sha256 of each output, which `assay repro verify` holds logged digests against.
-        public var expectedOutputs: [String: String] = [:]
-        /// The environment manifest the runs use; its digest is recorded with each check.
-        public var manifest: String?
-
-        public init(
-            command: [String], seed: Int = 42, outputs: [String] = [], timeoutSeconds: Double = 300,
-            environment: [String: String] = [:], compareStdout: Bool = false,
-            log: String = ".assay/reproducibility_logs.json", ticket: String = ".assay/rebuild_ticket.md"
-        ) {
-            self.command = command
-            self.seed = seed
-            self.outputs = outputs
-            self.timeoutSeconds = timeoutSeconds
-            self.environment = environment
-            self.compareStdout = compareStdout
-            self.log = log
-            self.ticket = ticket
-        }
-    }
-
-    /// Where per-request latency logs and profiler traces are.
-    public struct Latency: Sendable, Hashable {
-        /// JSON-lines logs of the current run.
-        public var logs: [String]
-        /// JSON-lines logs of the previous run, for Δ vs previous.
-        public var previousLogs: [String]
-        /// Chrome-trace files (torch.profiler).
-        public var traces: [String]
-        /// Traces of the previous run, for the Regression column of BOTTLENECK ANALYSIS.
-        public var previousTraces: [String] = []
-        /// `perf stat` output (human or `-x,`), for cache misses; without it they are "not measured".
-        public var perfStat: String?
-        /// Stage names, in pipeline order.
-        public var stages: [String]
-        /// Column renames: `request_id`, `total_ms` or `<stage>_ms` → the name the logs use.
-        public var fields: [String: String] = [:]
-        /// Captures of inference servers' own /metrics (Triton, vLLM, TorchServe), read as per-stage latency.
-        public var servers: [ServerMetrics] = []
-        /// Load-test results (perf_analyzer CSV, wrk output, Locust stats CSV).
-        public var loadTests: [String] = []
-
-        /// One or two scrapes of an inference server's /metrics: two, `seconds` apart, give the window between
-        /// them; one gives the figures since the server started.
-        public struct ServerMetrics: Sendable, Hashable {
-            /// `triton`, `vllm` or `torchserve`.
-            public var kind: String
-            public var scrapes: [String]
-            public var seconds: Double?
-            /// The model's label value; all models summed when nil.
-            public var model: String?
-            /// Stage → metric family, overriding the kind's defaults.
-            public var stages: [String: String] = [:]
-
-            public init(kind: String, scrapes: [String], seconds: Double? = nil, model: String? = nil) {
-                self.kind = kind
-                self.scrapes = scrapes
-                self.seconds = seconds
-                self.model = model
-            }
-        }
-
-        public init(
-            logs: [String], previousLogs: [String] = [], traces: [String] = [],
-            stages: [String] = LatencyStages.defaults
-        ) {
-            self.logs = logs
-            self.previousLogs = previousLogs
-            self.traces = traces
-            self.stages = stages
-        }
-    }
+    public func resolve(_ path: String) -> String { workspace.resolve(path) }
 
     /// Where the capacity measurement is and the load to project from.
     public struct Capacity: Sendable, Hashable {

@@ -3,6 +3,8 @@ public struct Thresholds: Sendable, Codable, Hashable {
     public struct Environment: Sendable, Codable, Hashable {
         /// Largest share of differing components between two environments, in percent.
         public var maxDriftPercent: Double = 0.5
+
+        public init() {}
     }
 
     public struct Reproducibility: Sendable, Codable, Hashable {
@@ -12,6 +14,8 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var absoluteTolerance: Double = 1e-6
         /// Relative tolerance under which numerically different outputs count as equal.
         public var relativeTolerance: Double = 1e-6
+
+        public init() {}
     }
 
     public struct Resources: Sendable, Codable, Hashable {
@@ -56,6 +60,8 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var minSamplesP95: Int = 400
         /// Fewer samples than this and P99 is "insufficient samples", not a number.
         public var minSamplesP99: Int = 2000
+
+        public init() {}
     }
 
     public struct Regression: Sendable, Codable, Hashable {
@@ -67,6 +73,8 @@ public struct Thresholds: Sendable, Codable, Hashable {
         public var minDeltaMilliseconds: Double = 0.5
         /// A regression held longer than this escalates.
         public var escalateAfterSeconds: Double = 180
+
+        public init() {}
     }
 
     public struct Baseline: Sendable, Codable, Hashable {

@@ -1,22 +1,21 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
 /// Checks each configured artifact's bytes against its approved sha256.
 public struct ArtifactVerifier: Sendable {
-    public var configuration: Configuration
+    public var settings: EnvironmentSettings
 
-    public init(configuration: Configuration) {
-        self.configuration = configuration
+    public init(settings: EnvironmentSettings) {
+        self.settings = settings
     }
 
     /// One finding per artifact: pass when the digest equals the approved one, integrity failure when it
     /// differs, unverified when there is no approved digest or the file is missing.
     public func verify() throws -> [Finding] {
-        let configEvidence = try Evidence.file(at: configuration.path, displayPath: displayPath(configuration.path))
-        let approvals = try configuration.approvals.map { try Approvals.read(path: configuration.resolve($0)) }
-        return configuration.artifacts.enumerated().map { index, artifact in
-            let absolute = configuration.resolve(artifact.path)
+        let configEvidence = try Evidence.file(at: settings.workspace.configurationPath, displayPath: settings.workspace.relative(settings.workspace.configurationPath))
+        let approvals = try settings.approvals.map { try Approvals.read(path: settings.workspace.resolve($0)) }
+        return settings.artifacts.enumerated().map { index, artifact in
+            let absolute = settings.workspace.resolve(artifact.path)
             let version = artifact.version.map { " (\($0))" } ?? ""
             let digest: String
             do {
@@ -73,10 +72,5 @@ public struct ArtifactVerifier: Sendable {
                 recommendation: "changed without an approved checksum: roll back, or approve sha256:\(compared) after review.",
                 evidence: evidence)
         }
-    }
-
-    func displayPath(_ absolute: String) -> String {
-        let root = configuration.root.hasSuffix("/") ? configuration.root : configuration.root + "/"
-        return absolute.hasPrefix(root) ? String(absolute.dropFirst(root.count)) : absolute
     }
 }

@@ -1,22 +1,21 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
 /// The configured environments (staging, production, …): each manifest re-hashed against its directory, and
 /// the drift between the first two directories.
 public struct EnvironmentsVerifier: Sendable {
-    public var configuration: Configuration
+    public var settings: EnvironmentSettings
 
-    public init(configuration: Configuration) {
-        self.configuration = configuration
+    public init(settings: EnvironmentSettings) {
+        self.settings = settings
     }
 
     public func verify() throws -> [Finding] {
         var findings: [Finding] = []
-        let configEvidence = try Evidence.file(at: configuration.path, displayPath: URL(fileURLWithPath: configuration.path).lastPathComponent)
-        for environment in configuration.environments {
+        let configEvidence = try Evidence.file(at: settings.workspace.configurationPath, displayPath: settings.workspace.configurationName)
+        for environment in settings.environments {
             guard let manifestPath = environment.manifest else { continue }
-            let absolute = configuration.resolve(manifestPath)
+            let absolute = settings.workspace.resolve(manifestPath)
             let check = "Environment Manifest: \(environment.name)"
             guard FileManager.default.fileExists(atPath: absolute) else {
                 var cite = configEvidence
@@ -29,7 +28,7 @@ public struct EnvironmentsVerifier: Sendable {
                 continue
             }
             let manifest = try EnvironmentManifest.read(path: absolute)
-            let root = environment.artifacts.map(configuration.resolve) ?? URL(fileURLWithPath: absolute).deletingLastPathComponent().path
+            let root = environment.artifacts.map(settings.workspace.resolve) ?? URL(fileURLWithPath: absolute).deletingLastPathComponent().path
             let (intact, statuses) = try manifest.verify(root: root)
             let evidence = try Evidence.file(at: absolute, displayPath: manifestPath, locator: manifest.digest)
             let bad = statuses.filter { $0.state != .valid }
@@ -46,15 +45,15 @@ public struct EnvironmentsVerifier: Sendable {
                     recommendation: status == .pass ? nil : "changed without an approved checksum: roll back or re-approve a new snapshot.",
                     evidence: evidence))
         }
-        let directories = configuration.environments.compactMap { environment in
-            environment.artifacts.map { (environment.name, configuration.resolve($0)) }
+        let directories = settings.environments.compactMap { environment in
+            environment.artifacts.map { (environment.name, settings.workspace.resolve($0)) }
         }
         if directories.count >= 2 {
             let (a, b) = (directories[0], directories[1])
-            let report = try EnvironmentDiff(gates: configuration.driftGates, thresholdPercent: configuration.thresholds.environment.maxDriftPercent)
+            let report = try EnvironmentDiff(gates: settings.driftGates, thresholdPercent: settings.thresholds.maxDriftPercent)
                 .compare(a.1, b.1)
             let evidence = try Evidence.file(
-                at: configuration.path, displayPath: URL(fileURLWithPath: configuration.path).lastPathComponent,
+                at: settings.workspace.configurationPath, displayPath: settings.workspace.configurationName,
                 locator: "/workspace/environments")
             let named = report.items.prefix(5).map(\.summary).joined(separator: "; ")
             findings.append(

@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import Foundation
 import Yams
@@ -89,10 +88,10 @@ public enum Registries {
 
     /// REPRODUCIBILITY STATUS rows: each registered model and dataset against what is deployed, and the
     /// environment manifest's hash when one is configured.
-    public static func findings(_ configuration: Configuration) throws -> [Finding] {
+    public static func findings(_ settings: EnvironmentSettings) throws -> [Finding] {
         var findings: [Finding] = []
-        if let manifestPath = configuration.inference?.manifest {
-            let absolute = configuration.resolve(manifestPath)
+        if let manifestPath = settings.inferenceManifest {
+            let absolute = settings.workspace.resolve(manifestPath)
             if FileManager.default.fileExists(atPath: absolute) {
                 let manifest: EnvironmentManifest
                 do {
@@ -103,7 +102,7 @@ public enum Registries {
                             table: .reproducibilityStatus, check: "Environment Hash", status: .unverified,
                             observed: "unreadable manifest: \(error)", expected: "an env_manifest.yaml written by assay env snapshot",
                             severity: .high, evidence: try Evidence.file(at: absolute, displayPath: manifestPath)))
-                    return findings + (try registryFindings(configuration))
+                    return findings + (try registryFindings(settings))
                 }
                 let (intact, statuses) = try manifest.verify(root: manifest.defaultRoot(manifestPath: absolute))
                 let changed = statuses.filter { $0.state != .valid }
@@ -118,24 +117,24 @@ public enum Registries {
                         statusLabel: intact && changed.isEmpty ? "✅ Stable" : nil, evidence: evidence))
             }
         }
-        return findings + (try registryFindings(configuration))
+        return findings + (try registryFindings(settings))
     }
 
-    static func registryFindings(_ configuration: Configuration) throws -> [Finding] {
+    static func registryFindings(_ settings: EnvironmentSettings) throws -> [Finding] {
         var findings: [Finding] = []
         for (kind, label, registry, load) in [
-            ("models", "Model Binary", configuration.registries.models, Registries.models),
-            ("datasets", "Dataset Version", configuration.registries.datasets, Registries.datasets),
+            ("models", "Model Binary", settings.registries.models, Registries.models),
+            ("datasets", "Dataset Version", settings.registries.datasets, Registries.datasets),
         ] as [(String, String, String?, (String) throws -> [RegistryEntry])] {
             guard let registry else { continue }
-            let absolute = configuration.resolve(registry)
+            let absolute = settings.workspace.resolve(registry)
             let entries = try load(absolute)
             let registryEvidence = try Evidence.file(at: absolute, displayPath: registry)
             for (index, entry) in entries.enumerated() {
                 var cite = registryEvidence
                 cite.locator = "/\(kind)/\(index)"
                 let expected = entry.sha256.lowercased().replacingOccurrences(of: "sha256:", with: "")
-                let observed = try? TreeDigest.sha256(ofItemAt: configuration.resolve(entry.path))
+                let observed = try? TreeDigest.sha256(ofItemAt: settings.workspace.resolve(entry.path))
                 let status: FindingStatus = observed == nil ? .unverified : (observed == expected ? .pass : .integrityFailure)
                 findings.append(
                     Finding(
@@ -148,16 +147,16 @@ public enum Registries {
                         evidence: cite, observed.map { [Evidence(path: entry.path, sha256: $0)] } ?? []))
             }
         }
-        for file in configuration.registries.dvc {
-            findings += try dvcFindings(file, configuration: configuration)
+        for file in settings.registries.dvc {
+            findings += try dvcFindings(file, settings: settings)
         }
         return findings
     }
 
     /// One row per output of a `.dvc` file or `dvc.lock`: the deployed file or directory against the md5
     /// DVC recorded, computed the way DVC computes it.
-    static func dvcFindings(_ file: String, configuration: Configuration) throws -> [Finding] {
-        let absolute = configuration.resolve(file)
+    static func dvcFindings(_ file: String, settings: EnvironmentSettings) throws -> [Finding] {
+        let absolute = settings.workspace.resolve(file)
         let outputs = try DVCOutput.read(path: absolute)
         let directory = URL(fileURLWithPath: absolute).deletingLastPathComponent().path
         let evidence = try Evidence.file(at: absolute, displayPath: file)

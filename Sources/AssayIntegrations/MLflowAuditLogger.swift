@@ -1,5 +1,7 @@
 import AssayConfig
 import AssayCore
+import AssayEnvironment
+import AssayReproducibility
 import Foundation
 
 /// Logs an audit to MLflow: one run per audit with its verdict, the configuration digest, every finding's

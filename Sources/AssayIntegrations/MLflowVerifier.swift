@@ -1,5 +1,7 @@
 import AssayConfig
 import AssayCore
+import AssayEnvironment
+import AssayReproducibility
 import Foundation
 
 /// Holds MLflow runs against what was approved: the seed param, the git commit tag, the model version,

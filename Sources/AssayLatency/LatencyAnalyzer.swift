@@ -1,16 +1,14 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
 /// Per-stage latency statistics and their change against the previous run, as LATENCY PROFILE and
 /// BOTTLENECK ANALYSIS rows.
 public struct LatencyAnalyzer: Sendable {
-    public var configuration: Configuration
-    public var latency: Configuration.Latency
+    public var settings: LatencySettings
+    var latency: LatencySources { settings.sources }
 
-    public init(configuration: Configuration, latency: Configuration.Latency) {
-        self.configuration = configuration
-        self.latency = latency
+    public init(settings: LatencySettings) {
+        self.settings = settings
     }
 
     /// A stage's comparison with the previous run.
@@ -34,9 +32,9 @@ public struct LatencyAnalyzer: Sendable {
         var evidence: [Evidence] = []
         for path in paths {
             let loaded = try LatencyLog.read(
-                path: configuration.resolve(path), displayPath: path, stages: latency.stages, fields: latency.fields)
+                path: settings.workspace.resolve(path), displayPath: path, stages: latency.stages, fields: latency.fields)
             samples += loaded
-            evidence.append(try Evidence.file(at: configuration.resolve(path), displayPath: path, locator: "L1-\(loaded.count)"))
+            evidence.append(try Evidence.file(at: settings.workspace.resolve(path), displayPath: path, locator: "L1-\(loaded.count)"))
         }
         var primary = evidence[0]
         if paths.count > 1 { primary.locator = "\(paths.count) files, \(samples.count) records from \(first)" }
@@ -54,11 +52,10 @@ public struct LatencyAnalyzer: Sendable {
     }
 
     func findings(current: Source, previous: Source?) throws -> [Finding] {
-        let t = configuration.thresholds
-        let minimum = LatencyStatistics.MinimumSamples(p95: t.latency.minSamplesP95, p99: t.latency.minSamplesP99)
+        let minimum = LatencyStatistics.MinimumSamples(p95: settings.thresholds.minSamplesP95, p99: settings.thresholds.minSamplesP99)
         let bootstrap = Bootstrap(
-            resamples: t.latency.bootstrapResamples, confidenceLevel: t.latency.confidenceLevel, seed: t.latency.bootstrapSeed,
-            blockLength: t.latency.bootstrapBlockLength)
+            resamples: settings.thresholds.bootstrapResamples, confidenceLevel: settings.thresholds.confidenceLevel, seed: settings.thresholds.bootstrapSeed,
+            blockLength: settings.thresholds.bootstrapBlockLength)
         let pairs = previous.flatMap { Self.pair(previous: $0.samples, current: current.samples) }
         let totalMean = current.samples.map(\.total).reduce(0, +) / Double(current.samples.count)
 
@@ -142,15 +139,14 @@ public struct LatencyAnalyzer: Sendable {
     func row(
         _ name: String, stats: LatencyStatistics, comparison: Comparison?, share: Double, current: Evidence, previous: Evidence?
     ) -> Finding {
-        let t = configuration.thresholds
         var measurements: [String: Double] = ["count": Double(stats.count), "mean_ms": stats.mean, "p50_ms": stats.p50]
         if let variance = stats.variance { measurements["variance_ms2"] = variance }
         if let p95 = stats.p95 { measurements["p95_ms"] = p95 }
         if let p99 = stats.p99 { measurements["p99_ms"] = p99 }
         if name != "Total" { measurements["percent_total"] = share } else { measurements["percent_total"] = 100 }
         var attributes: [String: String] = [:]
-        if stats.p95 == nil { attributes["p95_note"] = "insufficient samples (n=\(stats.count) < \(t.latency.minSamplesP95))" }
-        if stats.p99 == nil { attributes["p99_note"] = "insufficient samples (n=\(stats.count) < \(t.latency.minSamplesP99))" }
+        if stats.p95 == nil { attributes["p95_note"] = "insufficient samples (n=\(stats.count) < \(settings.thresholds.minSamplesP95))" }
+        if stats.p99 == nil { attributes["p99_note"] = "insufficient samples (n=\(stats.count) < \(settings.thresholds.minSamplesP99))" }
 
         var status = FindingStatus.pass
         var label = "✅ Measured"
@@ -176,23 +172,23 @@ public struct LatencyAnalyzer: Sendable {
             attributes["delta_metric"] = metric
             let previousMean = stats.mean - comparison.deltaMean.estimate
             let meanIncrease = previousMean > 0 ? comparison.deltaMean.estimate / previousMean * 100 : 0
-            let p95Regressed = (comparison.deltaP95.map { $0.low > 0 && $0.estimate > t.regression.p95OverBaselineMilliseconds }) ?? false
-            let material = comparison.deltaMean.estimate >= t.regression.minDeltaMilliseconds
-            let meanRegressed = comparison.deltaMean.low > 0 && meanIncrease > t.regression.meanIncreasePercent && material
+            let p95Regressed = (comparison.deltaP95.map { $0.low > 0 && $0.estimate > settings.regression.p95OverBaselineMilliseconds }) ?? false
+            let material = comparison.deltaMean.estimate >= settings.regression.minDeltaMilliseconds
+            let meanRegressed = comparison.deltaMean.low > 0 && meanIncrease > settings.regression.meanIncreasePercent && material
             observed += ", \(metric) \(Formatting.signedMilliseconds(headline.estimate)) ms [\(Formatting.signedMilliseconds(headline.low)), \(Formatting.signedMilliseconds(headline.high))]"
             if p95Regressed || meanRegressed {
                 status = .breach
                 label = "❌ Regressed"
                 severity = .high
                 expected = p95Regressed
-                    ? "ΔP95 ≤ +\(Formatting.milliseconds(t.regression.p95OverBaselineMilliseconds)) ms"
-                    : "Δmean ≤ +\(Formatting.milliseconds(t.regression.meanIncreasePercent))%"
+                    ? "ΔP95 ≤ +\(Formatting.milliseconds(settings.regression.p95OverBaselineMilliseconds)) ms"
+                    : "Δmean ≤ +\(Formatting.milliseconds(settings.regression.meanIncreasePercent))%"
                 recommendation = "\(name) regressed against the previous run (CI95 excludes 0); profile this stage before rollout."
-            } else if headline.high < 0, -headline.estimate >= t.latency.optimizationMinP95DropMilliseconds {
+            } else if headline.high < 0, -headline.estimate >= settings.thresholds.optimizationMinP95DropMilliseconds {
                 label = "✅ Improved"
             } else if headline.low > 0,
-                (comparison.deltaP95?.estimate ?? 0) > t.regression.p95OverBaselineMilliseconds / 2
-                    || (meanIncrease > t.regression.meanIncreasePercent / 2 && material)
+                (comparison.deltaP95?.estimate ?? 0) > settings.regression.p95OverBaselineMilliseconds / 2
+                    || (meanIncrease > settings.regression.meanIncreasePercent / 2 && material)
             {
                 status = .watch
                 label = "⚠️ Watch"

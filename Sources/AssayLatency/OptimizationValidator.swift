@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import Foundation
 

@@ -1,14 +1,13 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
 /// `rebuild_ticket.md`: what did not reproduce, the evidence, how to reproduce it, and the usual fixes.
 public enum RebuildTicket {
     public static func render(
-        _ entry: ReproEntry, configuration: Configuration, logPath: String, logSHA256: String, environmentIssues: [String] = []
+        _ entry: ReproEntry, settings: ReproSettings, logPath: String, logSHA256: String, environmentIssues: [String] = []
     ) -> String {
         var lines: [String] = []
-        lines.append("# Rebuild ticket — \(configuration.service): outputs do not reproduce")
+        lines.append("# Rebuild ticket — \(settings.service): outputs do not reproduce")
         lines.append("")
         lines.append("Raised by Assay from reproducibility check `\(entry.id)` at \(entry.recordedAt.formatted(.iso8601)).")
         lines.append("Evidence: `\(logPath)#\(entry.id)` (sha256 `\(logSHA256)`).")
@@ -44,8 +43,8 @@ public enum RebuildTicket {
         lines.append("## Steps to reproduce")
         lines.append("")
         lines.append("```sh")
-        lines.append("cd \(shellQuote(configuration.root))")
-        for (key, value) in configuration.inference?.environment.sorted(by: { $0.key < $1.key }) ?? [] {
+        lines.append("cd \(shellQuote(settings.workspace.root))")
+        for (key, value) in settings.inference.environment.sorted(by: { $0.key < $1.key }) {
             lines.append("export \(key)=\(shellQuote(value))")
         }
         lines.append("for run in 1 2; do")
@@ -54,7 +53,7 @@ public enum RebuildTicket {
         lines.append("done")
         lines.append("```")
         lines.append("")
-        lines.append("Or: `assay repro run --config \(configuration.path)`.")
+        lines.append("Or: `assay repro run --config \(settings.workspace.configurationPath)`.")
         lines.append("")
         lines.append("## Known sources of nondeterminism and their fixes")
         lines.append("")

@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
@@ -6,7 +5,7 @@ import Foundation
 public enum ReproJudge {
     /// Findings for `entry`, citing the log (and the rebuild ticket, when one was written).
     public static func findings(
-        _ entry: ReproEntry, inference: Configuration.Inference, log: Evidence, ticket: Evidence?
+        _ entry: ReproEntry, inference: InferenceCommand, log: Evidence, ticket: Evidence?
     ) -> [Finding] {
         var cite = log
         cite.locator = entry.id
@@ -113,10 +112,10 @@ public enum ReproJudge {
 
 /// Runs the check, appends the log, writes the ticket on failure, and returns the findings.
 public struct ReproducibilityCheckRunner: Sendable {
-    public var configuration: Configuration
+    public var settings: ReproSettings
 
-    public init(configuration: Configuration) {
-        self.configuration = configuration
+    public init(settings: ReproSettings) {
+        self.settings = settings
     }
 
     public struct Outcome: Sendable {
@@ -130,23 +129,23 @@ public struct ReproducibilityCheckRunner: Sendable {
     /// rebuild ticket lists them.
     public func run(
         runs: Int? = nil, variations: [Variation]? = nil, id: String, environmentIssues: [String] = [], now: Date = Date()
-    ) throws -> Outcome? {
-        guard let inference = configuration.inference else { return nil }
+    ) throws -> Outcome {
+        let inference = settings.inference
         let chosen = try variations ?? inference.variations.map { name in
             guard let variation = Variation(rawValue: name) else { throw ReproLogError.unknownVariation(name) }
             return variation
         }
-        let entry = try ReproRunner(configuration: configuration, inference: inference)
-            .run(runs: runs ?? configuration.thresholds.reproducibility.runs, variations: chosen, id: id, now: now)
-        let logPath = configuration.resolve(inference.log)
+        let entry = try ReproRunner(settings: settings)
+            .run(runs: runs ?? settings.thresholds.runs, variations: chosen, id: id, now: now)
+        let logPath = settings.workspace.resolve(inference.log)
         try ReproLog.append(entry, to: logPath)
         let logEvidence = try Evidence.file(at: logPath, displayPath: inference.log)
         var ticketEvidence: Evidence?
         var ticketPath: String?
         if !entry.reproducible {
-            let path = configuration.resolve(inference.ticket)
+            let path = settings.workspace.resolve(inference.ticket)
             let text = RebuildTicket.render(
-                entry, configuration: configuration, logPath: inference.log, logSHA256: logEvidence.sha256,
+                entry, settings: settings, logPath: inference.log, logSHA256: logEvidence.sha256,
                 environmentIssues: environmentIssues)
             try AtomicFile.write(Array(text.utf8), to: path)
             ticketEvidence = try Evidence.file(at: path, displayPath: inference.ticket)

@@ -1,14 +1,14 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
 /// Checks a `reproducibility_logs.json` (written by Assay or by any tool that follows the documented
 /// format): the entry reproduced, its seed is the configured one, and its output digests are the approved ones.
 public struct ReproLogVerifier: Sendable {
-    public var configuration: Configuration
+    /// The configured inference command, whose seed and approved outputs the entry is held against.
+    public var inference: InferenceCommand?
 
-    public init(configuration: Configuration) {
-        self.configuration = configuration
+    public init(inference: InferenceCommand?) {
+        self.inference = inference
     }
 
     /// Findings for one entry (default: the newest) of the log at `path` (shown as `displayPath`).
@@ -41,7 +41,7 @@ public struct ReproLogVerifier: Sendable {
                 observed: entry.reproducible ? "reproducible in \(entry.runs.count) runs" : "not reproducible",
                 expected: "reproducible", severity: entry.reproducible ? .info : .critical, evidence: cite)
         ]
-        if let inference = configuration.inference {
+        if let inference {
             let matches = entry.seed == inference.seed
             findings.append(
                 Finding(

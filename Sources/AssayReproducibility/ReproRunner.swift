@@ -1,16 +1,14 @@
-import AssayConfig
 import AssayCore
 import Foundation
 
 /// Runs the configured inference command N times with the same seed, each in a fresh working directory,
 /// digests the declared outputs and stdout, and locates where outputs differ.
 public struct ReproRunner: Sendable {
-    public var configuration: Configuration
-    public var inference: Configuration.Inference
+    public var settings: ReproSettings
+    var inference: InferenceCommand { settings.inference }
 
-    public init(configuration: Configuration, inference: Configuration.Inference) {
-        self.configuration = configuration
-        self.inference = inference
+    public init(settings: ReproSettings) {
+        self.settings = settings
     }
 
     /// argv with `{seed}`, `{output}`, `{root}`, `{run}` and `{assay_dir}` (the directory of the running assay
@@ -21,11 +19,11 @@ public struct ReproRunner: Sendable {
             argument.replacingOccurrences(of: "{assay_dir}", with: Self.executableDirectory)
                 .replacingOccurrences(of: "{seed}", with: String(inference.seed))
                 .replacingOccurrences(of: "{output}", with: output)
-                .replacingOccurrences(of: "{root}", with: configuration.root)
+                .replacingOccurrences(of: "{root}", with: settings.workspace.root)
                 .replacingOccurrences(of: "{run}", with: String(run))
         }
         if let first = argv.first, first.contains("/"), !first.hasPrefix("/") {
-            argv[0] = URL(fileURLWithPath: configuration.resolve(first)).standardizedFileURL.path
+            argv[0] = URL(fileURLWithPath: settings.workspace.resolve(first)).standardizedFileURL.path
         }
         return argv
     }
@@ -86,7 +84,7 @@ public struct ReproRunner: Sendable {
         return ReproEntry(
             id: id, recordedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             command: argv(output: "{output}", run: 0), seed: inference.seed,
-            environmentManifestSHA256: try inference.manifest.map { try FileDigest.sha256(ofFileAt: configuration.resolve($0)) },
+            environmentManifestSHA256: try inference.manifest.map { try FileDigest.sha256(ofFileAt: settings.workspace.resolve($0)) },
             variations: variations, runs: runs,
             reproducible: allSucceeded && outputsAgree && stdoutAgrees, differences: differences)
     }
@@ -95,7 +93,7 @@ public struct ReproRunner: Sendable {
     /// against every variation run that differs.
     func locateDifferences(runs: [ReproRun], workDirectories: [String], base: String) -> [OutputDifference] {
         var differences: [OutputDifference] = []
-        let tolerance = configuration.thresholds.reproducibility
+        let tolerance = settings.thresholds
         func differs(_ index: Int, _ output: String, _ reference: String) -> Bool {
             (runs[index].outputs[output] ?? nil).map { $0 != reference } ?? false
         }

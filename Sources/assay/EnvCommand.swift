@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssayApp
 import AssayConfig
+import AssayReproducibility
 import Foundation
 
 struct Env: AsyncParsableCommand {

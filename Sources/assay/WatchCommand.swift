@@ -1,10 +1,11 @@
 import ArgumentParser
 import AssayApp
+import AssayBaseline
 import AssayConfig
 import AssayCore
 import AssayIntegrations
+import AssayLatency
 import AssayServing
-import AssayBaseline
 import Foundation
 
 struct Watch: AsyncParsableCommand {

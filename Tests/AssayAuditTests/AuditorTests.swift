@@ -1,11 +1,14 @@
 import AssayAudit
 import AssayConfig
 import AssayCore
+import AssayEnvironment
+import AssayLatency
 import AssayReport
+import AssayReproducibility
 import AssayStore
 import AssayTelemetry
-import Foundation
 import AssayTestSupport
+import Foundation
 import Testing
 
 @Suite struct AuditorTests {
@@ -95,7 +98,7 @@ import Testing
     @Test func rebuildTicketNamesChangedEnvironmentComponents() async throws {
         var configuration = try workspace(approved: false)
         try AtomicFile.write(Array("packages: []\n".utf8), to: configuration.root + "/env_manifest.yaml")
-        var inference = Configuration.Inference(
+        var inference = InferenceCommand(
             command: ["/bin/sh", "-c", #"od -An -N4 -tu4 /dev/urandom > "$1/out.txt""#, "sh", "{output}"], outputs: ["out.txt"])
         inference.manifest = "env_manifest.yaml"
         configuration.inference = inference
@@ -122,7 +125,7 @@ import Testing
             ]}
             """
         try AtomicFile.write(Array(trace.utf8), to: configuration.root + "/trace.json")
-        configuration.latency = Configuration.Latency(logs: ["latency.jsonl"], traces: ["trace.json"])
+        configuration.latency = LatencySources(logs: ["latency.jsonl"], traces: ["trace.json"])
         let run = try await Auditor().audit(configuration)
         let rows = run.result(for: .latency)?.findings(in: .bottleneckAnalysis) ?? []
         #expect(rows.map(\.check).contains("CPU ops (trace)"))
@@ -149,7 +152,7 @@ import Testing
         try AtomicFile.write(Array(trace(addmm: 1100).utf8), to: configuration.root + "/after.json")
         let perf = " Performance counter stats for './serve':\n\n        1,000      cache-references\n           25      cache-misses\n"
         try AtomicFile.write(Array(perf.utf8), to: configuration.root + "/perf.txt")
-        configuration.latency = Configuration.Latency(logs: ["latency.jsonl"], traces: ["after.json"], stages: ["inference"])
+        configuration.latency = LatencySources(logs: ["latency.jsonl"], traces: ["after.json"], stages: ["inference"])
         configuration.latency?.previousTraces = ["before.json"]
         configuration.latency?.perfStat = "perf.txt"
         let run = try await Auditor().audit(configuration)

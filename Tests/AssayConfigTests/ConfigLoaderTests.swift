@@ -1,5 +1,7 @@
 import AssayConfig
 import AssayCore
+import AssayEnvironment
+import AssayReproducibility
 import Foundation
 import Testing
 
@@ -182,5 +184,20 @@ import Testing
         #expect(throws: ConfigError.self) {
             try ConfigLoader.load(path: "/nonexistent/assay.yaml")
         }
+    }
+
+    @Test func environmentKeysReachTheEnvironmentSettings() throws {
+        let configuration = try ConfigLoader.parse(
+            "workspace:\n  approvals: approvals.yaml\n  registries:\n    models: m.json\n    datasets: d.yaml\n  drift_gates: [numpy]\n"
+                + "  inference:\n    command: [./infer]\n    manifest: env_manifest.yaml\nthresholds:\n  environment:\n    max_drift_percent: 2\n",
+            path: "/tmp/assay.yaml")
+        let settings = configuration.environmentSettings
+        #expect(settings.approvals == "approvals.yaml")
+        #expect(settings.registries.models == "m.json" && settings.registries.datasets == "d.yaml")
+        #expect(settings.driftGates == ["numpy"])
+        #expect(settings.thresholds.maxDriftPercent == 2)
+        #expect(settings.inferenceManifest == "env_manifest.yaml")
+        #expect(settings.workspace.resolve("m.json") == "/tmp/m.json")
+        #expect(configuration.reproSettings?.inference.command == ["./infer"])
     }
 }

@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import AssayEnvironment
 import Foundation
@@ -15,10 +14,10 @@ import Testing
         return root
     }
 
-    func configuration(_ root: String, _ artifacts: [Configuration.Artifact]) -> Configuration {
-        var configuration = Configuration(path: root + "/assay.yaml", root: root)
-        configuration.artifacts = artifacts
-        return configuration
+    func settings(_ root: String, _ artifacts: [Artifact]) -> EnvironmentSettings {
+        var settings = EnvironmentSettings(workspace: WorkspaceRoot(root: root, configurationPath: root + "/assay.yaml"))
+        settings.artifacts = artifacts
+        return settings
     }
 
     @Test func treeDigestDependsOnContentAndNamesOnly() throws {
@@ -36,7 +35,7 @@ import Testing
         let root = try workspace()
         let modelDigest = try FileDigest.sha256(ofFileAt: root + "/model.bin")
         let findings = try ArtifactVerifier(
-            configuration: configuration(root, [
+            settings: settings(root, [
                 .init(name: "weights", kind: .model, path: "model.bin", approvedSHA256: modelDigest, version: "v1"),
                 .init(name: "data", kind: .dataset, path: "data", approvedSHA256: String(repeating: "0", count: 64), version: nil),
                 .init(name: "lock", kind: .lockfile, path: "model.bin", approvedSHA256: nil, version: nil),

@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 @testable import AssayEnvironment
 import AssayTestSupport
@@ -104,9 +103,9 @@ import Testing
               path: gone.txt
             """
         try AtomicFile.write(Array(dvc.utf8), to: root + "/data.dvc")
-        var configuration = Configuration(path: root + "/assay.yaml", root: root)
-        configuration.registries.dvc = ["data.dvc"]
-        let rows = try Registries.findings(configuration)
+        var settings = EnvironmentSettings(workspace: WorkspaceRoot(root: root, configurationPath: root + "/assay.yaml"))
+        settings.registries.dvc = ["data.dvc"]
+        let rows = try Registries.findings(settings)
         #expect(rows.map(\.status) == [.pass, .integrityFailure, .unverified])
         #expect(rows[0].check == "DVC directory: sub")
         #expect(rows[1].observed.hasPrefix("differs: md5"))

@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import AssayEnvironment
 import AssayTestSupport
@@ -151,12 +150,12 @@ import Testing
         }
         let root = URL(fileURLWithPath: staging).deletingLastPathComponent().path
         try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
-        var configuration = Configuration(path: root + "/assay.yaml", root: root)
-        configuration.environments = [
+        var settings = EnvironmentSettings(workspace: WorkspaceRoot(root: root, configurationPath: root + "/assay.yaml"))
+        settings.environments = [
             .init(name: "staging", manifest: "staging/env_manifest.yaml", artifacts: "staging"),
             .init(name: "production", manifest: "production/env_manifest.yaml", artifacts: "production"),
         ]
-        var findings = try EnvironmentsVerifier(configuration: configuration).verify()
+        var findings = try EnvironmentsVerifier(settings: settings).verify()
         #expect(findings.map(\.status) == [.pass, .pass, .unverified])
         let drift = try #require(findings.last)
         #expect(drift.check == "Config Drift: staging vs production")
@@ -164,7 +163,7 @@ import Testing
         #expect(drift.statusLabel == "⚠️ Out of sync")
 
         try AtomicFile.write(Array("numpy==9.9.9\n".utf8), to: production + "/requirements.txt")
-        findings = try EnvironmentsVerifier(configuration: configuration).verify()
+        findings = try EnvironmentsVerifier(settings: settings).verify()
         #expect(findings[1].status == .integrityFailure)
         #expect(findings[1].observed.contains("requirements.txt modified"))
     }

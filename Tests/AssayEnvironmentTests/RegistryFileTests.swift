@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import AssayEnvironment
 import Foundation
@@ -6,12 +5,12 @@ import AssayTestSupport
 import Testing
 
 @Suite struct RegistryFileTests {
-    static func workspace() throws -> (Configuration, String) {
+    static func workspace() throws -> (EnvironmentSettings, String) {
         let root = try TestFiles.temporaryDirectory("assay-registry-file")
         try AtomicFile.write(Array("weights v1".utf8), to: root + "/model/weights.bin")
         try AtomicFile.write(Array("1,2\n".utf8), to: root + "/data/part-0.csv")
         try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
-        return (Configuration(path: root + "/assay.yaml", root: root), root)
+        return (EnvironmentSettings(workspace: WorkspaceRoot(root: root, configurationPath: root + "/assay.yaml")), root)
     }
 
     @Test func registeredModelAndDatasetRows() throws {
@@ -43,19 +42,10 @@ import Testing
             """.utf8), to: root + "/approvals.yaml")
         configuration.approvals = "approvals.yaml"
         configuration.artifacts = [.init(name: "weights", kind: .model, path: "model/weights.bin")]
-        let findings = try ArtifactVerifier(configuration: configuration).verify()
+        let findings = try ArtifactVerifier(settings: configuration).verify()
         #expect(findings.map(\.status) == [.pass])
         #expect(findings[0].verifiedBy == "Assay · approved by alice on 2026-11-20")
         try AtomicFile.write(Array("approvals:\n  - {path: x, sha256: 12}\n".utf8), to: root + "/approvals.yaml")
-        #expect(throws: LockfileError.self) { try ArtifactVerifier(configuration: configuration).verify() }
-    }
-
-    @Test func configKeysAreRead() throws {
-        let configuration = try ConfigLoader.parse(
-            "workspace:\n  approvals: approvals.yaml\n  registries:\n    models: m.json\n    datasets: d.yaml\n  drift_gates: [numpy]\n",
-            path: "/tmp/assay.yaml")
-        #expect(configuration.approvals == "approvals.yaml")
-        #expect(configuration.registries.models == "m.json" && configuration.registries.datasets == "d.yaml")
-        #expect(configuration.driftGates == ["numpy"])
+        #expect(throws: LockfileError.self) { try ArtifactVerifier(settings: configuration).verify() }
     }
 }

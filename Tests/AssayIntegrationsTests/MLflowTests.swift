@@ -1,8 +1,10 @@
 import AssayConfig
 import AssayCore
+import AssayEnvironment
 import AssayIntegrations
-import Foundation
+import AssayReproducibility
 import AssayTestSupport
+import Foundation
 import Testing
 
 /// Against a real MLflow tracking server (see `MLflowTestServer`).
@@ -31,7 +33,7 @@ struct MLflowTests {
 
     func configuration(_ trackingURI: String) -> (Configuration, Configuration.MLflow) {
         var configuration = Configuration(path: "/tmp/assay.yaml", root: "/tmp")
-        configuration.inference = Configuration.Inference(command: ["true"], seed: 42)
+        configuration.inference = InferenceCommand(command: ["true"], seed: 42)
         configuration.artifacts = [
             .init(name: "weights", kind: .model, path: "model.json", version: "v1.0.0"),
             .init(name: "config", kind: .config, path: "config.yaml", approvedSHA256: FileDigest.sha256(of: Array("cfg".utf8))),
@@ -113,7 +115,7 @@ struct MLflowTests {
         let report = try TestFiles.temporaryFile("assay-mlflow-report.md")
         try AtomicFile.write(Array("# report\n".utf8), to: report)
         var configuration = Configuration(path: "/tmp/assay.yaml", root: "/tmp")
-        configuration.inference = Configuration.Inference(command: ["true"], seed: 42)
+        configuration.inference = InferenceCommand(command: ["true"], seed: 42)
         let run = try await logger.start(audit)
         try await logger.finish(run, audit: audit, configuration: configuration, reportFiles: [report])
         let fetched = try await client.run(id: run.runID)

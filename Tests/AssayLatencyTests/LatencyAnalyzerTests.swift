@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import AssayLatency
 import Foundation
@@ -20,14 +19,14 @@ import Testing
     func analyze(previous: String?, current: String) throws -> [Finding] {
         let root = try TestFiles.temporaryDirectory("assay-latency")
         try AtomicFile.write(Array(current.utf8), to: root + "/current.jsonl")
-        var latency = Configuration.Latency(logs: ["current.jsonl"])
+        var latency = LatencySources(logs: ["current.jsonl"])
         if let previous {
             try AtomicFile.write(Array(previous.utf8), to: root + "/previous.jsonl")
             latency.previousLogs = ["previous.jsonl"]
         }
-        var configuration = Configuration(path: root + "/assay.yaml", root: root)
-        configuration.thresholds.latency.bootstrapResamples = 1000
-        return try LatencyAnalyzer(configuration: configuration, latency: latency).findings()
+        var settings = LatencySettings(workspace: WorkspaceRoot(root: root, configurationPath: root + "/assay.yaml"), sources: latency)
+        settings.thresholds.bootstrapResamples = 1000
+        return try LatencyAnalyzer(settings: settings).findings()
     }
 
     func row(_ findings: [Finding], _ check: String) throws -> Finding {

@@ -1,4 +1,3 @@
-import AssayConfig
 import AssayCore
 import AssayReproducibility
 import Foundation
@@ -6,22 +5,15 @@ import AssayTestSupport
 import Testing
 
 @Suite struct ReproRunnerTests {
-    func configuration(_ script: String, outputs: [String] = ["out.txt"], timeout: Double = 30) throws -> Configuration {
+    func configuration(_ script: String, outputs: [String] = ["out.txt"], timeout: Double = 30) throws -> ReproSettings {
         let root = try TestFiles.temporaryDirectory("assay-repro-ws")
-        try AtomicFile.write(Array("version: 1\n".utf8), to: root + "/assay.yaml")
-        var configuration = try ConfigLoader.load(path: root + "/assay.yaml")
-        configuration.inference = Configuration.Inference(
-            command: ["/bin/sh", "-c", script, "sh", "{seed}", "{output}"], seed: 42, outputs: outputs,
-            timeoutSeconds: timeout)
-        return configuration
+        let command = InferenceCommand(
+            command: ["/bin/sh", "-c", script, "sh", "{seed}", "{output}"], seed: 42, outputs: outputs, timeoutSeconds: timeout)
+        return ReproSettings(workspace: WorkspaceRoot(root: root, configurationPath: root + "/assay.yaml"), service: "svc", inference: command)
     }
 
-    func check(_ configuration: Configuration, runs: Int = 3, variations: [Variation]? = nil) throws
-        -> ReproducibilityCheckRunner.Outcome
-    {
-        try #require(
-            try ReproducibilityCheckRunner(configuration: configuration)
-                .run(runs: runs, variations: variations, id: "t-\(UUID().uuidString.prefix(8))"))
+    func check(_ settings: ReproSettings, runs: Int = 3, variations: [Variation]? = nil) throws -> ReproducibilityCheckRunner.Outcome {
+        try ReproducibilityCheckRunner(settings: settings).run(runs: runs, variations: variations, id: "t-\(UUID().uuidString.prefix(8))")
     }
 
     func variationRow(_ outcome: ReproducibilityCheckRunner.Outcome, _ variation: Variation) throws -> Finding {
@@ -77,7 +69,7 @@ import Testing
         #expect(outcome.findings.map(\.status) == [.pass, .pass])
         #expect(outcome.ticketPath == nil)
         #expect(outcome.entry.runs.count == 3)
-        let log = try ReproLog.read(path: configuration.resolve(".assay/reproducibility_logs.json"))
+        let log = try ReproLog.read(path: configuration.workspace.resolve(".assay/reproducibility_logs.json"))
         #expect(log.entries.map(\.id) == [outcome.entry.id])
         #expect(outcome.findings[1].primaryEvidence.locator == outcome.entry.id)
     }
@@ -103,7 +95,7 @@ import Testing
         #expect(failing.findings[1].observed.hasPrefix("missing after run 1, 2"))
 
         var missing = try configuration("true")
-        missing.inference?.command = ["/nonexistent/infer", "{seed}"]
+        missing.inference.command = ["/nonexistent/infer", "{seed}"]
         let launch = try check(missing, runs: 2)
         #expect(launch.findings[0].status == .unverified)
         #expect(launch.findings[0].observed.contains("cannot start /nonexistent/infer"))
@@ -124,7 +116,7 @@ import Testing
 
     @Test func corruptLogIsNeverOverwritten() throws {
         let configuration = try configuration(#"echo x > "$2/out.txt""#)
-        let logPath = configuration.resolve(".assay/reproducibility_logs.json")
+        let logPath = configuration.workspace.resolve(".assay/reproducibility_logs.json")
         try AtomicFile.write(Array("{\"schema\": \"something else\"".utf8), to: logPath)
         #expect(throws: ReproLogError.self) { try check(configuration, runs: 2) }
         #expect(try String(contentsOfFile: logPath, encoding: .utf8) == "{\"schema\": \"something else\"")
@@ -134,7 +126,7 @@ import Testing
         let configuration = try configuration(#"echo x > "$2/out.txt""#)
         let first = try check(configuration, runs: 2)
         let second = try check(configuration, runs: 2)
-        let log = try ReproLog.read(path: configuration.resolve(".assay/reproducibility_logs.json"))
+        let log = try ReproLog.read(path: configuration.workspace.resolve(".assay/reproducibility_logs.json"))
         #expect(log.entries.map(\.id) == [first.entry.id, second.entry.id])
         #expect(log.entries[0] == first.entry)
     }
