@@ -14,6 +14,15 @@ public enum ExternalTool {
         names.allSatisfy { which($0) != nil } || ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1"
     }
 
+    /// Throws, naming how to get it, when `tool` is not on PATH.
+    public static func requireInstalled(_ tool: String) throws {
+        guard tool.contains("/") || which(tool) != nil else {
+            throw CocoaError(
+                .executableNotLoadable,
+                userInfo: [NSLocalizedDescriptionKey: "\(tool) is not installed: scripts/test installs every tool the tests use (Debian packages and PyPI)"])
+        }
+    }
+
     /// Whether python3 can import every module, or CI demands them (then a missing module fails its test).
     public static func pythonModulesAvailable(_ modules: [String]) -> Bool {
         if ProcessInfo.processInfo.environment["ASSAY_REQUIRE_SERVICES"] == "1" { return true }
@@ -29,6 +38,7 @@ public enum ExternalTool {
 
     /// Runs `arguments` in `directory`; throws unless it exits 0.
     public static func run(_ arguments: [String], in directory: String) throws {
+        try requireInstalled(arguments[0])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
