@@ -47,9 +47,11 @@ public enum CapacityFindings {
         let buffer = max(0, (1 - currentRate / peak) * 100)
         var cite = evidence
         cite.locator = "\(plan.measurement.steps.count) steps, \(Formatting.number(plan.measurement.stepSeconds, digits: 0)) s each"
+        // The plan's latencies come from its own HTTP load test, not from the latency logs: say so beside them.
+        let source = "HTTP load test, \(evidence.path)"
         let kneeText = knee.map {
-            "knee at \(Formatting.number($0.achievedRate, digits: 0)) req/s (P95 \(Formatting.milliseconds($0.p95Ms)) ms ≤ \(Formatting.milliseconds(objective)) ms)"
-        } ?? "no measured step met the P95 objective of \(Formatting.milliseconds(objective)) ms"
+            "knee at \(Formatting.number($0.achievedRate, digits: 0)) req/s (P95 \(Formatting.milliseconds($0.p95Ms)) ms ≤ \(Formatting.milliseconds(objective)) ms; \(source))"
+        } ?? "no measured step met the P95 objective of \(Formatting.milliseconds(objective)) ms (\(source))"
         var rows = [
             Finding(
                 table: .capacityPlanning, check: "Current capacity",
@@ -64,7 +66,7 @@ public enum CapacityFindings {
         ]
         for projection in plan.project(currentRate: currentRate, increasesPercent: projections) {
             var latency = projection.meanMs.map { mean in
-                "projected mean \(Formatting.milliseconds(mean)) ms, P95 \(Formatting.milliseconds(projection.p95Ms ?? mean)) ms"
+                "projected mean \(Formatting.milliseconds(mean)) ms, P95 \(Formatting.milliseconds(projection.p95Ms ?? mean)) ms (queueing model of the HTTP load test)"
             } ?? "past saturation"
             if let memory = projection.gpuMemoryMiB {
                 latency += "; GPU memory \(Formatting.number(memory, digits: 0)) MiB" + (plan.measurement.gpuMemoryTotalMiB.map { " of \(Formatting.number($0, digits: 0))" } ?? "")

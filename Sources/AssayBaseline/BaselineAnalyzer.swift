@@ -40,11 +40,12 @@ public struct CurrentMetric: Sendable, Hashable {
         }
     }
 
-    var unit: String {
+    /// The unit of the metric's values (a resource row named "Disk I/O (MB/s)" is in MB/s, not %).
+    public var unit: String {
         switch kind {
         case .percentileLatency, .meanLatency: "ms"
         case .throughput: "req/s"
-        case .utilization: "%"
+        case .utilization: name.contains("_mb_s") ? "MB/s" : "%"
         }
     }
 }
@@ -131,7 +132,7 @@ public struct BaselineAnalyzer: Sendable {
             return (metric.value >= limit, "≥ \(Formatting.number(limit, digits: 1)) req/s (baseline − \(Formatting.number(r.throughputDropRequestsPerSecond, digits: 0)))")
         case .utilization:
             let limit = mean * (1 + r.meanIncreasePercent / 100)
-            return (metric.value <= limit, "≤ \(Formatting.number(limit, digits: 1))% (baseline + \(Formatting.percent(r.meanIncreasePercent, digits: 0)))")
+            return (metric.value <= limit, "≤ \(Formatting.value(limit, unit: metric.unit)) (baseline + \(Formatting.percent(r.meanIncreasePercent, digits: 0)))")
         }
     }
 
@@ -184,13 +185,13 @@ public struct BaselineAnalyzer: Sendable {
                 let (within, rule) = withinBounds(metric, baseline: stats.mean)
                 var cite = metric.evidence
                 cite.locator = "current; baseline \(stats.runs) runs since \(Self.stamp(stats.first))"
-                var attributes = ["baseline_runs": String(stats.runs)]
+                var attributes = ["baseline_runs": String(stats.runs), "unit": metric.unit]
                 if let cut = stats.since { attributes["rebaselined_at"] = Self.stamp(cut) }
                 if stats.seasonal { attributes["baseline_kind"] = "hour-of-week" }
                 rows.append(
                     Finding(
                         table: .performanceBaseline, check: metric.displayName, status: within ? .pass : .breach,
-                        observed: "\(Self.format(metric.value, metric)) \(metric.unit)", expected: rule,
+                        observed: Formatting.value(metric.value, unit: metric.unit), expected: rule,
                         severity: within ? .info : .high,
                         measurements: [
                             "baseline_mean": stats.mean, "baseline_ci95_low": stats.low, "baseline_ci95_high": stats.high,
@@ -219,7 +220,7 @@ public struct BaselineAnalyzer: Sendable {
         let digests = points.map(\.environmentDigest) + [environment?.digest]
         let cause = try await likelyCause(changeIndex: change.index, times: times, digests: digests, current: environment, history: history)
         let sign = delta >= 0 ? "+" : ""
-        let observed = "\(sign)\(Self.format(delta, metric)) \(metric.unit) (\(sign)\(Formatting.percent(change.forwardChange * 100))) at \(Self.stamp(at)), p = \(String(format: "%.2g", change.pValue))"
+        let observed = "\(sign)\(Formatting.value(delta, unit: metric.unit)) (\(sign)\(Formatting.percent(change.forwardChange * 100))) at \(Self.stamp(at)), p = \(String(format: "%.2g", change.pValue))"
         var cite = metric.evidence
         cite.locator = "change point at run \(change.index + 1) of \(times.count)"
         return Finding(
@@ -299,13 +300,6 @@ public struct BaselineAnalyzer: Sendable {
         }
         let difference = abs(hour(a) - hour(b)) % 168
         return min(difference, 168 - difference)
-    }
-
-    static func format(_ value: Double, _ metric: CurrentMetric) -> String {
-        switch metric.kind {
-        case .percentileLatency, .meanLatency: Formatting.milliseconds(value)
-        case .throughput, .utilization: Formatting.number(value, digits: 1)
-        }
     }
 
     static func short(_ value: String) -> String {

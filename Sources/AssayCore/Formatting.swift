@@ -2,11 +2,12 @@ import Foundation
 
 /// How Assay writes numbers for people: the same figure reads the same in every table and message.
 public enum Formatting {
-    /// Milliseconds with precision that suits their size: `480`, `12.3`, `4.25`, `0.083`, `0.00012`.
+    /// Milliseconds to three significant figures at most, whatever their size: `480`, `12.3`, `4.25`, `0.0832`,
+    /// `0.00012`.
     public static func milliseconds(_ value: Double) -> String {
         let magnitude = abs(value)
         if magnitude == 0 { return "0" }
-        if magnitude < 1 { return value.formatted(.number.precision(.significantDigits(1...2)).grouping(.never)) }
+        if magnitude < 1 { return value.formatted(.number.precision(.significantDigits(1...3)).grouping(.never)) }
         let digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2
         return value.formatted(.number.precision(.fractionLength(digits)).grouping(.never))
     }
@@ -23,5 +24,23 @@ public enum Formatting {
 
     public static func percent(_ value: Double, digits: Int = 1) -> String {
         value.formatted(.number.precision(.fractionLength(digits)).grouping(.never)) + "%"
+    }
+
+    /// A figure with its unit: milliseconds and plain numbers to three significant figures with a space before
+    /// the unit (`0.0994 ms`, `0.002 MB/s`), percentages to one decimal (`75.0%`).
+    public static func value(_ value: Double, unit: String) -> String {
+        switch unit {
+        case "%": percent(value)
+        case "ms": milliseconds(value) + " ms"
+        default: milliseconds(value) + " " + unit
+        }
+    }
+
+    /// A duration for people: `45 s`, `30 min`, `6 h`, `7 d`.
+    public static func duration(seconds: Double) -> String {
+        if seconds < 120 { return number(seconds, digits: 0) + " s" }
+        if seconds < 2 * 3600 { return number(seconds / 60, digits: 0) + " min" }
+        if seconds < 2 * 86400 { return number(seconds / 3600, digits: seconds < 10 * 3600 ? 1 : 0).replacingOccurrences(of: ".0", with: "") + " h" }
+        return number(seconds / 86400, digits: 1).replacingOccurrences(of: ".0", with: "") + " d"
     }
 }

@@ -222,10 +222,12 @@ public struct LatencyAnalyzer: Sendable {
                 : " Next: capture a profiler trace of this stage to attribute its time to components."
         }
         let severity: Severity = stage.status == .breach ? .high : (top && share >= 50 ? .medium : .low)
+        let reason = stage.status == .breach ? "the stage regressed"
+            : (top ? "the largest stage, \(Formatting.percent(share, digits: 0)) of mean request time" : "\(Formatting.percent(share, digits: 0)) of mean request time")
         return Finding(
             table: .bottleneckAnalysis, check: "\(stage.check) stage", status: stage.status == .breach ? .breach : .pass,
-            observed: "\(Formatting.percent(share)) of total", severity: severity, measurements: measurements,
-            attributes: ["detail": detail],
+            observed: "\(Formatting.percent(share)) of mean request time", severity: severity, measurements: measurements,
+            attributes: ["detail": detail, "severity_reason": reason],
             recommendation: stage.status == .breach ? "Fix the regression" : (top && !traced ? "Profile with a trace" : "—"),
             evidence: stage.primaryEvidence, Array(stage.evidence.dropFirst()))
     }

@@ -36,7 +36,13 @@ extension TraceAttribution {
                 status: flagged ? .watch : .pass, observed: "\(Formatting.percent(component.percent)) of stage time",
                 expected: unknown ? "≤ \(Formatting.percent(maxUnknownPercent, digits: 0))" : nil,
                 severity: flagged ? .medium : (component.percent >= 50 ? .medium : .low),
-                measurements: measurements, attributes: ["detail": detail],
+                measurements: measurements,
+                attributes: [
+                    "detail": detail,
+                    "severity_reason": flagged
+                        ? "unattributed time above \(Formatting.percent(maxUnknownPercent, digits: 0))"
+                        : "\(Formatting.percent(component.percent, digits: 0)) of the traced stage time",
+                ],
                 recommendation: flagged ? "Request detailed profiling" : (component.percent >= 50 ? "Optimize \(component.topEvent.prefix(60))" : "—"),
                 evidence: cite)
         }

@@ -13,12 +13,26 @@ public struct DocumentBuilder: Sendable {
     public static let environmentColumns = ["Check", "Status", "Hash / Version", "Evidence Path", "Verified By"]
     public static let reproducibilityColumns = ["Dimension", "Expected", "Observed", "Drift (%)", "Verdict", "Evidence"]
     public static let resourceColumns = ["Metric", "Observed", "Threshold", "Status", "Trend (7d)", "Evidence"]
+
+    /// The resource table's columns, its trend header naming the window the rows were measured over ("Trend (60 s)";
+    /// REPORT_FORMAT.md's "Trend (7d)" only where the window is seven days).
+    static func resourceColumns(_ report: Report) -> [String] {
+        let windows = report.layer(.resources)?.findings(in: .resourceUtilization).compactMap { $0.measurements["window_seconds"] } ?? []
+        var columns = resourceColumns
+        guard let window = windows.max(), window > 0 else {
+            columns[4] = "Trend"
+            return columns
+        }
+        columns[4] = "Trend (\(Formatting.duration(seconds: window)))"
+        return columns
+    }
+
     public static let anomalyColumns = ["Type", "Detected", "Severity", "Impact", "Recommendation"]
     public static let latencyColumns = [
         "Stage", "Avg (ms)", "P95 (ms)", "P99 (ms)", "Δ vs Prev (ms)", "CI95", "%Total", "Status", "Evidence",
     ]
     public static let bottleneckColumns = [
-        "Component", "%Total Latency", "Latency (ms)", "Regression", "Severity", "Action", "Evidence",
+        "Component", "%Total Latency (of its source)", "Latency (ms)", "Regression", "Severity", "Action", "Evidence",
     ]
     public static let baselineColumns = ["Metric", "Baseline Mean", "Baseline CI95", "Current", "Within Bounds?", "Evidence"]
     public static let optimizationColumns = [
@@ -52,7 +66,7 @@ public struct DocumentBuilder: Sendable {
         }
 
         blocks.append(.heading(level: 2, text: "RESOURCE UTILIZATION"))
-        blocks += table(report, .resourceUtilization, Self.resourceColumns) { f in
+        blocks += table(report, .resourceUtilization, Self.resourceColumns(report)) { f in
             [
                 [.text(f.check)], [.text(f.observed)], [.text(f.expected ?? "—")], [.text(ReportFormatting.statusLabel(f))],
                 [.text(f.attributes["trend"] ?? "—")], evidence(f),
@@ -63,7 +77,7 @@ public struct DocumentBuilder: Sendable {
         blocks += table(report, .anomalyDetection, Self.anomalyColumns) { f in
             let detected = f.status != .pass
             return [
-                [.text(f.check)], [.text(detected ? "Yes" : "No")], [.text(detected ? f.severity.rawValue.capitalized : "—")],
+                [.text(f.check)], [.text(detected ? "Yes" : "No")], [.text(detected ? severity(f) : "—")],
                 [.text(f.attributes["impact"] ?? (detected ? f.observed : "—"))],
                 [.text(f.recommendation ?? (detected ? "Investigate" : "Continue monitoring"))],
             ]
@@ -103,8 +117,8 @@ public struct DocumentBuilder: Sendable {
             return [
                 [.text(f.check)], [.text(m["percent_total"].map { Formatting.percent($0, digits: 0) } ?? "—")],
                 [.text(m["latency_ms"].map(Formatting.milliseconds) ?? "—")],
-                [.text(m["regression_ms"].map { Formatting.signedMilliseconds($0) + "ms" } ?? "—")],
-                [.text(f.severity.rawValue.capitalized)], [.text(f.recommendation ?? "—")], evidence(f),
+                [.text(m["regression_ms"].map { Formatting.signedMilliseconds($0) + " ms" } ?? "—")],
+                [.text(severity(f))], [.text(f.recommendation ?? "—")], evidence(f),
             ]
         }
         let details = report.layer(.latency)?.findings(in: .bottleneckAnalysis).compactMap { f -> [Document.Span]? in
@@ -120,9 +134,12 @@ public struct DocumentBuilder: Sendable {
         blocks.append(.heading(level: 2, text: "PERFORMANCE BASELINE (\(days)-Day Rolling)"))
         blocks += table(report, .performanceBaseline, Self.baselineColumns) { f in
             let m = f.measurements
+            // The baseline in the unit and precision of the current figure.
+            let unit = f.attributes["unit"]
+            let format: (Double) -> String = { value in unit.map { Formatting.value(value, unit: $0) } ?? ReportFormatting.number(value) }
             return [
-                [.text(f.check)], [.text(m["baseline_mean"].map(ReportFormatting.number) ?? "—")],
-                [.text(interval(m["baseline_ci95_low"], m["baseline_ci95_high"], format: ReportFormatting.number))], [.text(f.observed)],
+                [.text(f.check)], [.text(m["baseline_mean"].map(format) ?? "—")],
+                [.text(interval(m["baseline_ci95_low"], m["baseline_ci95_high"], format: format))], [.text(f.observed)],
                 [.text(ReportFormatting.statusLabel(f))], evidence(f),
             ]
         }
@@ -197,6 +214,11 @@ public struct DocumentBuilder: Sendable {
 
     func notVerifiedSpans(_ layer: LayerResult?) -> [Document.Span] {
         [.bold("Not verified:"), .text(" " + (layer?.notVerifiedReason ?? "not run in this audit") + ".")]
+    }
+
+    /// The severity, with its reason when the finding states one: "Medium (the largest stage, 81% of mean request time)".
+    func severity(_ finding: Finding) -> String {
+        finding.severity.rawValue.capitalized + (finding.attributes["severity_reason"].map { " (\($0))" } ?? "")
     }
 
     func evidence(_ finding: Finding) -> Document.Cell {

@@ -40,7 +40,10 @@ public struct ResourceAnalyzer: Sendable {
                     table: .resourceUtilization, check: name, status: breach ? .breach : .pass,
                     observed: Formatting.percent(observed, digits: 1), expected: "< \(Formatting.percent(limit, digits: 0))",
                     severity: breach ? .high : .info,
-                    measurements: ["p95": observed, "max": maximum, "mean": values.reduce(0, +) / Double(values.count), "samples": Double(values.count)],
+                    measurements: [
+                        "p95": observed, "max": maximum, "mean": values.reduce(0, +) / Double(values.count), "samples": Double(values.count),
+                        "window_seconds": window,
+                    ],
                     attributes: ["trend": trend(values, unit: "points")],
                     recommendation: breach ? "\(name) P95 is at the limit: add capacity or find what consumes it." : nil,
                     evidence: evidence))
@@ -54,8 +57,8 @@ public struct ResourceAnalyzer: Sendable {
             findings.append(
                 Finding(
                     table: .resourceUtilization, check: "Disk I/O (MB/s)", status: breach ? .breach : .pass,
-                    observed: String(format: "%.1f", observed), expected: "< \(Int(thresholds.diskIOMegabytesPerSecond))",
-                    severity: breach ? .high : .info, measurements: ["p95": observed, "max": disk.max() ?? 0],
+                    observed: Formatting.number(observed, digits: 1) + " MB/s", expected: "< \(Formatting.number(thresholds.diskIOMegabytesPerSecond, digits: 0)) MB/s",
+                    severity: breach ? .high : .info, measurements: ["p95": observed, "max": disk.max() ?? 0, "window_seconds": window],
                     attributes: ["trend": trend(disk, unit: "MB/s")], evidence: evidence))
         }
 

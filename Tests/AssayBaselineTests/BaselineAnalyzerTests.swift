@@ -31,6 +31,14 @@ import Testing
         return (0..<count).map { _ in mean + rng.nextGaussian() }
     }
 
+    /// A resource metric is in the unit its row names: Disk I/O in MB/s, utilization in %.
+    @Test func resourceMetricsKeepTheirUnit() {
+        let disk = CurrentMetric(name: "resources.disk_i_o_mb_s.p95", value: 0.002, evidence: Self.evidence, label: "Disk I/O (MB/s), P95")
+        #expect(disk.unit == "MB/s")
+        #expect(BaselineAnalyzer(thresholds: Thresholds()).withinBounds(disk, baseline: 0.002).1 == "≤ 0.0022 MB/s (baseline + 10%)")
+        #expect(CurrentMetric(name: "resources.cpu_utilization.p95", value: 75, evidence: Self.evidence).unit == "%")
+    }
+
     /// Regression rules: P95 over baseline + 5 ms, mean over baseline × 1.10, throughput under baseline − 20.
     @Test func regressionRulesFollowTheThresholds() async throws {
         let analyzer = BaselineAnalyzer(thresholds: Thresholds())

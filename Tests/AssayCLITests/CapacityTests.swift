@@ -63,7 +63,8 @@ extension LoadTests {
         let result = try CLITests.assay(["audit", "--no-store", "--output", "report"], in: directory)
         #expect([0, 1, 2].contains(result.status))
         let report = try String(contentsOfFile: directory + "/report/report.md", encoding: .utf8)
-        #expect(report.contains("**Current capacity:** knee at 800 req/s"), "\(report)")
+        #expect(report.contains("**Current capacity:** knee at 800 req/s (P95 6.00 ms ≤ 20.0 ms; HTTP load test, capacity.json)"), "\(report)")
+        #expect(report.contains("(queueing model of the HTTP load test)"), "\(report)")
         #expect(report.contains("**+20% traffic:** 600.0 req/s; CPU 15.0% → 17.5%"), "\(report)")
         #expect(report.contains("**Model and assumptions:**"))
     }

@@ -1,0 +1,73 @@
+import AssayCore
+import AssayReport
+import Foundation
+import Testing
+
+/// The report says exactly what it measured: the trend's window, units on every figure, one definition per
+/// percentage column, and why a severity is what it is.
+@Suite struct ReportExactnessTests {
+    /// The full sample run with `change` applied to every finding.
+    static func markdown(_ change: (inout Finding) -> Void) throws -> String {
+        var run = ReportFixtures.fullRun()
+        run.layers = run.layers.map { layer in
+            var layer = layer
+            layer.findings = layer.findings.map { finding in
+                var finding = finding
+                change(&finding)
+                return finding
+            }
+            return layer
+        }
+        return try ReportWriter.render(ReportBuilder(service: "svc").build(run), as: .markdown)
+    }
+
+    static func row(_ markdown: String, startingWith prefix: String) -> String? {
+        markdown.split(separator: "\n").map(String.init).first { $0.hasPrefix(prefix) }
+    }
+
+    @Test func trendHeaderNamesTheWindowMeasured() throws {
+        let minute = try Self.markdown { if $0.table == .resourceUtilization { $0.measurements["window_seconds"] = 60 } }
+        #expect(minute.contains("| Metric | Observed | Threshold | Status | Trend (60 s) | Evidence |"))
+        let week = try Self.markdown { if $0.table == .resourceUtilization { $0.measurements["window_seconds"] = 7 * 86_400 } }
+        #expect(week.contains("| Trend (7 d) |"))
+        let unknown = try Self.markdown { _ in }
+        #expect(unknown.contains("| Metric | Observed | Threshold | Status | Trend | Evidence |"))
+    }
+
+    @Test func bottleneckRowsGiveUnitsAndTheSeverityReason() throws {
+        let markdown = try Self.markdown { finding in
+            guard finding.table == .bottleneckAnalysis else { return }
+            finding.measurements["regression_ms"] = -0.00079
+            finding.attributes["severity_reason"] = "the largest stage, 81% of mean request time"
+        }
+        #expect(markdown.contains("| Component | %Total Latency (of its source) | Latency (ms) | Regression | Severity |"))
+        let row = try #require(Self.row(markdown, startingWith: "| Model Forward Pass |"))
+        #expect(row.contains("| -0.00079 ms | Medium (the largest stage, 81% of mean request time) |"))
+    }
+
+    @Test func baselineFiguresCarryTheMetricsUnit() throws {
+        let markdown = try Self.markdown { finding in
+            guard finding.table == .performanceBaseline else { return }
+            finding.check = "Disk I/O (MB/s), P95"
+            finding.observed = Formatting.value(0.0031, unit: "MB/s")
+            finding.measurements = ["baseline_mean": 0.002045, "baseline_ci95_low": 0.0019, "baseline_ci95_high": 0.0021]
+            finding.attributes["unit"] = "MB/s"
+        }
+        let row = try #require(Self.row(markdown, startingWith: "| Disk I/O (MB/s), P95 |"))
+        #expect(row.contains("| 0.00204 MB/s | [0.0019 MB/s, 0.0021 MB/s] | 0.0031 MB/s |"))
+        #expect(!row.contains("%"))
+    }
+
+    @Test func millisecondsKeepThreeSignificantFiguresAndASpace() {
+        #expect(Formatting.milliseconds(0.07822) == "0.0782")
+        #expect(Formatting.milliseconds(0.0003) == "0.0003")
+        #expect(Formatting.milliseconds(4.254) == "4.25")
+        #expect(Formatting.milliseconds(480.4) == "480")
+        #expect(Formatting.value(0.0994, unit: "ms") == "0.0994 ms")
+        #expect(Formatting.value(64.77, unit: "%") == "64.8%")
+        #expect(Formatting.duration(seconds: 60) == "60 s")
+        #expect(Formatting.duration(seconds: 1800) == "30 min")
+        #expect(Formatting.duration(seconds: 6 * 3600) == "6 h")
+        #expect(Formatting.duration(seconds: 7 * 86_400) == "7 d")
+    }
+}
