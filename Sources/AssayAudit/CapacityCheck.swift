@@ -60,10 +60,11 @@ public enum CapacityFindings {
                 severity: knee == nil ? .high : .info,
                 measurements: [
                     "knee_rps": knee?.achievedRate ?? 0, "peak_rps": peak, "current_rps": currentRate, "buffer_percent": buffer,
-                    "service_demand_ms": demand * 1000,
+                    "service_demand_ms": demand * 1000, "objective_p95_ms": objective,
                 ],
                 statusLabel: knee == nil ? "❌ Objective not met" : "✅ Measured", evidence: cite)
         ]
+        rows[0].series["curve"] = plan.measurement.steps.map { SeriesPoint($0.achievedRate, $0.p95Ms) }
         for projection in plan.project(currentRate: currentRate, increasesPercent: projections) {
             var latency = projection.meanMs.map { mean in
                 "projected mean \(Formatting.milliseconds(mean)) ms, P95 \(Formatting.milliseconds(projection.p95Ms ?? mean)) ms (queueing model of the HTTP load test)"

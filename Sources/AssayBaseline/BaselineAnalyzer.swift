@@ -188,18 +188,25 @@ public struct BaselineAnalyzer: Sendable {
                 var attributes = ["baseline_runs": String(stats.runs), "unit": metric.unit]
                 if let cut = stats.since { attributes["rebaselined_at"] = Self.stamp(cut) }
                 if stats.seasonal { attributes["baseline_kind"] = "hour-of-week" }
-                rows.append(
-                    Finding(
-                        table: .performanceBaseline, check: metric.displayName, status: within ? .pass : .breach,
-                        observed: Formatting.value(metric.value, unit: metric.unit), expected: rule,
-                        severity: within ? .info : .high,
-                        measurements: [
-                            "baseline_mean": stats.mean, "baseline_ci95_low": stats.low, "baseline_ci95_high": stats.high,
-                            "current": metric.value, "baseline_runs": Double(stats.runs),
-                        ],
-                        attributes: attributes, statusLabel: within ? "✅ Yes" : "❌ No",
-                        recommendation: within ? nil : "Regression against the \(Formatting.number(thresholds.baseline.windowDays, digits: 0))-day baseline: bisect the changes since \(Self.stamp(stats.last))",
-                        evidence: cite))
+                var row = Finding(
+                    table: .performanceBaseline, check: metric.displayName, status: within ? .pass : .breach,
+                    observed: Formatting.value(metric.value, unit: metric.unit), expected: rule,
+                    severity: within ? .info : .high,
+                    measurements: [
+                        "baseline_mean": stats.mean, "baseline_ci95_low": stats.low, "baseline_ci95_high": stats.high,
+                        "current": metric.value, "baseline_runs": Double(stats.runs),
+                    ],
+                    attributes: attributes, statusLabel: within ? "✅ Yes" : "❌ No",
+                    recommendation: within ? nil : "Regression against the \(Formatting.number(thresholds.baseline.windowDays, digits: 0))-day baseline: bisect the changes since \(Self.stamp(stats.last))",
+                    evidence: cite)
+                // What the report draws: every stored point, the current one, and the levels after each change point.
+                row.series["history"] = SeriesPoint.thinned(
+                    points.map { SeriesPoint($0.recordedAt.timeIntervalSince1970, $0.value) } + [SeriesPoint(now.timeIntervalSince1970, metric.value)],
+                    to: 240)
+                if !changes.isEmpty {
+                    row.series["change_points"] = changes.map { SeriesPoint(times[$0.index].timeIntervalSince1970, $0.meanAfter) }
+                }
+                rows.append(row)
             }
             if let change = changes.last {
                 changeRows.append(

@@ -25,6 +25,8 @@ public struct Finding: Sendable, Codable, Hashable {
     public var recommendation: String?
     /// Each occurrence behind the row (every spike, every throttled run), in time order.
     public var events: [FindingEvent] = []
+    /// Named series behind the row, which the HTML report draws (`cdf_ms`, `values`, `history`, `curve`).
+    public var series: [String: [SeriesPoint]] = [:]
     public private(set) var evidence: [Evidence]
 
     public var layer: Layer { table.layer }
@@ -65,7 +67,7 @@ public struct Finding: Sendable, Codable, Hashable {
         case table, check, status, observed, expected, severity, measurements, attributes, evidence, recommendation
         case statusLabel = "status_label"
         case verifiedBy = "verified_by"
-        case layer, events
+        case layer, events, series
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +93,7 @@ public struct Finding: Sendable, Codable, Hashable {
             Array(evidence.dropFirst())
         )
         events = try container.decodeIfPresent([FindingEvent].self, forKey: .events) ?? []
+        series = try container.decodeIfPresent([String: [SeriesPoint]].self, forKey: .series) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -108,6 +111,7 @@ public struct Finding: Sendable, Codable, Hashable {
         try container.encodeIfPresent(verifiedBy, forKey: .verifiedBy)
         try container.encodeIfPresent(recommendation, forKey: .recommendation)
         if !events.isEmpty { try container.encode(events, forKey: .events) }
+        if !series.isEmpty { try container.encode(series, forKey: .series) }
         try container.encode(evidence, forKey: .evidence)
     }
 }
@@ -151,5 +155,38 @@ public struct FindingEvent: Sendable, Codable, Hashable {
         try c.encodeIfPresent(rise, forKey: .rise)
         try c.encodeIfPresent(detail, forKey: .detail)
         try c.encode(durationSeconds, forKey: .durationSeconds)
+    }
+}
+
+/// One point of a finding's series, written as `[x, y]`.
+public struct SeriesPoint: Sendable, Hashable, Codable {
+    public var x: Double
+    public var y: Double
+
+    public init(_ x: Double, _ y: Double) {
+        self.x = x
+        self.y = y
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        x = try container.decode(Double.self)
+        y = try container.decode(Double.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(x)
+        try container.encode(y)
+    }
+
+    /// At most `limit` points of `points` (sorted by x): each bucket keeps its highest point, so peaks stay visible.
+    public static func thinned(_ points: [SeriesPoint], to limit: Int) -> [SeriesPoint] {
+        guard points.count > limit, limit > 0 else { return points }
+        let size = Double(points.count) / Double(limit)
+        return (0..<limit).compactMap { bucket in
+            let range = Int(Double(bucket) * size)..<min(points.count, Int(Double(bucket + 1) * size))
+            return points[range].max { $0.y < $1.y }
+        }
     }
 }

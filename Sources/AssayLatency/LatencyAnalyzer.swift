@@ -74,6 +74,8 @@ public struct LatencyAnalyzer: Sendable {
                 name == "Total" ? "Total" : name.capitalized, stats: stats, comparison: comparisons?[index], share: share,
                 current: current.evidence, previous: previous?.evidence)
             if name == "Total", let throughput = Self.throughput(current.samples) { finding.measurements["throughput_rps"] = throughput }
+            finding.series["cdf_ms"] = Self.cdf(current.samples.map(values[index]))
+            if let previous { finding.series["previous_cdf_ms"] = Self.cdf(previous.samples.map(values[index])) }
             profile.append(finding)
             if name != "Total" { bottlenecks.append((finding, share)) }
         }
@@ -82,6 +84,13 @@ public struct LatencyAnalyzer: Sendable {
             bottleneck(finding, share: share, top: finding == ranked.first?.0)
         }
         return profile + bottleneckRows
+    }
+
+    /// The distribution as [ms, cumulative fraction] at fixed fractions, denser in the tail.
+    static func cdf(_ values: [Double]) -> [SeriesPoint] {
+        let sorted = values.sorted()
+        let fractions = [0, 0.01, 0.025, 0.05] + stride(from: 0.1, through: 0.9, by: 0.05).map { $0 } + [0.95, 0.975, 0.99, 0.995, 0.999, 1]
+        return fractions.compactMap { p in Quantile.type7(sorted: sorted, p).map { SeriesPoint($0, p) } }
     }
 
     /// Requests per second from the first request's start to the last one's end; nil without timestamps or

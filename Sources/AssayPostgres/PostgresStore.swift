@@ -145,11 +145,11 @@ public final class PostgresStore: AuditStore, Sendable {
         for row in try await Self.insert(
             into: "finding",
             ["\"layer_resultId\"", "position", "report_table", "check_name", "status", "observed", "expected", "severity", "measurements",
-             "attributes", "status_label", "verified_by", "recommendation", "events"],
+             "attributes", "status_label", "verified_by", "recommendation", "events", "series"],
             rows.findings.map { f in
                 [.int(layerKeys[f.layerKey] ?? 0), .int(Int64(f.position)), .text(f.table), .text(f.check), .text(f.status), .text(f.observed),
                  .text(f.expected), .text(f.severity), .text(f.measurements), .text(f.attributes), .text(f.statusLabel), .text(f.verifiedBy),
-                 .text(f.recommendation), .text(f.events)]
+                 .text(f.recommendation), .text(f.events), .text(f.series)]
             },
             returning: "id, \"layer_resultId\", position", on: db, logger: logger)
         {
@@ -300,16 +300,16 @@ public final class PostgresStore: AuditStore, Sendable {
         let findingRows = try await connection.query(
             """
             SELECT f.id, f."layer_resultId", f.position, f.report_table, f.check_name, f.status, f.observed, f.expected, f.severity,
-              f.measurements, f.attributes, f.status_label, f.verified_by, f.recommendation, f.events
+              f.measurements, f.attributes, f.status_label, f.verified_by, f.recommendation, f.events, f.series
             FROM finding f JOIN layer_result l ON l.id = f."layer_resultId" WHERE l."runId" = \(id)
             """, logger: logger)
         for try await row in findingRows {
             let f = try row.decode(
-                (Int64, Int64, Int32, String, String, String, String, String?, String, String, String, String?, String?, String?, String?).self)
+                (Int64, Int64, Int32, String, String, String, String, String?, String, String, String, String?, String?, String?, String?, String?).self)
             findings.append(
                 RunRows.Finding(
                     key: f.0, layerKey: f.1, position: Int(f.2), table: f.3, check: f.4, status: f.5, observed: f.6, expected: f.7, severity: f.8,
-                    measurements: f.9, attributes: f.10, statusLabel: f.11, verifiedBy: f.12, recommendation: f.13, events: f.14))
+                    measurements: f.9, attributes: f.10, statusLabel: f.11, verifiedBy: f.12, recommendation: f.13, events: f.14, series: f.15))
         }
         var evidence: [RunRows.Evidence] = []
         let evidenceRows = try await connection.query(

@@ -20,6 +20,19 @@ public struct Document: Sendable, Hashable {
         case table(columns: [String], rows: [[Cell]])
         case list(ordered: Bool, items: [[Span]])
         case quote([Span])
+        /// Pictures drawn side by side; only the HTML report shows them.
+        case figures([Figure])
+    }
+
+    /// An inline SVG picture with its caption.
+    public struct Figure: Sendable, Hashable {
+        public var caption: String
+        public var svg: String
+
+        public init(caption: String, svg: String) {
+            self.caption = caption
+            self.svg = svg
+        }
     }
 }
 

@@ -73,6 +73,8 @@ public struct DocumentBuilder: Sendable {
             ]
         }
 
+        blocks += figures(ReportFigures.resources(report))
+
         blocks.append(.heading(level: 2, text: "ANOMALY DETECTION"))
         blocks += table(report, .anomalyDetection, Self.anomalyColumns) { f in
             let detected = f.status != .pass
@@ -111,6 +113,8 @@ public struct DocumentBuilder: Sendable {
             ]
         }
 
+        blocks += figures(ReportFigures.latency(report))
+
         blocks.append(.heading(level: 2, text: "BOTTLENECK ANALYSIS"))
         blocks += table(report, .bottleneckAnalysis, Self.bottleneckColumns) { f in
             let m = f.measurements
@@ -144,6 +148,8 @@ public struct DocumentBuilder: Sendable {
             ]
         }
 
+        blocks += figures(ReportFigures.baseline(report))
+
         blocks.append(.heading(level: 2, text: "OPTIMIZATION IMPACT TRACKING"))
         blocks += table(report, .optimizationImpact, Self.optimizationColumns) { f in
             let m = f.measurements
@@ -165,6 +171,7 @@ public struct DocumentBuilder: Sendable {
                 spans += [.text(" · ")] + evidence(f)
                 blocks.append(.paragraph(spans))
             }
+            blocks += figures(ReportFigures.capacity(report))
         } else {
             blocks.append(.paragraph(notVerifiedSpans(report.layer(.capacity))))
         }
@@ -214,6 +221,11 @@ public struct DocumentBuilder: Sendable {
 
     func notVerifiedSpans(_ layer: LayerResult?) -> [Document.Span] {
         [.bold("Not verified:"), .text(" " + (layer?.notVerifiedReason ?? "not run in this audit") + ".")]
+    }
+
+    /// A row of pictures, or nothing when there is nothing to draw.
+    func figures(_ figures: [Document.Figure]) -> [Document.Block] {
+        figures.isEmpty ? [] : [.figures(figures)]
     }
 
     /// The severity, with its reason when the finding states one: "Medium (the largest stage, 81% of mean request time)".

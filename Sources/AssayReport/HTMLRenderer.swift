@@ -47,6 +47,8 @@ public enum HTMLRenderer {
                 body += "<\(tag)>\n" + items.map { "<li>\(inline($0))</li>\n" }.joined() + "</\(tag)>\n"
             case .quote(let spans):
                 body += "<blockquote class=\"verdict\">\(inline(spans))</blockquote>\n"
+            case .figures(let figures):
+                body += "<div class=\"figures\">\n" + figures.map { "<figure>\($0.svg)<figcaption>\(escape($0.caption))</figcaption></figure>\n" }.joined() + "</div>\n"
             }
         }
         return body
@@ -66,6 +68,13 @@ blockquote.verdict { margin: 1.5rem 0; padding: .8rem 1rem; border-left: 6px sol
 body.stable blockquote.verdict { border-color: #1a7f37; }
 body.needs-fix blockquote.verdict { border-color: #bf8700; }
 body.at-risk blockquote.verdict { border-color: #cf222e; }
+.figures { display: flex; flex-wrap: wrap; gap: 1rem; margin: .8rem 0; }
+figure { margin: 0; flex: 0 1 560px; }
+figcaption { font-size: 12px; color: #57606a; }
+svg.chart { max-width: 100%; height: auto; background: #fff; font: 11px system-ui, sans-serif; }
+svg.chart .chart-title { font-weight: 600; font-size: 12px; fill: #1b1f24; }
+svg.chart .tick, svg.chart .legend { fill: #57606a; }
+svg.chart .axis { fill: #1b1f24; }
 @media print { body { margin: 0; max-width: none; } }
 """
 

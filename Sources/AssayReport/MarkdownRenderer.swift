@@ -5,6 +5,7 @@ public enum MarkdownRenderer {
     public static func render(_ document: Document) -> String {
         var out = "# \(escape(document.title))\n"
         for block in document.blocks {
+            if case .figures = block { continue }
             out += "\n"
             switch block {
             case .heading(let level, let text):
@@ -23,6 +24,8 @@ public enum MarkdownRenderer {
                 }
             case .quote(let spans):
                 out += "> " + inline(spans) + "\n"
+            case .figures:
+                break
             }
         }
         return out

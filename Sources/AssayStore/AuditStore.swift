@@ -77,6 +77,18 @@ package enum StoredValue {
         events.isEmpty ? nil : String(decoding: try JSONCoding.encoder().encode(events), as: UTF8.self)
     }
 
+    /// A finding's series as stored, NULL when it has none.
+    package static func encodeSeries(_ series: [String: [SeriesPoint]]) throws -> String? {
+        series.isEmpty ? nil : String(decoding: try JSONCoding.encoder().encode(series), as: UTF8.self)
+    }
+
+    package static func decodeSeries(_ text: String?, rowID: String) throws -> [String: [SeriesPoint]] {
+        guard let text else { return [:] }
+        do { return try JSONCoding.decoder().decode([String: [SeriesPoint]].self, from: Data(text.utf8)) } catch {
+            throw StoreError.corruptRow(table: "finding", id: rowID, reason: "series: \(error)")
+        }
+    }
+
     package static func decodeEvents(_ text: String?, rowID: String) throws -> [FindingEvent] {
         guard let text else { return [] }
         do { return try JSONCoding.decoder().decode([FindingEvent].self, from: Data(text.utf8)) } catch {

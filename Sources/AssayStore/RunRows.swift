@@ -57,15 +57,17 @@ package struct RunRows: Sendable {
         package var verifiedBy: String?
         package var recommendation: String?
         package var events: String?
+        package var series: String?
 
         package init(
             key: Int64, layerKey: Int64, position: Int, table: String, check: String, status: String, observed: String, expected: String?,
             severity: String, measurements: String, attributes: String, statusLabel: String?, verifiedBy: String?, recommendation: String?,
-            events: String?
+            events: String?, series: String?
         ) {
             (self.key, self.layerKey, self.position, self.table, self.check, self.status) = (key, layerKey, position, table, check, status)
             (self.observed, self.expected, self.severity, self.measurements, self.attributes) = (observed, expected, severity, measurements, attributes)
             (self.statusLabel, self.verifiedBy, self.recommendation, self.events) = (statusLabel, verifiedBy, recommendation, events)
+            self.series = series
         }
     }
 
@@ -116,7 +118,8 @@ package struct RunRows: Sendable {
                         status: finding.status.rawValue, observed: finding.observed, expected: finding.expected,
                         severity: finding.severity.rawValue, measurements: try StoredValue.encode(finding.measurements, with: encoder),
                         attributes: try StoredValue.encode(finding.attributes, with: encoder), statusLabel: finding.statusLabel,
-                        verifiedBy: finding.verifiedBy, recommendation: finding.recommendation, events: try StoredValue.encodeEvents(finding.events)))
+                        verifiedBy: finding.verifiedBy, recommendation: finding.recommendation, events: try StoredValue.encodeEvents(finding.events),
+                        series: try StoredValue.encodeSeries(finding.series)))
                 for (index, cited) in finding.evidence.enumerated() {
                     evidence.append(
                         Evidence(
@@ -146,6 +149,7 @@ package struct RunRows: Sendable {
                     attributes: try StoredValue.decode([String: String].self, f.attributes, table: "finding", rowID: id),
                     statusLabel: f.statusLabel, verifiedBy: f.verifiedBy, recommendation: f.recommendation, evidence: first, Array(cited.dropFirst()))
                 finding.events = try StoredValue.decodeEvents(f.events, rowID: id)
+                finding.series = try StoredValue.decodeSeries(f.series, rowID: id)
                 return finding
             }
             return LayerResult(

@@ -166,6 +166,7 @@ public enum Schema {
                 .createIndex(name: "finding_on_layer_resultId", table: "finding", columns: ["layer_resultId"], ifNotExists: true),
                 .createIndex(name: "evidence_on_findingId", table: "evidence", columns: ["findingId"], ifNotExists: true),
             ]),
+        Migration(name: "v10-finding-series", changes: [.addColumn(table: "finding", .optional("series", .text))]),
     ]
 
     /// The statements that apply `change` in `dialect`.

@@ -92,13 +92,16 @@ public final class Store: Sendable {
             configuration.busyMode = .timeout(5)
             database = try DatabasePool(path: path, configuration: configuration)
             // Processes opening a new store together (an agent and a server) race to migrate it; the loser's
-            // CREATE fails once the winner's transaction commits. Trying again finds the migrations applied.
+            // CREATE fails once the winner's transaction commits, or, for a migration that may run twice (CREATE
+            // INDEX IF NOT EXISTS), its record of the migration does. Trying again finds the migrations applied.
             var attempt = 0
             while true {
                 do {
                     try Store.migrator.migrate(database)
                     break
-                } catch let error as DatabaseError where attempt < 20 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_BUSY) {
+                } catch let error as DatabaseError
+                    where attempt < 20 && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode)
+                {
                     attempt += 1
                     usleep(50_000)
                 }
@@ -170,12 +173,12 @@ public final class Store: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
-                      expected, severity, measurements, attributes, status_label, verified_by, recommendation, events)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      expected, severity, measurements, attributes, status_label, verified_by, recommendation, events, series)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     layerIDs[f.layerKey], f.position, f.table, f.check, f.status, f.observed, f.expected, f.severity, f.measurements,
-                    f.attributes, f.statusLabel, f.verifiedBy, f.recommendation, f.events,
+                    f.attributes, f.statusLabel, f.verifiedBy, f.recommendation, f.events, f.series,
                 ])
             findingIDs[f.key] = db.lastInsertedRowID
         }
@@ -385,7 +388,7 @@ public final class Store: Sendable {
                 key: f["id"], layerKey: f["layer_resultId"], position: f["position"], table: f["report_table"], check: f["check_name"],
                 status: f["status"], observed: f["observed"], expected: f["expected"], severity: f["severity"], measurements: f["measurements"],
                 attributes: f["attributes"], statusLabel: f["status_label"], verifiedBy: f["verified_by"], recommendation: f["recommendation"],
-                events: f["events"])
+                events: f["events"], series: f["series"])
         }
         let evidence = try Row.fetchAll(
             db,

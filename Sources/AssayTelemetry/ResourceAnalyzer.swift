@@ -25,6 +25,11 @@ public struct ResourceAnalyzer: Sendable {
             return (low > 0 || high < 0) && abs(change) >= 1 ? String(format: "%+.1f", change) + " \(unit) over the window" : "Stable"
         }
         let window = points.map(\.intervalSeconds).reduce(0, +)
+        let start = points.first?.time ?? Date(timeIntervalSince1970: 0)
+        /// The series the report draws: seconds since the first sample against the value, thinned to 240 points.
+        func drawn(_ value: (ResourcePoint) -> Double?) -> [String: [SeriesPoint]] {
+            ["values": SeriesPoint.thinned(points.compactMap { p in value(p).map { SeriesPoint(p.time.timeIntervalSince(start), $0) } }, to: 240)]
+        }
         let rows: [(String, KeyPath<ResourcePoint, Double?>, Double, String)] = [
             ("CPU Utilization (%)", \.cpuPercent, thresholds.cpuPercent, "%"),
             ("Memory Usage (%)", \.memoryPercent, thresholds.memoryPercent, "%"),
@@ -35,18 +40,19 @@ public struct ResourceAnalyzer: Sendable {
             let values = series(key)
             guard let observed = p95(values), let maximum = values.max() else { continue }
             let breach = observed >= limit
-            findings.append(
-                Finding(
-                    table: .resourceUtilization, check: name, status: breach ? .breach : .pass,
-                    observed: Formatting.percent(observed, digits: 1), expected: "< \(Formatting.percent(limit, digits: 0))",
-                    severity: breach ? .high : .info,
-                    measurements: [
-                        "p95": observed, "max": maximum, "mean": values.reduce(0, +) / Double(values.count), "samples": Double(values.count),
-                        "window_seconds": window,
-                    ],
-                    attributes: ["trend": trend(values, unit: "points")],
-                    recommendation: breach ? "\(name) P95 is at the limit: add capacity or find what consumes it." : nil,
-                    evidence: evidence))
+            var finding = Finding(
+                table: .resourceUtilization, check: name, status: breach ? .breach : .pass,
+                observed: Formatting.percent(observed, digits: 1), expected: "< \(Formatting.percent(limit, digits: 0))",
+                severity: breach ? .high : .info,
+                measurements: [
+                    "p95": observed, "max": maximum, "mean": values.reduce(0, +) / Double(values.count), "samples": Double(values.count),
+                    "window_seconds": window, "threshold": limit, "series_start": start.timeIntervalSince1970,
+                ],
+                attributes: ["trend": trend(values, unit: "points")],
+                recommendation: breach ? "\(name) P95 is at the limit: add capacity or find what consumes it." : nil,
+                evidence: evidence)
+            finding.series = drawn { $0[keyPath: key] }
+            findings.append(finding)
         }
         let disk = points.compactMap { p -> Double? in
             guard let r = p.diskReadMegabytesPerSecond, let w = p.diskWriteMegabytesPerSecond else { return nil }
@@ -54,49 +60,54 @@ public struct ResourceAnalyzer: Sendable {
         }
         if let observed = p95(disk) {
             let breach = observed >= thresholds.diskIOMegabytesPerSecond
-            findings.append(
-                Finding(
-                    table: .resourceUtilization, check: "Disk I/O (MB/s)", status: breach ? .breach : .pass,
-                    observed: Formatting.number(observed, digits: 1) + " MB/s", expected: "< \(Formatting.number(thresholds.diskIOMegabytesPerSecond, digits: 0)) MB/s",
-                    severity: breach ? .high : .info, measurements: ["p95": observed, "max": disk.max() ?? 0, "window_seconds": window],
-                    attributes: ["trend": trend(disk, unit: "MB/s")], evidence: evidence))
-        }
+            var finding = Finding(
+                table: .resourceUtilization, check: "Disk I/O (MB/s)", status: breach ? .breach : .pass,
+                observed: Formatting.number(observed, digits: 1) + " MB/s", expected: "< \(Formatting.number(thresholds.diskIOMegabytesPerSecond, digits: 0)) MB/s",
+                severity: breach ? .high : .info,
+                measurements: [
+                    "p95": observed, "max": disk.max() ?? 0, "window_seconds": window, "threshold": thresholds.diskIOMegabytesPerSecond,
+                    "series_start": start.timeIntervalSince1970,
+                ],
+                attributes: ["trend": trend(disk, unit: "MB/s")], evidence: evidence)
+        finding.series = drawn { p in p.diskReadMegabytesPerSecond.flatMap { r in p.diskWriteMegabytesPerSecond.map { r + $0 } } }
+        findings.append(finding)
+    }
 
-        // Anomalies.
-        let cpu = points.compactMap { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
-        findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, windowSeconds: window, evidence: evidence))
-        // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
-        // the load falls under the clear threshold.
-        var rule = SustainedLoadRule(
-            threshold: thresholds.sustainedLoadPercent, clearThreshold: thresholds.sustainedClearPercent,
-            forSeconds: thresholds.sustainedSeconds, keepFiringSeconds: thresholds.keepFiringSeconds)
-        var run = 0.0
-        var longest = 0.0
-        var fired = 0
-        for (time, value, interval) in cpu {
-            run = value > thresholds.sustainedLoadPercent ? run + interval : 0
-            longest = max(longest, run)
-            if rule.observe(value, at: time) == .firing { fired += 1 }
-        }
-        let sustained = fired > 0
-        findings.append(
-            Finding(
-                table: .anomalyDetection, check: "Sustained Load", status: sustained ? .breach : .pass,
-                observed: longest > 0 ? "CPU ≥ \(Int(thresholds.sustainedLoadPercent))% for \(Int(longest)) s" : "none",
-                expected: "< \(Int(thresholds.sustainedSeconds)) s at ≥ \(Int(thresholds.sustainedLoadPercent))%",
-                severity: sustained ? .high : .info, measurements: ["longest_seconds": longest],
-                attributes: sustained ? ["impact": "no headroom for traffic growth"] : [:],
-                recommendation: sustained ? "Scale out before rollout" : "—", evidence: evidence))
-        // Memory growth, relative to the memory in use: host memory is a watch (caches grow too), GPU memory a
-        // breach (it does not shrink), one row per device.
-        let host = points.compactMap { p in
-            p.memoryPercent.map { percent in (p.time.timeIntervalSince1970, p.memoryTotalMiB.map { percent / 100 * $0 } ?? percent, p.memoryTotalMiB ?? 100) }
-        }
-        findings.append(
-            growthFinding(
-                "Memory Growth", host, unit: points.contains { $0.memoryTotalMiB != nil } ? "MiB" : "points", device: "host",
-                status: .watch, severity: .medium, impact: "a leak would exhaust memory", action: "Check for a leak: watch one more cycle",
-                evidence: evidence))
+    // Anomalies.
+    let cpu = points.compactMap { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
+    findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, windowSeconds: window, evidence: evidence))
+    // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
+    // the load falls under the clear threshold.
+    var rule = SustainedLoadRule(
+        threshold: thresholds.sustainedLoadPercent, clearThreshold: thresholds.sustainedClearPercent,
+        forSeconds: thresholds.sustainedSeconds, keepFiringSeconds: thresholds.keepFiringSeconds)
+    var run = 0.0
+    var longest = 0.0
+    var fired = 0
+    for (time, value, interval) in cpu {
+        run = value > thresholds.sustainedLoadPercent ? run + interval : 0
+        longest = max(longest, run)
+        if rule.observe(value, at: time) == .firing { fired += 1 }
+    }
+    let sustained = fired > 0
+    findings.append(
+        Finding(
+            table: .anomalyDetection, check: "Sustained Load", status: sustained ? .breach : .pass,
+            observed: longest > 0 ? "CPU ≥ \(Int(thresholds.sustainedLoadPercent))% for \(Int(longest)) s" : "none",
+            expected: "< \(Int(thresholds.sustainedSeconds)) s at ≥ \(Int(thresholds.sustainedLoadPercent))%",
+            severity: sustained ? .high : .info, measurements: ["longest_seconds": longest],
+            attributes: sustained ? ["impact": "no headroom for traffic growth"] : [:],
+            recommendation: sustained ? "Scale out before rollout" : "—", evidence: evidence))
+    // Memory growth, relative to the memory in use: host memory is a watch (caches grow too), GPU memory a
+    // breach (it does not shrink), one row per device.
+    let host = points.compactMap { p in
+        p.memoryPercent.map { percent in (p.time.timeIntervalSince1970, p.memoryTotalMiB.map { percent / 100 * $0 } ?? percent, p.memoryTotalMiB ?? 100) }
+    }
+    findings.append(
+        growthFinding(
+            "Memory Growth", host, unit: points.contains { $0.memoryTotalMiB != nil } ? "MiB" : "points", device: "host",
+            status: .watch, severity: .medium, impact: "a leak would exhaust memory", action: "Check for a leak: watch one more cycle",
+            evidence: evidence))
         let devices = Set(points.flatMap { $0.gpuDevices?.map(\.index) ?? [] }).sorted()
         if devices.isEmpty {
             let series = points.compactMap { p in p.gpuMemoryPercent.map { (p.time.timeIntervalSince1970, $0, 100.0) } }
@@ -244,124 +255,124 @@ public struct ResourceAnalyzer: Sendable {
         var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Int(worst.seconds.rounded())) s at \(stamp(worst.start))"
         if spikes.count > 1 { observed += "; first \(stamp(first.start)), last \(stamp(last.start))" }
         var finding = Finding(
-            table: .anomalyDetection, check: "CPU Spike", status: .watch, observed: observed, expected: rule,
-            severity: severe ? .high : .medium,
-            measurements: [
-                "spikes": Double(spikes.count), "spikes_per_hour": Double(spikes.count) / hours, "worst_rise_points": worst.rise,
-                "worst_peak_percent": worst.peak, "longest_seconds": longest,
-            ],
-            attributes: [
-                "impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent level\(floorText): requests queue behind the burst",
-                "severity_reason": severityReason,
-            ],
-            recommendation: "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
-        finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise) }
-        return finding
+        table: .anomalyDetection, check: "CPU Spike", status: .watch, observed: observed, expected: rule,
+        severity: severe ? .high : .medium,
+        measurements: [
+            "spikes": Double(spikes.count), "spikes_per_hour": Double(spikes.count) / hours, "worst_rise_points": worst.rise,
+            "worst_peak_percent": worst.peak, "longest_seconds": longest,
+        ],
+        attributes: [
+            "impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent level\(floorText): requests queue behind the burst",
+            "severity_reason": severityReason,
+        ],
+        recommendation: "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
+    finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise) }
+    return finding
+}
+
+/// How fast memory in use grows, past the warm-up.
+public struct Growth: Sendable, Hashable {
+    /// Units per hour (Theil–Sen), with Sen's CI95, over the window past the warm-up.
+    public var slope: Double
+    public var slopeLow: Double
+    public var slopeHigh: Double
+    /// The slope over the second half only: a warm-up that plateaus has none there.
+    public var recentSlope: Double
+    /// The fitted level at the last sample, and the capacity, in the same unit.
+    public var level: Double
+    public var capacity: Double
+    public var hours: Double
+    /// The fitted level in the middle of the window: the memory in use the rate is relative to.
+    public var typical: Double
+
+    /// Percent of the memory in use per hour.
+    public var percentPerHour: Double { typical > 0 ? slope / typical * 100 : 0 }
+    public var recentPercentPerHour: Double { typical > 0 ? recentSlope / typical * 100 : 0 }
+    /// Hours until the capacity is reached at this rate, and the range from Sen's CI; nil when not growing.
+    public var hoursToExhaustion: (estimate: Double, low: Double, high: Double?)? {
+        guard slope > 0, capacity > level else { return nil }
+        let room = capacity - level
+        return (room / slope, room / slopeHigh, slopeLow > 0 ? room / slopeLow : nil)
     }
+}
 
-    /// How fast memory in use grows, past the warm-up.
-    public struct Growth: Sendable, Hashable {
-        /// Units per hour (Theil–Sen), with Sen's CI95, over the window past the warm-up.
-        public var slope: Double
-        public var slopeLow: Double
-        public var slopeHigh: Double
-        /// The slope over the second half only: a warm-up that plateaus has none there.
-        public var recentSlope: Double
-        /// The fitted level at the last sample, and the capacity, in the same unit.
-        public var level: Double
-        public var capacity: Double
-        public var hours: Double
-        /// The fitted level in the middle of the window: the memory in use the rate is relative to.
-        public var typical: Double
+/// The growth of a (epoch seconds, used, capacity) series past its first tenth (caches and allocators filling).
+public static func growth(_ series: [(Double, Double, Double)]) -> Growth? {
+    let past = Array(series.dropFirst(series.count / 10))
+    guard past.count >= 4, let first = past.first, let last = past.last, last.0 > first.0 else { return nil }
+    let points = past.map { ($0.0, $0.1) }
+    let (slope, low, high) = TheilSen.interval(points)
+    let recent = TheilSen.interval(Array(points.suffix(points.count / 2))).0
+    let times = points.map(\.0).sorted()
+    let medianTime = times[times.count / 2]
+    let values = points.map { $0.1 - slope * ($0.0 - medianTime) }.sorted()
+    let intercept = values[values.count / 2]
+    return Growth(
+        slope: slope * 3600, slopeLow: low * 3600, slopeHigh: high * 3600, recentSlope: recent * 3600,
+        level: intercept + slope * (last.0 - medianTime), capacity: last.2, hours: (last.0 - first.0) / 3600, typical: intercept)
+}
 
-        /// Percent of the memory in use per hour.
-        public var percentPerHour: Double { typical > 0 ? slope / typical * 100 : 0 }
-        public var recentPercentPerHour: Double { typical > 0 ? recentSlope / typical * 100 : 0 }
-        /// Hours until the capacity is reached at this rate, and the range from Sen's CI; nil when not growing.
-        public var hoursToExhaustion: (estimate: Double, low: Double, high: Double?)? {
-            guard slope > 0, capacity > level else { return nil }
-            let room = capacity - level
-            return (room / slope, room / slopeHigh, slopeLow > 0 ? room / slopeLow : nil)
-        }
-    }
-
-    /// The growth of a (epoch seconds, used, capacity) series past its first tenth (caches and allocators filling).
-    public static func growth(_ series: [(Double, Double, Double)]) -> Growth? {
-        let past = Array(series.dropFirst(series.count / 10))
-        guard past.count >= 4, let first = past.first, let last = past.last, last.0 > first.0 else { return nil }
-        let points = past.map { ($0.0, $0.1) }
-        let (slope, low, high) = TheilSen.interval(points)
-        let recent = TheilSen.interval(Array(points.suffix(points.count / 2))).0
-        let times = points.map(\.0).sorted()
-        let medianTime = times[times.count / 2]
-        let values = points.map { $0.1 - slope * ($0.0 - medianTime) }.sorted()
-        let intercept = values[values.count / 2]
-        return Growth(
-            slope: slope * 3600, slopeLow: low * 3600, slopeHigh: high * 3600, recentSlope: recent * 3600,
-            level: intercept + slope * (last.0 - medianTime), capacity: last.2, hours: (last.0 - first.0) / 3600, typical: intercept)
-    }
-
-    /// A memory-growth row: growing faster than the limit (percent of the memory in use per hour), over the whole
-    /// window past the warm-up and over its second half, across at least an hour.
-    func growthFinding(
-        _ check: String, _ series: [(Double, Double, Double)], unit: String, device: String, status: FindingStatus, severity: Severity,
-        impact: String, action: String, evidence: Evidence
-    ) -> Finding {
-        let limit = thresholds.gpuMemoryGrowthPercentPerHour
-        let expected = "≤ \(Formatting.percent(limit, digits: 0)) of the memory in use per hour"
-        guard let growth = Self.growth(series) else {
-            return Finding(
-                table: .anomalyDetection, check: check, status: .pass, observed: "not judged: too few samples", expected: expected,
-                severity: .info, recommendation: "Record for an hour or more", evidence: evidence)
-        }
-        let rate = "\(String(format: "%+.1f", growth.percentPerHour))%/h of the memory in use (\(String(format: "%+.0f", growth.slope)) \(unit)/h)"
-        guard growth.hours >= 1 else {
-            return Finding(
-                table: .anomalyDetection, check: check, status: .pass,
-                observed: "not judged: \(Int((growth.hours * 60).rounded())) min past the warm-up, 60 needed; \(rate)", expected: expected,
-                severity: .info, measurements: ["percent_per_hour": growth.percentPerHour, "per_hour": growth.slope],
-                recommendation: "Record for an hour or more", evidence: evidence)
-        }
-        let growing = growth.percentPerHour > limit && growth.recentPercentPerHour > limit / 2
-        var observed = rate
-        var measurements = [
-            "percent_per_hour": growth.percentPerHour, "per_hour": growth.slope, "per_hour_ci95_low": growth.slopeLow,
-            "per_hour_ci95_high": growth.slopeHigh, "recent_percent_per_hour": growth.recentPercentPerHour, "level": growth.level,
-            "capacity": growth.capacity, "hours": growth.hours,
-        ]
-        if growing, let exhaustion = growth.hoursToExhaustion {
-            let high = exhaustion.high.map { Formatting.number($0, digits: 0) } ?? "∞"
-            observed += "; at this rate \(device) runs out of memory in \(Formatting.number(exhaustion.estimate, digits: 0)) h [\(Formatting.number(exhaustion.low, digits: 0)), \(high)]"
-            measurements["hours_to_exhaustion"] = exhaustion.estimate
-        } else if growth.percentPerHour > limit {
-            observed += "; growth stopped in the second half (a warm-up that plateaued)"
-        }
+/// A memory-growth row: growing faster than the limit (percent of the memory in use per hour), over the whole
+/// window past the warm-up and over its second half, across at least an hour.
+func growthFinding(
+    _ check: String, _ series: [(Double, Double, Double)], unit: String, device: String, status: FindingStatus, severity: Severity,
+    impact: String, action: String, evidence: Evidence
+) -> Finding {
+    let limit = thresholds.gpuMemoryGrowthPercentPerHour
+    let expected = "≤ \(Formatting.percent(limit, digits: 0)) of the memory in use per hour"
+    guard let growth = Self.growth(series) else {
         return Finding(
-            table: .anomalyDetection, check: check, status: growing ? status : .pass, observed: observed, expected: expected,
-            severity: growing ? severity : .info, measurements: measurements, attributes: growing ? ["impact": impact] : [:],
-            recommendation: growing ? action : "Continue monitoring", evidence: evidence)
+            table: .anomalyDetection, check: check, status: .pass, observed: "not judged: too few samples", expected: expected,
+            severity: .info, recommendation: "Record for an hour or more", evidence: evidence)
     }
+    let rate = "\(String(format: "%+.1f", growth.percentPerHour))%/h of the memory in use (\(String(format: "%+.0f", growth.slope)) \(unit)/h)"
+    guard growth.hours >= 1 else {
+        return Finding(
+            table: .anomalyDetection, check: check, status: .pass,
+            observed: "not judged: \(Int((growth.hours * 60).rounded())) min past the warm-up, 60 needed; \(rate)", expected: expected,
+            severity: .info, measurements: ["percent_per_hour": growth.percentPerHour, "per_hour": growth.slope],
+            recommendation: "Record for an hour or more", evidence: evidence)
+    }
+    let growing = growth.percentPerHour > limit && growth.recentPercentPerHour > limit / 2
+    var observed = rate
+    var measurements = [
+        "percent_per_hour": growth.percentPerHour, "per_hour": growth.slope, "per_hour_ci95_low": growth.slopeLow,
+        "per_hour_ci95_high": growth.slopeHigh, "recent_percent_per_hour": growth.recentPercentPerHour, "level": growth.level,
+        "capacity": growth.capacity, "hours": growth.hours,
+    ]
+    if growing, let exhaustion = growth.hoursToExhaustion {
+        let high = exhaustion.high.map { Formatting.number($0, digits: 0) } ?? "∞"
+        observed += "; at this rate \(device) runs out of memory in \(Formatting.number(exhaustion.estimate, digits: 0)) h [\(Formatting.number(exhaustion.low, digits: 0)), \(high)]"
+        measurements["hours_to_exhaustion"] = exhaustion.estimate
+    } else if growth.percentPerHour > limit {
+        observed += "; growth stopped in the second half (a warm-up that plateaued)"
+    }
+    return Finding(
+        table: .anomalyDetection, check: check, status: growing ? status : .pass, observed: observed, expected: expected,
+        severity: growing ? severity : .info, measurements: measurements, attributes: growing ? ["impact": impact] : [:],
+        recommendation: growing ? action : "Continue monitoring", evidence: evidence)
+}
 
-    /// The finding with one event per run of samples that match `throttled`, and the first one's time in its text.
-    static func timed(_ points: [ResourcePoint], _ throttled: (ResourcePoint) -> Bool, _ finding: Finding) -> Finding {
-        var finding = finding
-        var start: ResourcePoint?
-        var previous: ResourcePoint?
-        for point in points {
-            if throttled(point) {
-                if start == nil { start = point }
-            } else if let first = start, let last = previous {
-                finding.events.append(FindingEvent(start: first.time.addingTimeInterval(-first.intervalSeconds), end: last.time))
-                start = nil
-            }
-            previous = point
-        }
-        if let first = start, let last = previous {
+/// The finding with one event per run of samples that match `throttled`, and the first one's time in its text.
+static func timed(_ points: [ResourcePoint], _ throttled: (ResourcePoint) -> Bool, _ finding: Finding) -> Finding {
+    var finding = finding
+    var start: ResourcePoint?
+    var previous: ResourcePoint?
+    for point in points {
+        if throttled(point) {
+            if start == nil { start = point }
+        } else if let first = start, let last = previous {
             finding.events.append(FindingEvent(start: first.time.addingTimeInterval(-first.intervalSeconds), end: last.time))
+            start = nil
         }
-        if let first = finding.events.first {
-            finding.observed += "; first at \(first.start.formatted(.iso8601))" + (finding.events.count > 1 ? ", last at \(finding.events[finding.events.count - 1].start.formatted(.iso8601))" : "")
-        }
-        return finding
+        previous = point
     }
+    if let first = start, let last = previous {
+        finding.events.append(FindingEvent(start: first.time.addingTimeInterval(-first.intervalSeconds), end: last.time))
+    }
+    if let first = finding.events.first {
+        finding.observed += "; first at \(first.start.formatted(.iso8601))" + (finding.events.count > 1 ? ", last at \(finding.events[finding.events.count - 1].start.formatted(.iso8601))" : "")
+    }
+    return finding
+}
 }

@@ -8,7 +8,8 @@ import FoundationNetworking
 #endif
 
 /// `assay serve` as a user meets it: the example's audit on the dashboard, drawn by a real headless Chromium
-/// (charts rendered, no script errors, a screenshot kept), then a CI job pushing its audit with a token.
+/// (charts rendered, no script errors, a screenshot kept), the pictures of its report.html (screenshot kept too),
+/// then a CI job pushing its audit with a token.
 extension LoadTests {
     @Suite(.serialized, .enabled(if: ExternalTool.available(["chromium"]), "needs chromium (Debian) for the headless dashboard check"))
     struct ServeTests {
@@ -34,6 +35,19 @@ extension LoadTests {
             try? FileManager.default.removeItem(atPath: example + "/.assay")
             let audit = try CLITests.assay(["audit", "--output", "report"], in: example)
             #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+            // The report's pictures, drawn by the browser from the self-contained report.html.
+            let reportURL = URL(fileURLWithPath: example + "/report/report.html").absoluteString
+            let (reportDOM, reportLog) = try Self.chromium(["--dump-dom"], url: reportURL)
+            for id in ["resource-cpu-utilization", "latency-cdf-inference", "latency-cdf-total", "capacity-curve"] {
+                #expect(reportDOM.contains(#"id="\#(id)""#), "report.html has no chart \(id): \(reportLog.suffix(1000))")
+            }
+            #expect(reportDOM.components(separatedBy: #"<polyline class="series""#).count > 9)
+            try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+            let reportShot = Self.artifacts + "/report.png"
+            _ = try Self.chromium(["--hide-scrollbars", "--window-size=1280,6000", "--screenshot=" + reportShot], url: reportURL)
+            let reportPNG = try Data(contentsOf: URL(fileURLWithPath: reportShot))
+            #expect(reportPNG.count > 50_000 && reportPNG.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+
             let secret = try CLITests.assay(["token", "create", "ci-pipeline"], in: example).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(secret.hasPrefix("assay_") && secret.count == 70)
 

@@ -70,4 +70,50 @@ import Testing
         #expect(Formatting.duration(seconds: 6 * 3600) == "6 h")
         #expect(Formatting.duration(seconds: 7 * 86_400) == "7 d")
     }
+
+    /// report.html draws each series the findings carry, as inline SVG with no scripts or external resources;
+    /// report.md stays text.
+    @Test func htmlDrawsTheFindingsSeries() throws {
+        var run = ReportFixtures.fullRun()
+        let start = ReportFixtures.date
+        run.layers = run.layers.map { layer in
+            var layer = layer
+            layer.findings = layer.findings.map { finding in
+                var finding = finding
+                switch (finding.table, finding.check) {
+                case (.resourceUtilization, _):
+                    finding.measurements["threshold"] = 80
+                    finding.measurements["series_start"] = start.timeIntervalSince1970
+                    finding.series["values"] = (0..<60).map { SeriesPoint(Double($0), $0 == 30 ? 97 : 60) }
+                case (.anomalyDetection, "CPU Spike"):
+                    finding.events = [FindingEvent(start: start.addingTimeInterval(29), end: start.addingTimeInterval(32), peak: 97, rise: 37)]
+                case (.latencyProfile, "Inference"):
+                    finding.series["cdf_ms"] = [SeriesPoint(200, 0), SeriesPoint(420, 0.95), SeriesPoint(500, 1)]
+                    finding.series["previous_cdf_ms"] = [SeriesPoint(190, 0), SeriesPoint(415, 0.95), SeriesPoint(480, 1)]
+                case (.performanceBaseline, _):
+                    finding.attributes["unit"] = "ms"
+                    finding.series["history"] = (0..<5).map { SeriesPoint(start.timeIntervalSince1970 + Double($0) * 3600, 461 + Double($0)) }
+                    finding.series["change_points"] = [SeriesPoint(start.timeIntervalSince1970 + 7200, 463)]
+                default: break
+                }
+                return finding
+            }
+            return layer
+        }
+        let report = ReportBuilder(service: "svc").build(run)
+        let html = try ReportWriter.render(report, as: .html)
+        for id in ["resource-cpu-utilization", "latency-cdf-inference", "baseline-p95-latency"] {
+            #expect(html.contains(#"id="\#(id)""#), "no chart \(id)")
+        }
+        let cpu = try #require(html.components(separatedBy: #"id="resource-cpu-utilization""#).last?.components(separatedBy: "</svg>").first)
+        #expect(cpu.contains(#"<rect class="span""#), "the spike is shaded")
+        #expect(cpu.contains("threshold 80.0%"))
+        let cdf = try #require(html.components(separatedBy: #"id="latency-cdf-inference""#).last?.components(separatedBy: "</svg>").first)
+        #expect(cdf.components(separatedBy: #"<polyline class="series""#).count == 3, "this run and the previous one")
+        #expect(cdf.contains("P95 420 ms") && cdf.contains("P99 485 ms"))
+        let baseline = try #require(html.components(separatedBy: #"id="baseline-p95-latency""#).last?.components(separatedBy: "</svg>").first)
+        #expect(baseline.contains(#"<rect class="band""#) && baseline.contains("change point") && baseline.contains(#"class="marker""#))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http"))
+        #expect(!(try ReportWriter.render(report, as: .markdown)).contains("<svg"))
+    }
 }

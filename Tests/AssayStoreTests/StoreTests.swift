@@ -15,11 +15,13 @@ import Testing
             severity: .high, measurements: ["p95_ms": 420.25, "mean_ms": 280], attributes: ["trend": "+2%"],
             statusLabel: "❌ Regressed", verifiedBy: "Assay", recommendation: "profile the forward pass",
             evidence: evidence, [Evidence(path: "trace.json", sha256: String(repeating: "d", count: 64))])
+        var drawn = finding
+        drawn.series = ["cdf_ms": [SeriesPoint(0.25, 0), SeriesPoint(420.25, 0.95)], "previous_cdf_ms": [SeriesPoint(0.5, 1)]]
         return AuditRun(
             id: id, startedAt: date, finishedAt: date.addingTimeInterval(2),
             configuration: Evidence(path: "assay.yaml", sha256: String(repeating: "e", count: 64)),
             layers: [
-                LayerResult(layer: .latency, state: .verified, findings: [finding], startedAt: date, durationSeconds: 1.5),
+                LayerResult(layer: .latency, state: .verified, findings: [drawn], startedAt: date, durationSeconds: 1.5),
                 .notVerified(.resources, reason: "no telemetry configured", at: date),
             ],
             judgement: Judgement(verdict: verdict, reasons: ["Latency profile: Inference — P95 420 ms (threshold breach)"]))
@@ -53,7 +55,7 @@ import Testing
 
     @Test func migrationsAreRecorded() throws {
         let store = try Store()
-        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries", "v4-optimizations", "v5-metric-history", "v6-resource-samples", "v7-run-host-api-tokens", "v8-finding-events", "v9-parent-indexes"])
+        #expect(try store.appliedMigrations() == ["v1-runs-layers-findings-evidence", "v2-run-mlflow-run-id", "v3-repro-entries", "v4-optimizations", "v5-metric-history", "v6-resource-samples", "v7-run-host-api-tokens", "v8-finding-events", "v9-parent-indexes", "v10-finding-series"])
     }
 
     /// Tokens, hosts and metric names behave the same in every store.

@@ -1,0 +1,84 @@
+import AssayCore
+import Foundation
+
+/// The pictures of report.html, drawn from the series the findings carry: each stage's latency distribution
+/// against the previous run, each resource over its window with its threshold and spikes, each baseline metric's
+/// history with its band and change points, and the capacity curve with its knee and projections.
+enum ReportFigures {
+    static func latency(_ report: Report) -> [Document.Figure] {
+        (report.layer(.latency)?.findings(in: .latencyProfile) ?? []).compactMap { f in
+            guard let current = f.series["cdf_ms"], !current.isEmpty else { return nil }
+            var lines = [Charts.Line(name: "this run", points: current, color: Charts.current)]
+            if let previous = f.series["previous_cdf_ms"] { lines.insert(Charts.Line(name: "previous run", points: previous, color: Charts.previous, dashed: true), at: 0) }
+            let rules = [("P95", f.measurements["p95_ms"]), ("P99", f.measurements["p99_ms"])].compactMap { name, value in
+                value.map { Charts.Rule(value: $0, label: "\(name) \(Formatting.milliseconds($0)) ms", color: Charts.note) }
+            }
+            let svg = Charts.plot(
+                id: "latency-cdf-" + slug(f.check), title: "\(f.check): latency distribution", xLabel: "latency (ms)",
+                yLabel: "fraction of requests", lines: lines, vertical: rules, yFormat: { Formatting.number($0, digits: 1) })
+            return Document.Figure(caption: "\(f.check): share of requests at or under each latency, this run against the previous one.", svg: svg)
+        }
+    }
+
+    static func resources(_ report: Report) -> [Document.Figure] {
+        let findings = report.layer(.resources)?.findings ?? []
+        let spikes = findings.first { $0.table == .anomalyDetection && $0.check == "CPU Spike" }?.events ?? []
+        return findings.filter { $0.table == .resourceUtilization }.compactMap { f in
+            guard let values = f.series["values"], values.count > 1 else { return nil }
+            let start = f.measurements["series_start"] ?? 0
+            let unit = f.check.contains("(MB/s)") ? "MB/s" : "%"
+            let spans = f.check.hasPrefix("CPU")
+                ? spikes.map { (from: $0.start.timeIntervalSince1970 - start, to: $0.end.timeIntervalSince1970 - start) } : []
+            let svg = Charts.plot(
+                id: "resource-" + slug(f.check), title: f.check + (spans.isEmpty ? "" : " · \(spans.count) spike\(spans.count == 1 ? "" : "s") shaded"),
+                xLabel: "seconds since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: start)), yLabel: unit,
+                lines: [Charts.Line(name: f.check, points: values, color: Charts.current)],
+                horizontal: f.measurements["threshold"].map { [Charts.Rule(value: $0, label: "threshold \(Formatting.value($0, unit: unit))", color: Charts.limit)] } ?? [],
+                spans: spans, yRange: unit == "%" ? (0, 100) : nil, xFormat: { Formatting.number($0, digits: 0) },
+                yFormat: { Formatting.number($0, digits: unit == "%" ? 0 : 1) })
+            return Document.Figure(caption: "\(f.check) over the telemetry window, with its threshold.", svg: svg)
+        }
+    }
+
+    static func baseline(_ report: Report) -> [Document.Figure] {
+        (report.layer(.baseline)?.findings(in: .performanceBaseline) ?? []).compactMap { f in
+            guard let history = f.series["history"], history.count > 1, let low = f.measurements["baseline_ci95_low"],
+                let high = f.measurements["baseline_ci95_high"]
+            else { return nil }
+            let unit = f.attributes["unit"] ?? ""
+            let origin = history[0].x
+            let hours = history.map { SeriesPoint(($0.x - origin) / 3600, $0.y) }
+            let changes = (f.series["change_points"] ?? []).map {
+                Charts.Rule(value: ($0.x - origin) / 3600, label: "change point", color: Charts.note)
+            }
+            let svg = Charts.plot(
+                id: "baseline-" + slug(f.check), title: f.check, xLabel: "hours since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: origin)),
+                yLabel: unit, lines: [Charts.Line(name: "runs", points: Array(hours.dropLast()), color: Charts.previous, dots: true)],
+                vertical: changes,
+                band: (low, high, "baseline CI95 [\(Formatting.value(low, unit: unit)), \(Formatting.value(high, unit: unit))]"),
+                markers: hours.last.map { [Charts.Marker(point: $0, label: "current", color: f.status == .pass ? Charts.current : Charts.limit)] } ?? [],
+                xFormat: { Formatting.number($0, digits: 0) })
+            return Document.Figure(caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run.", svg: svg)
+        }
+    }
+
+    static func capacity(_ report: Report) -> [Document.Figure] {
+        let findings = report.layer(.capacity)?.findings(in: .capacityPlanning) ?? []
+        guard let plan = findings.first(where: { $0.series["curve"] != nil }), let curve = plan.series["curve"], !curve.isEmpty else { return [] }
+        let projections = findings.compactMap { f -> Charts.Marker? in
+            guard let rate = f.measurements["rate_rps"], let p95 = f.measurements["projected_p95_ms"] else { return nil }
+            return Charts.Marker(point: SeriesPoint(rate, p95), label: f.check, color: f.status == .pass ? Charts.current : Charts.limit)
+        }
+        let svg = Charts.plot(
+            id: "capacity-curve", title: "Capacity: P95 latency against load", xLabel: "requests per second", yLabel: "P95 (ms)",
+            lines: [Charts.Line(name: "measured (HTTP load test)", points: curve, color: Charts.previous, dots: true)],
+            horizontal: plan.measurements["objective_p95_ms"].map { [Charts.Rule(value: $0, label: "objective \(Formatting.milliseconds($0)) ms", color: Charts.limit)] } ?? [],
+            vertical: plan.measurements["knee_rps"].flatMap { $0 > 0 ? [Charts.Rule(value: $0, label: "knee \(Formatting.number($0, digits: 0)) req/s", color: Charts.note)] : nil } ?? [],
+            markers: projections, xFormat: { Formatting.number($0, digits: 0) })
+        return [Document.Figure(caption: "The load test's P95 at each rate, its knee, and the projected traffic (queueing model).", svg: svg)]
+    }
+
+    static func slug(_ text: String) -> String {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "-")
+    }
+}
