@@ -3,6 +3,7 @@ import AssayBaseline
 import AssayConfig
 import AssayCore
 import AssayIntegrations
+import AssayProfiling
 import AssayReport
 import AssayStore
 import Foundation
@@ -102,7 +103,27 @@ public struct AuditPipeline: Sendable {
     func writeReport(_ report: Report, outputDirectory: String?) throws -> [String] {
         let directory = outputDirectory.map(absolutePath) ?? configuration.resolve(configuration.report.output)
         let formats = configuration.report.formats.compactMap { ReportFormat(rawValue: $0.rawValue) }
-        return try ReportWriter.write(report, formats: formats, to: directory, baselineWindowDays: configuration.thresholds.baseline.windowDays)
+        return try ReportWriter.write(
+            report, formats: formats, to: directory, baselineWindowDays: configuration.thresholds.baseline.windowDays,
+            traceFigures: formats.contains(.html) ? traceFlamegraphs(report) : [])
+    }
+
+    /// A still flamegraph of each trace the report's bottleneck rows cite, drawn from the file only while its
+    /// sha256 is still the one cited (a trace replaced since that audit is not drawn as if it were the same).
+    func traceFlamegraphs(_ report: Report) -> [Document.Figure] {
+        var seen: Set<String> = []
+        let cited = (report.layer(.latency)?.findings(in: .bottleneckAnalysis) ?? []).map(\.primaryEvidence)
+            .filter { $0.locator?.hasPrefix("component ") == true && seen.insert($0.path).inserted }
+        return cited.compactMap { evidence in
+            let path = configuration.resolve(evidence.path)
+            guard (try? FileDigest.sha256(ofFileAt: path)) == evidence.sha256, let lanes = try? TraceUseCases.lanes(path) else { return nil }
+            var options = FlamegraphSVG.Options(title: "Flamegraph of \(evidence.path) (self time)")
+            options.interactive = false
+            options.width = 1100
+            return Document.Figure(
+                caption: "Where \(evidence.path) (sha256:\(evidence.shortDigest)) spent its time: width is the share of self time, bottom to top the call stack.",
+                svg: FlamegraphSVG.render(FoldedStacks(lanes: lanes), options: options))
+        }
     }
 }
 

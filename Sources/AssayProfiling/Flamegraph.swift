@@ -111,6 +111,8 @@ public enum FlamegraphSVG {
         /// Frames narrower than this many pixels are left out (as flamegraph.pl's --minwidth).
         public var minimumWidth: Double = 0.1
         public var unit: String = "µs"
+        /// Click-to-zoom and search (a script); without, a still picture that can sit inside an HTML page.
+        public var interactive = true
 
         public init(title: String) {
             self.title = title
@@ -156,19 +158,25 @@ public enum FlamegraphSVG {
         place(0, x: 0, depth: 0)
         let top = 48.0
         let height = top + Double(maxDepth + 1) * options.frameHeight + 24
-        var svg = """
-            <?xml version="1.0" encoding="UTF-8" standalone="no"?>
+        var svg = options.interactive ? "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n" : ""
+        svg += """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(options.width))" height="\(Int(height))" \
-            viewBox="0 0 \(Int(options.width)) \(Int(height))" font-family="Verdana, sans-serif" font-size="12">
+            viewBox="0 0 \(Int(options.width)) \(Int(height))" font-family="Verdana, sans-serif" font-size="12"\
+            \(options.interactive ? "" : " class=\"flamegraph\"")>
             <style>.f:hover rect{stroke:#000;stroke-width:0.5}.f text{pointer-events:none}</style>
             <rect width="100%" height="100%" fill="#f8f8f8"/>
             <text x="\(Int(options.width / 2))" y="20" text-anchor="middle" font-size="16">\(escape(options.title))</text>
-            <text id="reset" x="10" y="40" style="cursor:pointer;opacity:0">Reset zoom</text>
-            <text id="search" x="\(Int(options.width - 110))" y="40" style="cursor:pointer">Search</text>
-            <text id="matched" x="\(Int(options.width - 10))" y="\(Int(height - 8))" text-anchor="end"></text>
-            <text id="details" x="10" y="\(Int(height - 8))"></text>
 
             """
+        if options.interactive {
+            svg += """
+                <text id="reset" x="10" y="40" style="cursor:pointer;opacity:0">Reset zoom</text>
+                <text id="search" x="\(Int(options.width - 110))" y="40" style="cursor:pointer">Search</text>
+                <text id="matched" x="\(Int(options.width - 10))" y="\(Int(height - 8))" text-anchor="end"></text>
+                <text id="details" x="10" y="\(Int(height - 8))"></text>
+
+                """
+        }
         for frame in frames {
             let node = tree.nodes[frame.node]
             let y = height - 24 - Double(frame.depth + 1) * options.frameHeight
@@ -186,7 +194,8 @@ public enum FlamegraphSVG {
             svg += "<text x=\"\(format(frame.x * options.width + 3))\" y=\"\(format(y + options.frameHeight - 4))\" "
             svg += "data-n=\"\(escape(node.name))\">\(escape(label(node.name, width: frame.width * options.width)))</text></g>\n"
         }
-        svg += "<script><![CDATA[\n\(script(width: options.width))\n]]></script>\n</svg>\n"
+        if options.interactive { svg += "<script><![CDATA[\n\(script(width: options.width))\n]]></script>\n" }
+        svg += "</svg>\n"
         return svg
     }
 

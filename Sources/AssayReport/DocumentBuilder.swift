@@ -4,6 +4,8 @@ import Foundation
 /// Lays a `Report` out in the sections, order and table columns of REPORT_FORMAT.md.
 public struct DocumentBuilder: Sendable {
     public var baselineWindowDays: Double
+    /// Flamegraphs of the traces the report cites, drawn after BOTTLENECK ANALYSIS (HTML only).
+    public var traceFigures: [Document.Figure] = []
 
     public init(baselineWindowDays: Double = 7) {
         self.baselineWindowDays = baselineWindowDays
@@ -133,6 +135,7 @@ public struct DocumentBuilder: Sendable {
             blocks.append(.paragraph([.bold("Bottleneck details")]))
             blocks.append(.list(ordered: false, items: details))
         }
+        blocks += figures(traceFigures)
 
         let days = ReportFormatting.number(baselineWindowDays)
         blocks.append(.heading(level: 2, text: "PERFORMANCE BASELINE (\(days)-Day Rolling)"))

@@ -70,6 +70,8 @@ body.needs-fix blockquote.verdict { border-color: #bf8700; }
 body.at-risk blockquote.verdict { border-color: #cf222e; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; margin: .8rem 0; }
 figure { margin: 0; flex: 0 1 560px; }
+figure:has(svg.flamegraph) { flex-basis: 100%; }
+svg.flamegraph { max-width: 100%; height: auto; }
 figcaption { font-size: 12px; color: #57606a; }
 svg.chart { max-width: 100%; height: auto; background: #fff; font: 11px system-ui, sans-serif; }
 svg.chart .chart-title { font-weight: 600; font-size: 12px; fill: #1b1f24; }

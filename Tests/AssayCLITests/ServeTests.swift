@@ -42,6 +42,8 @@ extension LoadTests {
                 #expect(reportDOM.contains(#"id="\#(id)""#), "report.html has no chart \(id): \(reportLog.suffix(1000))")
             }
             #expect(reportDOM.components(separatedBy: #"<polyline class="series""#).count > 9)
+            #expect(reportDOM.contains(#"class="flamegraph""#) && reportDOM.contains("Flamegraph of runs/trace.json"), "the cited trace's flamegraph")
+            #expect(!reportDOM.contains("<script"))
             try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
             let reportShot = Self.artifacts + "/report.png"
             _ = try Self.chromium(["--hide-scrollbars", "--window-size=1280,6000", "--screenshot=" + reportShot], url: reportURL)

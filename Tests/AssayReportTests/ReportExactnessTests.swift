@@ -115,5 +115,9 @@ import Testing
         #expect(baseline.contains(#"<rect class="band""#) && baseline.contains("change point") && baseline.contains(#"class="marker""#))
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http"))
         #expect(!(try ReportWriter.render(report, as: .markdown)).contains("<svg"))
+        let flamegraph = Document.Figure(caption: "Flamegraph of trace.json", svg: #"<svg class="flamegraph"></svg>"#)
+        let withTrace = try ReportWriter.render(report, as: .html, traceFigures: [flamegraph])
+        let bottleneck = try #require(withTrace.components(separatedBy: "BOTTLENECK ANALYSIS").last?.components(separatedBy: "PERFORMANCE BASELINE").first)
+        #expect(bottleneck.contains(#"<svg class="flamegraph">"#) && bottleneck.contains("<figcaption>Flamegraph of trace.json</figcaption>"))
     }
 }
