@@ -105,7 +105,7 @@ final class SimulatedClock: WatchClock {
         let points = values.enumerated().map { index, value in
             MetricPoint(metric: "latency.total.p95_ms", value: value, recordedAt: now.addingTimeInterval(Double(index - 20) * 3600), runID: "run-\(index)")
         }
-        try await store.saveMetrics(points)
+        try store.saveMetrics(points)
         let configuration = Configuration(path: directory + "/assay.yaml", root: directory)
         let baseline = try await WatchLoop.baseline(store: store, configuration: configuration, now: now)
         let p95 = try #require(baseline.p95)

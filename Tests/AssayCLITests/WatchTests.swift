@@ -66,7 +66,7 @@ struct WatchTests {
         }
         let started = Date()
         try await Task.sleep(for: .seconds(3))
-        FileManager.default.createFile(atPath: slowFile, contents: nil)
+        #expect(FileManager.default.createFile(atPath: slowFile, contents: nil))
         let slowOn = Date()
         try await Task.sleep(for: .seconds(6))
         try FileManager.default.removeItem(atPath: slowFile)

@@ -48,7 +48,7 @@ import Testing
         let dead = directory + "/.report.md.tmp-\(exited.processIdentifier)-AbC123"
         let live = directory + "/.report.md.tmp-1-XyZ789"
         let other = directory + "/.report.json.tmp-\(exited.processIdentifier)-AbC123"
-        for path in [dead, live, other] { FileManager.default.createFile(atPath: path, contents: Data("half".utf8)) }
+        for path in [dead, live, other] { #expect(FileManager.default.createFile(atPath: path, contents: Data("half".utf8))) }
         try AtomicFile.write(Array("whole\n".utf8), to: directory + "/report.md")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             == [".report.json.tmp-\(exited.processIdentifier)-AbC123", ".report.md.tmp-1-XyZ789", "report.md"])

@@ -27,7 +27,7 @@ import Testing
         let directory = try Self.scratch()
         // 512 MiB of zeros compresses to about half a MiB: a thousandfold, far past any real trace.
         let path = directory + "/bomb.json"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         let chunk = Data(count: 16 << 20)
         for _ in 0..<32 { handle.write(chunk) }
@@ -77,7 +77,7 @@ import Testing
     @Test func emptyFilesAndEnormousLinesGetClearErrors() throws {
         let directory = try Self.scratch()
         for name in ["trace.json", "latency.jsonl", "telemetry.jsonl", "perf.csv"] {
-            FileManager.default.createFile(atPath: directory + "/" + name, contents: Data())
+            #expect(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data()))
         }
         #expect(throws: TraceError.self) { try ChromeTraceParser.parse(path: directory + "/trace.json") }
         #expect(throws: (any Error).self) { try LatencyLog.read(path: directory + "/latency.jsonl", stages: ["inference"]) }

@@ -22,14 +22,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         var follower = LogFollower(path: path, chunkBytes: 3)
         #expect(try collect(&follower).isEmpty)
-        FileManager.default.createFile(atPath: path, contents: Data("alpha\nbeta\nga".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("alpha\nbeta\nga".utf8)))
         #expect(try collect(&follower) == ["1:alpha", "2:beta"])
         try append("mma\n\ndelta", to: path)
         #expect(try collect(&follower) == ["3:gamma", "4:"])
         try append("\n", to: path)
         #expect(try collect(&follower) == ["5:delta"])
         // Rotation: the file is replaced by a shorter one, and is read again from its start.
-        FileManager.default.createFile(atPath: path, contents: Data("new\n".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("new\n".utf8)))
         #expect(try collect(&follower) == ["1:new"])
     }
 
@@ -38,7 +38,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         var huge = Data(repeating: UInt8(ascii: "x"), count: LogFollower.maxLineBytes + 10)
         huge.append(Data("\nafter\n".utf8))
-        FileManager.default.createFile(atPath: path, contents: Data("before\n".utf8) + huge)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("before\n".utf8) + huge))
         var follower = LogFollower(path: path)
         #expect(try collect(&follower) == ["1:before", "2:<too long>", "3:after"])
         // Split across calls, too: the unfinished long line is dropped as soon as it passes the limit.

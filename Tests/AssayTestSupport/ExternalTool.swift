@@ -59,7 +59,9 @@ public enum ExternalTool {
         let directory = try TestFiles.temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let paths = [directory + "/stdout", directory + "/stderr"]
-        for path in paths { FileManager.default.createFile(atPath: path, contents: nil) }
+        for path in paths where !FileManager.default.createFile(atPath: path, contents: nil) {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
         let handles = try paths.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
         defer { for handle in handles { try? handle.close() } }
         process.standardOutput = handles[0]
