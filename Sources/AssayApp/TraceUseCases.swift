@@ -176,8 +176,15 @@ public struct TraceDiffOutput: CommandOutput {
 
     struct Row: Encodable {
         var row: TraceDiff.Row
+        struct CallStep: Encodable {
+            var name: String
+            var deltaInclusivePerStep: Double
+            enum CodingKeys: String, CodingKey { case name, deltaInclusivePerStep = "delta_inclusive_per_step_us" }
+        }
+
         enum CodingKeys: String, CodingKey {
             case name, component, significant
+            case callPath = "call_path"
             case countBefore = "count_before", countAfter = "count_after"
             case selfBefore = "self_per_step_before_us", selfAfter = "self_per_step_after_us", deltaSelf = "delta_self_per_step_us"
             case inclusiveBefore = "inclusive_per_step_before_us", inclusiveAfter = "inclusive_per_step_after_us"
@@ -203,6 +210,7 @@ public struct TraceDiffOutput: CommandOutput {
             try c.encodeIfPresent(row.deltaMean?.estimate, forKey: .deltaMean)
             try c.encodeIfPresent(row.deltaMean?.low, forKey: .low)
             try c.encodeIfPresent(row.deltaMean?.high, forKey: .high)
+            try c.encode(row.callPath.map { CallStep(name: $0.name, deltaInclusivePerStep: $0.deltaInclusivePerStep) }, forKey: .callPath)
         }
     }
 
@@ -226,6 +234,12 @@ public struct TraceDiffOutput: CommandOutput {
         "\(before) (\(diff.beforeSteps) steps) → \(after) (\(diff.afterSteps) steps); \(diff.added) operators added, \(diff.removed) removed"
     }
 
+    /// Where the row's inclusive change is spent: `aten::item → aten::_local_scalar_dense (+170) → cudaMemcpyAsync (+160)`.
+    func callPath(_ row: TraceDiff.Row) -> String? {
+        row.callPath.isEmpty ? nil
+            : ([row.name] + row.callPath.map { "\($0.name) (\(Formatting.signedMilliseconds($0.deltaInclusivePerStep)))" }).joined(separator: " → ")
+    }
+
     /// Δmean with its CI95 (µs; `Formatting.signedMilliseconds` only picks the precision), or new / gone.
     func interval(_ row: TraceDiff.Row) -> String {
         row.deltaMean.map {
@@ -239,6 +253,7 @@ public struct TraceDiffOutput: CommandOutput {
         for row in diff.rows {
             lines.append(
                 "\(Formatting.signedMilliseconds(row.deltaSelfPerStep).leftPadded(15))  \(Formatting.signedMilliseconds(row.deltaInclusivePerStep).leftPadded(15))  \(interval(row).padded(34)) \("\(row.before?.count ?? 0)→\(row.after?.count ?? 0)".leftPadded(14))  \(row.name.prefix(70))")
+            if let path = callPath(row) { lines.append(String(repeating: " ", count: 17) + "↳ call path (Δincl/step µs): " + path) }
         }
         lines.append("* CI95 excludes 0")
         return lines.joined(separator: "\n")
@@ -247,10 +262,10 @@ public struct TraceDiffOutput: CommandOutput {
     public func markdown() -> String {
         let rows = diff.rows.map { row in
             [row.name, row.component, Formatting.signedMilliseconds(row.deltaSelfPerStep), Formatting.signedMilliseconds(row.deltaInclusivePerStep),
-             interval(row), "\(row.before?.count ?? 0)→\(row.after?.count ?? 0)"]
+             interval(row), "\(row.before?.count ?? 0)→\(row.after?.count ?? 0)", callPath(row) ?? "—"]
         }
         return "### Trace diff\n\n\(headline)\n\n"
-            + MarkdownTable(["Operator", "Component", "Δself/step (µs)", "Δincl/step (µs)", "Δmean (µs) [CI95]", "n"], rows: rows).text
+            + MarkdownTable(["Operator", "Component", "Δself/step (µs)", "Δincl/step (µs)", "Δmean (µs) [CI95]", "n", "Call path (Δincl/step µs)"], rows: rows).text
             + "\n\n\\* CI95 excludes 0"
     }
 }

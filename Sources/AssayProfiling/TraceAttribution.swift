@@ -31,8 +31,16 @@ public struct TraceAttribution: Sendable, Hashable {
     /// Kernels, copies and sets on the GPU, linked to their launches; nil when the trace has no GPU ops.
     public var gpu: GPUActivity?
 
+    /// Whether the trace shows GPU work: kernels, copies or sets on a device, or CUDA runtime calls.
+    public static func hasGPUActivity(_ lanes: [TraceLane]) -> Bool {
+        lanes.contains { lane in
+            lane.spans.contains { ["kernel", "gpu_memcpy", "gpu_memset", "cuda_runtime", "cuda_driver"].contains($0.category.lowercased()) }
+        }
+    }
+
     /// Groups an event under a component name, or nil when it is a container (an annotation, a profiler step).
-    public static func component(of event: TraceEvent) -> String? {
+    /// `aten::item` is a CUDA sync only in a trace with GPU work (`gpu`); on the CPU it is a CPU op like any other.
+    public static func component(of event: TraceEvent, gpu: Bool = true) -> String? {
         let name = event.name
         let lowered = name.lowercased()
         switch event.category.lowercased() {
@@ -57,7 +65,7 @@ public struct TraceAttribution: Sendable, Hashable {
             if lowered.contains("dataloader") || lowered.contains("__next__") { return "Data loading" }
             return "Python overhead"
         case "cpu_op", "operator":
-            if name == "aten::item" || name == "aten::_local_scalar_dense" { return "CUDA sync (aten::item)" }
+            if gpu, name == "aten::item" || name == "aten::_local_scalar_dense" { return "CUDA sync (aten::item)" }
             if lowered.contains("dataloader") { return "Data loading" }
             if lowered.hasPrefix("aten::") { return "CPU ops" }
             return "CPU ops"
@@ -79,7 +87,7 @@ public struct TraceAttribution: Sendable, Hashable {
     /// Attribution over lanes already built (so a caller that also draws flamegraphs builds them once).
     public static func analyze(lanes: [TraceLane], stages wanted: [String]) -> TraceAttribution {
         let matcher = StageMatcher(wanted)
-        var classifier = EventClassifier()
+        var classifier = EventClassifier(gpu: hasGPUActivity(lanes))
         var stageTimes: [String: (count: Int, total: Double, attributed: Double)] = [:]
         var componentTimes: [String: Double] = [:]
         var topEvents: [String: [String: Double]] = [:]
@@ -196,6 +204,12 @@ struct EventClassifier {
 
     private var categories: [String: Category] = [:]
     private var components: [Key: String?] = [:]
+    /// Whether the trace has GPU work (decides whether `aten::item` is a CUDA sync).
+    let gpu: Bool
+
+    init(gpu: Bool = true) {
+        self.gpu = gpu
+    }
 
     mutating func category(_ name: String) -> Category {
         if let known = categories[name] { return known }
@@ -210,7 +224,7 @@ struct EventClassifier {
     mutating func component(of event: TraceEvent) -> String? {
         let key = Key(category: event.category, name: event.name)
         if let known = components[key] { return known }
-        let component = TraceAttribution.component(of: event)
+        let component = TraceAttribution.component(of: event, gpu: gpu)
         components[key] = component
         return component
     }

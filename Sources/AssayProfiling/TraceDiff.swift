@@ -23,6 +23,9 @@ public struct TraceDiff: Sendable {
         public var afterInclusivePerStep: Double
         /// Δ of the mean duration per occurrence (after − before), microseconds, with CI95.
         public var deltaMean: Bootstrap.Interval?
+        /// Where an inclusive change is spent: the callee whose inclusive time per step changed most in the same
+        /// direction, then its callee, and so on (`aten::_local_scalar_dense`, `cudaMemcpyAsync` below `aten::item`).
+        public var callPath: [CallStep] = []
 
         public var deltaSelfPerStep: Double { afterSelfPerStep - beforeSelfPerStep }
         public var deltaInclusivePerStep: Double { afterInclusivePerStep - beforeInclusivePerStep }
@@ -30,6 +33,12 @@ public struct TraceDiff: Sendable {
         public var rank: Double { max(abs(deltaSelfPerStep), abs(deltaInclusivePerStep)) }
         /// The change is real: its CI95 excludes 0.
         public var significant: Bool { deltaMean?.excludesZero ?? false }
+    }
+
+    /// One callee on a row's call path, with its change in inclusive time per step (µs).
+    public struct CallStep: Sendable, Hashable {
+        public var name: String
+        public var deltaInclusivePerStep: Double
     }
 
     public var rows: [Row]
@@ -58,6 +67,7 @@ public struct TraceDiff: Sendable {
         }
         rows.sort { $0.rank == $1.rank ? $0.name < $1.name : $0.rank > $1.rank }
         rows = Array(rows.prefix(max(0, top)))
+        for index in rows.indices { rows[index].callPath = callPath(from: rows[index], a, b) }
         // Each row has its own seed, so the intervals do not depend on how the rows are spread over threads.
         let intervals = Mutex([Bootstrap.Interval?](repeating: nil, count: rows.count))
         let frozen = rows
@@ -77,15 +87,49 @@ public struct TraceDiff: Sendable {
     }
 }
 
-/// Each operator's durations and total self time in one trace.
+extension TraceDiff {
+    /// From a row's operator down its callees, each time the one whose inclusive time per step changed most in the
+    /// row's direction, while that callee carries at least a quarter of its caller's change; at most eight deep.
+    fileprivate static func callPath(from row: Row, _ a: OperatorTimes, _ b: OperatorTimes) -> [CallStep] {
+        let total = row.deltaInclusivePerStep
+        guard total != 0 else { return [] }
+        var path: [CallStep] = []
+        var visited: Set<String> = [row.name]
+        var current = row.name
+        var change = total
+        while path.count < 8 {
+            let callees = Set((a.children[current] ?? [:]).keys).union((b.children[current] ?? [:]).keys).subtracting(visited)
+            let changes = callees.map { callee in
+                (callee, (b.children[current]?[callee] ?? 0) / Double(b.steps) - (a.children[current]?[callee] ?? 0) / Double(a.steps))
+            }
+            guard let best = changes.max(by: { $0.1 * total.sign() < $1.1 * total.sign() || ($0.1 == $1.1 && $0.0 > $1.0) }),
+                best.1 / change >= 0.25
+            else { break }
+            path.append(CallStep(name: best.0, deltaInclusivePerStep: best.1))
+            visited.insert(best.0)
+            current = best.0
+            change = best.1
+        }
+        return path
+    }
+}
+
+extension Double {
+    fileprivate func sign() -> Double { self < 0 ? -1 : 1 }
+}
+
+/// Each operator's durations, total self time and callees' inclusive time in one trace.
 private struct OperatorTimes {
     var durations: [String: [Double]] = [:]
     var selfTime: [String: Double] = [:]
     var components: [String: String] = [:]
+    /// Caller → callee → the callee's inclusive time under that caller, summed (µs).
+    var children: [String: [String: Double]] = [:]
     var steps = 1
 
     init(lanes: [TraceLane], stages: [String]) {
         let matcher = StageMatcher(stages)
+        let gpu = TraceAttribution.hasGPUActivity(lanes)
         var stageCount = 0
         var profilerSteps = 0
         for lane in lanes {
@@ -99,8 +143,11 @@ private struct OperatorTimes {
                 if !stages.isEmpty, matcher.stage(of: span.name) != nil { stageCount += 1 }
                 durations[span.name, default: []].append(span.duration)
                 selfTime[span.name, default: 0] += max(0, lane.selfTime[index])
+                if let parent = lane.parent[index], !Self.isProfilerStep(lane.spans[parent].name), !Self.isBookkeeping(lane.spans[parent]) {
+                    children[lane.spans[parent].name, default: [:]][span.name, default: 0] += span.duration
+                }
                 if components[span.name] == nil {
-                    components[span.name] = TraceAttribution.component(of: span) ?? "annotation"
+                    components[span.name] = TraceAttribution.component(of: span, gpu: gpu) ?? "annotation"
                 }
             }
         }
