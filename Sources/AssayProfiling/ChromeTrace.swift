@@ -1,20 +1,26 @@
 import AssayCore
 import Foundation
 
-/// One trace event, with the fields attribution needs. Times are microseconds.
+/// One trace event, with the fields attribution needs, in 72 bytes (a large trace holds hundreds of thousands).
+/// Times are microseconds.
 public struct TraceEvent: Sendable, Hashable {
-    /// `X` complete, `B`/`E` begin/end, `i`/`I` instant, `M` metadata, `C` counter, `s`/`t`/`f` flow…
-    public var phase: UInt8
     public var name: String
     public var category: String
     public var timestamp: Double
     public var duration: Double
-    /// `pid`/`tid` as written (integers or strings such as "Spans").
-    public var pid: String
-    public var tid: String
     /// `args.correlation`: links a GPU op to the CUDA runtime call that launched it.
     public var correlation: Int?
+    /// The event's `pid`/`tid` pair: an index into its trace's `threads`.
+    public var thread: UInt32
+    /// `X` complete, `B`/`E` begin/end, `i`/`I` instant, `M` metadata, `C` counter, `s`/`t`/`f` flow…
+    public var phase: UInt8
     public var end: Double { timestamp + duration }
+}
+
+/// A `pid`/`tid` pair as written (integers or strings such as "Spans").
+public struct TraceThread: Sendable, Hashable {
+    public var pid: String
+    public var tid: String
 }
 
 /// A trace file's events: spans (`X`, `B`/`E`) and instants (`i`/`I`) in file order. Flow, metadata, counter
@@ -22,6 +28,8 @@ public struct TraceEvent: Sendable, Hashable {
 /// `args.correlation`, and keeping them would cost memory on large traces.
 public struct ChromeTrace: Sendable {
     public var events: [TraceEvent]
+    /// Every `pid`/`tid` pair, indexed by the events' `thread`.
+    public var threads: [TraceThread] = []
     /// Events parsed but not kept, by phase (`f`, `s`, `M`, `C` …).
     public var otherPhases: [UInt8: Int] = [:]
     /// Events that were skipped because they lacked a phase or timestamp.
@@ -52,24 +60,52 @@ public struct ChromeTraceParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let path: String
     private var index = 0
-    /// Interned names by FNV-1a hash of their raw bytes (collisions resolved by comparing the bytes).
-    private var names: [UInt64: [(raw: Range<Int>, text: String)]] = [:]
+    /// Interned names by FNV-1a hash of their raw bytes (collisions resolved by comparing the bytes, kept here:
+    /// the input behind the parser may have been handed back).
+    private var names: [UInt64: [(raw: [UInt8], text: String)]] = [:]
+    private var threads: [TraceThread] = []
+    private var threadNumbers: [TraceThread: UInt32] = [:]
+    /// Told every few megabytes how far the parser has come, so the input before that can be released.
+    var consumed: ((Int) -> Void)?
 
     /// How many times its compressed size a gzip trace may inflate to (beyond 256 MiB).
     public static let maxInflationRatio = 100
 
+    /// Reads a trace file, plain or gzip, in one pass over a memory map whose pages are handed back behind the
+    /// parser: a gzip trace is inflated a megabyte at a time into an unlinked temporary file first. Peak memory is
+    /// then the events, not the file.
     public static func parse(path: String) throws -> ChromeTrace {
-        guard var bytes = readFile(path) else {
-            throw TraceError(path: path, byteOffset: 0, expected: "a readable file")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw TraceError(path: path, byteOffset: 0, expected: "a readable file") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw TraceError(path: path, byteOffset: 0, expected: "a readable file") }
+        var magic: [UInt8] = [0, 0]
+        let gzip = pread(fd, &magic, 2, 0) == 2 && magic == [0x1f, 0x8b]
+        guard gzip else { return try parse(mapping: fd, size: Int(info.st_size), path: path) }
+        // Real traces inflate 5–20×; a bomb inflates a thousandfold. Bound the output by the ratio, and absolutely.
+        let limit = min(4 << 30, max(256 << 20, Int(info.st_size) * maxInflationRatio))
+        var template = Array((NSTemporaryDirectory() + "/assay-trace-XXXXXX").utf8CString)
+        let inflated = mkstemp(&template)
+        guard inflated >= 0 else { throw TraceError(path: path, byteOffset: 0, expected: "room for the inflated trace in the temporary directory") }
+        unlink(String(cString: template))
+        defer { close(inflated) }
+        let size: Int
+        do { size = try Gzip.decompress(file: fd, into: inflated, limit: limit) } catch let error as Gzip.Error {
+            throw TraceError(path: path, byteOffset: 0, expected: "valid gzip (\(error.message))")
         }
-        if Gzip.isCompressed(bytes) {
-            // Real traces inflate 5–20×; a bomb inflates a thousandfold. Bound the output by the ratio, and absolutely.
-            let limit = min(4 << 30, max(256 << 20, bytes.count * maxInflationRatio))
-            do { bytes = try Gzip.decompress(bytes, limit: limit) } catch let error as Gzip.Error {
-                throw TraceError(path: path, byteOffset: 0, expected: "valid gzip (\(error.message))")
-            }
+        return try parse(mapping: inflated, size: size, path: path)
+    }
+
+    private static func parse(mapping fd: Int32, size: Int, path: String) throws -> ChromeTrace {
+        guard let file = MappedFile(fd: fd, size: size) else {
+            throw TraceError(path: path, byteOffset: 0, expected: "a file that can be mapped into memory")
         }
-        return try parse(bytes: bytes, path: path)
+        return try withExtendedLifetime(file) {
+            var parser = ChromeTraceParser(bytes: file.buffer, path: path)
+            parser.consumed = { [unowned file] in file.release(upTo: $0) }
+            return try parser.document()
+        }
     }
 
     public static func parse(bytes: [UInt8], path: String = "trace") throws -> ChromeTrace {
@@ -77,30 +113,6 @@ public struct ChromeTraceParser {
             var parser = ChromeTraceParser(bytes: buffer, path: path)
             return try parser.document()
         }
-    }
-
-    /// The whole file in one buffer, read without an intermediate Data copy.
-    private static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var offset = 0
-            while offset < size {
-                let n = read(fd, buffer.baseAddress! + offset, size - offset)
-                if n <= 0 {
-                    failed = n < 0
-                    break
-                }
-                offset += n
-            }
-            count = offset
-        }
-        return failed ? nil : bytes
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, path: String) {
@@ -159,17 +171,22 @@ public struct ChromeTraceParser {
         events.reserveCapacity(max(16, (bytes.count - index) / 320))
         var otherPhases: [UInt8: Int] = [:]
         var skipped = 0
+        var reported = index
         while true {
+            if index - reported >= 4 << 20, let consumed {
+                consumed(index)
+                reported = index
+            }
             skipWhitespace()
             if index >= bytes.count {
                 if allowUnterminated {
-                    return ChromeTrace(events: events, otherPhases: otherPhases, skipped: skipped, unterminated: true)
+                    return ChromeTrace(events: events, threads: threads, otherPhases: otherPhases, skipped: skipped, unterminated: true)
                 }
                 throw error("] closing traceEvents")
             }
             if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return ChromeTrace(events: events, otherPhases: otherPhases, skipped: skipped, unterminated: false)
+                return ChromeTrace(events: events, threads: threads, otherPhases: otherPhases, skipped: skipped, unterminated: false)
             }
             if let event = try self.event() {
                 switch event.phase {
@@ -218,8 +235,16 @@ public struct ChromeTraceParser {
             throw error(", or } in an event")
         }
         guard let phase, let ts else { return nil }
-        return TraceEvent(
-            phase: phase, name: name, category: category, timestamp: ts, duration: dur, pid: pid, tid: tid, correlation: correlation)
+        let key = TraceThread(pid: pid, tid: tid)
+        let thread: UInt32
+        if let known = threadNumbers[key] {
+            thread = known
+        } else {
+            thread = UInt32(threads.count)
+            threadNumbers[key] = thread
+            threads.append(key)
+        }
+        return TraceEvent(name: name, category: category, timestamp: ts, duration: dur, correlation: correlation, thread: thread, phase: phase)
     }
 
     /// `args.correlation` if present; the rest of args is skipped.
@@ -266,7 +291,7 @@ public struct ChromeTraceParser {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         if let candidates = names[hash] {
-            for candidate in candidates where candidate.raw.count == raw.count && bytes[candidate.raw].elementsEqual(raw) {
+            for candidate in candidates where candidate.raw.count == raw.count && candidate.raw.elementsEqual(raw) {
                 return candidate.text
             }
         }
@@ -277,7 +302,7 @@ public struct ChromeTraceParser {
         } else {
             text = String(decoding: raw, as: UTF8.self)
         }
-        names[hash, default: []].append((raw.startIndex..<raw.endIndex, text))
+        names[hash, default: []].append((Array(raw), text))
         return text
     }
 

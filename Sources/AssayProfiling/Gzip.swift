@@ -44,6 +44,54 @@ public enum Gzip {
     }
 }
 
+extension Gzip {
+    /// Inflates the gzip file `input` into the open file `output`, a megabyte at a time, so neither side is ever
+    /// held in memory whole; `limit` bounds the output. Returns the bytes written.
+    static func decompress(file input: Int32, into output: Int32, limit: Int) throws -> Int {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw Error(message: "cannot initialize zlib")
+        }
+        defer { inflateEnd(&stream) }
+        let size = 1 << 20
+        let source = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        let target = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        defer {
+            source.deallocate()
+            target.deallocate()
+        }
+        var written = 0
+        var status: Int32 = Z_OK
+        var exhausted = false
+        repeat {
+            if stream.avail_in == 0, !exhausted {
+                let n = read(input, source, size)
+                guard n >= 0 else { throw Error(message: "cannot read the file") }
+                exhausted = n == 0
+                stream.next_in = source
+                stream.avail_in = uInt(n)
+            }
+            stream.next_out = target
+            stream.avail_out = uInt(size)
+            status = inflate(&stream, Z_NO_FLUSH)
+            guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && !exhausted) else {
+                throw Error(message: status == Z_BUF_ERROR ? "truncated data" : "corrupt data at byte \(Int(stream.total_in)) (zlib status \(status))")
+            }
+            let produced = size - Int(stream.avail_out)
+            written += produced
+            if written > limit { throw Error(message: "more than \(limit) bytes when inflated") }
+            var offset = 0
+            while offset < produced {
+                let n = write(output, target + offset, produced - offset)
+                guard n > 0 else { throw Error(message: "cannot write the inflated trace to a temporary file") }
+                offset += n
+            }
+            if exhausted, status != Z_STREAM_END, produced == 0 { throw Error(message: "truncated data") }
+        } while status != Z_STREAM_END
+        return written
+    }
+}
+
 extension Gzip.Error: AssayError {
     public var exitCode: Int32 { ExitStatus.invalidInput }
 }

@@ -19,7 +19,8 @@ public struct TraceLane: Sendable {
         for (position, event) in trace.events.enumerated() {
             let phase = event.phase
             guard phase == UInt8(ascii: "X") || phase == UInt8(ascii: "B") || phase == UInt8(ascii: "E") else { continue }
-            let key = LaneKey(pid: event.pid, tid: event.tid)
+            let thread = trace.threads[Int(event.thread)]
+            let key = LaneKey(pid: thread.pid, tid: thread.tid)
             let lane: Int
             if let known = laneNumbers[key] {
                 lane = known
