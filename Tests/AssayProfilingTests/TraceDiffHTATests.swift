@@ -85,3 +85,31 @@ struct TraceDiffHTATests {
         #expect(diff.rows.first { $0.name == "aten::item" }?.component == "CPU ops")
     }
 }
+
+/// Trace files are read through a memory map (gzip inflated into a temporary file first): the same events as
+/// parsing the bytes in memory, and a damaged gzip named as such.
+@Suite struct TraceFileTests {
+    @Test func mappedAndInflatedReadsEqualInMemoryParsing() throws {
+        let path = try TraceTests.fixture("h200-mlp-item.pt.trace.json.gz")
+        let fromFile = try ChromeTraceParser.parse(path: path)
+        let plain = try Gzip.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        let fromBytes = try ChromeTraceParser.parse(bytes: plain, path: path)
+        #expect(fromFile.events == fromBytes.events && fromFile.threads == fromBytes.threads)
+        #expect(fromFile.events.count > 1000 && fromFile.threads.count > 1)
+        let directory = try TestFiles.temporaryDirectory("trace-file")
+        try Data(plain).write(to: URL(fileURLWithPath: directory + "/plain.json"))
+        #expect(try ChromeTraceParser.parse(path: directory + "/plain.json").events == fromBytes.events)
+        #expect(MemoryLayout<TraceEvent>.stride <= 72)
+    }
+
+    @Test func truncatedGzipIsNamed() throws {
+        let compressed = try Data(contentsOf: URL(fileURLWithPath: try TraceTests.fixture("h200-mlp-item.pt.trace.json.gz")))
+        let path = try TestFiles.temporaryDirectory("trace-file") + "/cut.json.gz"
+        try compressed.prefix(compressed.count / 2).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try ChromeTraceParser.parse(path: path)
+        } throws: { error in
+            "\(error)".contains("valid gzip (truncated data)")
+        }
+    }
+}
