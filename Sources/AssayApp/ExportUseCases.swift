@@ -12,4 +12,12 @@ public enum ExportUseCases {
         try AtomicFile.write(Array(text.utf8), to: absolutePath(output))
         return Lines(["Wrote \(output): Prometheus recording and alerting rules (check with promtool check rules \(output))"])
     }
+
+    /// The Grafana dashboard for the configuration's thresholds, written to `output`, or returned as text.
+    public static func grafana(_ configuration: Configuration, output: String?) throws -> Lines {
+        let text = try GrafanaDashboard.json(configuration.thresholds.resources)
+        guard let output else { return Lines([text]) }
+        try AtomicFile.write(Array(text.utf8), to: absolutePath(output))
+        return Lines(["Wrote \(output): Grafana dashboard (import it, or provision it with a Prometheus datasource)"])
+    }
 }

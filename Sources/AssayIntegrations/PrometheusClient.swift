@@ -47,10 +47,17 @@ public struct PrometheusClient: Sendable {
         }
     }
 
+    /// The request URL. A "+" in PromQL (`a + b`) is percent-encoded: left as is, the server reads it as a space.
+    static func url(_ base: String, _ path: String, _ items: [(String, String)]) -> String? {
+        guard var components = URLComponents(string: base + path) else { return nil }
+        components.queryItems = items.map { URLQueryItem(name: $0.0, value: $0.1) }
+        let query = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        components.percentEncodedQuery = query
+        return components.url?.absoluteString
+    }
+
     func get(_ path: String, _ items: [(String, String)]) async throws -> [UInt8] {
-        var components = URLComponents(string: baseURL + path)
-        components?.queryItems = items.map { URLQueryItem(name: $0.0, value: $0.1) }
-        guard let url = components?.url?.absoluteString else { throw PrometheusError(url: baseURL, reason: "not a URL") }
+        guard let url = Self.url(baseURL, path, items) else { throw PrometheusError(url: baseURL, reason: "not a URL") }
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.assay.execute(HTTPClientRequest(url: url), timeout: timeout)

@@ -3,6 +3,10 @@ import AssayTestSupport
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// `assay telemetry fleet` against a real Prometheus whose TSDB holds two hours of three hosts scraped every 60 s,
 /// backfilled with promtool from OpenMetrics text: the hot host is named at that interval (a one-minute rate window
 /// held one sample and returned nothing), and a query with no series is named, not passed over.
@@ -35,5 +39,68 @@ struct FleetTests {
         // No memory series were backfilled: the memory query is named and the fleet is not verified.
         #expect(fleet.status == 2)
         #expect(fleet.stderr.contains("not verified: no series for Memory Usage (%): 100 * (1 - node_memory_MemAvailable_bytes"), "\(fleet.stderr)")
+    }
+
+    /// The shipped Grafana dashboard is what `assay export grafana` writes with the defaults; it has a Prometheus
+    /// datasource variable, and every panel's query runs on a real Prometheus and finds the series it is about:
+    /// node_exporter's, the agent's and dcgm-exporter's (their documented names and labels), backfilled with promtool.
+    @Test func grafanaDashboardQueriesFindTheirSeries() async throws {
+        let directory = try CLITests.temporaryDirectory()
+        let shipped = CLITests.packageRoot + "/deploy/grafana/assay-dashboard.json"
+        let exported = try CLITests.assay(["export", "grafana", "-o", "dashboard.json"], in: directory)
+        #expect(exported.status == 0 && exported.stdout.contains("Wrote dashboard.json"), "\(exported.stderr)")
+        #expect(try String(contentsOfFile: directory + "/dashboard.json", encoding: .utf8) == String(contentsOfFile: shipped, encoding: .utf8))
+        struct Dashboard: Decodable {
+            struct Source: Decodable { var type: String?; var uid: String? }
+            struct Variable: Decodable { var name: String; var type: String; var query: String }
+            struct Templating: Decodable { var list: [Variable] }
+            struct Target: Decodable { var expr: String; var datasource: Source }
+            struct Panel: Decodable { var title: String; var targets: [Target]; var datasource: Source }
+            var panels: [Panel]
+            var templating: Templating
+        }
+        let dashboard = try JSONDecoder().decode(Dashboard.self, from: Data(contentsOf: URL(fileURLWithPath: shipped)))
+        #expect(dashboard.templating.list.contains { $0.name == "datasource" && $0.type == "datasource" && $0.query == "prometheus" })
+        #expect(dashboard.panels.allSatisfy { $0.datasource.uid == "${datasource}" && $0.targets.allSatisfy { $0.datasource.uid == "${datasource}" } })
+
+        // Two hours at a 60 s scrape interval of one host and its GPU: node_exporter, the agent, dcgm-exporter, up.
+        let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 300
+        let host = #"instance="gpu-node-1:9100",job="node""#
+        let gpu = #"gpu="0",UUID="GPU-5c2d6a8e-0000-4c1e-9a3f-2b7d1e0c9a11",device="nvidia0",modelName="NVIDIA H200",Hostname="gpu-node-1",instance="gpu-node-1:9400",job="dcgm""#
+        var text = ""
+        for minute in 0...120 {
+            let time = Int(end - Double(120 - minute) * 60)
+            text += "node_cpu_seconds_total{cpu=\"0\",\(host),mode=\"idle\"} \(Double(minute) * 30) \(time)\n"
+            text += "node_memory_MemTotal_bytes{\(host)} 16000000000 \(time)\n"
+            text += "node_memory_MemAvailable_bytes{\(host)} 6000000000 \(time)\n"
+            text += "assay_disk_utilization_percent{\(host)} 12 \(time)\n"
+            text += "assay_alert_state{\(host)} 0 \(time)\n"
+            text += "up{\(host)} 1 \(time)\n"
+            text += "up{instance=\"gpu-node-1:9400\",job=\"dcgm\"} 1 \(time)\n"
+            text += "DCGM_FI_DEV_GPU_UTIL{\(gpu)} 71 \(time)\n"
+            text += "DCGM_FI_DEV_FB_USED{\(gpu)} \(40000 + minute * 10) \(time)\n"
+            text += "DCGM_FI_DEV_FB_FREE{\(gpu)} \(100000 - minute * 10) \(time)\n"
+            text += "DCGM_FI_DEV_GPU_TEMP{\(gpu)} 55 \(time)\n"
+            text += "DCGM_FI_DEV_XID_ERRORS{\(gpu)} 0 \(time)\n"
+        }
+        try (text.split(separator: "\n").sorted { $0.split(separator: " ")[0] < $1.split(separator: " ")[0] }.joined(separator: "\n") + "\n# EOF\n")
+            .write(toFile: directory + "/series.om", atomically: true, encoding: .utf8)
+        let prometheus = try await LoopbackServer.start(
+            "promtool tsdb create-blocks-from openmetrics \(directory)/series.om {dir}/data >/dev/null && "
+                + "prometheus --config.file=/dev/null --storage.tsdb.path={dir}/data --web.listen-address=127.0.0.1:{port}",
+            readyPath: "/-/ready", name: "prometheus-grafana")
+        defer { prometheus.stop() }
+        for panel in dashboard.panels {
+            for target in panel.targets {
+                let query = target.expr.replacingOccurrences(of: "$instance", with: ".*").replacingOccurrences(of: "$__rate_interval", with: "5m")
+                var components = URLComponents(string: prometheus.url + "/api/v1/query")!
+                components.queryItems = [URLQueryItem(name: "query", value: query), URLQueryItem(name: "time", value: String(Int(end)))]
+                // A literal "+" in a query string is a space to the server.
+                components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+                let (body, _) = try await URLSession.shared.data(from: components.url!)
+                let answer = String(decoding: body, as: UTF8.self)
+                #expect(answer.contains(#""status":"success""#) && answer.contains(#""metric":{"#), "\(panel.title): \(query) → \(answer.prefix(300))")
+            }
+        }
     }
 }

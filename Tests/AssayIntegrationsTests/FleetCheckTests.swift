@@ -1,3 +1,4 @@
+import Foundation
 @testable import AssayIntegrations
 import Testing
 
@@ -9,6 +10,13 @@ import Testing
         #expect(FleetCheck.rateWindow(stepSeconds: 15, scrapeIntervalSeconds: nil) == 60)
         #expect(FleetCheck.rateWindow(stepSeconds: 30, scrapeIntervalSeconds: 120) == 480)
         #expect(FleetCheck.queries(rateWindowSeconds: 240)[0].query.contains("[240s]"))
+    }
+
+    /// PromQL's "+" reaches Prometheus as a plus, not as the space a bare "+" means in a query string.
+    @Test func queriesKeepTheirPlusSigns() throws {
+        let url = try #require(PrometheusClient.url("http://127.0.0.1:9090", "/api/v1/query", [("query", "a + b{x=~\"y+\"}")]))
+        #expect(url == "http://127.0.0.1:9090/api/v1/query?query=a%20%2B%20b%7Bx%3D~%22y%2B%22%7D" || (url.contains("%2B") && !url.contains("+")), "\(url)")
+        #expect(URLComponents(string: url)?.queryItems?.first?.value == "a + b{x=~\"y+\"}")
     }
 
     @Test func prometheusDurations() {
