@@ -50,8 +50,10 @@ public enum TelemetryUseCases {
         client.timeout = .milliseconds(Int64(max(0.1, timeout) * 1000))
         let thresholds = configuration.thresholds.resources
         return FleetOutput(
-            result: try await FleetCheck(client: client, cpuLimit: thresholds.cpuPercent, memoryLimit: thresholds.memoryPercent)
-                .run(hours: hours, stepSeconds: step))
+            result: try await FleetCheck(
+                client: client, cpuLimit: thresholds.cpuPercent, memoryLimit: thresholds.memoryPercent, gpuLimit: thresholds.gpuPercent,
+                gpuMemoryGrowthLimit: thresholds.gpuMemoryGrowthPercentPerHour
+            ).run(hours: hours, stepSeconds: step))
     }
 
     /// A telemetry log from a node_exporter's scrapes, one line per pair of scrapes.
@@ -139,15 +141,28 @@ public struct FleetOutput: CommandOutput {
     public func encode(to encoder: any Encoder) throws { try result.encode(to: encoder) }
 
     public func text() -> String {
-        result.rows.map {
+        (result.rows.map {
             "\($0.host.padded(24)) \($0.metric.padded(20)) P95 \(Formatting.percent($0.p95)) (limit \(Formatting.percent($0.limit, digits: 0)), \($0.points) points) \($0.breach ? "BREACH" : "ok")"
-        }.joined(separator: "\n")
+        } + result.gpus.map { "\("\($0.host) GPU \($0.gpu)".padded(24)) \(gpuSummary($0))" }).joined(separator: "\n")
+    }
+
+    /// "util P95 71%, memory +2.1%/h (runs out in 310 h), no XID: ok".
+    func gpuSummary(_ gpu: FleetCheck.GPURow) -> String {
+        let growth = gpu.memoryGrowthPercentPerHour.map { value in
+            "memory \(value >= 0 ? "+" : "")\(Formatting.number(value, digits: 1))%/h" + (gpu.hoursToExhaustion.map { " (runs out in \(Formatting.number($0, digits: 0)) h)" } ?? "")
+        }
+        let parts = [gpu.utilizationP95.map { "util P95 \(Formatting.percent($0, digits: 0))" }, growth, gpu.xid.map { $0 > 0 ? "XID \(Int($0))" : "no XID" }]
+        return parts.compactMap { $0 }.joined(separator: ", ") + ": " + (gpu.breaches.isEmpty ? "ok" : "BREACH (\(gpu.breaches.joined(separator: ", ")))")
     }
 
     public func markdown() -> String {
-        MarkdownTable(
+        var text = MarkdownTable(
             ["Host", "Metric", "P95", "Limit", "Points", "Status"],
             rows: result.rows.map { [$0.host, $0.metric, Formatting.percent($0.p95), Formatting.percent($0.limit, digits: 0), String($0.points), $0.breach ? "BREACH" : "ok"] }
-        ).text + result.noSeries.map { "\n\nNot verified: no series for \($0)" }.joined()
+        ).text
+        if !result.gpus.isEmpty {
+            text += "\n\n" + MarkdownTable(["Host", "GPU", "Summary"], rows: result.gpus.map { [$0.host, $0.gpu, gpuSummary($0)] }).text
+        }
+        return text + result.noSeries.map { "\n\nNot verified: no series for \($0)" }.joined() + result.notes.map { "\n\nNote: \($0)" }.joined()
     }
 }

@@ -120,22 +120,61 @@ public struct FleetCheck: Sendable {
         public var breach: Bool
     }
 
+    /// One GPU of one host, from dcgm-exporter's series: utilization P95, memory growth and XID errors.
+    public struct GPURow: Sendable, Hashable, Codable {
+        /// dcgm-exporter's `Hostname` label, else the instance.
+        public var host: String
+        public var gpu: String
+        public var utilizationP95: Double?
+        /// Growth of the memory in use, percent of itself per hour (least squares over the window).
+        public var memoryGrowthPercentPerHour: Double?
+        public var memoryUsedMiB: Double?
+        /// At the window's growth rate, hours until the free memory is gone; nil when it is not growing.
+        public var hoursToExhaustion: Double?
+        /// The highest XID error code dcgm-exporter reported over the window (0: none).
+        public var xid: Double?
+        /// Why the GPU breaches: "utilization", "memory growth", "XID 79".
+        public var breaches: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case host, gpu, breaches, xid
+            case utilizationP95 = "utilization_p95"
+            case memoryGrowthPercentPerHour = "memory_growth_percent_per_hour"
+            case memoryUsedMiB = "memory_used_mib"
+            case hoursToExhaustion = "hours_to_exhaustion"
+        }
+    }
+
     public struct Result: Sendable, Hashable, Codable {
         public var rows: [Row]
+        /// Per GPU, when the fleet exports dcgm-exporter's series.
+        public var gpus: [GPURow] = []
         /// Queries that returned no series: "name: query".
         public var noSeries: [String]
+        /// Things said but not failures: no GPU series in a fleet that may have no GPUs.
+        public var notes: [String] = []
         public var rateWindowSeconds: Int
-        public var breached: Bool { rows.contains(where: \.breach) }
+        public var breached: Bool { rows.contains(where: \.breach) || gpus.contains { !$0.breaches.isEmpty } }
+
+        enum CodingKeys: String, CodingKey {
+            case rows, gpus, notes
+            case noSeries = "no_series"
+            case rateWindowSeconds = "rate_window_seconds"
+        }
     }
 
     public var client: PrometheusClient
     public var cpuLimit: Double
     public var memoryLimit: Double
+    public var gpuLimit: Double
+    public var gpuMemoryGrowthLimit: Double
 
-    public init(client: PrometheusClient, cpuLimit: Double, memoryLimit: Double) {
+    public init(client: PrometheusClient, cpuLimit: Double, memoryLimit: Double, gpuLimit: Double = 90, gpuMemoryGrowthLimit: Double = 5) {
         self.client = client
         self.cpuLimit = cpuLimit
         self.memoryLimit = memoryLimit
+        self.gpuLimit = gpuLimit
+        self.gpuMemoryGrowthLimit = gpuMemoryGrowthLimit
     }
 
     /// The rate window: four times the longer of the step and the scrape interval, at least a minute.
@@ -211,7 +250,56 @@ public struct FleetCheck: Sendable {
             if judged.isEmpty { noSeries.append("\(metric.name): \(metric.expression(""))") }
             rows += judged.sorted { $0.host < $1.host }
         }
-        return Result(rows: rows, noSeries: noSeries, rateWindowSeconds: window)
+        var result = Result(rows: rows, noSeries: noSeries, rateWindowSeconds: window)
+        let gpuInstances = try await client.labelValues("instance", match: "DCGM_FI_DEV_GPU_UTIL", start: start, end: now).sorted()
+        if gpuInstances.isEmpty {
+            result.notes.append("no GPU series (DCGM_FI_DEV_GPU_UTIL from dcgm-exporter): no GPUs in this fleet, or dcgm-exporter is not scraped")
+        }
+        for offset in stride(from: 0, to: gpuInstances.count, by: Self.batchSize) {
+            let batch = gpuInstances[offset..<min(gpuInstances.count, offset + Self.batchSize)]
+            result.gpus += try await gpuRows(matcher: "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\"", range: range, duration: duration, now: now)
+        }
+        result.gpus.sort { ($0.host, $0.gpu) < ($1.host, $1.gpu) }
+        return result
+    }
+
+    /// The GPUs of a batch of instances: utilization P95 over the window; memory growth as the least-squares slope
+    /// of memory in use over the window and over its second half (both must exceed the limit, so a warm-up that
+    /// levels off is not a leak), with the hours until the free memory is gone; the highest XID code.
+    func gpuRows(matcher m: String, range: String, duration: String, now: Date) async throws -> [GPURow] {
+        let by = "max by (instance, Hostname, gpu)"
+        let half = "\(max(60, (Int(duration.dropLast()) ?? 0) / 2))s"
+        let queries = [
+            "util": "quantile_over_time(0.95, (\(by) (DCGM_FI_DEV_GPU_UTIL{\(m)}))\(range))",
+            "slope": "\(by) (deriv(DCGM_FI_DEV_FB_USED{\(m)}[\(duration)]))",
+            "recent": "\(by) (deriv(DCGM_FI_DEV_FB_USED{\(m)}[\(half)]))",
+            "used": "\(by) (last_over_time(DCGM_FI_DEV_FB_USED{\(m)}[\(duration)]))",
+            "free": "\(by) (last_over_time(DCGM_FI_DEV_FB_FREE{\(m)}[\(duration)]))",
+            "xid": "\(by) (max_over_time(DCGM_FI_DEV_XID_ERRORS{\(m)}[\(duration)]))",
+        ]
+        var values: [String: [String: Double]] = [:]
+        var names: [String: (host: String, gpu: String)] = [:]
+        for (field, query) in queries {
+            for series in try await client.query(query, at: now) {
+                guard let value = series.points.first?.value, value.isFinite else { continue }
+                let key = "\(series.labels["instance"] ?? "")|\(series.labels["Hostname"] ?? "")|\(series.labels["gpu"] ?? "")"
+                names[key] = (series.labels["Hostname"] ?? series.host, series.labels["gpu"] ?? "?")
+                values[key, default: [:]][field] = value
+            }
+        }
+        return names.map { key, name in
+            let v = values[key] ?? [:]
+            var row = GPURow(host: name.host, gpu: name.gpu, utilizationP95: v["util"], memoryUsedMiB: v["used"], xid: v["xid"], breaches: [])
+            if let slope = v["slope"], let used = v["used"], used > 0 {
+                row.memoryGrowthPercentPerHour = 100 * 3600 * slope / used
+                if slope > 0, let free = v["free"] { row.hoursToExhaustion = free / (slope * 3600) }
+                let recent = 100 * 3600 * (v["recent"] ?? 0) / used
+                if row.memoryGrowthPercentPerHour ?? 0 > gpuMemoryGrowthLimit, recent > gpuMemoryGrowthLimit { row.breaches.append("memory growth") }
+            }
+            if let util = row.utilizationP95, util > gpuLimit { row.breaches.append("utilization") }
+            if let xid = row.xid, xid > 0 { row.breaches.append("XID \(Int(xid))") }
+            return row
+        }
     }
 
     /// `text` with the regular-expression metacharacters escaped, for an `=~` matcher.

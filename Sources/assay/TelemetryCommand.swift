@@ -81,8 +81,11 @@ extension Telemetry {
                 Runs two range queries over the node_exporter metrics every agent also serves (CPU from \
                 node_cpu_seconds_total's idle rate over at least four scrape intervals and four steps, memory from \
                 MemAvailable/MemTotal) and reports each instance's P95 against resources.cpu_percent and \
-                resources.memory_percent. Exits 1 when a host breaches, 2 when a query returns no series (named on \
-                stderr), 69 when Prometheus cannot be reached.
+                resources.memory_percent. Where dcgm-exporter is scraped, each GPU of each host too: utilization P95 \
+                against gpu_percent, memory growth per hour (window and second half both above \
+                gpu_memory_growth_percent_per_hour) with the hours until its free memory is gone, and XID errors. \
+                Exits 1 when a host or GPU breaches, 2 when a query returns no series (named on stderr; a fleet \
+                without GPU series gets a note, not a failure), 69 when Prometheus cannot be reached.
                 """)
 
         @OptionGroup var options: ConfigOption
@@ -106,6 +109,7 @@ extension Telemetry {
                 let output = try await TelemetryUseCases.fleet(
                     prometheus: prometheus, hours: hours, step: step, timeout: timeout, configuration: try options.loadOrDefaults())
                 for missing in output.result.noSeries { Terminal.error("not verified: no series for \(missing)") }
+                for note in output.result.notes { Terminal.error("note: \(note)") }
                 return try emit(output, formatting.format)
             }
         }

@@ -39,6 +39,65 @@ struct FleetTests {
         // No memory series were backfilled: the memory query is named and the fleet is not verified.
         #expect(fleet.status == 2)
         #expect(fleet.stderr.contains("not verified: no series for Memory Usage (%): 100 * (1 - node_memory_MemAvailable_bytes"), "\(fleet.stderr)")
+        // No GPUs in this fleet: said, and not a failure of its own.
+        #expect(fleet.stderr.contains("note: no GPU series (DCGM_FI_DEV_GPU_UTIL from dcgm-exporter)"), "\(fleet.stderr)")
+    }
+
+    /// GPU fleets from dcgm-exporter's series (its documented names and labels), two hosts of two GPUs for two hours:
+    /// a busy GPU, a leaking one, one with an XID error and one whose memory grew while warming up and then levelled
+    /// off. Exactly the first three are named, each for its reason.
+    @Test func gpuFleetNamesTheBusyTheLeakingAndTheFaultyGPU() async throws {
+        let directory = try CLITests.temporaryDirectory()
+        let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 300
+        var lines: [String] = []
+        for minute in 0...120 {
+            let time = Int(end - Double(120 - minute) * 60)
+            for host in ["gpu-a", "gpu-b"] {
+                let node = "instance=\"\(host):9100\",job=\"node\""
+                lines.append("node_cpu_seconds_total{cpu=\"0\",\(node),mode=\"idle\"} \(Double(minute) * 30) \(time)")
+                lines.append("node_memory_MemTotal_bytes{\(node)} 16000000000 \(time)")
+                lines.append("node_memory_MemAvailable_bytes{\(node)} 8000000000 \(time)")
+            }
+            // (host, gpu, utilization, memory used MiB, XID)
+            let gpus: [(String, Int, Double, Double, Int)] = [
+                ("gpu-a", 0, 95, 40_000, 0),
+                ("gpu-a", 1, 30, 20_000 + 2_000 * Double(minute) / 60, 0),
+                ("gpu-b", 0, 50, 30_000, minute >= 60 ? 79 : 0),
+                ("gpu-b", 1, 40, 20_000 + 4_000 * min(1, Double(minute) / 30), 0),
+            ]
+            for (host, index, util, used, xid) in gpus {
+                let labels = "gpu=\"\(index)\",UUID=\"GPU-\(host)-\(index)\",device=\"nvidia\(index)\",modelName=\"NVIDIA H200\",Hostname=\"\(host)\",instance=\"\(host):9400\",job=\"dcgm\""
+                lines.append("DCGM_FI_DEV_GPU_UTIL{\(labels)} \(util) \(time)")
+                lines.append("DCGM_FI_DEV_FB_USED{\(labels)} \(used) \(time)")
+                lines.append("DCGM_FI_DEV_FB_FREE{\(labels)} \(143_000 - used) \(time)")
+                lines.append("DCGM_FI_DEV_XID_ERRORS{\(labels)} \(xid) \(time)")
+            }
+        }
+        let sorted = lines.enumerated().sorted { ($0.element.split(separator: " ")[0], $0.offset) < ($1.element.split(separator: " ")[0], $1.offset) }
+        try (sorted.map(\.element).joined(separator: "\n") + "\n# EOF\n").write(toFile: directory + "/gpus.om", atomically: true, encoding: .utf8)
+        let prometheus = try await LoopbackServer.start(
+            "promtool tsdb create-blocks-from openmetrics \(directory)/gpus.om {dir}/data >/dev/null && "
+                + "prometheus --config.file=/dev/null --storage.tsdb.path={dir}/data --web.listen-address=127.0.0.1:{port}",
+            readyPath: "/-/ready", name: "prometheus-gpus")
+        defer { prometheus.stop() }
+        let fleet = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--hours", "2", "--step", "60", "--format", "json"], in: directory)
+        #expect(fleet.status == 1, "\(fleet.stdout)\(fleet.stderr)")
+        struct Answer: Decodable {
+            struct GPU: Decodable {
+                var host: String, gpu: String, breaches: [String]
+                var memory_growth_percent_per_hour: Double?, hours_to_exhaustion: Double?, utilization_p95: Double?
+            }
+            var gpus: [GPU]
+        }
+        let answer = try JSONDecoder().decode(Answer.self, from: Data(fleet.stdout.utf8))
+        #expect(answer.gpus.map { "\($0.host)/\($0.gpu): \($0.breaches.joined(separator: ","))" }
+            == ["gpu-a/0: utilization", "gpu-a/1: memory growth", "gpu-b/0: XID 79", "gpu-b/1: "], "\(fleet.stdout)")
+        let leak = try #require(answer.gpus.first { $0.host == "gpu-a" && $0.gpu == "1" })
+        // 2,000 MiB an hour on 24,000 MiB in use at the end: 8.3%/h; 119,000 MiB free lasts about 60 hours.
+        #expect(abs((leak.memory_growth_percent_per_hour ?? 0) - 8.33) < 0.2, "\(leak)")
+        #expect(abs((leak.hours_to_exhaustion ?? 0) - 59.5) < 1, "\(leak)")
+        let text = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--hours", "2", "--step", "60"], in: directory)
+        #expect(text.stdout.contains("gpu-a GPU 1") && text.stdout.contains("runs out in 60 h") && text.stdout.contains("BREACH (memory growth)"), "\(text.stdout)")
     }
 
     /// The shipped Grafana dashboard is what `assay export grafana` writes with the defaults; it has a Prometheus
