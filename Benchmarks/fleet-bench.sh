@@ -19,8 +19,9 @@ w("# TYPE node_cpu_seconds counter\n")
 for h in range(hosts):
     idle = 6.0 if h % 50 == 7 else 54.0
     name = "host-%04d:9100" % h
-    for m in range(minutes + 1):
-        w('node_cpu_seconds_total{cpu="0",instance="%s",job="node",mode="idle"} %.1f %d\n' % (name, m * idle, end - (minutes - m) * 60))
+    for mode, rate in (("idle", idle), ("user", 60 - idle)):
+        for m in range(minutes + 1):
+            w('node_cpu_seconds_total{cpu="0",instance="%s",job="node",mode="%s"} %.1f %d\n' % (name, mode, m * rate, end - (minutes - m) * 60))
 for metric, value in (("node_memory_MemTotal_bytes", 8e9), ("node_memory_MemAvailable_bytes", 4e9)):
     w("# TYPE %s gauge\n" % metric[:-6])
     for h in range(hosts):

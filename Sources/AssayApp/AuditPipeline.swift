@@ -30,7 +30,13 @@ public struct AuditPipeline: Sendable {
             }
             checks = checks.map { $0.layer == .reproducibility ? reproducibility : $0 }
         }
-        return checks.map { $0.layer == .resources ? ResourcesCheck(samples: store) : $0 } + [BaselineCheck(history: store)]
+        let resources = ResourcesCheck(samples: store, fleet: configuration.integrations.prometheusURL.map(Self.fleetRows))
+        return checks.map { $0.layer == .resources ? resources : $0 } + [BaselineCheck(history: store)]
+    }
+
+    /// The fleet's rows over the last day, from the Prometheus at `url`.
+    static func fleetRows(_ url: String) -> @Sendable (Configuration) async throws -> [Finding] {
+        { configuration in try await FleetCheck.rows(prometheus: url, thresholds: configuration.thresholds.resources) }
     }
 
     /// Runs the audit, stores it with its history unless `store` is false, writes the report files into

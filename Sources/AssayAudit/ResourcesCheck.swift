@@ -4,19 +4,35 @@ import AssayTelemetry
 import Foundation
 
 /// Resources: utilization and anomalies from the telemetry logs in `workspace.telemetry.files`, or from the last
-/// `agent_hours` of `assay agent` samples in the store, and uptime from `uptime_logs`.
+/// `agent_hours` of `assay agent` samples in the store, uptime from `uptime_logs`, and the fleet's hosts and GPUs
+/// when the caller can ask Prometheus for them.
 public struct ResourcesCheck: LayerCheck {
     public let layer = Layer.resources
     /// The store's agent samples; nil when the audit runs without a store.
     public var samples: (any TelemetryHistory)?
     public var now: @Sendable () -> Date
+    /// The fleet's rows (injected by the caller that owns the Prometheus client); nil without one.
+    public var fleet: (@Sendable (Configuration) async throws -> [Finding])?
 
-    public init(samples: (any TelemetryHistory)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        samples: (any TelemetryHistory)? = nil, fleet: (@Sendable (Configuration) async throws -> [Finding])? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.samples = samples
+        self.fleet = fleet
         self.now = now
     }
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
+        let fleetRows = try await fleet?(configuration) ?? []
+        let outcome = try await local(configuration)
+        guard !fleetRows.isEmpty else { return outcome }
+        if case .verified(let findings) = outcome { return .verified(findings + fleetRows) }
+        return .verified(fleetRows)
+    }
+
+    /// This host's rows: telemetry logs or agent samples, and uptime logs.
+    func local(_ configuration: Configuration) async throws -> LayerOutcome {
         guard let telemetry = configuration.telemetry, !telemetry.files.isEmpty || !telemetry.uptimeLogs.isEmpty || telemetry.agentHours != nil
         else {
             return .notVerified(reason: "no telemetry configured under workspace.telemetry.files (record one with assay telemetry record)")

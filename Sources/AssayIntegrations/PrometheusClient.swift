@@ -195,9 +195,16 @@ public struct FleetCheck: Sendable {
 
     static func metrics(rateWindowSeconds: Int, cpuLimit: Double, memoryLimit: Double) -> [Metric] {
         [
+            // Idle seconds over all CPU seconds in the same window: where a host's series starts or stops inside the
+            // window (it joined or left the fleet), both rates are cut alike, where idle's rate over the full
+            // window alone would read as a busy host.
             Metric(
                 name: "CPU Utilization (%)", series: "node_cpu_seconds_total",
-                expression: { "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"\($0.isEmpty ? "" : ",")\($0)}[\(rateWindowSeconds)s])))" },
+                expression: { m in
+                    let comma = m.isEmpty ? "" : ","
+                    return "100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s])) / "
+                        + "sum by (instance) (rate(node_cpu_seconds_total{\(m)}[\(rateWindowSeconds)s])))"
+                },
                 samples: { "max by (instance) (count_over_time(node_cpu_seconds_total{mode=\"idle\",\($0)}[\($1)]))" },
                 limit: cpuLimit),
             Metric(
@@ -264,11 +271,14 @@ public struct FleetCheck: Sendable {
     }
 
     /// The GPUs of a batch of instances: utilization P95 over the window; memory growth as the least-squares slope
-    /// of memory in use over the window and over its second half (both must exceed the limit, so a warm-up that
-    /// levels off is not a leak), with the hours until the free memory is gone; the highest XID code.
+    /// of memory in use over the window and over its second half or last hour, whichever is shorter (both must exceed
+    /// the limit, so a warm-up that levels off is not a leak), with the hours until the free memory is gone; the
+    /// highest XID code.
     func gpuRows(matcher m: String, range: String, duration: String, now: Date) async throws -> [GPURow] {
         let by = "max by (instance, Hostname, gpu)"
-        let half = "\(max(60, (Int(duration.dropLast()) ?? 0) / 2))s"
+        // The recent slope: over the second half of the window, at most the last hour (a fleet's GPUs may have far
+        // less history than the window, and a warm-up that levelled off an hour ago is not a leak).
+        let half = "\(min(3600, max(60, (Int(duration.dropLast()) ?? 0) / 2)))s"
         let queries = [
             "util": "quantile_over_time(0.95, (\(by) (DCGM_FI_DEV_GPU_UTIL{\(m)}))\(range))",
             "slope": "\(by) (deriv(DCGM_FI_DEV_FB_USED{\(m)}[\(duration)]))",

@@ -1,4 +1,5 @@
 import AssayCore
+import AssayIntegrations
 import AssayReport
 import AssayStore
 import Foundation
@@ -82,6 +83,21 @@ extension AssayServer {
         }
         body += "</tbody></table>"
         if list.hosts.isEmpty { body += "<p>No host has pushed an audit yet\(settings.prometheusURL == nil ? "; start with --prometheus URL to list scraped targets" : "").</p>" }
+        if let url = settings.prometheusURL {
+            // The same rows the audit's RESOURCE UTILIZATION gets: a summary per metric, then the breaches, worst first.
+            body += "<h2>Utilization over the last 24 h</h2>"
+            do {
+                let rows = try await FleetCheck.rows(prometheus: url, thresholds: settings.thresholds.resources)
+                body += "<table><thead><tr><th>Check</th><th>Observed</th><th>Threshold</th><th>Status</th></tr></thead><tbody>"
+                for row in rows {
+                    body += "<tr><td>\(Self.escape(row.check))</td><td>\(Self.escape(row.observed))</td><td>\(Self.escape(row.expected ?? "—"))</td>"
+                        + "<td class=\"\(row.status == .pass ? "pass" : "breach")\">\(Self.escape(row.statusLabel ?? row.status.rawValue))</td></tr>"
+                }
+                body += "</tbody></table>"
+            } catch {
+                body += "<p class=\"error\">\(Self.escape("\(error)"))</p>"
+            }
+        }
         return Self.html(Self.page(title: "Assay — fleet", verdict: nil, body: body))
     }
 

@@ -82,7 +82,7 @@ extension Telemetry {
                 node_cpu_seconds_total's idle rate over at least four scrape intervals and four steps, memory from \
                 MemAvailable/MemTotal) and reports each instance's P95 against resources.cpu_percent and \
                 resources.memory_percent. Where dcgm-exporter is scraped, each GPU of each host too: utilization P95 \
-                against gpu_percent, memory growth per hour (window and second half both above \
+                against gpu_percent, memory growth per hour (the window and its second half, at most the last hour, both above \
                 gpu_memory_growth_percent_per_hour) with the hours until its free memory is gone, and XID errors. \
                 Exits 1 when a host or GPU breaches, 2 when a query returns no series (named on stderr; a fleet \
                 without GPU series gets a note, not a failure), 69 when Prometheus cannot be reached.

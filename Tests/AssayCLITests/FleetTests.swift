@@ -22,6 +22,7 @@ struct FleetTests {
             for minute in 0...120 {
                 let time = end - Double(120 - minute) * 60
                 text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"idle\"} \(Double(minute) * idlePerMinute) \(Int(time))\n"
+                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"user\"} \(Double(minute) * (60 - idlePerMinute)) \(Int(time))\n"
             }
         }
         text += "# EOF\n"
@@ -54,7 +55,9 @@ struct FleetTests {
             let time = Int(end - Double(120 - minute) * 60)
             for host in ["gpu-a", "gpu-b"] {
                 let node = "instance=\"\(host):9100\",job=\"node\""
-                lines.append("node_cpu_seconds_total{cpu=\"0\",\(node),mode=\"idle\"} \(Double(minute) * 30) \(time)")
+                // Half idle; the counter starts where a host's uptime would have taken it, as real ones do.
+                lines.append("node_cpu_seconds_total{cpu=\"0\",\(node),mode=\"idle\"} \(1_000_000 + Double(minute) * 30) \(time)")
+                lines.append("node_cpu_seconds_total{cpu=\"0\",\(node),mode=\"user\"} \(1_000_000 + Double(minute) * 30) \(time)")
                 lines.append("node_memory_MemTotal_bytes{\(node)} 16000000000 \(time)")
                 lines.append("node_memory_MemAvailable_bytes{\(node)} 8000000000 \(time)")
             }
@@ -98,6 +101,36 @@ struct FleetTests {
         #expect(abs((leak.hours_to_exhaustion ?? 0) - 59.5) < 1, "\(leak)")
         let text = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--hours", "2", "--step", "60"], in: directory)
         #expect(text.stdout.contains("gpu-a GPU 1") && text.stdout.contains("runs out in 60 h") && text.stdout.contains("BREACH (memory growth)"), "\(text.stdout)")
+
+        // The audit of a workspace that names this Prometheus reports the fleet: summaries, then the breaches worst first.
+        try "version: 1\nworkspace:\n  service: gpu-fleet\nintegrations:\n  prometheus: {url: \"\(prometheus.url)\"}\n"
+            .write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let audit = try CLITests.assay(["audit", "--no-store", "--output", "report"], in: directory)
+        #expect([1, 2].contains(audit.status), "\(audit.stdout)\(audit.stderr)")
+        let report = try String(contentsOfFile: directory + "/report/report.md", encoding: .utf8)
+        let fleetRows = report.split(separator: "\n").filter { $0.hasPrefix("| Fleet: ") }.map { String($0.split(separator: "|")[0]).trimmingCharacters(in: .whitespaces) }
+        #expect(fleetRows == [
+            "Fleet: CPU Utilization (%)", "Fleet: Memory Usage (%)", "Fleet: GPUs", "Fleet: gpu-b GPU 0", "Fleet: gpu-a GPU 1", "Fleet: gpu-a GPU 0",
+        ], "\(report)")
+        #expect(report.contains("memory +8.3%/h, runs out in 60 h") && report.contains("XID 79") && report.contains("4 GPUs, 3 breaching over 24 h"))
+
+        // The server's fleet page shows the same rows.
+        let port = Int.random(in: 20_000..<60_000)
+        let server = try CLITests.launch(["serve", "--listen", "127.0.0.1:\(port)", "--prometheus", prometheus.url], in: directory)
+        defer { if server.isRunning { server.terminate() } }
+        var page = ""
+        for _ in 0..<100 where page.isEmpty {
+            if let (body, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/fleet")!),
+                (response as? HTTPURLResponse)?.statusCode == 200
+            {
+                page = String(decoding: body, as: UTF8.self)
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(page.contains("Utilization over the last 24 h") && page.contains("Fleet: gpu-a GPU 1") && page.contains("XID 79"), "\(page.suffix(2000))")
+        server.interrupt()
+        server.waitUntilExit()
     }
 
     /// The shipped Grafana dashboard is what `assay export grafana` writes with the defaults; it has a Prometheus
