@@ -91,9 +91,17 @@ public final class Store: Sendable {
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(5)
             database = try DatabasePool(path: path, configuration: configuration)
-            // Processes opening a new store together (an agent and a server) race to migrate it; the loser's
-            // CREATE fails once the winner's transaction commits, or, for a migration that may run twice (CREATE
-            // INDEX IF NOT EXISTS), its record of the migration does. Trying again finds the migrations applied.
+            // Processes opening a new store together (an agent and a server) would race to migrate it: one migrates
+            // at a time, under an exclusive lock on a file beside the store, and the others then find the migrations
+            // applied. Trying again still covers a writer that holds the database busy.
+            let lock = open(path + "-migration.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            if lock >= 0 { flock(lock, LOCK_EX) }
+            defer {
+                if lock >= 0 {
+                    flock(lock, LOCK_UN)
+                    Glibc.close(lock)
+                }
+            }
             var attempt = 0
             while true {
                 do {
