@@ -36,10 +36,18 @@ enum Charts {
         yRange: (low: Double, high: Double)? = nil,
         xFormat: (Double) -> String = Formatting.milliseconds, yFormat: (Double) -> String = Formatting.milliseconds
     ) -> String {
+        // A value that is not a number has no place on an axis.
+        let lines = lines.map { line in
+            var line = line
+            line.points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
+            return line
+        }
+        let markers = markers.filter { $0.point.x.isFinite && $0.point.y.isFinite }
         let xs = lines.flatMap { $0.points.map(\.x) } + vertical.map(\.value) + markers.map(\.point.x) + spans.flatMap { [$0.from, $0.to] }
         let ys = lines.flatMap { $0.points.map(\.y) } + horizontal.map(\.value) + markers.map(\.point.y) + (band.map { [$0.low, $0.high] } ?? [])
             + (yRange.map { [$0.low, $0.high] } ?? [])
-        guard let xMin = xs.min(), let xMax = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else { return "" }
+        let (finiteX, finiteY) = (xs.filter(\.isFinite), ys.filter(\.isFinite))
+        guard let xMin = finiteX.min(), let xMax = finiteX.max(), let yLow = finiteY.min(), let yHigh = finiteY.max() else { return "" }
         let xTicks = ticks(xMin, xMax)
         let yTicks = ticks(min(0, yLow), yHigh)
         let (x0, x1) = (xTicks.first ?? xMin, xTicks.last ?? xMax)

@@ -1,5 +1,5 @@
 import AssayCore
-import AssayReport
+@testable import AssayReport
 import Foundation
 import Testing
 
@@ -119,5 +119,14 @@ import Testing
         let withTrace = try ReportWriter.render(report, as: .html, traceFigures: [flamegraph])
         let bottleneck = try #require(withTrace.components(separatedBy: "BOTTLENECK ANALYSIS").last?.components(separatedBy: "PERFORMANCE BASELINE").first)
         #expect(bottleneck.contains(#"<svg class="flamegraph">"#) && bottleneck.contains("<figcaption>Flamegraph of trace.json</figcaption>"))
+    }
+
+    /// A value that is not a number is left off the picture rather than drawn as "nan".
+    @Test func nonFiniteValuesAreLeftOff() {
+        let svg = Charts.plot(
+            id: "t", title: "t", xLabel: "x", yLabel: "y",
+            lines: [Charts.Line(name: "a", points: [SeriesPoint(0, 1), SeriesPoint(.nan, 2), SeriesPoint(2, .infinity), SeriesPoint(3, 4)], color: "#000")])
+        #expect(svg.hasPrefix("<svg") && !svg.lowercased().contains("nan") && !svg.contains("inf"))
+        #expect(Charts.plot(id: "e", title: "e", xLabel: "x", yLabel: "y", lines: [Charts.Line(name: "a", points: [SeriesPoint(.nan, .nan)], color: "#000")]).isEmpty)
     }
 }
