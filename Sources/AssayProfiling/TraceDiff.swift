@@ -102,7 +102,9 @@ extension TraceDiff {
             let changes = callees.map { callee in
                 (callee, (b.children[current]?[callee] ?? 0) / Double(b.steps) - (a.children[current]?[callee] ?? 0) / Double(a.steps))
             }
-            guard let best = changes.max(by: { $0.1 * total.sign() < $1.1 * total.sign() || ($0.1 == $1.1 && $0.0 > $1.0) }),
+            // The largest change in the row's direction (ties by name, so the path does not depend on set order).
+            let direction = total < 0 ? -1.0 : 1.0
+            guard let best = changes.max(by: { $0.1 * direction < $1.1 * direction || ($0.1 == $1.1 && $0.0 > $1.0) }),
                 best.1 / change >= 0.25
             else { break }
             path.append(CallStep(name: best.0, deltaInclusivePerStep: best.1))
@@ -112,10 +114,6 @@ extension TraceDiff {
         }
         return path
     }
-}
-
-extension Double {
-    fileprivate func sign() -> Double { self < 0 ? -1 : 1 }
 }
 
 /// Each operator's durations, total self time and callees' inclusive time in one trace.
