@@ -134,7 +134,7 @@ import Testing
 
     @Test(arguments: [
         [String](), ["audit"], ["report"], ["init"], ["config", "validate"], ["env", "snapshot"], ["env", "verify"],
-        ["env", "diff"], ["env", "lock"], ["baseline", "changes"], ["export", "rules"], ["env", "hash"], ["env", "image"], ["repro", "run"], ["repro", "verify"],
+        ["env", "diff"], ["env", "lock"], ["baseline", "changes"], ["export", "rules"], ["export", "grafana"], ["env", "hash"], ["env", "image"], ["repro", "run"], ["repro", "verify"],
         ["telemetry", "record"], ["telemetry", "analyze"], ["telemetry", "gpu"], ["latency", "analyze"],
         ["latency", "compare"], ["trace", "analyze"], ["optimize", "validate"], ["env", "dvc"], ["trace", "flamegraph"],
         ["trace", "diff"], ["watch"], ["capacity", "measure"], ["capacity", "plan"], ["agent"], ["uptime", "probe"],

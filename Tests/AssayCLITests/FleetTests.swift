@@ -142,6 +142,12 @@ struct FleetTests {
         let exported = try CLITests.assay(["export", "grafana", "-o", "dashboard.json"], in: directory)
         #expect(exported.status == 0 && exported.stdout.contains("Wrote dashboard.json"), "\(exported.stderr)")
         #expect(try String(contentsOfFile: directory + "/dashboard.json", encoding: .utf8) == String(contentsOfFile: shipped, encoding: .utf8))
+        // A configuration it cannot read is named, with its line, and nothing is written.
+        let broken = try CLITests.temporaryDirectory()
+        try "version: 1\nthresholds:\n  resources:\n    cpu_percent: lots\n".write(toFile: broken + "/assay.yaml", atomically: true, encoding: .utf8)
+        let refused = try CLITests.assay(["export", "grafana", "-o", "dashboard.json"], in: broken)
+        #expect(refused.status == 65 && refused.stderr.contains("assay.yaml:4"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: broken + "/dashboard.json"))
         struct Dashboard: Decodable {
             struct Source: Decodable { var type: String?; var uid: String? }
             struct Variable: Decodable { var name: String; var type: String; var query: String }
