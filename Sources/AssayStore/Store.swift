@@ -90,10 +90,10 @@ public final class Store: Sendable {
             var configuration = GRDB.Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(5)
-            database = try DatabasePool(path: path, configuration: configuration)
-            // Processes opening a new store together (an agent and a server) would race to migrate it: one migrates
-            // at a time, under an exclusive lock on a file beside the store, and the others then find the migrations
-            // applied. Trying again still covers a writer that holds the database busy.
+            // Processes opening a new store together (an agent and a server) would race to create and migrate it:
+            // one opens and migrates at a time, under an exclusive lock on a file beside the store, and the others
+            // then find the migrations applied. Trying again covers what the busy timeout does not (SQLite answers
+            // some lock conflicts while a file turns to WAL mode without waiting) and a writer holding it busy.
             let lock = open(path + "-migration.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
             if lock >= 0 { flock(lock, LOCK_EX) }
             defer {
@@ -105,7 +105,9 @@ public final class Store: Sendable {
             var attempt = 0
             while true {
                 do {
-                    try Store.migrator.migrate(database)
+                    let pool = try DatabasePool(path: path, configuration: configuration)
+                    try Store.migrator.migrate(pool)
+                    database = pool
                     break
                 } catch let error as DatabaseError
                     where attempt < 20 && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode)

@@ -122,9 +122,19 @@ extension LoadTests.CrashSafetyTests {
     @Test func processesOpeningANewStoreTogetherAllSucceed() throws {
         for round in 0..<3 {
             let directory = try CLITests.temporaryDirectory()
-            let processes = try (0..<8).map { _ in try CLITests.launch(["token", "list"], in: directory) }
+            let errors = (0..<8).map { _ in Pipe() }
+            let processes = try errors.map { error in
+                let process = try CLITests.assayProcess(["token", "list"], in: directory)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = error
+                try process.run()
+                return process
+            }
             for process in processes { process.waitUntilExit() }
-            #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "round \(round): \(processes.map(\.terminationStatus))")
+            let messages = errors.map { String(decoding: $0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+            #expect(
+                processes.allSatisfy { $0.terminationStatus == 0 },
+                "round \(round): \(processes.map(\.terminationStatus)) \(messages.filter { !$0.isEmpty })")
             #expect(try Store(path: directory + "/.assay/assay.sqlite").integrityProblems().isEmpty)
         }
     }
