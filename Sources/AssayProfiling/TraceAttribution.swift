@@ -80,7 +80,7 @@ public struct TraceAttribution: Sendable, Hashable {
 
     /// Attributes the time inside the named stages. Without stages the whole span of each lane's top-level
     /// events counts as one stage "trace".
-    public static func analyze(_ trace: ChromeTrace, stages wanted: [String]) -> TraceAttribution {
+    public static func analyze(_ trace: consuming ChromeTrace, stages wanted: [String]) -> TraceAttribution {
         analyze(lanes: TraceLane.lanes(of: trace), stages: wanted)
     }
 

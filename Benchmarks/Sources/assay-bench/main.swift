@@ -84,7 +84,7 @@ if wants("trace"), FileManager.default.fileExists(atPath: bigTrace) {
         }
         let trace = try ChromeTraceParser.parse(path: raw)
         parse = min(parse, lap())
-        let built = TraceLane.lanes(of: trace)
+        let built = TraceLane.lanes(of: consume trace)
         lanes = min(lanes, lap())
         spans = TraceAttribution.analyze(lanes: built, stages: []).eventCount
         attribution = min(attribution, lap())
