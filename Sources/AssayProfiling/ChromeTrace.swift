@@ -60,11 +60,13 @@ public struct ChromeTraceParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let path: String
     private var index = 0
-    /// Interned names by FNV-1a hash of their raw bytes (collisions resolved by comparing the bytes, kept here:
-    /// the input behind the parser may have been handed back).
-    private var names: [UInt64: [(raw: [UInt8], text: String)]] = [:]
+    /// Interned strings (names, categories, pids, tids): an open-addressing table on the FNV-1a hash of the raw
+    /// bytes, which are kept here (the input behind the parser may have been handed back).
+    private var interned = InternTable()
     private var threads: [TraceThread] = []
-    private var threadNumbers: [TraceThread: UInt32] = [:]
+    /// Thread numbers by the interned pid and tid, with the last one looked up (events of a thread come in runs).
+    private var threadNumbers: [UInt64: UInt32] = [:]
+    private var lastThread: (key: UInt64, number: UInt32)?
     /// Told every few megabytes how far the parser has come, so the input before that can be released.
     var consumed: ((Int) -> Void)?
 
@@ -88,7 +90,7 @@ public struct ChromeTraceParser {
         var template = Array((NSTemporaryDirectory() + "/assay-trace-XXXXXX").utf8CString)
         let inflated = mkstemp(&template)
         guard inflated >= 0 else { throw TraceError(path: path, byteOffset: 0, expected: "room for the inflated trace in the temporary directory") }
-        unlink(String(cString: template))
+        unlink(template)
         defer { close(inflated) }
         let size: Int
         do { size = try Gzip.decompress(file: fd, into: inflated, limit: limit) } catch let error as Gzip.Error {
@@ -208,8 +210,8 @@ public struct ChromeTraceParser {
         var category = ""
         var ts: Double?
         var dur = 0.0
-        var pid = ""
-        var tid = ""
+        var pid: Int32 = 0
+        var tid: Int32 = 0
         var correlation: Int?
         while true {
             skipWhitespace()
@@ -217,15 +219,19 @@ public struct ChromeTraceParser {
             let key = try stringBytes()
             try expect(UInt8(ascii: ":"), ":")
             skipWhitespace()
-            switch key.count {
-            case 2 where key.elementsEqual("ph".utf8): phase = try stringBytes().first
-            case 4 where key.elementsEqual("name".utf8): name = try internedString()
-            case 3 where key.elementsEqual("cat".utf8): category = try internedString()
-            case 2 where key.elementsEqual("ts".utf8): ts = try time()
-            case 3 where key.elementsEqual("dur".utf8): dur = try time()
-            case 3 where key.elementsEqual("pid".utf8): pid = try scalarText()
-            case 3 where key.elementsEqual("tid".utf8): tid = try scalarText()
-            case 4 where key.elementsEqual("args".utf8): correlation = try argsCorrelation()
+            switch Self.packed(key) {
+            case Self.phKey: phase = try stringBytes().first
+            case Self.nameKey:
+                let number = try internedString()
+                name = interned.text(number)
+            case Self.catKey:
+                let number = try internedString()
+                category = interned.text(number)
+            case Self.tsKey: ts = try time()
+            case Self.durKey: dur = try time()
+            case Self.pidKey: pid = try scalarText()
+            case Self.tidKey: tid = try scalarText()
+            case Self.argsKey: correlation = try argsCorrelation()
             default: try skipValue()
             }
             skipWhitespace()
@@ -235,17 +241,52 @@ public struct ChromeTraceParser {
             throw error(", or } in an event")
         }
         guard let phase, let ts else { return nil }
-        let key = TraceThread(pid: pid, tid: tid)
-        let thread: UInt32
-        if let known = threadNumbers[key] {
-            thread = known
-        } else {
-            thread = UInt32(threads.count)
-            threadNumbers[key] = thread
-            threads.append(key)
-        }
-        return TraceEvent(name: name, category: category, timestamp: ts, duration: dur, correlation: correlation, thread: thread, phase: phase)
+        return TraceEvent(
+            name: name, category: category, timestamp: ts, duration: dur, correlation: correlation, thread: thread(pid: pid, tid: tid),
+            phase: phase)
     }
+
+    /// The number of the thread with these interned pid and tid.
+    private mutating func thread(pid: Int32, tid: Int32) -> UInt32 {
+        let key = UInt64(UInt32(bitPattern: pid)) << 32 | UInt64(UInt32(bitPattern: tid))
+        if let lastThread, lastThread.key == key { return lastThread.number }
+        let number: UInt32
+        if let known = threadNumbers[key] {
+            number = known
+        } else {
+            number = UInt32(threads.count)
+            threadNumbers[key] = number
+            threads.append(TraceThread(pid: interned.text(pid), tid: interned.text(tid)))
+        }
+        lastThread = (key, number)
+        return number
+    }
+
+    /// A key of up to eight bytes as one integer (little-endian), so keys compare in one instruction; longer keys
+    /// are never the ones looked for here.
+    @inline(__always) private static func packed(_ key: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64 {
+        guard key.count <= 8 else { return 0 }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in key {
+            value |= UInt64(byte) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    private static func packed(_ key: StaticString) -> UInt64 {
+        key.withUTF8Buffer { packed($0[...]) }
+    }
+
+    private static let phKey = packed("ph")
+    private static let nameKey = packed("name")
+    private static let catKey = packed("cat")
+    private static let tsKey = packed("ts")
+    private static let durKey = packed("dur")
+    private static let pidKey = packed("pid")
+    private static let tidKey = packed("tid")
+    private static let argsKey = packed("args")
 
     /// `args.correlation` if present; the rest of args is skipped.
     private mutating func argsCorrelation() throws -> Int? {
@@ -261,7 +302,11 @@ public struct ChromeTraceParser {
             let key = try stringBytes()
             try expect(UInt8(ascii: ":"), ":")
             skipWhitespace()
-            if key.elementsEqual("correlation".utf8) { correlation = Int(exactly: try number()) } else { try skipValue() }
+            if key.count == 11, memcmp(key.base.baseAddress! + key.startIndex, Self.correlationKey, 11) == 0 {
+                correlation = Int(exactly: try number())
+            } else {
+                try skipValue()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("} closing args") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -270,40 +315,32 @@ public struct ChromeTraceParser {
         }
     }
 
+    private static let correlationKey: [UInt8] = Array("correlation".utf8)
+
     /// The raw bytes of a string (escapes left as written; used for keys and phases).
     private mutating func stringBytes() throws -> Slice<UnsafeBufferPointer<UInt8>> {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("a string") }
         index += 1
         let start = index
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+        let base = bytes.baseAddress!
+        while true {
+            // The next quote, then whether an odd run of backslashes escapes it.
+            guard let found = memchr(base + index, Int32(UInt8(ascii: "\"")), bytes.count - index) else {
+                index = bytes.count
+                throw error("the end of a string")
+            }
+            let quote = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            var backslashes = 0
+            while quote - backslashes - 1 >= start, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            index = quote + 1
+            if backslashes % 2 == 0 { return bytes[start..<quote] }
         }
-        guard index < bytes.count else { throw error("the end of a string") }
-        let slice = bytes[start..<index]
-        index += 1
-        return slice
     }
 
-    /// Names and categories repeat: each distinct one becomes a String once.
-    private mutating func internedString() throws -> String {
-        let raw = try stringBytes()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        if let candidates = names[hash] {
-            for candidate in candidates where candidate.raw.count == raw.count && candidate.raw.elementsEqual(raw) {
-                return candidate.text
-            }
-        }
-        let text: String
-        if raw.contains(UInt8(ascii: "\\")) {
-            let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
-            text = (try? JSONDecoder().decode(String.self, from: Data(quoted))) ?? String(decoding: raw, as: UTF8.self)
-        } else {
-            text = String(decoding: raw, as: UTF8.self)
-        }
-        names[hash, default: []].append((Array(raw), text))
-        return text
+    /// Names and categories repeat: each distinct one becomes a String once. Returns its number in `interned`.
+    private mutating func internedString() throws -> Int32 {
+        interned.intern(try stringBytes())
     }
 
     /// A timestamp or duration in microseconds: finite and within ±10^18 (beyond that it is no time a trace can
@@ -361,13 +398,13 @@ public struct ChromeTraceParser {
         return negative ? -value : value
     }
 
-    /// pid and tid: integers or strings, as text.
-    private mutating func scalarText() throws -> String {
+    /// pid and tid: integers or strings, interned as written.
+    private mutating func scalarText() throws -> Int32 {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") { return try internedString() }
         let start = index
         try skipValue()
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return interned.intern(bytes[start..<index])
     }
 
     private mutating func skipValue() throws {
@@ -394,6 +431,58 @@ public struct ChromeTraceParser {
                 if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || byte <= 0x20 { break }
                 index += 1
             }
+        }
+    }
+}
+
+/// Distinct strings by their raw bytes, numbered in order of first sight: an open-addressing table on FNV-1a.
+private struct InternTable {
+    private var bytes: [UInt8] = []
+    private var entries: [(hash: UInt64, start: Int, count: Int, text: String)] = []
+    private var slots = [Int32](repeating: -1, count: 1024)
+
+    /// Number 0 is the empty string, which absent pids and tids read as.
+    init() { _ = intern(UnsafeBufferPointer(start: nil, count: 0)[...]) }
+
+    func text(_ number: Int32) -> String { entries[Int(number)].text }
+
+    mutating func intern(_ raw: Slice<UnsafeBufferPointer<UInt8>>) -> Int32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+        let pointer = raw.base.baseAddress.map { $0 + raw.startIndex }
+        while slots[slot] >= 0 {
+            let entry = entries[Int(slots[slot])]
+            if entry.hash == hash, entry.count == raw.count,
+                raw.isEmpty || bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + entry.start, pointer!, raw.count) == 0 })
+            {
+                return slots[slot]
+            }
+            slot = (slot + 1) & mask
+        }
+        let text: String
+        if raw.contains(UInt8(ascii: "\\")) {
+            let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+            text = (try? JSONDecoder().decode(String.self, from: Data(quoted))) ?? String(decoding: raw, as: UTF8.self)
+        } else {
+            text = String(decoding: raw, as: UTF8.self)
+        }
+        let number = Int32(entries.count)
+        entries.append((hash, bytes.count, raw.count, text))
+        bytes.append(contentsOf: raw)
+        slots[slot] = number
+        if entries.count * 2 > slots.count { grow() }
+        return number
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (number, entry) in entries.enumerated() {
+            var slot = Int(truncatingIfNeeded: entry.hash ^ (entry.hash >> 29)) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(number)
         }
     }
 }

@@ -32,10 +32,12 @@ public struct GPUActivity: Sendable, Hashable {
         var unlinkedTime = 0.0
         var byStage: [String: Double] = [:]
         for lane in lanes {
+            var intervals: [(start: Double, end: Double)] = []
+            defer { if !intervals.isEmpty { perDevice[lane.pid, default: []] += intervals } }
             for event in lane.spans where classifier.category(event.category).isGPUOp {
                 count += 1
                 opTime += event.duration
-                perDevice[lane.pid, default: []].append((event.timestamp, event.end))
+                intervals.append((event.timestamp, event.end))
                 if let correlation = event.correlation, launches.contains(correlation) {
                     linked += 1
                     byStage[launchStage[correlation] ?? "outside stages", default: 0] += event.duration

@@ -33,9 +33,14 @@ public struct TraceAttribution: Sendable, Hashable {
 
     /// Whether the trace shows GPU work: kernels, copies or sets on a device, or CUDA runtime calls.
     public static func hasGPUActivity(_ lanes: [TraceLane]) -> Bool {
-        lanes.contains { lane in
-            lane.spans.contains { ["kernel", "gpu_memcpy", "gpu_memset", "cuda_runtime", "cuda_driver"].contains($0.category.lowercased()) }
+        var last: String?
+        for lane in lanes {
+            for span in lane.spans where span.category != last {
+                last = span.category
+                if ["kernel", "gpu_memcpy", "gpu_memset", "cuda_runtime", "cuda_driver"].contains(span.category.lowercased()) { return true }
+            }
         }
+        return false
     }
 
     /// Groups an event under a component name, or nil when it is a container (an annotation, a profiler step).
@@ -88,9 +93,14 @@ public struct TraceAttribution: Sendable, Hashable {
     public static func analyze(lanes: [TraceLane], stages wanted: [String]) -> TraceAttribution {
         let matcher = StageMatcher(wanted)
         var classifier = EventClassifier(gpu: hasGPUActivity(lanes))
-        var stageTimes: [String: (count: Int, total: Double, attributed: Double)] = [:]
-        var componentTimes: [String: Double] = [:]
-        var topEvents: [String: [String: Double]] = [:]
+        // Stages and (component, event name) pairs are numbered as first seen and their times kept in arrays: a
+        // large trace has hundreds of thousands of events over a few hundred distinct names.
+        var stageNumbers: [String: Int32] = [:]
+        var stageNames: [String] = []
+        var stageTimes: [(count: Int, total: Double, attributed: Double)] = []
+        var pairs: [EventPair: Int] = [:]
+        var pairRows: [(component: String?, name: String, time: Double)] = []
+        var lastPair: (pair: EventPair, row: Int)?
         var totalStage = 0.0
         var totalAttributed = 0.0
         var launchStage: [Int: String] = [:]
@@ -99,7 +109,7 @@ public struct TraceAttribution: Sendable, Hashable {
             let parent = lane.parent
             // The stage each event falls in: its nearest enclosing stage event. Without stages, every top-level
             // span is one; the profiler's own range ("PyTorch Profiler", category Trace) is not work and is skipped.
-            var stageOf = [String?](repeating: nil, count: sorted.count)
+            var stageOf = [Int32](repeating: -1, count: sorted.count)
             var isStageEvent = [Bool](repeating: false, count: sorted.count)
             var profilerRange = [Bool](repeating: false, count: sorted.count)
             for index in sorted.indices {
@@ -111,33 +121,61 @@ public struct TraceAttribution: Sendable, Hashable {
                 // (gpu_user_annotation), whose span is GPU time and would count every stage twice.
                 let mirrored = sorted[index].category == "gpu_user_annotation"
                 if let stage = wanted.isEmpty ? (topLevel ? "trace" : nil) : (mirrored ? nil : matcher.stage(of: sorted[index].name)) {
-                    stageOf[index] = stage
+                    if let known = stageNumbers[stage] {
+                        stageOf[index] = known
+                    } else {
+                        stageOf[index] = Int32(stageNames.count)
+                        stageNumbers[stage] = stageOf[index]
+                        stageNames.append(stage)
+                        stageTimes.append((0, 0, 0))
+                    }
                     isStageEvent[index] = true
                 } else if let p = enclosing {
                     stageOf[index] = stageOf[p]
                 }
             }
             for (index, event) in sorted.enumerated() {
-                if let correlation = event.correlation, let stage = stageOf[index], classifier.category(event.category).isLaunch {
-                    launchStage[correlation] = stage
+                let stage = Int(stageOf[index])
+                if let correlation = event.correlation, stage >= 0, classifier.category(event.category).isLaunch {
+                    launchStage[correlation] = stageNames[stage]
                 }
-                guard let stage = stageOf[index] else { continue }
+                guard stage >= 0 else { continue }
                 if isStageEvent[index] {
-                    stageTimes[stage, default: (0, 0, 0)].count += 1
-                    stageTimes[stage, default: (0, 0, 0)].total += event.duration
+                    stageTimes[stage].count += 1
+                    stageTimes[stage].total += event.duration
                     totalStage += event.duration
                 }
                 let own = max(0, lane.selfTime[index])
-                guard let component = classifier.component(of: event) else { continue }
-                componentTimes[component, default: 0] += own
-                topEvents[component, default: [:]][event.name, default: 0] += own
-                stageTimes[stage, default: (0, 0, 0)].attributed += own
+                let pair = EventPair(category: event.category, name: event.name)
+                let row: Int
+                if let lastPair, lastPair.pair == pair {
+                    row = lastPair.row
+                } else if let known = pairs[pair] {
+                    row = known
+                } else {
+                    row = pairRows.count
+                    pairs[pair] = row
+                    pairRows.append((classifier.component(of: event), event.name, 0))
+                }
+                lastPair = (pair, row)
+                guard pairRows[row].component != nil else { continue }
+                pairRows[row].time += own
+                stageTimes[stage].attributed += own
                 totalAttributed += own
             }
         }
+        var componentTimes: [String: Double] = [:]
+        var topEvents: [String: [String: Double]] = [:]
+        for row in pairRows {
+            guard let component = row.component else { continue }
+            componentTimes[component, default: 0] += row.time
+            topEvents[component, default: [:]][row.name, default: 0] += row.time
+        }
         let stageOrder = wanted.isEmpty ? ["trace"] : wanted
         let stageRows = stageOrder.compactMap { name -> Stage? in
-            guard let t = stageTimes[name], t.count > 0 else { return nil }
+            guard let number = stageNumbers[name] else { return nil }
+            let t = stageTimes[Int(number)]
+            guard t.count > 0 else { return nil }
             return Stage(
                 name: name, count: t.count, totalMicroseconds: t.total, meanMicroseconds: t.total / Double(t.count),
                 attributedPercent: t.total > 0 ? min(100, t.attributed / t.total * 100) : 0)
@@ -197,13 +235,9 @@ struct EventClassifier {
         var isGPUOp: Bool
     }
 
-    private struct Key: Hashable {
-        var category: String
-        var name: String
-    }
-
     private var categories: [String: Category] = [:]
-    private var components: [Key: String?] = [:]
+    private var lastCategory: (name: String, category: Category)?
+    private var components: [EventPair: String?] = [:]
     /// Whether the trace has GPU work (decides whether `aten::item` is a CUDA sync).
     let gpu: Bool
 
@@ -212,7 +246,11 @@ struct EventClassifier {
     }
 
     mutating func category(_ name: String) -> Category {
-        if let known = categories[name] { return known }
+        if let lastCategory, lastCategory.name == name { return lastCategory.category }
+        if let known = categories[name] {
+            lastCategory = (name, known)
+            return known
+        }
         let lowered = name.lowercased()
         let category = Category(
             isProfilerRange: lowered == "trace", isLaunch: lowered == "cuda_runtime" || lowered == "cuda_driver",
@@ -222,10 +260,16 @@ struct EventClassifier {
     }
 
     mutating func component(of event: TraceEvent) -> String? {
-        let key = Key(category: event.category, name: event.name)
+        let key = EventPair(category: event.category, name: event.name)
         if let known = components[key] { return known }
         let component = TraceAttribution.component(of: event, gpu: gpu)
         components[key] = component
         return component
     }
+}
+
+/// An event's category and name, which decide its component.
+struct EventPair: Hashable {
+    var category: String
+    var name: String
 }

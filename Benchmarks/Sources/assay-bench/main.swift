@@ -93,6 +93,22 @@ if wants("trace"), FileManager.default.fileExists(atPath: bigTrace) {
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first
     let peak = (hwm.flatMap { Double($0) } ?? 0) * 1024
+    // The command users run, from the main package's release build: its wall time and its own peak RSS, through GNU
+    // time (a child spawned from here would inherit this process's peak in ru_maxrss).
+    let mainAssay = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/release/assay").path
+    if FileManager.default.isExecutableFile(atPath: mainAssay), FileManager.default.isExecutableFile(atPath: "/usr/bin/time") {
+        for (label, file) in [("plain", raw), ("gzip", bigTrace)] {
+            var runs: [(wall: Double, peakKB: Double)] = []
+            for _ in 0..<(quick ? 1 : 3) {
+                let fields = try shell("/usr/bin/time -f '%e %M' \(mainAssay) trace analyze \(file) 2>&1 >/dev/null | tail -1")
+                    .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+                if fields.count == 2, let wall = Double(fields[0]), let peak = Double(fields[1]) { runs.append((wall, peak)) }
+            }
+            guard let wall = runs.map(\.wall).min(), let peakKB = runs.map(\.peakKB).max() else { continue }
+            print(String(format: "  assay trace analyze (%@, release build): %.2f s, peak RSS %.1f MB = %.2f× the uncompressed trace", label, wall, peakKB / 1024, peakKB * 1024 / Double(max(1, rawBytes))))
+        }
+    }
     let pythonJSON = try best(quick ? 1 : 3) { try shell("python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \(raw)") }
     report("trace load + attribution, 53.7 MB (\(spans) spans)", ours: oursTrace, theirs: pythonJSON, against: "python json.load (load only)")
     print(String(format: "  parse %.3f s, lanes %.3f s, attribution %.3f s; peak RSS %.0f MB = %.2f× the uncompressed trace", parse, lanes, attribution, peak / 1e6, peak / Double(max(1, rawBytes))))
