@@ -177,19 +177,20 @@ public struct FleetCheck: Sendable {
         self.gpuMemoryGrowthLimit = gpuMemoryGrowthLimit
     }
 
-    /// The rate window: four times the longer of the step and the scrape interval, at least a minute.
+    /// The rate window: at least four scrape intervals (so every window holds samples to take a rate of), at least
+    /// the step (so the evaluations cover the whole range between them), and at least a minute.
     public static func rateWindow(stepSeconds: Double, scrapeIntervalSeconds: Double?) -> Int {
-        Int(max(60, 4 * max(stepSeconds, scrapeIntervalSeconds ?? 0)).rounded(.up))
+        Int(max(60, stepSeconds, 4 * (scrapeIntervalSeconds ?? 0)).rounded(.up))
     }
 
     /// A judged metric: its name, the series that says which instances have it, and its per-instance expression
     /// over the instances a label matcher selects.
-    struct Metric {
+    struct Metric: Sendable {
         var name: String
         var series: String
-        var expression: (String) -> String
+        var expression: @Sendable (String) -> String
         /// The scraped samples per instance over a range, for the row's point count.
-        var samples: (String, String) -> String
+        var samples: @Sendable (String, String) -> String
         var limit: Double
     }
 
@@ -223,6 +224,33 @@ public struct FleetCheck: Sendable {
         metrics(rateWindowSeconds: rateWindowSeconds, cpuLimit: 0, memoryLimit: 0).map { ($0.name, $0.expression("")) }
     }
 
+    /// Batches in flight at once: enough to keep a few Prometheus cores busy without crowding out its other users.
+    public static let concurrentQueries = 4
+
+    /// `body` applied to each item, at most `limit` at a time, the results in the items' order.
+    static func concurrently<Item: Sendable, Output: Sendable>(
+        _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Output
+    ) async throws -> [Output] {
+        try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+            var outputs = [Output?](repeating: nil, count: items.count)
+            var next = 0
+            while next < min(limit, items.count) {
+                let index = next
+                group.addTask { (index, try await body(items[index])) }
+                next += 1
+            }
+            while let (index, output) = try await group.next() {
+                outputs[index] = output
+                if next < items.count {
+                    let index = next
+                    group.addTask { (index, try await body(items[index])) }
+                    next += 1
+                }
+            }
+            return outputs.compactMap { $0 }
+        }
+    }
+
     /// Instances per query: 250 hosts over 7 days at 60 s are 2.5 million subquery samples, far under Prometheus's
     /// default limit of 50 million.
     public static let batchSize = 250
@@ -237,35 +265,47 @@ public struct FleetCheck: Sendable {
         let start = now.addingTimeInterval(-hours * 3600)
         let duration = "\(Int((hours * 3600).rounded()))s"
         let range = "[\(duration):\(Int(step.rounded()))s]"
-        var rows: [Row] = []
-        var noSeries: [String] = []
-        for metric in Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit) {
+        let metrics = Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit)
+        var batches: [(metric: Int, matcher: String)] = []
+        for (number, metric) in metrics.enumerated() {
             let instances = try await client.labelValues("instance", match: metric.series, start: start, end: now).sorted()
-            var judged: [Row] = []
             for offset in stride(from: 0, to: instances.count, by: Self.batchSize) {
                 let batch = instances[offset..<min(instances.count, offset + Self.batchSize)]
-                let matcher = "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\""
-                let expression = metric.expression(matcher)
-                let quantiles = try await client.query("quantile_over_time(0.95, (\(expression))\(range))", at: now)
-                let counts = try await client.query(metric.samples(matcher, duration), at: now)
-                let points = Dictionary(counts.map { ($0.host, Int($0.points.first?.value ?? 0)) }, uniquingKeysWith: { a, _ in a })
-                judged += quantiles.compactMap { series -> Row? in
-                    guard let p95 = series.points.first?.value else { return nil }
-                    return Row(host: series.host, metric: metric.name, p95: p95, limit: metric.limit, points: points[series.host] ?? 0, breach: p95 > metric.limit)
-                }
+                batches.append((number, "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\""))
             }
-            if judged.isEmpty { noSeries.append("\(metric.name): \(metric.expression(""))") }
-            rows += judged.sorted { $0.host < $1.host }
+        }
+        // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time.
+        let client = client
+        let judged = try await Self.concurrently(batches, limit: Self.concurrentQueries) { batch -> [Row] in
+            let metric = metrics[batch.metric]
+            async let quantiles = client.query("quantile_over_time(0.95, (\(metric.expression(batch.matcher)))\(range))", at: now)
+            async let counts = client.query(metric.samples(batch.matcher, duration), at: now)
+            let points = Dictionary(try await counts.map { ($0.host, Int($0.points.first?.value ?? 0)) }, uniquingKeysWith: { a, _ in a })
+            return try await quantiles.compactMap { series -> Row? in
+                guard let p95 = series.points.first?.value else { return nil }
+                return Row(host: series.host, metric: metric.name, p95: p95, limit: metric.limit, points: points[series.host] ?? 0, breach: p95 > metric.limit)
+            }
+        }
+        var rows: [Row] = []
+        var noSeries: [String] = []
+        for (number, metric) in metrics.enumerated() {
+            let metricRows = zip(batches, judged).filter { $0.0.metric == number }.flatMap(\.1)
+            if metricRows.isEmpty { noSeries.append("\(metric.name): \(metric.expression(""))") }
+            rows += metricRows.sorted { $0.host < $1.host }
         }
         var result = Result(rows: rows, noSeries: noSeries, rateWindowSeconds: window)
         let gpuInstances = try await client.labelValues("instance", match: "DCGM_FI_DEV_GPU_UTIL", start: start, end: now).sorted()
         if gpuInstances.isEmpty {
             result.notes.append("no GPU series (DCGM_FI_DEV_GPU_UTIL from dcgm-exporter): no GPUs in this fleet, or dcgm-exporter is not scraped")
         }
-        for offset in stride(from: 0, to: gpuInstances.count, by: Self.batchSize) {
+        let gpuBatches = stride(from: 0, to: gpuInstances.count, by: Self.batchSize).map { offset in
             let batch = gpuInstances[offset..<min(gpuInstances.count, offset + Self.batchSize)]
-            result.gpus += try await gpuRows(matcher: "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\"", range: range, duration: duration, now: now)
+            return "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\""
         }
+        let check = self
+        result.gpus = try await Self.concurrently(gpuBatches, limit: Self.concurrentQueries) { matcher in
+            try await check.gpuRows(matcher: matcher, range: range, duration: duration, now: now)
+        }.flatMap { $0 }
         result.gpus.sort { ($0.host, $0.gpu) < ($1.host, $1.gpu) }
         return result
     }

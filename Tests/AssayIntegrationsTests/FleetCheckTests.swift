@@ -4,11 +4,12 @@ import Testing
 
 @Suite struct FleetCheckTests {
     /// The rate window holds at least four samples at the targets' scrape interval and four steps, and a minute.
-    @Test func rateWindowCoversFourScrapesAndFourSteps() {
+    @Test func rateWindowCoversFourScrapesAndAStep() {
         #expect(FleetCheck.rateWindow(stepSeconds: 60, scrapeIntervalSeconds: 60) == 240)
         #expect(FleetCheck.rateWindow(stepSeconds: 1, scrapeIntervalSeconds: 1) == 60)
         #expect(FleetCheck.rateWindow(stepSeconds: 15, scrapeIntervalSeconds: nil) == 60)
         #expect(FleetCheck.rateWindow(stepSeconds: 30, scrapeIntervalSeconds: 120) == 480)
+        #expect(FleetCheck.rateWindow(stepSeconds: 300, scrapeIntervalSeconds: 60) == 300)
         #expect(FleetCheck.queries(rateWindowSeconds: 240)[0].query.contains("[240s]"))
     }
 
