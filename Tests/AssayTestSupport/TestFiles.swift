@@ -2,9 +2,18 @@ import Foundation
 
 /// Scratch directories and fixtures, one way for every test target.
 public enum TestFiles {
-    /// A new, empty directory under the system's temporary directory, named `prefix-UUID`.
+    /// The test process's scratch root under the system's temporary directory, removed when the process exits
+    /// (tests make thousands of directories; a run must not leave them behind).
+    static let root: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assay-tests-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestFiles.root) }
+        return path
+    }()
+
+    /// A new, empty directory under the process's scratch root, named `prefix-UUID`.
     public static func temporaryDirectory(_ prefix: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        let path = root + "/\(prefix)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
