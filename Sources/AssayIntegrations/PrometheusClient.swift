@@ -108,8 +108,8 @@ extension PrometheusClient {
 
 /// Per-host utilization of a fleet from the Prometheus that scrapes its agents or node_exporters: each instance's
 /// P95 of CPU and memory utilization against the thresholds. The CPU rate window is at least four scrape
-/// intervals (from the targets) and four steps, so a 60 s scrape interval still gives every window its samples;
-/// a query that returns no series is reported by name, never passed over.
+/// intervals (from the targets) and at least the step, so a 60 s scrape interval still gives every window its
+/// samples; a query that returns no series is reported by name, never passed over.
 public struct FleetCheck: Sendable {
     public struct Row: Sendable, Hashable, Codable {
         public var host: String
@@ -183,45 +183,61 @@ public struct FleetCheck: Sendable {
         Int(max(60, stepSeconds, 4 * (scrapeIntervalSeconds ?? 0)).rounded(.up))
     }
 
-    /// A judged metric: its name, the series that says which instances have it, and its per-instance expression
-    /// over the instances a label matcher selects.
+    /// A judged metric: its name, the series that says which instances have it, its per-instance expression over
+    /// the instances a label matcher selects, and the query for each instance's P95 over a window.
     struct Metric: Sendable {
         var name: String
         var series: String
         var expression: @Sendable (String) -> String
-        /// The scraped samples per instance over a range, for the row's point count.
-        var samples: @Sendable (String, String) -> String
+        /// The P95 over `duration` (e.g. `604800s`) at `step` (e.g. `300s`), for the instances `matcher` selects.
+        var p95: @Sendable (_ matcher: String, _ duration: String, _ step: String) -> String
         var limit: Double
     }
 
     static func metrics(rateWindowSeconds: Int, cpuLimit: Double, memoryLimit: Double) -> [Metric] {
-        [
-            // Idle seconds over all CPU seconds in the same window: where a host's series starts or stops inside the
-            // window (it joined or left the fleet), both rates are cut alike, where idle's rate over the full
-            // window alone would read as a busy host.
+        // Idle seconds over all CPU seconds in the same window: where a host's series starts or stops inside the
+        // window (it joined or left the fleet), both rates are cut alike, where idle's rate alone would read as busy.
+        let cpu: @Sendable (String) -> String = { m in
+            let comma = m.isEmpty ? "" : ","
+            return "100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s])) / "
+                + "sum by (instance) (rate(node_cpu_seconds_total{\(m)}[\(rateWindowSeconds)s])))"
+        }
+        return [
             Metric(
-                name: "CPU Utilization (%)", series: "node_cpu_seconds_total",
-                expression: { m in
-                    let comma = m.isEmpty ? "" : ","
-                    return "100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s])) / "
-                        + "sum by (instance) (rate(node_cpu_seconds_total{\(m)}[\(rateWindowSeconds)s])))"
-                },
-                samples: { "max by (instance) (count_over_time(node_cpu_seconds_total{mode=\"idle\",\($0)}[\($1)]))" },
-                limit: cpuLimit),
+                name: "CPU Utilization (%)", series: "node_cpu_seconds_total", expression: cpu,
+                p95: { m, duration, step in "quantile_over_time(0.95, (\(cpu(m)))[\(duration):\(step)])" }, limit: cpuLimit),
+            // Memory in use is a ratio of two gauges, so its P95 comes from the 5th percentile of the available memory
+            // over every scraped sample, with no subquery; exact while MemTotal stays put (the smallest total is
+            // taken, so a host resized inside the window reads fuller, never emptier, than it was).
             Metric(
                 name: "Memory Usage (%)", series: "node_memory_MemTotal_bytes",
                 expression: { m in
                     let selector = m.isEmpty ? "" : "{\(m)}"
                     return "100 * (1 - node_memory_MemAvailable_bytes\(selector) / node_memory_MemTotal_bytes\(selector))"
                 },
-                samples: { "max by (instance) (count_over_time(node_memory_MemTotal_bytes{\($0)}[\($1)]))" },
+                p95: { m, duration, _ in
+                    "100 * (1 - quantile_over_time(0.05, node_memory_MemAvailable_bytes{\(m)}[\(duration)]) / min_over_time(node_memory_MemTotal_bytes{\(m)}[\(duration)]))"
+                },
                 limit: memoryLimit),
         ]
+    }
+
+    /// Scraped samples per instance over `duration`: those of its idle CPU series or of its MemTotal, whichever it
+    /// has (both come from the same node_exporter scrape), for the rows' point counts.
+    static func samples(_ matcher: String, _ duration: String) -> String {
+        "max by (instance) (count_over_time({__name__=~\"node_cpu_seconds_total|node_memory_MemTotal_bytes\",mode=~\"idle|\",\(matcher)}[\(duration)]))"
     }
 
     /// The expressions, without an instance matcher, as `assay telemetry fleet` names them.
     public static func queries(rateWindowSeconds: Int) -> [(name: String, query: String)] {
         metrics(rateWindowSeconds: rateWindowSeconds, cpuLimit: 0, memoryLimit: 0).map { ($0.name, $0.expression("")) }
+    }
+
+    /// `instance=~"…"` matchers for the instances, `batchSize` to each.
+    static func matchers(_ instances: [String]) -> [String] {
+        stride(from: 0, to: instances.count, by: batchSize).map { offset in
+            "instance=~\"\(instances[offset..<min(instances.count, offset + batchSize)].map(regexEscaped).joined(separator: "|"))\""
+        }
     }
 
     /// Batches in flight at once: enough to keep a few Prometheus cores busy without crowding out its other users.
@@ -255,41 +271,39 @@ public struct FleetCheck: Sendable {
     /// default limit of 50 million.
     public static let batchSize = 250
 
-    /// Each instance's P95 over the window, computed by Prometheus (`quantile_over_time` of a subquery at the step,
-    /// coarsened so no instance needs more than 2,016 evaluations), with its count of scraped samples, for batches of
-    /// instances.
+    /// Each instance's P95 over the window, computed by Prometheus in batches of instances: CPU as `quantile_over_time`
+    /// of a subquery of rates at the step (coarsened so no instance needs more than 2,016 evaluations), memory and GPU
+    /// utilization over every scraped sample; with each instance's count of scraped samples.
     public func run(hours: Double, stepSeconds: Double, now: Date = Date()) async throws -> Result {
         // At most 2,016 evaluations per instance (a week at five minutes): longer windows get a coarser step.
         let step = max(stepSeconds, (hours * 3600 / 2016).rounded(.up))
         let window = Self.rateWindow(stepSeconds: step, scrapeIntervalSeconds: try await client.longestScrapeInterval())
         let start = now.addingTimeInterval(-hours * 3600)
         let duration = "\(Int((hours * 3600).rounded()))s"
-        let range = "[\(duration):\(Int(step.rounded()))s]"
+        let stepText = "\(Int(step.rounded()))s"
         let metrics = Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit)
         var batches: [(metric: Int, matcher: String)] = []
+        var everyInstance = Set<String>()
         for (number, metric) in metrics.enumerated() {
             let instances = try await client.labelValues("instance", match: metric.series, start: start, end: now).sorted()
-            for offset in stride(from: 0, to: instances.count, by: Self.batchSize) {
-                let batch = instances[offset..<min(instances.count, offset + Self.batchSize)]
-                batches.append((number, "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\""))
-            }
+            everyInstance.formUnion(instances)
+            batches += Self.matchers(instances).map { (number, $0) }
         }
-        // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time.
+        // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time, and the sample
+        // counts once per instance for both metrics.
         let client = client
-        let judged = try await Self.concurrently(batches, limit: Self.concurrentQueries) { batch -> [Row] in
-            let metric = metrics[batch.metric]
-            async let quantiles = client.query("quantile_over_time(0.95, (\(metric.expression(batch.matcher)))\(range))", at: now)
-            async let counts = client.query(metric.samples(batch.matcher, duration), at: now)
-            let points = Dictionary(try await counts.map { ($0.host, Int($0.points.first?.value ?? 0)) }, uniquingKeysWith: { a, _ in a })
-            return try await quantiles.compactMap { series -> Row? in
-                guard let p95 = series.points.first?.value else { return nil }
-                return Row(host: series.host, metric: metric.name, p95: p95, limit: metric.limit, points: points[series.host] ?? 0, breach: p95 > metric.limit)
-            }
-        }
+        let queries = batches.map { metrics[$0.metric].p95($0.matcher, duration, stepText) }
+            + Self.matchers(everyInstance.sorted()).map { Self.samples($0, duration) }
+        let answers = try await Self.concurrently(queries, limit: Self.concurrentQueries) { try await client.query($0, at: now) }
+        var points: [String: Int] = [:]
+        for series in answers[batches.count...].joined() { points[series.host] = Int(series.points.first?.value ?? 0) }
         var rows: [Row] = []
         var noSeries: [String] = []
         for (number, metric) in metrics.enumerated() {
-            let metricRows = zip(batches, judged).filter { $0.0.metric == number }.flatMap(\.1)
+            let metricRows = zip(batches, answers).filter { $0.0.metric == number }.flatMap(\.1).compactMap { series -> Row? in
+                guard let p95 = series.points.first?.value else { return nil }
+                return Row(host: series.host, metric: metric.name, p95: p95, limit: metric.limit, points: points[series.host] ?? 0, breach: p95 > metric.limit)
+            }
             if metricRows.isEmpty { noSeries.append("\(metric.name): \(metric.expression(""))") }
             rows += metricRows.sorted { $0.host < $1.host }
         }
@@ -298,13 +312,9 @@ public struct FleetCheck: Sendable {
         if gpuInstances.isEmpty {
             result.notes.append("no GPU series (DCGM_FI_DEV_GPU_UTIL from dcgm-exporter): no GPUs in this fleet, or dcgm-exporter is not scraped")
         }
-        let gpuBatches = stride(from: 0, to: gpuInstances.count, by: Self.batchSize).map { offset in
-            let batch = gpuInstances[offset..<min(gpuInstances.count, offset + Self.batchSize)]
-            return "instance=~\"\(batch.map(Self.regexEscaped).joined(separator: "|"))\""
-        }
         let check = self
-        result.gpus = try await Self.concurrently(gpuBatches, limit: Self.concurrentQueries) { matcher in
-            try await check.gpuRows(matcher: matcher, range: range, duration: duration, now: now)
+        result.gpus = try await Self.concurrently(Self.matchers(gpuInstances), limit: Self.concurrentQueries) { matcher in
+            try await check.gpuRows(matcher: matcher, duration: duration, now: now)
         }.flatMap { $0 }
         result.gpus.sort { ($0.host, $0.gpu) < ($1.host, $1.gpu) }
         return result
@@ -314,13 +324,13 @@ public struct FleetCheck: Sendable {
     /// of memory in use over the window and over its second half or last hour, whichever is shorter (both must exceed
     /// the limit, so a warm-up that levels off is not a leak), with the hours until the free memory is gone; the
     /// highest XID code.
-    func gpuRows(matcher m: String, range: String, duration: String, now: Date) async throws -> [GPURow] {
+    func gpuRows(matcher m: String, duration: String, now: Date) async throws -> [GPURow] {
         let by = "max by (instance, Hostname, gpu)"
         // The recent slope: over the second half of the window, at most the last hour (a fleet's GPUs may have far
         // less history than the window, and a warm-up that levelled off an hour ago is not a leak).
         let half = "\(min(3600, max(60, (Int(duration.dropLast()) ?? 0) / 2)))s"
         let queries = [
-            "util": "quantile_over_time(0.95, (\(by) (DCGM_FI_DEV_GPU_UTIL{\(m)}))\(range))",
+            "util": "\(by) (quantile_over_time(0.95, DCGM_FI_DEV_GPU_UTIL{\(m)}[\(duration)]))",
             "slope": "\(by) (deriv(DCGM_FI_DEV_FB_USED{\(m)}[\(duration)]))",
             "recent": "\(by) (deriv(DCGM_FI_DEV_FB_USED{\(m)}[\(half)]))",
             "used": "\(by) (last_over_time(DCGM_FI_DEV_FB_USED{\(m)}[\(duration)]))",
