@@ -246,7 +246,9 @@ let package = Package(
             name: "AssayReproducibilityTests", dependencies: ["AssayTestSupport", "AssayReproducibility"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayIntegrationsTests",
-            dependencies: ["AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTestSupport"],
+            dependencies: [
+                "AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTelemetry", "AssayTestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayPostgres", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],

@@ -68,7 +68,7 @@ public struct PrometheusClient: Sendable {
         do {
             body = try await response.body.collect(upTo: 64 << 20)
         } catch {
-            throw PrometheusError(url: baseURL, reason: "reading the answer: \(error)")
+            throw PrometheusError(url: baseURL, reason: "reading the answer to \(path): \(String(reflecting: error))")
         }
         guard response.status.code == 200 else {
             let detail = JSONValue.parse(body.readableBytesView)?["error"]?.string ?? "no detail"

@@ -1,3 +1,5 @@
+import AssayTelemetry
+import AssayTestSupport
 import Foundation
 @testable import AssayIntegrations
 import Testing
@@ -27,5 +29,18 @@ import Testing
         #expect(PrometheusClient.seconds("500ms") == 0.5)
         #expect(PrometheusClient.seconds("2h") == 7200)
         #expect(PrometheusClient.seconds("") == nil && PrometheusClient.seconds("5x") == nil)
+    }
+
+    /// An answer that compresses far (many alike hosts) is read whole: gzip that inflated more than 25-fold used to
+    /// fail the fleet with "reading the answer: limit".
+    @Test(.enabled(if: ExternalTool.available(["prometheus"]), "needs prometheus (Debian's prometheus)"))
+    func highlyCompressibleAnswersAreRead() async throws {
+        let prometheus = try await LoopbackServer.start(
+            "prometheus --config.file=/dev/null --storage.tsdb.path={dir}/data --web.listen-address=127.0.0.1:{port}",
+            readyPath: "/-/ready", name: "prometheus-compressible")
+        defer { prometheus.stop() }
+        let label = String(repeating: "a", count: 20_000)
+        let answer = try await PrometheusClient(baseURL: prometheus.url).query("label_replace(vector(1), \"x\", \"\(label)\", \"\", \"\")", at: Date())
+        #expect(answer.first?.labels["x"]?.count == 20_000)
     }
 }
