@@ -152,7 +152,7 @@ extension Env {
                 return try emit(
                     try EnvironmentUseCases.snapshot(
                         directory, output: output, seed: seed ?? configuration.inference?.seed, useCache: !noCache,
-                        warn: { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }),
+                        warn: { Terminal.warning($0) }),
                     .text)
             }
         }

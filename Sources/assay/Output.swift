@@ -49,8 +49,16 @@ enum Terminal {
         return "\u{1B}[1;\(code)m\(verdict.rawValue)\u{1B}[0m"
     }
 
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("assay: error: \(message)\n".utf8))
+    static func error(_ message: String) { say("error", message) }
+
+    /// Something not verified: the command goes on, and its exit code says so.
+    static func warning(_ message: String) { say("warning", message) }
+
+    /// Said for the reader, not a failure.
+    static func note(_ message: String) { say("note", message) }
+
+    private static func say(_ kind: String, _ message: String) {
+        FileHandle.standardError.write(Data("assay: \(kind): \(message)\n".utf8))
     }
 }
 

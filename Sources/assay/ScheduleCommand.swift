@@ -28,7 +28,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             try await Scheduler(configuration: try options.load()).run(ticks: once ? 1 : ticks, clock: SystemClock()) { line in
                 print(line)
                 fflush(nil)
-            } warn: { Terminal.error($0) }
+            } warn: { Terminal.warning($0) }
             return 0
         }
     }

@@ -108,8 +108,8 @@ extension Telemetry {
             try await runMapped {
                 let output = try await TelemetryUseCases.fleet(
                     prometheus: prometheus, hours: hours, step: step, timeout: timeout, configuration: try options.loadOrDefaults())
-                for missing in output.result.noSeries { Terminal.error("not verified: no series for \(missing)") }
-                for note in output.result.notes { Terminal.error("note: \(note)") }
+                for missing in output.result.noSeries { Terminal.warning("not verified: no series for \(missing)") }
+                for note in output.result.notes { Terminal.note(note) }
                 return try emit(output, formatting.format)
             }
         }

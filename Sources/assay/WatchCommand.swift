@@ -93,7 +93,7 @@ struct Watch: AsyncParsableCommand {
             return try await loop.run(baseline: baseline, clock: SystemClock()) { evaluation in
                 print(format == .json ? ((try? evaluation.jsonLine()) ?? "") : evaluation.text())
                 fflush(nil)
-            } warn: { Terminal.error($0) }
+            } warn: { Terminal.warning($0) }
         }
     }
 }
