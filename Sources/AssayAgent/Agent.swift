@@ -51,7 +51,7 @@ public actor SamplerService: Service {
     public func run() async throws {
         var previous = sampler.sample()
         metrics.update(point: nil, from: nil, to: previous)
-        var previousCgroup = Cgroups.current()
+        var previousCgroup = sampler.cgroup()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await Task.sleep(for: .milliseconds(Int64(settings.interval * 1000)))
@@ -59,7 +59,7 @@ public actor SamplerService: Service {
                 break
             }
             let next = sampler.sample()
-            let cgroup = Cgroups.current()
+            let cgroup = sampler.cgroup()
             var point = ResourcePoint(from: previous, to: next)
             point?.attach(gpus?.readings() ?? [])
             point?.attach(cgroup: previousCgroup, cgroup)

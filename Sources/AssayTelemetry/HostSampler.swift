@@ -88,6 +88,13 @@ public final class HostSampler: @unchecked Sendable {
         return Array(buffer[0..<total])
     }
 
+    /// The host's own cgroup, read through the same kept descriptors.
+    public func cgroup(root: String = "/sys/fs/cgroup") -> CgroupStats? {
+        lock.lock()
+        defer { lock.unlock() }
+        return Cgroups.current(root: root) { self.read(absolute: $0) }
+    }
+
     public func sample(now: Date = Date()) -> HostSample {
         lock.lock()
         defer { lock.unlock() }

@@ -35,13 +35,13 @@ public enum TelemetryLog {
         sampler: HostSampler, gpus: GPUSampler? = nil, duration: Double, interval: Double, onPoint: ((ResourcePoint) -> Void)? = nil
     ) async throws -> [ResourcePoint] {
         var previous = sampler.sample()
-        var previousCgroup = Cgroups.current()
+        var previousCgroup = sampler.cgroup()
         var points: [ResourcePoint] = []
         let count = max(1, Int((duration / interval).rounded()))
         for _ in 0..<count {
             try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             let next = sampler.sample()
-            let cgroup = Cgroups.current()
+            let cgroup = sampler.cgroup()
             if var point = ResourcePoint(from: previous, to: next) {
                 point.attach(gpus?.readings() ?? [])
                 point.attach(cgroup: previousCgroup, cgroup)

@@ -378,6 +378,31 @@ import Testing
         #expect(stats.oomKills == 1)
         #expect(Cgroups.current() != nil || !FileManager.default.fileExists(atPath: "/sys/fs/cgroup"))
     }
+
+    /// The agent reads its cgroup through descriptors it keeps open: a later read sees the counters as they are then.
+    @Test func samplerRereadsTheCgroupThroughKeptDescriptors() throws {
+        let directory = try TestFiles.temporaryDirectory("assay-cgroup-kept")
+        func write(_ text: String, _ name: String) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: directory + "/" + name) ?? {
+                FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
+                return FileHandle(forWritingAtPath: directory + "/" + name)
+            }())
+            try handle.truncate(atOffset: 0)
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
+        }
+        try write("", "cgroup.controllers")
+        try write("1073741824\n", "memory.max")
+        try write("nr_periods 100\nnr_throttled 10\n", "cpu.stat")
+        try write("268435456\n", "memory.current")
+        let sampler = HostSampler()
+        let first = try #require(sampler.cgroup(root: directory))
+        #expect(first.throttledPercent == 10 && first.memoryPercentOfLimit == 25)
+        try write("nr_periods 200\nnr_throttled 50\n", "cpu.stat")
+        try write("805306368\n", "memory.current")
+        let second = try #require(sampler.cgroup(root: directory))
+        #expect(second.throttledPercent == 25 && second.memoryPercentOfLimit == 75, "\(second)")
+    }
 }
 
 @Suite struct CgroupPointTests {
