@@ -110,7 +110,7 @@ public final class Store: Sendable {
                     database = pool
                     break
                 } catch let error as DatabaseError
-                    where attempt < 20 && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_CONSTRAINT].contains(error.resultCode)
+                    where attempt < 20 && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CANTOPEN, .SQLITE_CONSTRAINT].contains(error.resultCode)
                 {
                     attempt += 1
                     usleep(50_000)
