@@ -25,13 +25,15 @@ extension LoadTests {
         // is taken when the first misses, and the model must predict one of the two within 60%.
         var errors: [Double] = []
         for attempt in 1...2 {
-            let low = try Self.measure(server, rates: "100,200,300,400", output: "low-\(attempt).json", in: directory)
+            // Low rates, so the projection can stay near 60% of the peak on a slow or busy runner and still lie beyond
+            // them: near saturation the mean latency swings with every other process on the machine.
+            let low = try Self.measure(server, rates: "50,100,150,200", output: "low-\(attempt).json", in: directory)
             #expect(low.steps.count == 4 && low.steps.allSatisfy { $0.errors == 0 && $0.serviceCPUPercent != nil })
             let plan = CapacityPlan(measurement: low)
             let peak = try #require(plan.peakRate)
             // Project to about 60% of the estimated peak (at least 1.5× the highest measured rate, unless that is past
             // 75% of the peak, as in a sanitizer build), then measure it: always beyond the rates the model saw.
-            let rate = min(max(600, (0.6 * peak).rounded()), (0.75 * peak).rounded())
+            let rate = min(max(300, (0.6 * peak).rounded()), (0.75 * peak).rounded())
             let predicted = try #require(plan.projectedLatency(rate: rate))
             let high = try Self.measure(server, rates: String(Int(rate)), output: "high-\(attempt).json", in: directory)
             let measured = try #require(high.steps.first)
@@ -40,7 +42,7 @@ extension LoadTests {
             // Under a sanitizer the service's cost per request is the instrumentation's, not the service's: that run
             // checks memory and threads, the accuracy is judged in normal builds only.
             if CLITests.sanitized { return }
-            #expect(rate > 400, "peak estimate \(peak) req/s leaves no rate beyond the measured ones")
+            #expect(rate > 200, "peak estimate \(peak) req/s leaves no rate beyond the measured ones")
             #expect(measured.achievedRate > 0.9 * rate)
             errors.append(error)
             if error < 0.6 { break }
