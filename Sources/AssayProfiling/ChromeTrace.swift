@@ -221,12 +221,8 @@ public struct ChromeTraceParser {
             skipWhitespace()
             switch Self.packed(key) {
             case Self.phKey: phase = try stringBytes().first
-            case Self.nameKey:
-                let number = try internedString()
-                name = interned.text(number)
-            case Self.catKey:
-                let number = try internedString()
-                category = interned.text(number)
+            case Self.nameKey: name = try internedText()
+            case Self.catKey: category = try internedText()
             case Self.tsKey: ts = try time()
             case Self.durKey: dur = try time()
             case Self.pidKey: pid = try scalarText()
@@ -341,6 +337,12 @@ public struct ChromeTraceParser {
     /// Names and categories repeat: each distinct one becomes a String once. Returns its number in `interned`.
     private mutating func internedString() throws -> Int32 {
         interned.intern(try stringBytes())
+    }
+
+    /// The interned string's text (read in two steps: `interned` changes while the string is read).
+    private mutating func internedText() throws -> String {
+        let number = try internedString()
+        return interned.text(number)
     }
 
     /// A timestamp or duration in microseconds: finite and within ±10^18 (beyond that it is no time a trace can

@@ -33,7 +33,6 @@ public struct GPUActivity: Sendable, Hashable {
         var byStage: [String: Double] = [:]
         for lane in lanes {
             var intervals: [(start: Double, end: Double)] = []
-            defer { if !intervals.isEmpty { perDevice[lane.pid, default: []] += intervals } }
             for event in lane.spans where classifier.category(event.category).isGPUOp {
                 count += 1
                 opTime += event.duration
@@ -46,6 +45,7 @@ public struct GPUActivity: Sendable, Hashable {
                     byStage["unlinked", default: 0] += event.duration
                 }
             }
+            if !intervals.isEmpty { perDevice[lane.pid, default: []] += intervals }
         }
         guard count > 0 else { return nil }
         var busy = 0.0

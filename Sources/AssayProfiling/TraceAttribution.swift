@@ -155,7 +155,7 @@ public struct TraceAttribution: Sendable, Hashable {
                 } else {
                     row = pairRows.count
                     pairs[pair] = row
-                    pairRows.append((classifier.component(of: event), event.name, 0))
+                    pairRows.append((component(of: event, gpu: classifier.gpu), event.name, 0))
                 }
                 lastPair = (pair, row)
                 guard pairRows[row].component != nil else { continue }
@@ -225,8 +225,9 @@ struct StageMatcher {
     }
 }
 
-/// Per-analysis memo of what a category and an event name classify as: traces repeat a few hundred names
-/// over hundreds of thousands of events, so each distinct one is lowercased and matched once.
+/// Per-analysis memo of what a category classifies as: traces repeat a few categories over hundreds of thousands
+/// of events, so each distinct one is lowercased and matched once. (Components are memoized by `analyze`, per
+/// distinct category and name.)
 struct EventClassifier {
     struct Category {
         var isProfilerRange: Bool
@@ -237,7 +238,6 @@ struct EventClassifier {
 
     private var categories: [String: Category] = [:]
     private var lastCategory: (name: String, category: Category)?
-    private var components: [EventPair: String?] = [:]
     /// Whether the trace has GPU work (decides whether `aten::item` is a CUDA sync).
     let gpu: Bool
 
@@ -257,14 +257,6 @@ struct EventClassifier {
             isGPUOp: lowered == "kernel" || lowered == "gpu_memcpy" || lowered == "gpu_memset")
         categories[name] = category
         return category
-    }
-
-    mutating func component(of event: TraceEvent) -> String? {
-        let key = EventPair(category: event.category, name: event.name)
-        if let known = components[key] { return known }
-        let component = TraceAttribution.component(of: event, gpu: gpu)
-        components[key] = component
-        return component
     }
 }
 

@@ -47,6 +47,7 @@ public struct TraceLane: Sendable {
             }
         }
         // Move each kept event to its slot by swaps (every swap settles one), then drop the rest.
+        let keptCount = kept.count
         var destination = [Int32](repeating: -1, count: count)
         for (slot, position) in kept.enumerated() { destination[Int(position)] = Int32(slot) }
         kept = []
@@ -59,7 +60,6 @@ public struct TraceLane: Sendable {
                 }
             }
         }
-        let keptCount = destination.lazy.filter { $0 >= 0 }.count
         destination = []
         trace.events.removeLast(count - keptCount)
         let storage = trace.events
