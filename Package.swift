@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // Domain model: evidence, findings, layer results, verdict rules, thresholds, file digests, atomic writes.
@@ -98,7 +99,8 @@ let package = Package(
             dependencies: ["AssayCore", .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: swiftSettings
         ),
-        // Clients of the services Assay talks to (MLflow tracking server). The only library module on NIO.
+        // Clients of the services Assay talks to (MLflow tracking server), and nvidia-smi's XML (FoundationXML, so
+        // libxml2 stays out of the agent). The only library module on NIO.
         .target(
             name: "AssayIntegrations",
             dependencies: [
@@ -139,7 +141,7 @@ let package = Package(
             name: "AssayAgent",
             dependencies: [
                 "AssayCore", "AssayTelemetry", "AssayStore", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -195,6 +197,7 @@ let package = Package(
                 "AssayAgentCommand", "AssayConfig", "AssayCore", "AssayStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["hot-symbols.txt"],  // the link order scripts/build-agent gives lld
             swiftSettings: swiftSettings
         ),
         // The command-line tool: parses arguments, calls one AssayApp use case, prints its result.
@@ -249,6 +252,7 @@ let package = Package(
             dependencies: [
                 "AssayIntegrations", "AssayBaseline", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTelemetry", "AssayTestSupport",
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayBaselineTests", dependencies: ["AssayBaseline", "AssayPostgres", "AssayStore", "AssayTestSupport"], resources: [.copy("Fixtures")],

@@ -4,6 +4,7 @@ import AssayTelemetry
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -147,13 +148,23 @@ public enum Agent {
                 body: .init(byteBuffer: ByteBuffer(string: metrics.text)))
         }
         router.get("healthz") { _, _ in "ok\n" }
+        // One event-loop thread: /metrics is scraped a few times a minute, and NIO's default of one thread per core
+        // would give the agent dozens of threads, stacks and malloc arenas on a large inference host.
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assay-agent"), logger: logger)
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "assay-agent"),
+            eventLoopGroupProvider: .shared(eventLoops), logger: logger)
         let sampler = SamplerService(
             sampler: HostSampler(), gpus: GPUSampler(intervalMilliseconds: Int(settings.interval * 1000)), metrics: metrics, store: store,
             settings: settings)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: app), .init(service: sampler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await eventLoops.shutdownGracefully()
+            throw error
+        }
+        try await eventLoops.shutdownGracefully()
     }
 }

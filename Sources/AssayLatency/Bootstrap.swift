@@ -47,10 +47,11 @@ public struct Bootstrap: Sendable, Hashable {
 
     /// Every statistic of every series from one pass of resamples: `previous[s]` and `current[s]` are series `s`
     /// (a stage) of the two runs, all of a run's series over the same requests. Resample `r` draws its request
-    /// indices once (paired: one set for both runs; two-sample: one per run) and every (series, statistic) delta is
-    /// read from how often each request was drawn: means as weighted sums, order statistics by scanning the
-    /// requests in each series' sorted order from the nearer end. The draws are those `paired` and `twoSample`
-    /// make for one statistic, so the intervals are the same. Returns `[series][statistic]`.
+    /// indices once (paired: one set for both runs; two-sample: one per run) and every (series, statistic) delta
+    /// comes from those draws: means summed as requests are drawn, order statistics read from how often each
+    /// request was drawn, scanning the requests in each series' sorted order from the nearer end. The draws are
+    /// those `paired` and `twoSample` make for one statistic, so the intervals are the same. Returns
+    /// `[series][statistic]`.
     public func compare(previous: [[Double]], current: [[Double]], paired: Bool, statistics: [Statistic]) -> [[Interval?]] {
         let nP = previous.first?.count ?? 0, nC = current.first?.count ?? 0
         let empty = [[Interval?]](repeating: [Interval?](repeating: nil, count: statistics.count), count: previous.count)
@@ -66,38 +67,29 @@ public struct Bootstrap: Sendable, Hashable {
         let shared = UncheckedBox((before, after))
         let seriesCount = previous.count
         let needsMeans = statistics.contains(.mean)
-        // Each run's requests as rows of all series in SIMD chunks: the means of every series come from one pass
-        // over the draw counts, eight series per vector operation.
-        let chunks = (seriesCount + 7) / 8
-        func rowsOf(_ run: [[Double]], _ n: Int) -> [SIMD8<Double>] {
-            (0..<(needsMeans ? n : 0)).flatMap { j in
-                (0..<chunks).map { chunk in
-                    var row = SIMD8<Double>(repeating: 0)
-                    for lane in 0..<8 where chunk * 8 + lane < seriesCount { row[lane] = run[chunk * 8 + lane][j] }
-                    return row
-                }
+        let needsCounts = statistics.contains { $0 != .mean }
+        // Means are summed as requests are drawn, four series per vector operation. Paired, a request's row holds
+        // the change in each series (current − previous), so Δmean is the mean of the drawn rows; two-sample,
+        // each run has its own rows. A row of up to four series is 32 bytes, so 10,000 requests stay in L2.
+        let chunks = (seriesCount + 3) / 4
+        func rowsOf(_ value: (Int, Int) -> Double, _ n: Int) -> [SIMD4<Double>] {
+            guard needsMeans else { return [] }
+            var rows = [SIMD4<Double>](repeating: .zero, count: n * chunks)
+            for j in 0..<n {
+                for s in 0..<seriesCount { rows[j * chunks + s / 4][s % 4] = value(s, j) }
             }
+            return rows
         }
-        // Paired with up to four series, both runs share one vector per request: lanes 0–3 the earlier run's
-        // series, lanes 4–7 the later run's.
-        let packed = paired && needsMeans && seriesCount <= 4
         let rows = UncheckedBox(
-            packed
-                ? ((0..<nP).map { j in
-                    var row = SIMD8<Double>(repeating: 0)
-                    for s in 0..<seriesCount {
-                        row[s] = previous[s][j]
-                        row[4 + s] = current[s][j]
-                    }
-                    return row
-                }, [])
-                : (rowsOf(previous, nP), rowsOf(current, nC)))
+            paired
+                ? (rowsOf({ current[$0][$1] - previous[$0][$1] }, nP), [])
+                : (rowsOf({ previous[$0][$1] }, nP), rowsOf({ current[$0][$1] }, nC)))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let (before, after) = shared.value
-            let countsP = UnsafeMutableBufferPointer<Int32>.allocate(capacity: nP)
-            let countsC = UnsafeMutableBufferPointer<Int32>.allocate(capacity: paired ? 1 : nC)
-            let sumsP = UnsafeMutableBufferPointer<SIMD8<Double>>.allocate(capacity: chunks)
-            let sumsC = UnsafeMutableBufferPointer<SIMD8<Double>>.allocate(capacity: chunks)
+            let countsP = UnsafeMutableBufferPointer<Int32>.allocate(capacity: needsCounts ? nP : 1)
+            let countsC = UnsafeMutableBufferPointer<Int32>.allocate(capacity: needsCounts && !paired ? nC : 1)
+            let sumsP = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
+            let sumsC = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
             defer {
                 countsP.deallocate()
                 countsC.deallocate()
@@ -108,75 +100,56 @@ public struct Bootstrap: Sendable, Hashable {
             countsC.initialize(repeating: 0)
             rows.value.0.withUnsafeBufferPointer { rowsP in
                 rows.value.1.withUnsafeBufferPointer { rowsC in
-                    /// Every series' sum over the resample: Σ count × value (without a branch: a zero count adds zero).
-                    @inline(__always) func sums(_ counts: UnsafeMutableBufferPointer<Int32>, _ n: Int, _ rows: UnsafeBufferPointer<SIMD8<Double>>,
-                        into sums: UnsafeMutableBufferPointer<SIMD8<Double>>, also: (UnsafeBufferPointer<SIMD8<Double>>, UnsafeMutableBufferPointer<SIMD8<Double>>)?) {
-                        sums.initialize(repeating: .zero)
-                        also?.1.initialize(repeating: .zero)
-                        for i in 0..<n {
-                            let c = counts[i]
-
-                            let weight = SIMD8<Double>(repeating: Double(c))
-                            for k in 0..<chunks {
-                                sums[k] += weight * rows[i * chunks + k]
-                                if let also { also.1[k] += weight * also.0[i * chunks + k] }
-                            }
+                    @inline(__always) func draw(_ j: Int, _ counts: UnsafeMutableBufferPointer<Int32>,
+                        _ rows: UnsafeBufferPointer<SIMD4<Double>>, _ sums: UnsafeMutableBufferPointer<SIMD4<Double>>) {
+                        if needsCounts { counts[j] &+= 1 }
+                        if needsMeans {
+                            for k in 0..<chunks { sums[k] += rows[j * chunks + k] }
                         }
                     }
-                    @inline(__always) func drawP(_ j: Int) { countsP[j] &+= 1 }
-                    @inline(__always) func drawC(_ j: Int) { countsC[j] &+= 1 }
                     var r = worker
                     while r < resamples {
                         var seeder = SplitMix64(seed: seed ^ (UInt64(r) &* 0xD1B5_4A32_D192_ED03))
                         var rng = SplitMix64(seed: seeder.next())
+                        sumsP.update(repeating: .zero)
+                        sumsC.update(repeating: .zero)
                         if paired {
                             if block == 1 {
-                                for _ in 0..<nP { drawP(rng.index(below: nP)) }
+                                for _ in 0..<nP { draw(rng.index(below: nP), countsP, rowsP, sumsP) }
                             } else {
                                 var i = 0
                                 while i < nP {
                                     let start = rng.index(below: nP)
                                     var k = 0
                                     while k < block, i < nP {
-                                        drawP((start + k) % nP)
+                                        draw((start + k) % nP, countsP, rowsP, sumsP)
                                         i += 1
                                         k += 1
                                     }
                                 }
                             }
                         } else {
-                            for _ in 0..<nP { drawP(rng.index(below: nP)) }
-                            for _ in 0..<nC { drawC(rng.index(below: nC)) }
-                        }
-                        if needsMeans {
-                            if paired {
-                                if packed {
-                                    sums(countsP, nP, rowsP, into: sumsP, also: nil)
-                                } else {
-                                    sums(countsP, nP, rowsP, into: sumsP, also: (rowsC, sumsC))
-                                }
-                            } else {
-                                sums(countsP, nP, rowsP, into: sumsP, also: nil)
-                                sums(countsC, nC, rowsC, into: sumsC, also: nil)
-                            }
+                            for _ in 0..<nP { draw(rng.index(below: nP), countsP, rowsP, sumsP) }
+                            for _ in 0..<nC { draw(rng.index(below: nC), countsC, rowsC, sumsC) }
                         }
                         var cell = r * cells
                         for series in 0..<seriesCount {
                             for statistic in statistics {
-                                let x: Double, y: Double
                                 if case .mean = statistic {
-                                    x = sumsP[series / 8][series % 8] / Double(nP)
-                                    y = (packed ? sumsP[0][4 + series] : sumsC[series / 8][series % 8]) / Double(nC)
+                                    let x = sumsP[series / 4][series % 4] / Double(nP)
+                                    output.values[cell] = paired ? x : sumsC[series / 4][series % 4] / Double(nC) - x
                                 } else {
-                                    x = before[series].statistic(statistic, UnsafeBufferPointer(countsP))
-                                    y = after[series].statistic(statistic, UnsafeBufferPointer(paired ? countsP : countsC))
+                                    let x = before[series].statistic(statistic, UnsafeBufferPointer(countsP))
+                                    let y = after[series].statistic(statistic, UnsafeBufferPointer(paired ? countsP : countsC))
+                                    output.values[cell] = y - x
                                 }
-                                output.values[cell] = y - x
                                 cell += 1
                             }
                         }
-                        countsP.update(repeating: 0)
-                        if !paired { countsC.update(repeating: 0) }
+                        if needsCounts {
+                            countsP.update(repeating: 0)
+                            if !paired { countsC.update(repeating: 0) }
+                        }
                         r += workers
                     }
                 }

@@ -170,12 +170,12 @@ public final class Store: Sendable {
                 INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [r.id, r.startedAt, r.finishedAt, r.configPath, r.configSHA256, r.verdict, r.reasons, r.assayVersion, r.mlflowRunID, r.host])
+            arguments: [r.id, r.startedAt.stored, r.finishedAt.stored, r.configPath, r.configSHA256, r.verdict, r.reasons, r.assayVersion, r.mlflowRunID, r.host])
         var layerIDs: [Int64: Int64] = [:]
         for layer in rows.layers {
             try db.execute(
                 sql: "INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [r.id, layer.layer, layer.verified, layer.reason, layer.startedAt, layer.durationSeconds])
+                arguments: [r.id, layer.layer, layer.verified, layer.reason, layer.startedAt.stored, layer.durationSeconds])
             layerIDs[layer.key] = db.lastInsertedRowID
         }
         var findingIDs: [Int64: Int64] = [:]
@@ -204,7 +204,7 @@ public final class Store: Sendable {
         try database.write { db in
             try db.execute(
                 sql: "INSERT INTO repro_entry (id, recorded_at, seed, reproducible, payload) VALUES (?, ?, ?, ?, ?)",
-                arguments: [record.id, record.recordedAt, record.seed, record.reproducible, record.payload])
+                arguments: [record.id, record.recordedAt.stored, record.seed, record.reproducible, record.payload])
         }
     }
 
@@ -231,7 +231,7 @@ public final class Store: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    record.id, record.name, record.appliedAt, record.accepted, record.deltaP95Milliseconds,
+                    record.id, record.name, record.appliedAt.stored, record.accepted, record.deltaP95Milliseconds,
                     record.ci95LowMilliseconds, record.ci95HighMilliseconds, record.reason, record.baseline.path,
                     record.baseline.sha256, record.candidate.path, record.candidate.sha256, record.candidate.mlflowRunID,
                     record.candidate.gitCommit,
@@ -248,7 +248,7 @@ public final class Store: Sendable {
         try database.write { db in
             try db.execute(
                 sql: "INSERT INTO api_token (sha256, name, created_at, revoked_at) VALUES (?, ?, ?, ?)",
-                arguments: [token.sha256, token.name, token.createdAt, token.revokedAt])
+                arguments: [token.sha256, token.name, token.createdAt.stored, token.revokedAt?.stored])
         }
     }
 
@@ -262,7 +262,7 @@ public final class Store: Sendable {
 
     public func revokeToken(name: String, at time: Date) throws -> Bool {
         try database.write { db in
-            try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [time, name])
+            try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [time.stored, name])
             return db.changesCount > 0
         }
     }
@@ -296,7 +296,7 @@ public final class Store: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    point.metric, point.value, point.recordedAt, point.runID, point.environmentDigest, point.gitCommit,
+                    point.metric, point.value, point.recordedAt.stored, point.runID, point.environmentDigest, point.gitCommit,
                     point.mlflowRunID,
                 ])
         }
@@ -318,7 +318,7 @@ public final class Store: Sendable {
             for sample in samples {
                 try db.execute(
                     sql: "INSERT INTO resource_sample (resolution, recorded_at, payload) VALUES (?, ?, ?)",
-                    arguments: [sample.resolution, sample.time, sample.payload])
+                    arguments: [sample.resolution, sample.time.stored, sample.payload])
             }
         }
     }
@@ -327,7 +327,7 @@ public final class Store: Sendable {
         try database.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT recorded_at, payload FROM resource_sample WHERE resolution = ? AND recorded_at >= ? ORDER BY recorded_at, id",
-                arguments: [resolution, since]
+                arguments: [resolution, since.stored]
             ).map { StoredSample(resolution: resolution, time: $0["recorded_at"], payload: $0["payload"]) }
         }
     }
@@ -344,7 +344,7 @@ public final class Store: Sendable {
 
     public func pruneResourceSamples(resolution: String, before: Date) throws {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM resource_sample WHERE resolution = ? AND recorded_at < ?", arguments: [resolution, before])
+            try db.execute(sql: "DELETE FROM resource_sample WHERE resolution = ? AND recorded_at < ?", arguments: [resolution, before.stored])
         }
     }
 
@@ -421,7 +421,7 @@ extension Store: MetricHistory {
         try database.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM metric_point WHERE metric = ? AND recorded_at >= ? ORDER BY recorded_at, id",
-                arguments: [metric, since]
+                arguments: [metric, since.stored]
             ).map { row in
                 MetricPoint(
                     metric: row["metric"], value: row["value"], recordedAt: row["recorded_at"], runID: row["run_id"],

@@ -20,6 +20,9 @@ struct AssayAgentMain: AsyncParsableCommand {
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
+        // The agent keeps time in UTC (samples and log lines carry +0000). Saying so before anything asks for the
+        // local time zone keeps ICU's time-zone tables out of memory: 1.3 MB of the agent's RSS.
+        setenv("TZ", "GMT", 1)
         do {
             let configuration: Configuration
             if FileManager.default.fileExists(atPath: config) {

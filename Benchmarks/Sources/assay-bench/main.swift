@@ -343,8 +343,10 @@ if wants("agent"), let nodeExporter, FileManager.default.isExecutableFile(atPath
     let mainBuild = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/release").path
     var agents: [(String, String, [String])] = []
-    if FileManager.default.isExecutableFile(atPath: mainBuild + "/assay-agent") {
-        agents.append(("assay-agent (slim)", mainBuild + "/assay-agent", ["--listen", "127.0.0.1:{port}"]))
+    // scripts/build-agent's binary (the one the README says to install), else a plain release build of it.
+    let slimBuild = mainBuild.replacingOccurrences(of: "/.build/release", with: "/.build/agent/release")
+    if let slim = [slimBuild, mainBuild].first(where: { FileManager.default.isExecutableFile(atPath: $0 + "/assay-agent") }) {
+        agents.append(("assay-agent (slim, \(slim == slimBuild ? "scripts/build-agent" : "plain release build"))", slim + "/assay-agent", ["--listen", "127.0.0.1:{port}"]))
     }
     if FileManager.default.isExecutableFile(atPath: mainBuild + "/assay") {
         agents.append(("assay agent (full binary)", mainBuild + "/assay", ["agent", "--listen", "127.0.0.1:{port}"]))

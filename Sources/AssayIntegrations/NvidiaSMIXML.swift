@@ -1,3 +1,4 @@
+import AssayTelemetry
 import Foundation
 
 #if canImport(FoundationXML)
