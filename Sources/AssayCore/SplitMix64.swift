@@ -1,11 +1,14 @@
 /// A seeded random number generator (SplitMix64): the same seed gives the same sequence on every platform.
+/// `next` and `index(below:)` are inlinable: the bootstrap draws 10⁸ indices per comparison, and a call across
+/// modules for each costs more than the draw.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
     public init(seed: UInt64) {
         state = seed
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -16,6 +19,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A uniform integer in 0..<bound (Lemire's multiply-shift with rejection), the same on every platform
     /// and Swift version, unlike `Int.random(in:using:)`.
+    @inlinable
     public mutating func index(below bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
         let range = UInt64(bound)

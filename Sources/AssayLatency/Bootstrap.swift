@@ -90,11 +90,13 @@ public struct Bootstrap: Sendable, Hashable {
             let countsC = UnsafeMutableBufferPointer<Int32>.allocate(capacity: needsCounts && !paired ? nC : 1)
             let sumsP = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
             let sumsC = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
+            let spare = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
             defer {
                 countsP.deallocate()
                 countsC.deallocate()
                 sumsP.deallocate()
                 sumsC.deallocate()
+                spare.deallocate()
             }
             countsP.initialize(repeating: 0)
             countsC.initialize(repeating: 0)
@@ -107,6 +109,22 @@ public struct Bootstrap: Sendable, Hashable {
                             for k in 0..<chunks { sums[k] += rows[j * chunks + k] }
                         }
                     }
+                    /// `n` uniform draws below `n`, summed alternately into `sums` and `spare`: two additions in flight
+                    /// instead of one long chain.
+                    @inline(__always) func drawAll(_ n: Int, _ rng: inout SplitMix64, _ counts: UnsafeMutableBufferPointer<Int32>,
+                        _ rows: UnsafeBufferPointer<SIMD4<Double>>, _ sums: UnsafeMutableBufferPointer<SIMD4<Double>>) {
+                        spare.update(repeating: .zero)
+                        var i = 1
+                        while i < n {
+                            draw(rng.index(below: n), counts, rows, sums)
+                            draw(rng.index(below: n), counts, rows, spare)
+                            i += 2
+                        }
+                        if i == n { draw(rng.index(below: n), counts, rows, sums) }
+                        if needsMeans {
+                            for k in 0..<chunks { sums[k] += spare[k] }
+                        }
+                    }
                     var r = worker
                     while r < resamples {
                         var seeder = SplitMix64(seed: seed ^ (UInt64(r) &* 0xD1B5_4A32_D192_ED03))
@@ -115,7 +133,7 @@ public struct Bootstrap: Sendable, Hashable {
                         sumsC.update(repeating: .zero)
                         if paired {
                             if block == 1 {
-                                for _ in 0..<nP { draw(rng.index(below: nP), countsP, rowsP, sumsP) }
+                                drawAll(nP, &rng, countsP, rowsP, sumsP)
                             } else {
                                 var i = 0
                                 while i < nP {
@@ -129,8 +147,8 @@ public struct Bootstrap: Sendable, Hashable {
                                 }
                             }
                         } else {
-                            for _ in 0..<nP { draw(rng.index(below: nP), countsP, rowsP, sumsP) }
-                            for _ in 0..<nC { draw(rng.index(below: nC), countsC, rowsC, sumsC) }
+                            drawAll(nP, &rng, countsP, rowsP, sumsP)
+                            drawAll(nC, &rng, countsC, rowsC, sumsC)
                         }
                         var cell = r * cells
                         for series in 0..<seriesCount {
