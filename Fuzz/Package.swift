@@ -8,7 +8,7 @@ let fuzzers: [(name: String, products: [String])] = [
     ("lockfile", ["AssayEnvironment"]),
     ("config", ["AssayConfig"]),
     ("prometheus", ["AssayCore", "AssayTelemetry", "AssayServing"]),
-    ("nvidia-smi", ["AssayTelemetry"]),
+    ("nvidia-smi", ["AssayTelemetry", "AssayIntegrations"]),
     ("latency", ["AssayLatency"]),
     ("oci", ["AssayEnvironment"]),
     ("tar", ["AssayEnvironment"]),

@@ -23,7 +23,7 @@ seed trace $root/Examples/InferenceService/runs/trace.json
 seed lockfile $root/Tests/AssayEnvironmentTests/Fixtures/*.lock $root/Tests/AssayEnvironmentTests/Fixtures/*.json $root/Tests/AssayEnvironmentTests/Fixtures/*.yml $root/Tests/AssayEnvironmentTests/Fixtures/go.sum
 seed config $root/Examples/InferenceService/assay.yaml
 seed prometheus $root/Tests/AssayServingTests/Fixtures/*_metrics.txt $root/Tests/AssayTelemetryTests/Fixtures/node_exporter_1.5.0_metrics.prom
-seed nvidia-smi $root/Tests/AssayTelemetryTests/Fixtures/gpu/*
+seed nvidia-smi $root/Tests/AssayTelemetryTests/Fixtures/gpu/* $root/Tests/AssayIntegrationsTests/Fixtures/gpu/*
 seed latency $root/Examples/InferenceService/runs/latency.jsonl
 seed loadtest $root/Tests/AssayServingTests/Fixtures/*.csv $root/Tests/AssayServingTests/Fixtures/wrk_latency.txt $root/Tests/AssayServingTests/Fixtures/triton_stats_batching.json
 seed telemetry $root/Examples/InferenceService/runs/telemetry.jsonl

@@ -326,7 +326,7 @@ import Testing
         let directory = try Self.temporaryDirectory()
         try "[ 1.0] NVRM: Xid (PCI:0000:3b:00): 79, pid=1, GPU has fallen off the bus.\n".write(
             toFile: directory + "/kern.log", atomically: true, encoding: .utf8)
-        let xml = Self.packageRoot + "/Tests/AssayTelemetryTests/Fixtures/gpu/tesla-t4.xml"
+        let xml = Self.packageRoot + "/Tests/AssayIntegrationsTests/Fixtures/gpu/tesla-t4.xml"
         let result = try Self.assay(["telemetry", "gpu", "--xml", xml, "--kernel-log", "kern.log"], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("GPU 0 Tesla T4: util 0%"))

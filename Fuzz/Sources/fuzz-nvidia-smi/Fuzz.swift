@@ -1,3 +1,4 @@
+import AssayIntegrations
 import AssayTelemetry
 import Foundation
 import FuzzSupport
