@@ -64,24 +64,43 @@ public enum LatencyLog {
             default: break  // a one-line JSON-lines log
             }
         }
-        var samples: [LatencySample] = []
-        for (offset, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            do {
-                if let sample = try sample(line: String(decoding: line, as: UTF8.self), stages: stages, fields: fields) {
-                    samples.append(sample)
-                }
-            } catch let expected as Expected {
-                throw LatencyLogError.malformedLine(path: name, line: offset + 1, expected: expected.text)
-            }
-        }
+        let samples = try jsonLines(data, name: name, stages: stages, fields: fields)
         guard !samples.isEmpty else { throw LatencyLogError.empty(path: name) }
         return samples
     }
 
+    /// The records of a JSON-lines log, in file order. Decoding is most of the time a comparison spends outside the
+    /// bootstrap, so the lines are split into one run per core; a malformed line is reported by the earliest.
+    static func jsonLines(_ data: Data, name: String, stages: [String], fields: [String: String]) throws -> [LatencySample] {
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let parts = lines.count < 4096 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        let results = ResultSlots<([LatencySample], (line: Int, expected: String)?)>(count: parts, empty: ([], nil))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let decoder = JSONDecoder()
+            var samples: [LatencySample] = []
+            for offset in (lines.count * part / parts)..<(lines.count * (part + 1) / parts) {
+                do {
+                    let line = String(decoding: lines[offset], as: UTF8.self)
+                    if let sample = try sample(line: line, stages: stages, fields: fields, decoder: decoder) { samples.append(sample) }
+                } catch {
+                    results[part] = (samples, (offset + 1, (error as? Expected)?.text ?? "\(error)"))
+                    return
+                }
+            }
+            results[part] = (samples, nil)
+        }
+        if let failure = results.values.compactMap(\.1).first {
+            throw LatencyLogError.malformedLine(path: name, line: failure.line, expected: failure.expected)
+        }
+        return results.values.flatMap(\.0)
+    }
+
     /// One JSON-lines record, for readers that follow a growing log; nil for a blank line.
-    public static func sample(line: some StringProtocol, stages: [String], fields: [String: String] = [:]) throws -> LatencySample? {
+    public static func sample(
+        line: some StringProtocol, stages: [String], fields: [String: String] = [:], decoder: JSONDecoder = JSONDecoder()
+    ) throws -> LatencySample? {
         if line.allSatisfy(\.isWhitespace) { return nil }
-        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) else {
+        guard let object = try? decoder.decode([String: JSONValue].self, from: Data(line.utf8)) else {
             throw Expected(text: "a JSON object")
         }
         return try sample(object, stages: stages, fields: fields)
@@ -238,4 +257,26 @@ extension LatencyLogError: AssayError {
         if case .unreadable = self { return ExitStatus.missingInput }
         return ExitStatus.invalidInput
     }
+}
+
+/// One result per concurrent part, each slot written by its part only.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Value>
+
+    init(count: Int, empty: Value) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: empty)
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    subscript(part: Int) -> Value {
+        get { slots[part] }
+        set { slots[part] = newValue }
+    }
+
+    var values: [Value] { Array(slots) }
 }

@@ -84,6 +84,23 @@ import Testing
         }
     }
 
+    /// Long logs are decoded in one run per core: every record is kept in file order, and of two malformed lines
+    /// in different runs the earlier is named.
+    @Test func longLogsKeepOrderAndNameTheEarliestBadLine() throws {
+        let good = (0..<10_000).map { "{\"request_id\":\($0),\"preprocess_ms\":1,\"inference_ms\":\($0),\"postprocess_ms\":3}" }
+        let path = try TestFiles.temporaryFile("long.jsonl")
+        try good.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let samples = try LatencyLog.read(path: path, displayPath: "long.jsonl", stages: LatencyStages.defaults)
+        #expect(samples.map(\.requestID) == (0..<10_000).map { String($0) })
+        var bad = good
+        bad[8_999] = "not json"
+        bad[2_999] = "{\"preprocess_ms\":1}"
+        try bad.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: LatencyLogError.malformedLine(path: "long.jsonl", line: 3_000, expected: "a number in \"inference_ms\" or \"stages\".\"inference\"")) {
+            try LatencyLog.read(path: path, displayPath: "long.jsonl", stages: LatencyStages.defaults)
+        }
+    }
+
     @Test func nestedStagesAndBlankLinesAreAccepted() throws {
         let log = "{\"request_id\": 1, \"stages\": {\"preprocess\": 1, \"inference\": 2, \"postprocess\": 3}}\n\n"
         let findings = try analyze(previous: nil, current: log)
