@@ -5,8 +5,8 @@ public enum JSONValue: Decodable, Sendable, Hashable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
     /// Numbers and strings are tried first: each failed try builds a DecodingError, and logs are mostly numbers
-    /// and strings (a JSON-lines latency log read twice as fast this way). The decoder never reads `true` as a
-    /// number or `1` as a Bool, so the order does not change what a value is.
+    /// and strings (comparing two 10,000-line latency logs fell from 1.3 to 1.0 s this way). The decoder never
+    /// reads `true` as a number or `1` as a Bool, so the order does not change what a value is.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
