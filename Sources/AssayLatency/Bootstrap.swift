@@ -61,7 +61,7 @@ public struct Bootstrap: Sendable, Hashable {
         let before = previous.map { PreparedSeries($0) }
         let after = current.map { PreparedSeries($0) }
         let cells = previous.count * statistics.count
-        let output = DeltaSlots(count: resamples * cells)
+        let output = SharedSlots<Double>(count: resamples * cells, empty: 0)
         let block = min(blockLength, nP)
         let workers = threads ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount, resamples / 256))
         let shared = UncheckedBox((before, after))
@@ -155,11 +155,11 @@ public struct Bootstrap: Sendable, Hashable {
                             for statistic in statistics {
                                 if case .mean = statistic {
                                     let x = sumsP[series / 4][series % 4] / Double(nP)
-                                    output.values[cell] = paired ? x : sumsC[series / 4][series % 4] / Double(nC) - x
+                                    output[cell] = paired ? x : sumsC[series / 4][series % 4] / Double(nC) - x
                                 } else {
                                     let x = before[series].statistic(statistic, UnsafeBufferPointer(countsP))
                                     let y = after[series].statistic(statistic, UnsafeBufferPointer(paired ? countsP : countsC))
-                                    output.values[cell] = y - x
+                                    output[cell] = y - x
                                 }
                                 cell += 1
                             }
@@ -175,7 +175,7 @@ public struct Bootstrap: Sendable, Hashable {
         }
         return previous.indices.map { series in
             statistics.enumerated().map { k, statistic in
-                let deltas = (0..<resamples).map { output.values[$0 * cells + series * statistics.count + k] }
+                let deltas = (0..<resamples).map { output[$0 * cells + series * statistics.count + k] }
                 return interval(
                     deltas, estimate: Self.estimate(current[series], statistic) - Self.estimate(previous[series], statistic))
             }
@@ -288,20 +288,6 @@ struct PreparedSeries: @unchecked Sendable {
                 return sorted[n - 1]
             }
         }
-    }
-}
-
-/// Resample results written from several threads, each slot by one thread only.
-private final class DeltaSlots: @unchecked Sendable {
-    let values: UnsafeMutableBufferPointer<Double>
-
-    init(count: Int) {
-        values = .allocate(capacity: count)
-        values.initialize(repeating: 0)
-    }
-
-    deinit {
-        values.deallocate()
     }
 }
 

@@ -74,7 +74,7 @@ public enum LatencyLog {
     static func jsonLines(_ data: Data, name: String, stages: [String], fields: [String: String]) throws -> [LatencySample] {
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let parts = lines.count < 4096 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        let results = ResultSlots<([LatencySample], (line: Int, expected: String)?)>(count: parts, empty: ([], nil))
+        let results = SharedSlots<([LatencySample], (line: Int, expected: String)?)>(count: parts, empty: ([], nil))
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             var samples: [LatencySample] = []
             for offset in (lines.count * part / parts)..<(lines.count * (part + 1) / parts) {
@@ -262,26 +262,4 @@ extension LatencyLogError: AssayError {
         if case .unreadable = self { return ExitStatus.missingInput }
         return ExitStatus.invalidInput
     }
-}
-
-/// One result per concurrent part, each slot written by its part only.
-private final class ResultSlots<Value>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<Value>
-
-    init(count: Int, empty: Value) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: empty)
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    subscript(part: Int) -> Value {
-        get { slots[part] }
-        set { slots[part] = newValue }
-    }
-
-    var values: [Value] { Array(slots) }
 }
