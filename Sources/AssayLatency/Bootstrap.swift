@@ -58,16 +58,17 @@ public struct Bootstrap: Sendable, Hashable {
         guard previous.count == current.count, !previous.isEmpty, nP > 1, nC > 1, !paired || nP == nC,
             previous.allSatisfy({ $0.count == nP }), current.allSatisfy({ $0.count == nC })
         else { return empty }
-        let before = previous.map { PreparedSeries($0) }
-        let after = current.map { PreparedSeries($0) }
+        let needsMeans = statistics.contains(.mean)
+        let needsCounts = statistics.contains { $0 != .mean }
+        // Sorted only for order statistics; means need no preparation.
+        let before = needsCounts ? previous.map { PreparedSeries($0) } : []
+        let after = needsCounts ? current.map { PreparedSeries($0) } : []
         let cells = previous.count * statistics.count
         let output = SharedSlots<Double>(count: resamples * cells, empty: 0)
         let block = min(blockLength, nP)
         let workers = threads ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount, resamples / 256))
         let shared = UncheckedBox((before, after))
         let seriesCount = previous.count
-        let needsMeans = statistics.contains(.mean)
-        let needsCounts = statistics.contains { $0 != .mean }
         // Means are summed as requests are drawn, four series per vector operation. Paired, a request's row holds
         // the change in each series (current − previous), so Δmean is the mean of the drawn rows; two-sample,
         // each run has its own rows. A row of up to four series is 32 bytes, so 10,000 requests stay in L2.
