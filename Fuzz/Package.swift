@@ -14,6 +14,7 @@ let fuzzers: [(name: String, products: [String])] = [
     ("tar", ["AssayEnvironment"]),
     ("loadtest", ["AssayServing"]),
     ("telemetry", ["AssayTelemetry"]),
+    ("ingest", ["AssayServer"]),
 ]
 
 let package = Package(

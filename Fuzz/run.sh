@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(trace lockfile config prometheus nvidia-smi latency oci tar loadtest telemetry)
+[ ${#targets[@]} -gt 0 ] || targets=(trace lockfile config prometheus nvidia-smi latency oci tar loadtest telemetry ingest)
 flags=(-c "${FUZZ_CONFIGURATION:-release}" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld)
 for target in "${targets[@]}"; do swift build "${flags[@]}" --product "fuzz-$target"; done
 bin="$(swift build "${flags[@]}" --show-bin-path)"
@@ -27,6 +27,7 @@ seed nvidia-smi $root/Tests/AssayTelemetryTests/Fixtures/gpu/* $root/Tests/Assay
 seed latency $root/Examples/InferenceService/runs/latency.jsonl
 seed loadtest $root/Tests/AssayServingTests/Fixtures/*.csv $root/Tests/AssayServingTests/Fixtures/wrk_latency.txt $root/Tests/AssayServingTests/Fixtures/triton_stats_batching.json
 seed telemetry $root/Examples/InferenceService/runs/telemetry.jsonl
+seed ingest $root/Tests/AssayServerTests/Fixtures/pushed-run.json
 
 # Leaks inside Foundation itself are suppressed (Tests/Sanitizers/lsan.supp says which); any other leak fails the run.
 export LSAN_OPTIONS="suppressions=$PWD/../Tests/Sanitizers/lsan.supp:print_suppressions=0"

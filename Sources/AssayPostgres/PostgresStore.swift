@@ -103,15 +103,31 @@ public final class PostgresStore: AuditStore, Sendable {
     /// The run, its layers, findings and evidence in one transaction of four statements (one per table), so an
     /// audit costs four round trips whatever its size.
     public func save(_ run: AuditRun) async throws {
-        try await connection.withTransaction(logger: logger) { db in try await Self.insert(run, on: db, logger: logger) }
+        try await Self.mappingDuplicate(run.id) {
+            try await connection.withTransaction(logger: logger) { db in try await Self.insert(run, on: db, logger: logger) }
+        }
     }
 
-    /// The audit and the metric history it adds (its environment state and points) in one transaction.
+    /// The audit and the metric history it adds (its environment state and points) in one transaction;
+    /// `StoreError.duplicate` when the id is taken.
     public func save(_ run: AuditRun, environment: EnvironmentState, points: [MetricPoint]) async throws {
-        try await connection.withTransaction(logger: logger) { db in
-            try await Self.insert(run, on: db, logger: logger)
-            try await Self.insert(environment, on: db, logger: logger)
-            try await Self.insert(points, on: db, logger: logger)
+        try await Self.mappingDuplicate(run.id) {
+            try await connection.withTransaction(logger: logger) { db in
+                try await Self.insert(run, on: db, logger: logger)
+                try await Self.insert(environment, on: db, logger: logger)
+                try await Self.insert(points, on: db, logger: logger)
+            }
+        }
+    }
+
+    /// The run table's primary key is the only duplicate check, so every loser of a race for one id hears so.
+    static func mappingDuplicate(_ id: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
+            && error.serverInfo?[.tableName] == "run"
+        {
+            throw StoreError.duplicate(id: id)
         }
     }
 

@@ -9,7 +9,7 @@ import NIOCore
 /// Server-rendered pages: the report's tables are HTML from the start; `/assets/dashboard.js` only draws charts.
 extension AssayServer {
     func dashboard(runID: String) async throws -> Response {
-        guard let entry = try await cache.entry(runID) else {
+        guard let entry = try await cache.entry(runID, report: true), let report = entry.report else {
             if runID == "latest" { return Self.html(Self.page(title: "Assay", verdict: nil, body: Self.emptyStore)) }
             throw HTTPError(.notFound, message: "no stored audit with id \(runID)")
         }
@@ -17,7 +17,7 @@ extension AssayServer {
         let id = Self.escape(run.id)
         let traces = Self.traceEvidence(run)
         var body = """
-            <section class="banner"><strong>\(Self.escape(entry.report.verdict.rawValue))</strong>
+            <section class="banner"><strong>\(Self.escape(report.verdict.rawValue))</strong>
             audit <code>\(id)</code> on \(Self.escape(run.host ?? "an unnamed host")), \(Self.escape(Self.time(run.startedAt)))
             · downloads: <a href="/api/v1/runs/\(id)/report.md">Markdown</a> <a href="/api/v1/runs/\(id)/report.json">JSON</a>
             <a href="/api/v1/runs/\(id)/report.html">HTML</a></section>
@@ -53,9 +53,9 @@ extension AssayServer {
             }.joined() + "</ul>"
         }
         body += "</section>\n<section class=\"report\">"
-            + HTMLRenderer.body(DocumentBuilder(baselineWindowDays: settings.thresholds.baseline.windowDays).document(entry.report))
+            + HTMLRenderer.body(DocumentBuilder(baselineWindowDays: settings.thresholds.baseline.windowDays).document(report))
             + "</section>"
-        return Self.html(Self.page(title: "Assay — \(run.id)", verdict: entry.report.verdict, body: body, script: true))
+        return Self.html(Self.page(title: "Assay — \(run.id)", verdict: report.verdict, body: body, script: true))
     }
 
     func runsPage() async throws -> Response {

@@ -8,6 +8,7 @@ import AssayTelemetry
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import UnixSignals
@@ -19,33 +20,41 @@ public struct AssayServer: Sendable {
     let cache: RunCache
     let writes: WriteGuard
     let series = SeriesCache()
-    let flamegraphs = TextCache(capacity: 16)
+    let flamegraphs = TextCache(capacity: 16, maxBytes: 32 << 20)
 
     public init(settings: ServerSettings, store: any AuditStore) {
         self.settings = settings
         self.store = store
-        cache = RunCache(store: store, builder: ReportBuilder(service: settings.service, thresholds: settings.thresholds))
+        cache = RunCache(
+            store: store, builder: ReportBuilder(service: settings.service, thresholds: settings.thresholds), maxBytes: settings.runCacheBytes)
         writes = WriteGuard(store: store, readOnly: settings.readOnly, writesPerMinute: settings.writesPerMinute)
     }
 
     /// Serves until SIGTERM or SIGINT.
     public func run(logger: Logger = Logger(label: "assay.serve")) async throws {
+        let connections = settings.connectionLimit()
+        logger.info("connections: at most \(connections) open, each closed after \(settings.idleTimeoutSeconds) s idle or waiting for its headers")
         let app = Application(
-            router: router(), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "assay"),
+            router: router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port), serverName: "assay",
+                availableConnectionsDelegate: MaximumAvailableConnections(connections, logger: logger)),
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     /// Every route; the tests drive it in process.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: SecurityHeaders())
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: ResponseGuard(allowedHosts: ResponseGuard.allowedHosts(bound: settings.host, extra: settings.allowedHosts)))
         router.get("healthz") { _, _ in "ok\n" }
         router.get("/") { _, _ in try await self.dashboard(runID: "latest") }
         router.get("runs") { _, _ in try await self.runsPage() }
-        router.get("runs/{id}") { _, context in try await self.dashboard(runID: try context.parameters.require("id")) }
+        router.get("runs/{id}") { _, context in try await self.dashboard(runID: try context.parameters.decoded("id")) }
         router.get("runs/{id}/flamegraph") { request, context in
-            try await self.flamegraph(runID: try context.parameters.require("id"), index: request.uri.queryParameters.get("trace", as: Int.self) ?? 0)
+            try await self.flamegraph(
+                runID: try context.parameters.decoded("id"), index: try QueryOptions.integer(request, "trace", default: 0, range: 0...10_000))
         }
         router.get("fleet") { _, _ in try await self.fleetPage() }
         router.get("reproducibility") { _, _ in try await self.reproPage() }
@@ -60,15 +69,15 @@ public struct AssayServer: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: try OpenAPI.document())))
         }
         api.get("runs") { request, _ in
-            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 50, 1), 1000)
+            let limit = try QueryOptions.integer(request, "limit", default: 50, range: 1...1000)
             return try Self.json(API.RunList(runs: try await self.store.runs(limit: limit)))
         }
         api.get("runs/{id}") { _, context in
-            let entry = try await self.entry(try context.parameters.require("id"))
-            return Self.json(data: entry.runJSON)
+            let entry = try await self.entry(try context.parameters.decoded("id"))
+            return Self.json(data: try JSONCoding.encoder().encode(entry.run))
         }
         api.get("runs/{id}/findings") { _, context in
-            let entry = try await self.entry(try context.parameters.require("id"))
+            let entry = try await self.entry(try context.parameters.decoded("id"))
             return try Self.json(
                 entry.run.findings.map {
                     API.FindingRow(
@@ -77,14 +86,16 @@ public struct AssayServer: Sendable {
                 })
         }
         api.get("runs/{id}/report.{format}") { _, context in
-            try await self.download(runID: try context.parameters.require("id"), format: try context.parameters.require("format"))
+            try await self.download(runID: try context.parameters.decoded("id"), format: try context.parameters.decoded("format"))
         }
         api.get("metrics") { _, _ in try Self.json(API.MetricNames(metrics: try await self.store.metricNames())) }
         api.get("metrics/{name}") { request, context in
-            let name = try context.parameters.require("name")
-            let days = min(max(request.uri.queryParameters.get("days", as: Double.self) ?? 30, 0.01), 366)
+            let name = try context.parameters.decoded("name")
+            let days = try QueryOptions.window(request, "days", default: 30, windows: QueryOptions.dayWindows)
             let points = try await self.store.points(metric: name, since: Date().addingTimeInterval(-days * 86_400))
-            guard !points.isEmpty else { throw HTTPError(.notFound, message: "no points of metric \(name) in the last \(days) days") }
+            guard !points.isEmpty else {
+                throw APIError(.notFound, "no points of metric \(QueryOptions.clip(name)) in the last \(String(format: "%g", days)) days")
+            }
             let baseline = self.settings.thresholds.baseline
             let data = try await self.series.data(for: "\(name)|\(days)", points: points) {
                 try JSONCoding.encoder().encode(API.MetricSeries(metric: name, points: points, windowDays: baseline.windowDays, thresholds: baseline))
@@ -92,9 +103,8 @@ public struct AssayServer: Sendable {
             return Self.json(data: data)
         }
         api.get("resources") { request, _ in
-            let hours = min(max(request.uri.queryParameters.get("hours", as: Double.self) ?? 24, 0.01), 24 * 31)
-            let resolution = request.uri.queryParameters.get("resolution") ?? (hours > 6 ? "1m" : "raw")
-            guard ["raw", "1m"].contains(resolution) else { throw HTTPError(.badRequest, message: "resolution must be raw or 1m") }
+            let hours = try QueryOptions.window(request, "hours", default: 24, windows: QueryOptions.hourWindows)
+            let resolution = try QueryOptions.choice(request, "resolution", default: hours > 6 ? "1m" : "raw", allowed: ["raw", "1m"])
             let samples = try await self.store.resourceSamples(resolution: resolution, since: Date().addingTimeInterval(-hours * 3600))
             var buffer = ByteBuffer(string: "{\"resolution\":\"\(resolution)\",\"samples\":[")
             for (index, sample) in samples.enumerated() {
@@ -105,14 +115,14 @@ public struct AssayServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
         }
         api.get("manifests/{digest}") { _, context in
-            let digest = try context.parameters.require("digest")
+            let digest = try context.parameters.decoded("digest")
             guard let state = try await self.store.environmentState(digest: digest) else {
                 throw HTTPError(.notFound, message: "no environment state \(digest)")
             }
             return try Self.json(state)
         }
         api.get("reproducibility") { request, _ in
-            let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 50, 1), 500)
+            let limit = try QueryOptions.integer(request, "limit", default: 50, range: 1...500)
             return try Self.json(try await self.reproEntries(limit: limit))
         }
         api.get("hosts") { _, _ in try Self.json(await self.hosts()) }
@@ -124,8 +134,8 @@ public struct AssayServer: Sendable {
     // MARK: Reads
 
     func entry(_ id: String) async throws -> RunCache.Entry {
-        guard Self.validRunID(id) || id == "latest", let entry = try await cache.entry(id) else {
-            throw HTTPError(.notFound, message: id == "latest" ? "the store holds no audit yet" : "no stored audit with id \(id)")
+        guard IngestValidation.validIDCharacters(id), let entry = try await cache.entry(id) else {
+            throw APIError(.notFound, id == "latest" ? "the store holds no audit yet" : "no stored audit with id \(QueryOptions.clip(id))")
         }
         return entry
     }
@@ -270,26 +280,46 @@ public struct AssayServer: Sendable {
 
     func ingestRun(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let token = try await admit(request)
-        let buffer = try await body(request)
-        let pushed: API.PushedRun
+        let pushed: PushedRunBody
         do {
-            pushed = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw HTTPError(.badRequest, message: "body: expected an audit run as JSON (\(Self.describe(error)))")
+            pushed = try PushedRunBody(bytes: try await bodyBytes(request))
+        } catch let error as PushedRunBody.Malformed {
+            throw APIError(.badRequest, "body: expected an audit run as JSON (\(error))")
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, "body: expected an audit run as JSON (\(Self.describe(error)))")
         }
-        let run = pushed.run
-        guard Self.validRunID(run.id) else {
-            throw HTTPError(.badRequest, message: "id: expected 1–128 characters of A–Z a–z 0–9 . _ : -")
+        let run = pushed.skeleton
+        // Every field is checked, and the metric history a local audit records gathered (so baselines, trends and
+        // change points work on pushed runs), before anything is written.
+        let history = try pushed.checkedHistory()
+        // The insert itself decides who wins a race for one id: every loser gets 409, never a 500.
+        do {
+            try await store.save(run, findings: pushed, environment: history.environment, points: history.points)
+        } catch StoreError.duplicate {
+            throw APIError(.conflict, "audit \(run.id) is already stored", field: "id")
         }
-        guard try await !store.runExists(id: run.id) else { throw HTTPError(.conflict, message: "audit \(run.id) is already stored") }
-        let environment = pushed.environmentState ?? EnvironmentState(components: RunHistory.environmentComponents(of: run.layers))
-        // With the metric history a local audit records, so baselines, trends and change points work on pushed runs.
-        try await store.save(run, environment: environment, points: RunHistory.points(run, environment: environment))
         await cache.invalidateLatest()
         context.logger.info("stored audit \(run.id) (\(run.judgement.verdict.rawValue)) pushed with token \(token)")
         var response = try Self.json(API.Created(id: run.id, url: "/runs/\(run.id)"), status: .created)
         response.headers[.location] = "/api/v1/runs/\(run.id)"
         return response
+    }
+
+    /// The body as bytes, read part by part into one array (never the whole body twice), at most the body limit.
+    func bodyBytes(_ request: Request) async throws -> [UInt8] {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if let declared, declared > settings.maxBodyBytes {
+            throw APIError(.contentTooLarge, "body of \(declared) bytes is over the \(settings.maxBodyBytes)-byte limit")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(declared ?? 65_536, settings.maxBodyBytes))
+        for try await part in request.body {
+            guard bytes.count + part.readableBytes <= settings.maxBodyBytes else {
+                throw APIError(.contentTooLarge, "body is over the \(settings.maxBodyBytes)-byte limit")
+            }
+            bytes.append(contentsOf: part.readableBytesView)
+        }
+        return bytes
     }
 
     func ingestMetrics(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -301,19 +331,16 @@ public struct AssayServer: Sendable {
         } catch {
             throw HTTPError(.badRequest, message: "body: expected {\"points\": [{metric, value, recorded_at, run_id}]} (\(Self.describe(error)))")
         }
-        guard ingest.points.count <= 10_000, ingest.points.allSatisfy({ $0.value.isFinite && !$0.metric.isEmpty && $0.metric.count <= 200 })
-        else { throw HTTPError(.badRequest, message: "points: expected at most 10000, each with a metric name and a finite value") }
+        guard ingest.points.count <= 10_000 else { throw APIError(.contentTooLarge, "points: expected at most 10000 in one request", field: "points") }
+        for (index, point) in ingest.points.enumerated() {
+            guard !point.metric.isEmpty else { throw APIError(.unprocessableContent, "points[\(index)].metric: expected a name", field: "points[\(index)].metric") }
+            try IngestValidation.check(point.point, field: "points[\(index)]")
+        }
         try await store.saveMetrics(ingest.points.map(\.point))
         return try Self.json(API.Accepted(accepted: ingest.points.count), status: .created)
     }
 
     // MARK: Helpers
-
-    static func validRunID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count)
-            && id.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
-            && id != "." && id != ".."
-    }
 
     /// A decoding error as "at layers[0].findings: expected …".
     static func describe(_ error: any Error) -> String {
@@ -343,21 +370,5 @@ extension UInt8 {
     var isASCIIAlphanumeric: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
-    }
-}
-
-/// Headers on every response: no sniffing, no framing, and (unless the route set its own) a content security
-/// policy allowing only this origin.
-struct SecurityHeaders: RouterMiddleware {
-    typealias Context = BasicRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        if response.headers[.contentSecurityPolicy] == nil {
-            response.headers[.contentSecurityPolicy] = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
-        }
-        return response
     }
 }

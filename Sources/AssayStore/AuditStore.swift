@@ -37,6 +37,24 @@ public protocol AuditStore: MetricHistory, TelemetryHistory {
     func revokeToken(name: String, at time: Date) async throws -> Bool
     /// Ends the connection, if the store has one; call before letting go of it.
     func close() async
+    /// Saves an audit whose findings come from `findings`, layer by layer (`skeleton`'s layers carry none), with
+    /// its metric history, all or none; `StoreError.duplicate` when the id is taken. A store that can insert as
+    /// it reads keeps one finding in memory at a time.
+    func save(_ skeleton: AuditRun, findings: any FindingSource, environment: EnvironmentState, points: [MetricPoint]) async throws
+}
+
+/// Findings read one at a time, for each layer of an audit (an index into its `layers`).
+public protocol FindingSource: Sendable {
+    func forEachFinding(layer: Int, _ body: (Finding) throws -> Void) throws
+}
+
+extension AuditStore {
+    /// Gathers the findings into the run and saves it whole.
+    public func save(_ skeleton: AuditRun, findings: any FindingSource, environment: EnvironmentState, points: [MetricPoint]) async throws {
+        var run = skeleton
+        for index in run.layers.indices { try findings.forEachFinding(layer: index) { run.layers[index].findings.append($0) } }
+        try await save(run, environment: environment, points: points)
+    }
 }
 
 

@@ -111,23 +111,38 @@ package struct RunRows: Sendable {
                     key: Int64(layerIndex), layer: layer.layer.rawValue, verified: layer.isVerified, reason: layer.notVerifiedReason,
                     startedAt: layer.startedAt, durationSeconds: layer.durationSeconds))
             for (position, finding) in layer.findings.enumerated() {
-                let key = Int64(findings.count)
-                findings.append(
-                    Finding(
-                        key: key, layerKey: Int64(layerIndex), position: position, table: finding.table.rawValue, check: finding.check,
-                        status: finding.status.rawValue, observed: finding.observed, expected: finding.expected,
-                        severity: finding.severity.rawValue, measurements: try StoredValue.encode(finding.measurements, with: encoder),
-                        attributes: try StoredValue.encode(finding.attributes, with: encoder), statusLabel: finding.statusLabel,
-                        verifiedBy: finding.verifiedBy, recommendation: finding.recommendation, events: try StoredValue.encodeEvents(finding.events),
-                        series: try StoredValue.encodeSeries(finding.series)))
-                for (index, cited) in finding.evidence.enumerated() {
-                    evidence.append(
-                        Evidence(
-                            findingKey: key, position: index, path: cited.path, sha256: cited.sha256, locator: cited.locator,
-                            mlflowRunID: cited.mlflowRunID, gitCommit: cited.gitCommit))
-                }
+                let rows = try Self.rows(of: finding, key: Int64(findings.count), layerKey: Int64(layerIndex), position: position, encoder: encoder)
+                findings.append(rows.finding)
+                evidence += rows.evidence
             }
         }
+    }
+
+    /// The run row and layer rows of `audit`, its findings left to `rows(of:…)`.
+    package static func head(_ audit: AuditRun) throws -> (run: Run, layers: [Layer]) {
+        var skeleton = audit
+        for index in skeleton.layers.indices { skeleton.layers[index].findings = [] }
+        let rows = try RunRows(skeleton)
+        return (rows.run, rows.layers)
+    }
+
+    /// One finding's row and its evidence rows.
+    package static func rows(of finding: AssayCore.Finding, key: Int64, layerKey: Int64, position: Int, encoder: JSONEncoder) throws -> (
+        finding: Finding, evidence: [Evidence]
+    ) {
+        let row = Finding(
+            key: key, layerKey: layerKey, position: position, table: finding.table.rawValue, check: finding.check,
+            status: finding.status.rawValue, observed: finding.observed, expected: finding.expected,
+            severity: finding.severity.rawValue, measurements: try StoredValue.encode(finding.measurements, with: encoder),
+            attributes: try StoredValue.encode(finding.attributes, with: encoder), statusLabel: finding.statusLabel,
+            verifiedBy: finding.verifiedBy, recommendation: finding.recommendation, events: try StoredValue.encodeEvents(finding.events),
+            series: try StoredValue.encodeSeries(finding.series))
+        let evidence = finding.evidence.enumerated().map { index, cited in
+            Evidence(
+                findingKey: key, position: index, path: cited.path, sha256: cited.sha256, locator: cited.locator,
+                mlflowRunID: cited.mlflowRunID, gitCommit: cited.gitCommit)
+        }
+        return (row, evidence)
     }
 
     /// The audit the rows hold (in any order); a value that cannot be read names its table and row.

@@ -1,14 +1,18 @@
 import AssayCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// Errors from the results store.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case corruptRow(table: String, id: String, reason: String)
+    /// An audit with this id is already stored (the insert lost to, or came after, another with the same id).
+    case duplicate(id: String)
 
     public var description: String {
         switch self {
+        case .duplicate(let id): "an audit with id \(id) is already stored"
         case .cannotOpen(let path, let reason): "\(path): cannot open the store: \(reason)"
         case .corruptRow(let table, let id, let reason): "store table \(table), row \(id): \(reason)"
         }
@@ -143,17 +147,30 @@ public final class Store: Sendable {
         try database.read { try Store.migrator.appliedMigrations($0) }
     }
 
-    /// Saves a whole audit in one transaction.
+    /// Saves a whole audit in one transaction; `StoreError.duplicate` when its id is taken.
     public func save(_ run: AuditRun) throws {
-        try database.write { db in try Self.insert(run, db) }
+        try Self.mappingDuplicate(run.id) { try database.write { db in try Self.insert(run, db) } }
     }
 
-    /// Saves a whole audit with the metric history it adds (its environment state and points), all or none.
+    /// Saves a whole audit with the metric history it adds (its environment state and points), all or none;
+    /// `StoreError.duplicate` when its id is taken.
     public func save(_ run: AuditRun, environment: EnvironmentState, points: [MetricPoint]) throws {
-        try database.write { db in
-            try Self.insert(run, db)
-            try Self.insert(environment, db)
-            try Self.insert(points, db)
+        try Self.mappingDuplicate(run.id) {
+            try database.write { db in
+                try Self.insert(run, db)
+                try Self.insert(environment, db)
+                try Self.insert(points, db)
+            }
+        }
+    }
+
+    /// The run table's primary key refusing a second row with one id is the only duplicate check: two writers
+    /// racing for an id cannot both pass it.
+    static func mappingDuplicate(_ id: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw StoreError.duplicate(id: id)
         }
     }
 
@@ -162,9 +179,37 @@ public final class Store: Sendable {
         try database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE id = ?)", arguments: [id]) ?? false }
     }
 
+    /// Inserts the run and its layers, then each finding as `findings` reads it: one finding in memory at a time.
+    public func save(_ skeleton: AuditRun, findings: any FindingSource, environment: EnvironmentState, points: [MetricPoint]) throws {
+        try Self.mappingDuplicate(skeleton.id) {
+            try database.write { db in
+                let head = try RunRows.head(skeleton)
+                let layerIDs = try Self.insert(head.run, head.layers, db)
+                let encoder = StoredValue.encoder()
+                var key: Int64 = 0
+                for index in skeleton.layers.indices {
+                    var position = 0
+                    try findings.forEachFinding(layer: index) { finding in
+                        let rows = try RunRows.rows(of: finding, key: key, layerKey: Int64(index), position: position, encoder: encoder)
+                        try Self.insert([rows.finding], rows.evidence, layerIDs: layerIDs, db)
+                        key += 1
+                        position += 1
+                    }
+                }
+                try Self.insert(environment, db)
+                try Self.insert(points, db)
+            }
+        }
+    }
+
     static func insert(_ run: AuditRun, _ db: Database) throws {
         let rows = try RunRows(run)
-        let r = rows.run
+        let layerIDs = try insert(rows.run, rows.layers, db)
+        try insert(rows.findings, rows.evidence, layerIDs: layerIDs, db)
+    }
+
+    /// The run row and its layer rows; the store's id of each layer by its key.
+    static func insert(_ r: RunRows.Run, _ layers: [RunRows.Layer], _ db: Database) throws -> [Int64: Int64] {
         try db.execute(
             sql: """
                 INSERT INTO run (id, started_at, finished_at, config_path, config_sha256, verdict, reasons, assay_version, mlflow_run_id, host)
@@ -172,14 +217,19 @@ public final class Store: Sendable {
                 """,
             arguments: [r.id, r.startedAt.stored, r.finishedAt.stored, r.configPath, r.configSHA256, r.verdict, r.reasons, r.assayVersion, r.mlflowRunID, r.host])
         var layerIDs: [Int64: Int64] = [:]
-        for layer in rows.layers {
+        for layer in layers {
             try db.execute(
                 sql: "INSERT INTO layer_result (runId, layer, verified, reason, started_at, duration_seconds) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [r.id, layer.layer, layer.verified, layer.reason, layer.startedAt.stored, layer.durationSeconds])
             layerIDs[layer.key] = db.lastInsertedRowID
         }
+        return layerIDs
+    }
+
+    /// Finding rows and their evidence rows, under the layers `layerIDs` maps.
+    static func insert(_ findings: [RunRows.Finding], _ evidence: [RunRows.Evidence], layerIDs: [Int64: Int64], _ db: Database) throws {
         var findingIDs: [Int64: Int64] = [:]
-        for f in rows.findings {
+        for f in findings {
             try db.execute(
                 sql: """
                     INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
@@ -192,7 +242,7 @@ public final class Store: Sendable {
                 ])
             findingIDs[f.key] = db.lastInsertedRowID
         }
-        for e in rows.evidence {
+        for e in evidence {
             try db.execute(
                 sql: "INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [findingIDs[e.findingKey], e.position, e.path, e.sha256, e.locator, e.mlflowRunID, e.gitCommit])
@@ -368,27 +418,36 @@ public final class Store: Sendable {
             try Row.fetchAll(
                 db, sql: "SELECT id, started_at, verdict, config_path, host FROM run ORDER BY started_at DESC, rowid DESC LIMIT ?",
                 arguments: [limit]
-            ).map { row in
+            ).compactMap { row in
                 let id: String = row["id"]
                 let verdictText: String = row["verdict"]
-                guard let verdict = Verdict(rawValue: verdictText) else {
-                    throw StoreError.corruptRow(table: "run", id: id, reason: "unknown verdict '\(verdictText)'")
+                // A row this version cannot read (a date written before dates were checked) is left out with a
+                // warning; it never takes the listing, the dashboard or the server down with it.
+                guard let verdict = Verdict(rawValue: verdictText), let startedAt = Date.fromDatabaseValue(row["started_at"]) else {
+                    StoreWarnings.skipped(table: "run", id: id, reason: "unreadable verdict or started_at")
+                    return nil
                 }
-                return RunSummary(
-                    id: id, startedAt: row["started_at"], verdict: verdict, configurationPath: row["config_path"], host: row["host"])
+                return RunSummary(id: id, startedAt: startedAt, verdict: verdict, configurationPath: row["config_path"], host: row["host"])
             }
         }
     }
 
     static func load(id: String, _ db: Database) throws -> AuditRun? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        guard let startedAt = Date.fromDatabaseValue(row["started_at"]), let finishedAt = Date.fromDatabaseValue(row["finished_at"]) else {
+            StoreWarnings.skipped(table: "run", id: id, reason: "unreadable started_at or finished_at")
+            return nil
+        }
         let run = RunRows.Run(
-            id: id, startedAt: row["started_at"], finishedAt: row["finished_at"], configPath: row["config_path"],
+            id: id, startedAt: startedAt, finishedAt: finishedAt, configPath: row["config_path"],
             configSHA256: row["config_sha256"], verdict: row["verdict"], reasons: row["reasons"], assayVersion: row["assay_version"],
             mlflowRunID: row["mlflow_run_id"], host: row["host"])
         let layers = try Row.fetchAll(db, sql: "SELECT * FROM layer_result WHERE runId = ?", arguments: [id]).map { l in
-            RunRows.Layer(
-                key: l["id"], layer: l["layer"], verified: l["verified"], reason: l["reason"], startedAt: l["started_at"],
+            guard let startedAt = Date.fromDatabaseValue(l["started_at"]) else {
+                throw StoreError.corruptRow(table: "layer_result", id: id, reason: "unreadable started_at")
+            }
+            return RunRows.Layer(
+                key: l["id"], layer: l["layer"], verified: l["verified"], reason: l["reason"], startedAt: startedAt,
                 durationSeconds: l["duration_seconds"])
         }
         let findings = try Row.fetchAll(
@@ -422,9 +481,13 @@ extension Store: MetricHistory {
             try Row.fetchAll(
                 db, sql: "SELECT * FROM metric_point WHERE metric = ? AND recorded_at >= ? ORDER BY recorded_at, id",
                 arguments: [metric, since.stored]
-            ).map { row in
-                MetricPoint(
-                    metric: row["metric"], value: row["value"], recordedAt: row["recorded_at"], runID: row["run_id"],
+            ).compactMap { row in
+                guard let recordedAt = Date.fromDatabaseValue(row["recorded_at"]) else {
+                    StoreWarnings.skipped(table: "metric_point", id: "\(row["id"] as Int64? ?? 0)", reason: "unreadable recorded_at")
+                    return nil
+                }
+                return MetricPoint(
+                    metric: row["metric"], value: row["value"], recordedAt: recordedAt, runID: row["run_id"],
                     environmentDigest: row["environment_digest"], gitCommit: row["git_commit"], mlflowRunID: row["mlflow_run_id"])
             }
         }
@@ -445,4 +508,15 @@ extension Store: MetricHistory {
 
 extension StoreError: AssayError {
     public var exitCode: Int32 { ExitStatus.invalidInput }
+}
+
+/// Rows left out of an answer because they cannot be read, said on standard error (the server's log) once each.
+enum StoreWarnings {
+    private static let said = Mutex<Set<String>>([])
+
+    static func skipped(table: String, id: String, reason: String) {
+        let key = table + " " + id
+        guard said.withLock({ $0.insert(key).inserted }) else { return }
+        FileHandle.standardError.write(Data("assay: warning: store table \(table), row \(id) left out: \(reason)\n".utf8))
+    }
 }

@@ -32,9 +32,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A Prometheus scraping the fleet (its up series feed the fleet view).")
     var prometheus: String?
 
+    @Option(
+        name: .customLong("allowed-host"),
+        help: "A name clients may use in the Host header, besides localhost, 127.0.0.1, [::1] and the --listen host (repeatable; '*' for any). Others get 421.")
+    var allowedHosts: [String] = []
+
+    @Option(help: "Seconds a connection may stay idle, or take to send its request head, before it is closed.")
+    var idleTimeout: Int = 30
+
+    @Option(help: "Open connections at most (lowered to fit the process's open-file limit).")
+    var maxConnections: Int = 1024
+
     func validate() throws {
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen: expected HOST:PORT, e.g. 127.0.0.1:9470") }
         guard maxBodyBytes >= 1024, writesPerMinute >= 1 else { throw ValidationError("--max-body-bytes must be ≥ 1024 and --writes-per-minute ≥ 1") }
+        guard (1...3600).contains(idleTimeout), (16...1_000_000).contains(maxConnections) else {
+            throw ValidationError("--idle-timeout must be 1–3600 s and --max-connections 16–1000000")
+        }
     }
 
     func run() async throws {
@@ -48,6 +62,12 @@ struct Serve: AsyncParsableCommand {
             settings.maxBodyBytes = maxBodyBytes
             settings.writesPerMinute = writesPerMinute
             settings.prometheusURL = prometheus
+            settings.allowedHosts = allowedHosts
+            settings.idleTimeoutSeconds = idleTimeout
+            settings.maxConnections = maxConnections
+            // glibc gives each thread that allocates its own arena and keeps what is freed there: a server whose
+            // requests run on many threads grows by arenas, not by what it holds. Two are plenty.
+            _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2)
             try await Workspace.withStore(configuration) { store in
                 try await AssayServer(settings: settings, store: store).run()
             }
@@ -122,3 +142,7 @@ struct Push: AsyncParsableCommand {
         }
     }
 }
+
+/// glibc's `mallopt` (malloc.h is not in Swift's Glibc module).
+@_silgen_name("mallopt")
+func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

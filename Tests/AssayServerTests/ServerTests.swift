@@ -163,7 +163,8 @@ import Testing
             hostile.host = "x"
             let traversal = ByteBuffer(bytes: try JSONCoding.encoder().encode(hostile))
             try await client.execute(uri: "/api/v1/runs", method: .post, headers: [.authorization: "Bearer \(token)"], body: traversal) { response in
-                #expect(response.status == .badRequest)
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains(#""field":"id""#))
             }
             let metrics = ByteBuffer(string: #"{"points": [{"metric": "bench.hash_gib_s", "value": 2.03, "recorded_at": "2026-11-29T08:00:00Z", "run_id": "ci-17"}]}"#)
             try await client.execute(uri: "/api/v1/metrics", method: .post, headers: [.authorization: "Bearer \(token)"], body: metrics) { response in

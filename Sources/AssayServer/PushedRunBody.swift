@@ -1,0 +1,235 @@
+import AssayBaseline
+import AssayCore
+import AssayStore
+import Foundation
+
+/// A pushed audit read without holding it decoded all at once: the body's structure is scanned for each
+/// finding's bytes, the run and its layers are decoded with their findings left out (the "skeleton"), and each
+/// finding is decoded when it is checked and again when it is stored. A run of 100,000 findings then costs its
+/// body and one finding at a time, not the body plus every finding as Swift values plus their rows.
+struct PushedRunBody: Sendable {
+    /// The run with every layer's findings empty, and the environment state the body carried.
+    var skeleton: AuditRun
+    var environmentState: EnvironmentState?
+    /// Byte ranges of each layer's findings in `bytes`, in the layers' order in `skeleton`.
+    let findingRanges: [[Range<Int>]]
+    let bytes: [UInt8]
+
+    struct Malformed: Error, CustomStringConvertible {
+        var offset: Int
+        var expected: String
+        var description: String { "at byte \(offset): expected \(expected)" }
+    }
+
+    init(bytes: [UInt8]) throws {
+        self.bytes = bytes
+        var scanner = JSONStructureScanner(bytes: bytes)
+        let top = try scanner.object(at: scanner.skipSpace(0), path: "top level")
+        guard scanner.skipSpace(top.end) == bytes.count else { throw Malformed(offset: top.end, expected: "the end of the body after the run") }
+        var skeletonBytes: [UInt8] = [UInt8(ascii: "{")]
+        var ranges: [[Range<Int>]] = []
+        for (index, member) in top.members.enumerated() {
+            if index > 0 { skeletonBytes.append(UInt8(ascii: ",")) }
+            skeletonBytes += bytes[member.key]
+            skeletonBytes.append(UInt8(ascii: ":"))
+            guard member.name == "layers", bytes[member.value.lowerBound] == UInt8(ascii: "[") else {
+                skeletonBytes += bytes[member.value]
+                continue
+            }
+            skeletonBytes.append(UInt8(ascii: "["))
+            for (layerIndex, layer) in try scanner.array(member.value, path: "layers").enumerated() {
+                if layerIndex > 0 { skeletonBytes.append(UInt8(ascii: ",")) }
+                let object = try scanner.object(at: layer.lowerBound, path: "layers[\(layerIndex)]")
+                skeletonBytes.append(UInt8(ascii: "{"))
+                var findings: [Range<Int>] = []
+                for (position, field) in object.members.enumerated() {
+                    if position > 0 { skeletonBytes.append(UInt8(ascii: ",")) }
+                    skeletonBytes += bytes[field.key]
+                    skeletonBytes.append(UInt8(ascii: ":"))
+                    if field.name == "findings", bytes[field.value.lowerBound] == UInt8(ascii: "[") {
+                        findings = try scanner.array(field.value, path: "layers[\(layerIndex)].findings")
+                        skeletonBytes += Array("[]".utf8)
+                    } else {
+                        skeletonBytes += bytes[field.value]
+                    }
+                }
+                skeletonBytes.append(UInt8(ascii: "}"))
+                ranges.append(findings)
+            }
+            skeletonBytes.append(UInt8(ascii: "]"))
+        }
+        skeletonBytes.append(UInt8(ascii: "}"))
+        let decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(skeletonBytes))
+        skeleton = decoded.run
+        environmentState = decoded.environmentState
+        findingRanges = ranges
+        guard ranges.count == skeleton.layers.count else { throw Malformed(offset: 0, expected: "layers as an array of objects") }
+    }
+
+    /// Each finding of layer `layer` (an index into `skeleton.layers`), decoded in turn.
+    func forEachFinding(layer: Int, _ body: (Finding) throws -> Void) throws {
+        let decoder = JSONCoding.decoder()
+        for (position, range) in findingRanges[layer].enumerated() {
+            let finding: Finding
+            do {
+                finding = try bytes.withUnsafeBufferPointer { buffer in
+                    try decoder.decode(Finding.self, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.baseAddress! + range.lowerBound), count: range.count, deallocator: .none))
+                }
+            } catch {
+                throw IngestValidation.Problem(
+                    field: "layers[\(layer)].findings[\(position)]", expected: "a finding (\(AssayServer.describe(error)))")
+            }
+            try body(finding)
+        }
+    }
+
+    /// Checks every field, finding by finding, and gathers what the store records beside the run: the environment
+    /// components its findings cite and the metric points it measured.
+    func checkedHistory() throws -> (environment: EnvironmentState, points: [MetricPoint]) {
+        try IngestValidation.check(skeleton)
+        var components: [String: String] = [:]
+        var metrics: [CurrentMetric] = []
+        for (index, layer) in skeleton.layers.enumerated() {
+            var single = layer
+            try forEachFinding(layer: index) { finding in
+                try IngestValidation.check(finding, field: "layers[\(index)].findings")
+                single.findings = [finding]
+                components.merge(RunHistory.environmentComponents(of: [single])) { _, new in new }
+                metrics += MetricExtraction.current(from: [single])
+                guard metrics.count <= IngestValidation.maxMetricsPerRun else {
+                    throw IngestValidation.Problem(
+                        field: "layers[\(index)].findings", expected: "at most \(IngestValidation.maxMetricsPerRun) latency and resource measurements in one audit")
+                }
+            }
+        }
+        let environment = environmentState ?? EnvironmentState(components: components)
+        let points = metrics.map {
+            MetricPoint(
+                metric: $0.name, value: $0.value, recordedAt: skeleton.startedAt, runID: skeleton.id, environmentDigest: environment.digest,
+                gitCommit: $0.evidence.gitCommit, mlflowRunID: skeleton.mlflowRunID)
+        }
+        return (environment, points)
+    }
+}
+
+/// Finds the members of objects and the elements of arrays in JSON bytes without decoding the values: strings are
+/// skipped with their escapes, containers by depth (bounded), scalars to the next delimiter. Member names are
+/// decoded (they may be escaped); a name given twice is refused, since decoders disagree on which one wins.
+struct JSONStructureScanner {
+    let bytes: [UInt8]
+    static let maxDepth = 512
+
+    struct Member {
+        var name: String
+        var key: Range<Int>
+        var value: Range<Int>
+    }
+
+    func skipSpace(_ start: Int) -> Int {
+        var index = start
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        return index
+    }
+
+    func fail(_ offset: Int, _ expected: String) -> PushedRunBody.Malformed { PushedRunBody.Malformed(offset: offset, expected: expected) }
+
+    /// The end (exclusive) of the value starting at `start`.
+    func valueEnd(_ start: Int) throws -> Int {
+        guard start < bytes.count else { throw fail(start, "a value") }
+        switch bytes[start] {
+        case UInt8(ascii: "\""): return try stringEnd(start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var index = start
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "\""):
+                    index = try stringEnd(index)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                    guard depth <= Self.maxDepth else { throw fail(index, "nesting at most \(Self.maxDepth) deep") }
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return index + 1 }
+                default: break
+                }
+                index += 1
+            }
+            throw fail(bytes.count, "the end of the object or array opened at byte \(start)")
+        default:
+            var index = start
+            while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) {
+                index += 1
+            }
+            guard index > start else { throw fail(start, "a value") }
+            return index
+        }
+    }
+
+    func stringEnd(_ start: Int) throws -> Int {
+        var index = start + 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): index += 2
+            case UInt8(ascii: "\""): return index + 1
+            default: index += 1
+            }
+        }
+        throw fail(start, "a closing quote for the string opened here")
+    }
+
+    func object(at start: Int, path: String) throws -> (members: [Member], end: Int) {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") else { throw fail(start, "an object at \(path)") }
+        var members: [Member] = []
+        var names = Set<String>()
+        var index = skipSpace(start + 1)
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return ([], index + 1) }
+        while true {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail(index, "a member name in \(path)") }
+            let keyStart = index
+            let keyEnd = try stringEnd(index)
+            let name = (try? JSONDecoder().decode(String.self, from: Data(bytes[index..<keyEnd]))) ?? ""
+            guard names.insert(name).inserted else { throw fail(index, "each member of \(path) once; \"\(name)\" is given twice") }
+            index = skipSpace(keyEnd)
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail(index, "':' after a member name in \(path)") }
+            let valueStart = skipSpace(index + 1)
+            let valueEnd = try valueEnd(valueStart)
+            members.append(Member(name: name, key: keyStart..<keyEnd, value: valueStart..<valueEnd))
+            index = skipSpace(valueEnd)
+            guard index < bytes.count else { throw fail(index, "',' or '}' in \(path)") }
+            if bytes[index] == UInt8(ascii: "}") { return (members, index + 1) }
+            guard bytes[index] == UInt8(ascii: ",") else { throw fail(index, "',' or '}' in \(path)") }
+            index = skipSpace(index + 1)
+        }
+    }
+
+    /// The elements of the array spanning `range`.
+    func array(_ range: Range<Int>, path: String) throws -> [Range<Int>] {
+        guard bytes[range.lowerBound] == UInt8(ascii: "[") else { throw fail(range.lowerBound, "an array at \(path)") }
+        var elements: [Range<Int>] = []
+        var index = skipSpace(range.lowerBound + 1)
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { return [] }
+        while true {
+            let end = try valueEnd(index)
+            elements.append(index..<end)
+            index = skipSpace(end)
+            guard index < bytes.count else { throw fail(index, "',' or ']' in \(path)") }
+            if bytes[index] == UInt8(ascii: "]") { return elements }
+            guard bytes[index] == UInt8(ascii: ",") else { throw fail(index, "',' or ']' in \(path)") }
+            index = skipSpace(index + 1)
+        }
+    }
+}
+extension PushedRunBody: FindingSource {}
+
+extension AssayServer {
+    /// What `POST /api/v1/runs` does with a body before the store: scan, decode, check every field and gather the
+    /// metric history. Returns the run's id and its number of findings; throws what the server answers 400 or 422
+    /// with. For the ingest fuzzer.
+    public static func checkPushedRun(_ bytes: [UInt8]) throws -> (id: String, findings: Int) {
+        let body = try PushedRunBody(bytes: bytes)
+        _ = try body.checkedHistory()
+        return (body.skeleton.id, body.findingRanges.reduce(0) { $0 + $1.count })
+    }
+}
