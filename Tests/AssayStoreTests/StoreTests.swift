@@ -2,6 +2,7 @@ import AssayCore
 import AssayStore
 import Foundation
 import AssayTestSupport
+import GRDB
 import Testing
 
 @Suite struct StoreTests {
@@ -29,6 +30,25 @@ import Testing
 
     func temporaryPath() throws -> String {
         try TestFiles.temporaryDirectory("assay-store") + "/assay.sqlite"
+    }
+
+    /// A store that an older server let a year-10000 date into (written as five digits it cannot read back): the
+    /// listing leaves that run out and the run itself reads as absent, where each used to crash the process.
+    @Test func rowsWithUnreadableDatesAreLeftOutNotFatal() throws {
+        let path = try temporaryPath()
+        let store = try Store(path: path)
+        try store.save(Self.sampleRun(id: "good", at: 1_800_000_000))
+        try store.save(Self.sampleRun(id: "poisoned", at: 1_800_000_100))
+        try store.saveMetrics([MetricPoint(metric: "m", value: 1, recordedAt: Date(timeIntervalSince1970: 1_800_000_000), runID: "good")])
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE run SET started_at = '10000-01-01 00:00:00.000', finished_at = '30000-01-01 00:00:00.000' WHERE id = 'poisoned'")
+            try db.execute(sql: "INSERT INTO metric_point (metric, value, recorded_at, run_id) VALUES ('m', 2, '99999-01-01 00:00:00.000', 'good')")
+        }
+        #expect(try store.runs(limit: 10).map(\.id) == ["good"])
+        #expect(try store.run(id: "poisoned") == nil)
+        #expect(try store.points(metric: "m", since: Date(timeIntervalSince1970: 0)).map(\.value) == [1])
+        #expect(try store.integrityProblems().isEmpty)
     }
 
     @Test func savedRunLoadsBackIdentical() throws {
