@@ -124,10 +124,15 @@ public final class PostgresStore: AuditStore, Sendable {
     static func mappingDuplicate(_ id: String, _ body: () async throws -> Void) async throws {
         do {
             try await body()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
-            && error.serverInfo?[.tableName] == "run"
-        {
-            throw StoreError.duplicate(id: id)
+        } catch {
+            // withTransaction wraps what the closure threw.
+            let cause = (error as? PostgresTransactionError)?.closureError ?? (error as? PostgresTransactionError)?.commitError ?? error
+            if let failure = cause as? PSQLError, failure.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw,
+                failure.serverInfo?[.tableName] == "run"
+            {
+                throw StoreError.duplicate(id: id)
+            }
+            throw error
         }
     }
 

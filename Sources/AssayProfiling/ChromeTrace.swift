@@ -1,5 +1,6 @@
 import AssayCore
 import Foundation
+import Synchronization
 
 /// One trace event, with the fields attribution needs, in 72 bytes (a large trace holds hundreds of thousands).
 /// Times are microseconds.
@@ -14,7 +15,41 @@ public struct TraceEvent: Sendable, Hashable {
     public var thread: UInt32
     /// `X` complete, `B`/`E` begin/end, `i`/`I` instant, `M` metadata, `C` counter, `s`/`t`/`f` flow…
     public var phase: UInt8
+    /// `args.op_name` and `args.provider` of an ONNX Runtime node, as a number in `OperatorDetails` (0: none), so
+    /// an event stays 72 bytes in traces of millions.
+    var detail: UInt32 = 0
     public var end: Double { timestamp + duration }
+
+    /// `args.op_name`: the operator type of an ONNX Runtime node (Conv, MatMul, …), where the event names a node.
+    public var operatorName: String? { OperatorDetails.detail(detail).operatorName }
+    /// `args.provider`: the ONNX Runtime execution provider that ran the node (CPUExecutionProvider, …).
+    public var provider: String? { OperatorDetails.detail(detail).provider }
+}
+
+/// The distinct (operator type, provider) pairs of every trace read in this process, numbered from 1: a trace has
+/// a handful, and each event keeps only the number.
+enum OperatorDetails {
+    struct Detail: Hashable {
+        var operatorName: String?
+        var provider: String?
+    }
+
+    private static let table = Mutex<(numbers: [Detail: UInt32], details: [Detail])>(([:], [Detail()]))
+
+    static func number(_ detail: Detail) -> UInt32 {
+        if detail.operatorName == nil, detail.provider == nil { return 0 }
+        return table.withLock { table in
+            if let known = table.numbers[detail] { return known }
+            let number = UInt32(table.details.count)
+            table.details.append(detail)
+            table.numbers[detail] = number
+            return number
+        }
+    }
+
+    static func detail(_ number: UInt32) -> Detail {
+        number == 0 ? Detail() : table.withLock { $0.details[Int(number)] }
+    }
 }
 
 /// A `pid`/`tid` pair as written (integers or strings such as "Spans").
@@ -63,6 +98,7 @@ public struct ChromeTraceParser {
     /// Interned strings (names, categories, pids, tids): an open-addressing table on the FNV-1a hash of the raw
     /// bytes, which are kept here (the input behind the parser may have been handed back).
     private var interned = InternTable()
+    private var lastDetail: (pair: OperatorDetails.Detail, number: UInt32)?
     private var threads: [TraceThread] = []
     /// Thread numbers by the interned pid and tid, with the last one looked up (events of a thread come in runs).
     private var threadNumbers: [UInt64: UInt32] = [:]
@@ -212,7 +248,7 @@ public struct ChromeTraceParser {
         var dur = 0.0
         var pid: Int32 = 0
         var tid: Int32 = 0
-        var correlation: Int?
+        var args = EventArgs()
         while true {
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; break }
@@ -227,7 +263,7 @@ public struct ChromeTraceParser {
             case Self.durKey: dur = try time()
             case Self.pidKey: pid = try scalarText()
             case Self.tidKey: tid = try scalarText()
-            case Self.argsKey: correlation = try argsCorrelation()
+            case Self.argsKey: args = try eventArgs()
             default: try skipValue()
             }
             skipWhitespace()
@@ -237,9 +273,19 @@ public struct ChromeTraceParser {
             throw error(", or } in an event")
         }
         guard let phase, let ts else { return nil }
+        var detail: UInt32 = 0
+        if args.operatorName != nil || args.provider != nil {
+            let pair = OperatorDetails.Detail(operatorName: args.operatorName, provider: args.provider)
+            if let lastDetail, lastDetail.pair == pair {
+                detail = lastDetail.number
+            } else {
+                detail = OperatorDetails.number(pair)
+                lastDetail = (pair, detail)
+            }
+        }
         return TraceEvent(
-            name: name, category: category, timestamp: ts, duration: dur, correlation: correlation, thread: thread(pid: pid, tid: tid),
-            phase: phase)
+            name: name, category: category, timestamp: ts, duration: dur, correlation: args.correlation, thread: thread(pid: pid, tid: tid),
+            phase: phase, detail: detail)
     }
 
     /// The number of the thread with these interned pid and tid.
@@ -284,34 +330,48 @@ public struct ChromeTraceParser {
     private static let tidKey = packed("tid")
     private static let argsKey = packed("args")
 
-    /// `args.correlation` if present; the rest of args is skipped.
-    private mutating func argsCorrelation() throws -> Int? {
+    /// What is kept of an event's args.
+    struct EventArgs {
+        var correlation: Int?
+        var operatorName: String?
+        var provider: String?
+    }
+
+    /// `args.correlation`, `args.op_name` and `args.provider` (ONNX Runtime) if present; the rest of args is skipped.
+    private mutating func eventArgs() throws -> EventArgs {
+        var args = EventArgs()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
             try skipValue()
-            return nil
+            return args
         }
         index += 1
-        var correlation: Int?
         while true {
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return correlation }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return args }
             let key = try stringBytes()
             try expect(UInt8(ascii: ":"), ":")
             skipWhitespace()
-            if key.count == 11, memcmp(key.base.baseAddress! + key.startIndex, Self.correlationKey, 11) == 0 {
-                correlation = Int(exactly: try number())
+            let base = key.base.baseAddress! + key.startIndex
+            if key.count == 11, memcmp(base, Self.correlationKey, 11) == 0 {
+                args.correlation = Int(exactly: try number())
+            } else if key.count == 7, memcmp(base, Self.opNameKey, 7) == 0, index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+                args.operatorName = try internedText()
+            } else if key.count == 8, memcmp(base, Self.providerKey, 8) == 0, index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+                args.provider = try internedText()
             } else {
                 try skipValue()
             }
             skipWhitespace()
             guard index < bytes.count else { throw error("} closing args") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return correlation }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return args }
             throw error(", or } in args")
         }
     }
 
     private static let correlationKey: [UInt8] = Array("correlation".utf8)
+    private static let opNameKey: [UInt8] = Array("op_name".utf8)
+    private static let providerKey: [UInt8] = Array("provider".utf8)
 
     /// The raw bytes of a string (escapes left as written; used for keys and phases).
     private mutating func stringBytes() throws -> Slice<UnsafeBufferPointer<UInt8>> {

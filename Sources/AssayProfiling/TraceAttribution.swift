@@ -45,9 +45,12 @@ public struct TraceAttribution: Sendable, Hashable {
 
     /// Groups an event under a component name, or nil when it is a container (an annotation, a profiler step).
     /// `aten::item` is a CUDA sync only in a trace with GPU work (`gpu`); on the CPU it is a CPU op like any other.
-    public static func component(of event: TraceEvent, gpu: Bool = true) -> String? {
+    public static func component(of event: TraceEvent, gpu: Bool = true, severalProviders: Bool = false) -> String? {
         let name = event.name
         let lowered = name.lowercased()
+        if event.category == "Node" || event.category == "Session" {
+            return OnnxRuntimeComponents.component(of: event, severalProviders: severalProviders)
+        }
         switch event.category.lowercased() {
         case "user_annotation", "gpu_user_annotation", "trace": return nil
         case "kernel":
@@ -83,16 +86,24 @@ public struct TraceAttribution: Sendable, Hashable {
         }
     }
 
+    /// The stages to attribute when none are named: each `model_run` in an ONNX Runtime trace (so session setup is
+    /// not counted as inference), else none (each lane's top-level spans).
+    public static func defaultStages(_ lanes: [TraceLane]) -> [String] {
+        OnnxRuntimeComponents.isOnnxRuntimeTrace(lanes) ? ["model_run"] : []
+    }
+
     /// Attributes the time inside the named stages. Without stages the whole span of each lane's top-level
-    /// events counts as one stage "trace".
+    /// events counts as one stage "trace" (an ONNX Runtime trace's stage is `model_run`).
     public static func analyze(_ trace: consuming ChromeTrace, stages wanted: [String]) -> TraceAttribution {
         analyze(lanes: TraceLane.lanes(of: trace), stages: wanted)
     }
 
     /// Attribution over lanes already built (so a caller that also draws flamegraphs builds them once).
-    public static func analyze(lanes: [TraceLane], stages wanted: [String]) -> TraceAttribution {
+    public static func analyze(lanes: [TraceLane], stages named: [String]) -> TraceAttribution {
+        let wanted = named.isEmpty ? defaultStages(lanes) : named
         let matcher = StageMatcher(wanted)
         var classifier = EventClassifier(gpu: hasGPUActivity(lanes))
+        let severalProviders = OnnxRuntimeComponents.hasSeveralProviders(lanes)
         // Stages and (component, event name) pairs are numbered as first seen and their times kept in arrays: a
         // large trace has hundreds of thousands of events over a few hundred distinct names.
         var stageNumbers: [String: Int32] = [:]
@@ -155,7 +166,7 @@ public struct TraceAttribution: Sendable, Hashable {
                 } else {
                     row = pairRows.count
                     pairs[pair] = row
-                    pairRows.append((component(of: event, gpu: classifier.gpu), event.name, 0))
+                    pairRows.append((component(of: event, gpu: classifier.gpu, severalProviders: severalProviders), event.name, 0))
                 }
                 lastPair = (pair, row)
                 guard pairRows[row].component != nil else { continue }

@@ -125,9 +125,11 @@ private struct OperatorTimes {
     var children: [String: [String: Double]] = [:]
     var steps = 1
 
-    init(lanes: [TraceLane], stages: [String]) {
+    init(lanes: [TraceLane], stages named: [String]) {
+        let stages = named.isEmpty ? TraceAttribution.defaultStages(lanes) : named
         let matcher = StageMatcher(stages)
         let gpu = TraceAttribution.hasGPUActivity(lanes)
+        let severalProviders = OnnxRuntimeComponents.hasSeveralProviders(lanes)
         var stageCount = 0
         var profilerSteps = 0
         for lane in lanes {
@@ -145,7 +147,7 @@ private struct OperatorTimes {
                     children[lane.spans[parent].name, default: [:]][span.name, default: 0] += span.duration
                 }
                 if components[span.name] == nil {
-                    components[span.name] = TraceAttribution.component(of: span, gpu: gpu) ?? "annotation"
+                    components[span.name] = TraceAttribution.component(of: span, gpu: gpu, severalProviders: severalProviders) ?? "annotation"
                 }
             }
         }

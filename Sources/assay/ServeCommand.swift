@@ -66,8 +66,11 @@ struct Serve: AsyncParsableCommand {
             settings.idleTimeoutSeconds = idleTimeout
             settings.maxConnections = maxConnections
             // glibc gives each thread that allocates its own arena and keeps what is freed there: a server whose
-            // requests run on many threads grows by arenas, not by what it holds. Two are plenty.
+            // requests run on many threads grows by arenas, not by what it holds. Two are plenty. And blocks of
+            // 1 MiB or more (bodies, rendered reports) are mapped on their own, so freeing one returns it to the
+            // system instead of leaving a hole in the heap that the next large body cannot reuse.
             _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2)
+            _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
             try await Workspace.withStore(configuration) { store in
                 try await AssayServer(settings: settings, store: store).run()
             }
