@@ -166,6 +166,30 @@ public enum ConfigLoader {
             config.registries.dvc = try registries.strings("dvc") ?? []
             try registries.finish()
         }
+        if let live = try reader.mapping("live") {
+            guard let command = try live.strings("command"), !command.isEmpty else {
+                throw live.error(nil, key: "command", "required: the argv that starts the service, as a list ({port}, {root}, {evidence} substituted)")
+            }
+            var spec = Configuration.Live(command: command)
+            spec.url = try live.string("url") ?? spec.url
+            spec.readyPath = try live.string("ready_path") ?? spec.readyPath
+            spec.requestPath = try live.string("request_path") ?? spec.requestPath
+            spec.body = try live.string("body") ?? spec.body
+            spec.environment = try live.stringMap("environment") ?? [:]
+            spec.always = try live.bool("always") ?? false
+            for (key, keyPath) in [("window_seconds", \Configuration.Live.windowSeconds), ("warmup_seconds", \.warmupSeconds),
+                                   ("startup_timeout_seconds", \.startupTimeoutSeconds), ("capacity_step_seconds", \.capacityStepSeconds)] {
+                if let value = try live.double(key) {
+                    guard value.isFinite, value >= 0, value <= 3600 else { throw live.error(live.node(key), key: key, "must be 0–3600 seconds") }
+                    spec[keyPath: keyPath] = value
+                }
+            }
+            guard spec.windowSeconds >= 5 else { throw live.error(live.node("window_seconds"), key: "window_seconds", "must be at least 5 seconds") }
+            spec.traces = try live.string("traces")
+            spec.seed = UInt64(max(0, try live.int("seed") ?? 1))
+            config.live = spec
+            try live.finish()
+        }
         if let inference = try reader.mapping("inference") {
             guard let command = try inference.strings("command"), !command.isEmpty else {
                 throw inference.error(nil, key: "command", "required: the argv of the inference command, as a list")

@@ -24,6 +24,8 @@ public struct Configuration: Sendable, Hashable {
     public var latency: LatencySources?
     public var telemetry: Telemetry?
     public var capacity: Capacity?
+    /// The service `assay audit --live` starts and measures; nil when not configured.
+    public var live: Live?
     public var uptime: [UptimeTarget]
     public var store: Store
     public var integrations: Integrations
@@ -79,6 +81,37 @@ public struct Configuration: Sendable, Hashable {
     public func resolve(_ path: String) -> String { workspace.resolve(path) }
 
     /// Where the capacity measurement is and the load to project from.
+    /// A running service to audit live (`assay audit --live`): how to start it, where it answers, what to send.
+    public struct Live: Sendable, Hashable {
+        /// The argv that starts the service; `{port}` (a free port on 127.0.0.1), `{root}` and `{evidence}` (this
+        /// audit's evidence directory) are substituted.
+        public var command: [String]
+        /// Where it answers, `{port}` substituted.
+        public var url = "http://127.0.0.1:{port}"
+        public var readyPath = "/healthz"
+        /// The request each simulated client sends: POSTed as JSON to `request_path`.
+        public var requestPath = "/predict"
+        public var body = "{}"
+        /// Extra environment for the service, substituted like the command.
+        public var environment: [String: String] = [:]
+        /// Seconds of measured traffic at `capacity.current_rps`, after `warmup_seconds` of warm-up.
+        public var windowSeconds = 60.0
+        public var warmupSeconds = 5.0
+        public var startupTimeoutSeconds = 60.0
+        /// Seconds of each capacity step (rates rising until the knee).
+        public var capacityStepSeconds = 8.0
+        /// Directory (substituted) where the service writes profiler traces; they are collected into the evidence.
+        public var traces: String?
+        /// Seed of the Poisson arrivals.
+        public var seed: UInt64 = 1
+        /// Run live on a plain `assay audit`.
+        public var always = false
+
+        public init(command: [String]) {
+            self.command = command
+        }
+    }
+
     public struct Capacity: Sendable, Hashable {
         /// `capacity.json` written by `assay capacity measure`.
         public var measurement: String

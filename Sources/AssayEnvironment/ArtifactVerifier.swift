@@ -49,6 +49,13 @@ public struct ArtifactVerifier: Sendable {
                 observed = "canonical sha256:\(compared.prefix(12))…\(version)"
                 evidence.locator = "canonical sha256:\(compared)"
             }
+            // An OCI image layout is approved by its manifest digest, as registries and `docker pull @sha256:` name it;
+            // OCILayout.verify re-hashes every blob the manifest reaches.
+            if artifact.kind == .image, let image = try? OCILayout.verify(path: absolute), let manifest = image.manifestDigest {
+                compared = String(manifest.dropFirst("sha256:".count))
+                observed = "manifest sha256:\(compared.prefix(12))…\(version)"
+                evidence.locator = manifest
+            }
             if artifact.kind == .lockfile, let lock = try? LockfileParser.parse(path: absolute, displayPath: artifact.path) {
                 observed += " · \(lock.packages.count) packages (\(lock.format.rawValue))"
             }

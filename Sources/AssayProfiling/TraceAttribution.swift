@@ -92,6 +92,10 @@ public struct TraceAttribution: Sendable, Hashable {
         OnnxRuntimeComponents.isOnnxRuntimeTrace(lanes) ? ["model_run"] : []
     }
 
+    static func mentions(_ lanes: [TraceLane], _ matcher: StageMatcher) -> Bool {
+        lanes.contains { $0.spans.contains { matcher.stage(of: $0.name) != nil } }
+    }
+
     /// Attributes the time inside the named stages. Without stages the whole span of each lane's top-level
     /// events counts as one stage "trace" (an ONNX Runtime trace's stage is `model_run`).
     public static func analyze(_ trace: consuming ChromeTrace, stages wanted: [String]) -> TraceAttribution {
@@ -100,7 +104,9 @@ public struct TraceAttribution: Sendable, Hashable {
 
     /// Attribution over lanes already built (so a caller that also draws flamegraphs builds them once).
     public static func analyze(lanes: [TraceLane], stages named: [String]) -> TraceAttribution {
-        let wanted = named.isEmpty ? defaultStages(lanes) : named
+        // An ONNX Runtime trace has none of the service's own stages (preprocess, inference …): its stage is model_run.
+        let onnxRuntime = OnnxRuntimeComponents.isOnnxRuntimeTrace(lanes)
+        let wanted = named.isEmpty || (onnxRuntime && !Self.mentions(lanes, StageMatcher(named))) ? defaultStages(lanes) : named
         let matcher = StageMatcher(wanted)
         var classifier = EventClassifier(gpu: hasGPUActivity(lanes))
         let severalProviders = OnnxRuntimeComponents.hasSeveralProviders(lanes)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayApp
+import AssayConfig
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,9 +19,30 @@ struct Audit: AsyncParsableCommand {
     @Flag(help: "Do not save the results in the store.")
     var noStore = false
 
+    @Flag(help: "Audit the running service: start workspace.live.command, drive it at capacity.current_rps, audit what it measured.")
+    var live = false
+
+    @Option(help: "With --live: a service already running at this base URL (nothing is started or stopped).")
+    var url: String?
+
+    @Flag(help: "With --live: skip the capacity steps up to the knee (the configured measurement is used).")
+    var noCapacity = false
+
+    @Flag(help: "With --live: also run windows at +5% and +20% of current_rps and hold the projections against them.")
+    var verifyCapacity = false
+
     func run() async throws {
         try await runMapped {
-            let outcome = try await AuditPipeline(configuration: try options.load()).run(store: !noStore, outputDirectory: outputDirectory)
+            var configuration = try options.load()
+            if live || configuration.live?.always == true {
+                var audit = LiveAudit(configuration: configuration)
+                audit.measureCapacity = !noCapacity
+                audit.verifyCapacity = verifyCapacity
+                audit.runningURL = url
+                let capture = try await audit.capture { Terminal.note("live: " + $0) }
+                configuration = capture.configuration
+            }
+            let outcome = try await AuditPipeline(configuration: configuration).run(store: !noStore, outputDirectory: outputDirectory)
             return try emit(outcome, formatting.format)
         }
     }
