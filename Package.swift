@@ -289,7 +289,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AssayCLITests", dependencies: ["assay", "assay-agent", "AssayCapacity", "AssayCore", "AssayStore", "AssayTestSupport"],
+            name: "AssayCLITests",
+            dependencies: ["assay", "assay-agent", "AssayCapacity", "AssayCore", "AssayIntegrations", "AssayStore", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayServerTests",

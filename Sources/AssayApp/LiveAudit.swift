@@ -43,10 +43,12 @@ public struct LiveAudit: Sendable {
         let stamp = Self.stamp(Date())
         let liveRoot = configuration.resolve(".assay/live")
         let evidence = liveRoot + "/" + stamp
+        // What the report cites: paths relative to the workspace root.
+        let cited = ".assay/live/" + stamp
         try FileManager.default.createDirectory(atPath: evidence + "/traces", withIntermediateDirectories: true)
         let previous = (try? String(contentsOfFile: liveRoot + "/latest", encoding: .utf8))
-            .map { liveRoot + "/" + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .flatMap { FileManager.default.fileExists(atPath: $0 + "/latency.jsonl") ? $0 : nil }
+            .map { ".assay/live/" + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .flatMap { FileManager.default.fileExists(atPath: configuration.resolve($0) + "/latency.jsonl") ? $0 : nil }
         var lines = ["evidence: \(evidence)" + (previous.map { "; previous live run: \($0)" } ?? "; no previous live run: this one becomes the baseline")]
         progress(lines[0])
 
@@ -64,8 +66,7 @@ public struct LiveAudit: Sendable {
         }
         do {
             let result = try await measure(
-                live: live, rate: rate, base: base, service: service, evidence: evidence, traceDirectory: live.traces.map(substitute),
-                previous: previous, progress: progress)
+                live: live, rate: rate, base: base, service: service, evidence: evidence, cited: cited, previous: previous, progress: progress)
             lines += result.lines
             try await service?.stop()
             service = nil
@@ -77,9 +78,10 @@ public struct LiveAudit: Sendable {
                 }
             }
             let traces = ((try? FileManager.default.contentsOfDirectory(atPath: evidence + "/traces")) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-            captured.latency?.traces = traces.map { evidence + "/traces/" + $0 }
+            captured.latency?.traces = traces.map { cited + "/traces/" + $0 }
             if let previous {
-                let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: previous + "/traces")) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+                let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: configuration.resolve(previous) + "/traces")) ?? [])
+                    .filter { $0.hasSuffix(".json") }.sorted()
                 captured.latency?.previousTraces = earlier.map { previous + "/traces/" + $0 }
             }
             lines.append("traces: \(traces.count) written by the service" + (traces.isEmpty ? " (none: is live.traces set and does the service profile?)" : ""))
@@ -99,8 +101,8 @@ public struct LiveAudit: Sendable {
     }
 
     func measure(
-        live: Configuration.Live, rate: Double, base: String, service: ServiceProcess?, evidence: String, traceDirectory: String?,
-        previous: String?, progress: @escaping @Sendable (String) -> Void
+        live: Configuration.Live, rate: Double, base: String, service: ServiceProcess?, evidence: String, cited: String, previous: String?,
+        progress: @escaping @Sendable (String) -> Void
     ) async throws -> Measured {
         try await Self.waitUntilReady(base + live.readyPath, service: service, timeout: live.startupTimeoutSeconds)
         progress("service ready at \(base) (pid \(service.map { String($0.pid) } ?? "not started by Assay"))")
@@ -157,9 +159,9 @@ public struct LiveAudit: Sendable {
 
         var captured = configuration
         captured.latency = LatencySources(
-            logs: [evidence + "/latency.jsonl"], previousLogs: previous.map { [$0 + "/latency.jsonl"] } ?? [], stages: stages + ["network"])
+            logs: [cited + "/latency.jsonl"], previousLogs: previous.map { [$0 + "/latency.jsonl"] } ?? [], stages: stages + ["network"])
         captured.latency?.fields = [:]
-        captured.telemetry = Configuration.Telemetry(files: [evidence + "/telemetry.jsonl"], sampleIntervalSeconds: 1)
+        captured.telemetry = Configuration.Telemetry(files: [cited + "/telemetry.jsonl"], sampleIntervalSeconds: 1)
         if measureCapacity {
             let output = evidence + "/capacity.json"
             let rates = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12].map { ($0 * rate).rounded() }.filter { $0 >= 1 }
@@ -168,12 +170,15 @@ public struct LiveAudit: Sendable {
             _ = try await CapacityUseCases.measure(
                 url: url, body: evidence + "/request.json", rates: rates, stepSeconds: live.capacityStepSeconds, pid: service?.pid, cores: 1,
                 objectiveP95Ms: max(1, p95 * 2), poisson: true, output: output, progress: { progress("  " + $0) })
-            captured.capacity = Configuration.Capacity(measurement: output, currentRPS: rate)
+            captured.capacity = Configuration.Capacity(measurement: cited + "/capacity.json", currentRPS: rate)
             if verifyCapacity {
                 lines += try await verify(
                     measurement: output, rate: rate, url: url, body: body, service: service, seconds: max(10, window / 3), evidence: evidence,
                     seed: live.seed, progress: progress)
             }
+        } else if let previous, FileManager.default.fileExists(atPath: configuration.resolve(previous) + "/capacity.json") {
+            captured.capacity = Configuration.Capacity(measurement: previous + "/capacity.json", currentRPS: rate)
+            lines.append("capacity: not measured (--no-capacity); the previous live run's measurement is used (\(previous)/capacity.json)")
         } else {
             lines.append("capacity: not measured (--no-capacity); the configured measurement is used")
         }

@@ -1,0 +1,70 @@
+import AssayCore
+import AssayTestSupport
+import Foundation
+import Testing
+
+@testable import AssayIntegrations
+
+/// `assay audit --live` when the service misbehaves: a clear error, exit 69, and no process left behind.
+@Suite struct LiveAuditTests {
+    static func workspace(command: String, window: Int = 5) throws -> String {
+        let directory = try CLITests.temporaryDirectory()
+        try """
+            version: 1
+            workspace:
+              live:
+                command: ["/bin/sh", "-c", \(command)]
+                ready_path: /
+                window_seconds: \(window)
+                warmup_seconds: 0
+                startup_timeout_seconds: 10
+              capacity:
+                measurement: capacity.json
+                current_rps: 5
+            """.write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    /// Processes whose command line names this marker.
+    static func survivors(_ marker: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid in
+            guard Int(pid) != nil, let line = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return nil }
+            let text = line.replacingOccurrences(of: "\0", with: " ")
+            return text.contains(marker) && !text.contains("assay audit") ? "\(pid): \(text)" : nil
+        }
+    }
+
+    @Test func aServiceThatExitsAtOnceIsExit69() throws {
+        let directory = try Self.workspace(command: #""echo starting; exit 3""#)
+        let result = try CLITests.assay(["audit", "--live", "--no-capacity", "--no-store"], in: directory)
+        #expect(result.status == 69, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("the service exited with status 3") && result.stderr.contains("starting"), "\(result.stderr)")
+    }
+
+    @Test func aServiceThatAnswersNothingUsefulIsStoppedWithItsChildren() throws {
+        // Ready on GET / but every POST fails (http.server answers 501), and a child of its own that must go too.
+        let marker = "assay-live-test-\(UInt32.random(in: 0..<UInt32.max))"
+        let directory = try Self.workspace(
+            command: #""(sleep 600; echo \#(marker)) & exec python3 -m http.server {port} --bind 127.0.0.1 --directory .""#)
+        let result = try CLITests.assay(["audit", "--live", "--no-capacity", "--no-store"], in: directory)
+        #expect(result.status == 69, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("no request in the live window was answered"), "\(result.stderr)")
+        usleep(300_000)
+        #expect(Self.survivors(marker).isEmpty, "left behind: \(Self.survivors(marker))")
+        #expect(FileManager.default.fileExists(atPath: directory + "/.assay/live"), "the evidence directory is kept")
+    }
+
+    @Test func serverTimingIsParsedAsTheW3CWritesIt() {
+        let stages = LiveLoad.serverTiming(#"preprocess;dur=0.41, inference;desc="ORT";dur=5.2,cache;desc=hit, postprocess;dur="0.05", total;dur=5.7"#)
+        #expect(stages.map(\.name) == ["preprocess", "inference", "postprocess", "total"])
+        #expect(stages.map(\.milliseconds) == [0.41, 5.2, 0.05, 5.7])
+        #expect(LiveLoad.serverTiming("garbage;;, ;dur=1, x;dur=nan").isEmpty)
+        let request = LiveLoad.Request(
+            id: "live-0", offsetSeconds: 0, startedAt: Date(timeIntervalSince1970: 1_796_601_600), clientMilliseconds: 9,
+            serverStages: [("preprocess", 1), ("inference", 5), ("postprocess", 0.5), ("total", 6.5)], status: 200)
+        var failed = request
+        failed.status = 503
+        let log = LiveLoad.latencyLog([request, failed], stages: ["preprocess", "inference", "postprocess"])
+        #expect(log == #"{"request_id":"live-0","started_at":"2026-12-07T00:00:00.000Z","preprocess_ms":1.0000,"inference_ms":5.0000,"postprocess_ms":0.5000,"network_ms":2.5000,"total_ms":9.0000}"# + "\n")
+    }
+}
