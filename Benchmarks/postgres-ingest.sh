@@ -47,7 +47,7 @@ mkdir -p "$work/server"
 printf 'version: 1\nstore:\n  kind: postgres\n  url: %s\n' "$url" > "$work/server/assay.yaml"
 token=$(cd "$work/server" && "$assay" token create bench)
 port=$(free_port 9490)
-(cd "$work/server" && "$assay" serve --listen "127.0.0.1:$port" --writes-per-minute 1000000 --max-body-bytes 16777216 >"$work/serve.log" 2>&1) &
+(cd "$work/server" && exec "$assay" serve --listen "127.0.0.1:$port" --writes-per-minute 1000000 --max-body-bytes 16777216 >"$work/serve.log" 2>&1) &
 pids+=($!)
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/api/v1/runs" >/dev/null 2>&1 && break; sleep 0.1; done
 

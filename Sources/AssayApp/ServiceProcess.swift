@@ -1,4 +1,5 @@
 import AssayCore
+import AssayIntegrations
 import Foundation
 import Synchronization
 
@@ -133,12 +134,7 @@ struct ProcessSample: Sendable {
         return samples
     }
 
-    static func cpuSeconds(_ pid: Int32) -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    static func cpuSeconds(_ pid: Int32) -> Double? { OpenLoopLoad.cpuSeconds(pid) }
 
     static func rssMiB(_ pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),

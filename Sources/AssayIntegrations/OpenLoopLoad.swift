@@ -121,7 +121,7 @@ public struct OpenLoopLoad: Sendable {
     }
 
     /// utime + stime of a process, seconds, from /proc/<pid>/stat.
-    static func cpuSeconds(_ pid: Int32) -> Double? {
+    public static func cpuSeconds(_ pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }

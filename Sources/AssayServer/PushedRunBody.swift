@@ -6,7 +6,8 @@ import Foundation
 /// A pushed audit read without holding it decoded all at once: the body's structure is scanned for each
 /// finding's bytes, the run and its layers are decoded with their findings left out (the "skeleton"), and each
 /// finding is decoded when it is checked and again when it is stored. A run of 100,000 findings then costs its
-/// body and one finding at a time, not the body plus every finding as Swift values plus their rows.
+/// body and one finding at a time, not the body plus every finding as Swift values plus their rows. A body of at
+/// most `wholeLimit` bytes (every audit Assay itself writes) is decoded whole, once, which is faster.
 struct PushedRunBody: Sendable {
     /// The run with every layer's findings empty, and the environment state the body carried.
     var skeleton: AuditRun
@@ -14,6 +15,9 @@ struct PushedRunBody: Sendable {
     /// Byte ranges of each layer's findings in `bytes`, in the layers' order in `skeleton`.
     let findingRanges: [[Range<Int>]]
     let bytes: [UInt8]
+    /// The run with its findings, for a body small enough to decode at once.
+    let whole: AuditRun?
+    static let wholeLimit = 1 << 20
 
     struct Malformed: Error, CustomStringConvertible {
         var offset: Int
@@ -59,15 +63,29 @@ struct PushedRunBody: Sendable {
             skeletonBytes.append(UInt8(ascii: "]"))
         }
         skeletonBytes.append(UInt8(ascii: "}"))
-        let decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(skeletonBytes))
-        skeleton = decoded.run
-        environmentState = decoded.environmentState
+        if bytes.count <= Self.wholeLimit {
+            let decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(bytes))
+            whole = decoded.run
+            var skeleton = decoded.run
+            for index in skeleton.layers.indices { skeleton.layers[index].findings = [] }
+            self.skeleton = skeleton
+            environmentState = decoded.environmentState
+        } else {
+            let decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(skeletonBytes))
+            whole = nil
+            skeleton = decoded.run
+            environmentState = decoded.environmentState
+        }
         findingRanges = ranges
         guard ranges.count == skeleton.layers.count else { throw Malformed(offset: 0, expected: "layers as an array of objects") }
     }
 
     /// Each finding of layer `layer` (an index into `skeleton.layers`), decoded in turn.
     func forEachFinding(layer: Int, _ body: (Finding) throws -> Void) throws {
+        if let whole {
+            try whole.layers[layer].findings.forEach(body)
+            return
+        }
         let decoder = JSONCoding.decoder()
         for (position, range) in findingRanges[layer].enumerated() {
             let finding: Finding
@@ -189,7 +207,9 @@ struct JSONStructureScanner {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail(index, "a member name in \(path)") }
             let keyStart = index
             let keyEnd = try stringEnd(index)
-            let name = (try? JSONDecoder().decode(String.self, from: Data(bytes[index..<keyEnd]))) ?? ""
+            let raw = bytes[index + 1..<keyEnd - 1]
+            let name = raw.contains(UInt8(ascii: "\\"))
+                ? (try? JSONDecoder().decode(String.self, from: Data(bytes[index..<keyEnd]))) ?? "" : String(decoding: raw, as: UTF8.self)
             guard names.insert(name).inserted else { throw fail(index, "each member of \(path) once; \"\(name)\" is given twice") }
             index = skipSpace(keyEnd)
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail(index, "':' after a member name in \(path)") }

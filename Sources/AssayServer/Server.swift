@@ -294,7 +294,11 @@ public struct AssayServer: Sendable {
         let history = try pushed.checkedHistory()
         // The insert itself decides who wins a race for one id: every loser gets 409, never a 500.
         do {
-            try await store.save(run, findings: pushed, environment: history.environment, points: history.points)
+            if let whole = pushed.whole {
+                try await store.save(whole, environment: history.environment, points: history.points)
+            } else {
+                try await store.save(run, findings: pushed, environment: history.environment, points: history.points)
+            }
         } catch StoreError.duplicate {
             throw APIError(.conflict, "audit \(run.id) is already stored", field: "id")
         }
