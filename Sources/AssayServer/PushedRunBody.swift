@@ -27,7 +27,7 @@ struct PushedRunBody: Sendable {
 
     init(bytes: [UInt8]) throws {
         self.bytes = bytes
-        var scanner = JSONStructureScanner(bytes: bytes)
+        let scanner = JSONStructureScanner(bytes: bytes)
         let top = try scanner.object(at: scanner.skipSpace(0), path: "top level")
         guard scanner.skipSpace(top.end) == bytes.count else { throw Malformed(offset: top.end, expected: "the end of the body after the run") }
         var skeletonBytes: [UInt8] = [UInt8(ascii: "{")]
@@ -86,18 +86,36 @@ struct PushedRunBody: Sendable {
             try whole.layers[layer].findings.forEach(body)
             return
         }
+        // Findings are decoded 512 at a time (one JSONDecoder call each, so its setup is paid per batch, not per
+        // finding); a batch that fails is decoded one by one to name the finding.
         let decoder = JSONCoding.decoder()
-        for (position, range) in findingRanges[layer].enumerated() {
-            let finding: Finding
-            do {
-                finding = try bytes.withUnsafeBufferPointer { buffer in
-                    try decoder.decode(Finding.self, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.baseAddress! + range.lowerBound), count: range.count, deallocator: .none))
-                }
-            } catch {
-                throw IngestValidation.Problem(
-                    field: "layers[\(layer)].findings[\(position)]", expected: "a finding (\(AssayServer.describe(error)))")
+        let ranges = findingRanges[layer]
+        var start = 0
+        while start < ranges.count {
+            let batch = ranges[start..<min(ranges.count, start + 512)]
+            var joined: [UInt8] = [UInt8(ascii: "[")]
+            joined.reserveCapacity(batch.reduce(2) { $0 + $1.count + 1 })
+            for (offset, range) in batch.enumerated() {
+                if offset > 0 { joined.append(UInt8(ascii: ",")) }
+                joined += bytes[range]
             }
-            try body(finding)
+            joined.append(UInt8(ascii: "]"))
+            let findings: [Finding]
+            do {
+                findings = try decoder.decode([Finding].self, from: Data(joined))
+            } catch {
+                for (offset, range) in batch.enumerated() {
+                    do {
+                        _ = try decoder.decode(Finding.self, from: Data(bytes[range]))
+                    } catch {
+                        throw IngestValidation.Problem(
+                            field: "layers[\(layer)].findings[\(start + offset)]", expected: "a finding (\(AssayServer.describe(error)))")
+                    }
+                }
+                throw IngestValidation.Problem(field: "layers[\(layer)].findings", expected: "findings (\(AssayServer.describe(error)))")
+            }
+            for finding in findings { try body(finding) }
+            start += batch.count
         }
     }
 
