@@ -228,14 +228,18 @@ public final class Store: Sendable {
 
     /// Finding rows and their evidence rows, under the layers `layerIDs` maps.
     static func insert(_ findings: [RunRows.Finding], _ evidence: [RunRows.Evidence], layerIDs: [Int64: Int64], _ db: Database) throws {
+        // Prepared once per connection and reused: a run of 100,000 findings would otherwise parse the SQL each row.
         var findingIDs: [Int64: Int64] = [:]
+        let insertFinding = try db.cachedStatement(
+            sql: """
+                INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
+                  expected, severity, measurements, attributes, status_label, verified_by, recommendation, events, series)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertEvidence = try db.cachedStatement(
+            sql: "INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit) VALUES (?, ?, ?, ?, ?, ?, ?)")
         for f in findings {
-            try db.execute(
-                sql: """
-                    INSERT INTO finding (layer_resultId, position, report_table, check_name, status, observed,
-                      expected, severity, measurements, attributes, status_label, verified_by, recommendation, events, series)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+            try insertFinding.execute(
                 arguments: [
                     layerIDs[f.layerKey], f.position, f.table, f.check, f.status, f.observed, f.expected, f.severity, f.measurements,
                     f.attributes, f.statusLabel, f.verifiedBy, f.recommendation, f.events, f.series,
@@ -243,9 +247,7 @@ public final class Store: Sendable {
             findingIDs[f.key] = db.lastInsertedRowID
         }
         for e in evidence {
-            try db.execute(
-                sql: "INSERT INTO evidence (findingId, position, path, sha256, locator, mlflow_run_id, git_commit) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [findingIDs[e.findingKey], e.position, e.path, e.sha256, e.locator, e.mlflowRunID, e.gitCommit])
+            try insertEvidence.execute(arguments: [findingIDs[e.findingKey], e.position, e.path, e.sha256, e.locator, e.mlflowRunID, e.gitCommit])
         }
     }
 
