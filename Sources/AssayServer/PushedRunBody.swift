@@ -161,9 +161,11 @@ struct JSONStructureScanner {
         var value: Range<Int>
     }
 
+    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
     func skipSpace(_ start: Int) -> Int {
         var index = start
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 }
         return index
     }
 
@@ -195,7 +197,9 @@ struct JSONStructureScanner {
             throw fail(bytes.count, "the end of the object or array opened at byte \(start)")
         default:
             var index = start
-            while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) {
+            while index < bytes.count, !Self.isSpace(bytes[index]), bytes[index] != UInt8(ascii: ","), bytes[index] != UInt8(ascii: "}"),
+                bytes[index] != UInt8(ascii: "]")
+            {
                 index += 1
             }
             guard index > start else { throw fail(start, "a value") }
