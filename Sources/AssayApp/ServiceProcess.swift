@@ -1,5 +1,6 @@
 import AssayCore
 import AssayIntegrations
+import AssayReproducibility
 import Foundation
 import Synchronization
 
@@ -25,8 +26,7 @@ final class ServiceProcess: Sendable {
         FileManager.default.createFile(atPath: log, contents: nil)
         guard let output = FileHandle(forWritingAtPath: log) else { throw AppError("cannot write \(log)", code: ExitStatus.cannotWrite) }
         let process = Process()
-        let executable = argv[0].contains("/") ? argv[0] : (Self.which(argv[0]) ?? argv[0])
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: CommandRunner.resolveExecutable(argv[0], environment: ProcessInfo.processInfo.environment))
         process.arguments = Array(argv.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -70,11 +70,6 @@ final class ServiceProcess: Sendable {
         Self.running.withLock { _ = $0.remove(pid) }
         InterruptedGroups.remove(pid)
         self.process.withLock { $0 = nil }
-    }
-
-    static func which(_ name: String) -> String? {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// On SIGINT or SIGTERM, every started service's group is ended and Assay exits 130 or 143. A handler, not

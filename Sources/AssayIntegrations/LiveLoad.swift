@@ -61,12 +61,7 @@ public struct LiveLoad: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         defer { _ = client.shutdown() }
         let count = max(1, Int((rate * seconds).rounded()))
-        var rng = SplitMix64(seed: seed ^ UInt64(rate.bitPattern))
-        var offset = 0.0
-        let schedule = (0..<count).map { _ -> Double in
-            defer { offset += -log(1 - rng.nextUnit()) / rate }
-            return offset
-        }
+        let schedule = OpenLoopLoad.schedule(count: count, rate: rate, poisson: true, seed: seed)
         let clock = ContinuousClock()
         let start = clock.now.advanced(by: .milliseconds(20))
         let wallStart = Date().addingTimeInterval(0.02)

@@ -54,13 +54,7 @@ public struct OpenLoopLoad: Sendable {
         let url = self.url
         let limit = maxInFlight
         let inFlight = InFlight()
-        var rng = SplitMix64(seed: seed ^ UInt64(rate.bitPattern))
-        var offset = 0.0
-        let schedule = (0..<count).map { index -> Double in
-            guard poisson else { return Double(index) / rate }
-            defer { offset += -log(1 - rng.nextUnit()) / rate }
-            return offset
-        }
+        let schedule = Self.schedule(count: count, rate: rate, poisson: poisson, seed: seed)
         let results = await withTaskGroup(of: Outcome.self) { group in
             var results: [Outcome] = []
             results.reserveCapacity(count)
@@ -108,6 +102,18 @@ public struct OpenLoopLoad: Sendable {
             completed: successes.count, errors: count - successes.count,
             meanMs: latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count), p50Ms: quantile(0.5),
             p95Ms: quantile(0.95), p99Ms: quantile(0.99), serviceCPUPercent: cpu)
+    }
+
+    /// Send times, seconds after the start: exponential gaps drawn from `seed` and the rate (Poisson arrivals),
+    /// or evenly spaced.
+    static func schedule(count: Int, rate: Double, poisson: Bool, seed: UInt64) -> [Double] {
+        var rng = SplitMix64(seed: seed ^ UInt64(rate.bitPattern))
+        var offset = 0.0
+        return (0..<count).map { index -> Double in
+            guard poisson else { return Double(index) / rate }
+            defer { offset += -log(1 - rng.nextUnit()) / rate }
+            return offset
+        }
     }
 
     final class InFlight: Sendable {

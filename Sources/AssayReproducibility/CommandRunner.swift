@@ -93,7 +93,7 @@ public enum CommandRunner {
     }
 
     /// An absolute path as is; a bare name looked up on PATH.
-    static func resolveExecutable(_ name: String, environment: [String: String]) -> String {
+    public static func resolveExecutable(_ name: String, environment: [String: String]) -> String {
         if name.contains("/") { return name }
         let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {

@@ -30,52 +30,42 @@ struct PushedRunBody: Sendable {
         let scanner = JSONStructureScanner(bytes: bytes)
         let top = try scanner.object(at: scanner.skipSpace(0), path: "top level")
         guard scanner.skipSpace(top.end) == bytes.count else { throw Malformed(offset: top.end, expected: "the end of the body after the run") }
-        var skeletonBytes: [UInt8] = [UInt8(ascii: "{")]
+        // Each layer's findings, and where its findings array lies (to cut from the skeleton). The walk also
+        // refuses a member given twice at the top level or in a layer.
         var ranges: [[Range<Int>]] = []
-        for (index, member) in top.members.enumerated() {
-            if index > 0 { skeletonBytes.append(UInt8(ascii: ",")) }
-            skeletonBytes += bytes[member.key]
-            skeletonBytes.append(UInt8(ascii: ":"))
-            guard member.name == "layers", bytes[member.value.lowerBound] == UInt8(ascii: "[") else {
-                skeletonBytes += bytes[member.value]
-                continue
-            }
-            skeletonBytes.append(UInt8(ascii: "["))
+        var arrays: [Range<Int>] = []
+        for member in top.members where member.name == "layers" && bytes[member.value.lowerBound] == UInt8(ascii: "[") {
             for (layerIndex, layer) in try scanner.array(member.value, path: "layers").enumerated() {
-                if layerIndex > 0 { skeletonBytes.append(UInt8(ascii: ",")) }
                 let object = try scanner.object(at: layer.lowerBound, path: "layers[\(layerIndex)]")
-                skeletonBytes.append(UInt8(ascii: "{"))
                 var findings: [Range<Int>] = []
-                for (position, field) in object.members.enumerated() {
-                    if position > 0 { skeletonBytes.append(UInt8(ascii: ",")) }
-                    skeletonBytes += bytes[field.key]
-                    skeletonBytes.append(UInt8(ascii: ":"))
-                    if field.name == "findings", bytes[field.value.lowerBound] == UInt8(ascii: "[") {
-                        findings = try scanner.array(field.value, path: "layers[\(layerIndex)].findings")
-                        skeletonBytes += Array("[]".utf8)
-                    } else {
-                        skeletonBytes += bytes[field.value]
-                    }
+                for field in object.members where field.name == "findings" && bytes[field.value.lowerBound] == UInt8(ascii: "[") {
+                    findings = try scanner.array(field.value, path: "layers[\(layerIndex)].findings")
+                    arrays.append(field.value)
                 }
-                skeletonBytes.append(UInt8(ascii: "}"))
                 ranges.append(findings)
             }
-            skeletonBytes.append(UInt8(ascii: "]"))
         }
-        skeletonBytes.append(UInt8(ascii: "}"))
+        let decoded: API.PushedRun
         if bytes.count <= Self.wholeLimit {
-            let decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(bytes))
+            decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(bytes))
             whole = decoded.run
-            var skeleton = decoded.run
-            for index in skeleton.layers.indices { skeleton.layers[index].findings = [] }
-            self.skeleton = skeleton
-            environmentState = decoded.environmentState
         } else {
-            let decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(skeletonBytes))
+            // The body with every findings array emptied.
+            var skeletonBytes: [UInt8] = []
+            var copied = 0
+            for array in arrays {
+                skeletonBytes += bytes[copied..<array.lowerBound]
+                skeletonBytes += Array("[]".utf8)
+                copied = array.upperBound
+            }
+            skeletonBytes += bytes[copied...]
+            decoded = try JSONCoding.decoder().decode(API.PushedRun.self, from: Data(skeletonBytes))
             whole = nil
-            skeleton = decoded.run
-            environmentState = decoded.environmentState
         }
+        var skeleton = decoded.run
+        for index in skeleton.layers.indices { skeleton.layers[index].findings = [] }
+        self.skeleton = skeleton
+        environmentState = decoded.environmentState
         findingRanges = ranges
         guard ranges.count == skeleton.layers.count else { throw Malformed(offset: 0, expected: "layers as an array of objects") }
     }

@@ -267,17 +267,6 @@ public struct AssayServer: Sendable {
         }
     }
 
-    func body(_ request: Request) async throws -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
-            throw HTTPError(.contentTooLarge, message: "body of \(length) bytes is over the \(settings.maxBodyBytes)-byte limit")
-        }
-        do {
-            return try await request.body.collect(upTo: settings.maxBodyBytes)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "body is over the \(settings.maxBodyBytes)-byte limit")
-        }
-    }
-
     func ingestRun(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let token = try await admit(request)
         let pushed: PushedRunBody
@@ -328,10 +317,10 @@ public struct AssayServer: Sendable {
 
     func ingestMetrics(_ request: Request, context: BasicRequestContext) async throws -> Response {
         _ = try await admit(request)
-        let buffer = try await body(request)
+        let bytes = try await bodyBytes(request)
         let ingest: API.MetricIngest
         do {
-            ingest = try JSONCoding.decoder().decode(API.MetricIngest.self, from: Data(buffer.readableBytesView))
+            ingest = try JSONCoding.decoder().decode(API.MetricIngest.self, from: Data(bytes))
         } catch {
             throw HTTPError(.badRequest, message: "body: expected {\"points\": [{metric, value, recorded_at, run_id}]} (\(Self.describe(error)))")
         }
