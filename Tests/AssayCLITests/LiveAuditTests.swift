@@ -54,6 +54,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/.assay/live"), "the evidence directory is kept")
     }
 
+    @Test func aBadLiveSectionIsExit65AndNoLiveSectionIsAUsageError() throws {
+        for (section, message) in [
+            ("  live:\n    command: []\n", "command"), ("  live:\n    command: [x]\n    window_seconds: -1\n", "window_seconds"),
+            ("  live:\n    command: [x]\n    window_seconds: 2\n", "at least 5 seconds"), ("  live:\n    command: [x]\n    colour: red\n", "colour"),
+        ] {
+            let directory = try CLITests.temporaryDirectory()
+            try ("version: 1\nworkspace:\n" + section).write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+            let result = try CLITests.assay(["audit", "--live", "--no-store"], in: directory)
+            #expect(result.status == 65 && result.stderr.contains("assay.yaml:") && result.stderr.contains(message), "\(section): \(result.stderr)")
+        }
+        let directory = try CLITests.temporaryDirectory()
+        try "version: 1\n".write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let result = try CLITests.assay(["audit", "--live", "--no-store"], in: directory)
+        #expect(result.status == 64 && result.stderr.contains("workspace.live"), "\(result.stderr)")
+    }
+
     @Test func serverTimingIsParsedAsTheW3CWritesIt() {
         let stages = LiveLoad.serverTiming(#"preprocess;dur=0.41, inference;desc="ORT";dur=5.2,cache;desc=hit, postprocess;dur="0.05", total;dur=5.7"#)
         #expect(stages.map(\.name) == ["preprocess", "inference", "postprocess", "total"])
