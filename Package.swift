@@ -105,7 +105,7 @@ let package = Package(
             name: "AssayIntegrations",
             dependencies: [
                 "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTelemetry",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -286,6 +286,7 @@ let package = Package(
         .testTarget(
             name: "AssayAuditTests",
             dependencies: ["AssayTestSupport", "AssayAudit", "AssayConfig", "AssayEnvironment", "AssayLatency", "AssayReproducibility", "AssayReport", "AssayStore", "AssayTelemetry"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

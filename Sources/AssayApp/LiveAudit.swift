@@ -1,3 +1,4 @@
+import AssayAudit
 import AssayCapacity
 import AssayConfig
 import AssayCore
@@ -149,13 +150,21 @@ public struct LiveAudit: Sendable {
             "window: \(requests.count) requests at \(Formatting.number(rate, digits: 1)) req/s (Poisson, seed \(live.seed)) over \(Formatting.number(elapsed, digits: 1)) s; \(answered.count) answered, \(failed) failed\(logged < answered.count ? ", \(answered.count - logged) without every stage in Server-Timing" : "")",
             "Assay's own CPU during the window (load generator and sampling): \(Formatting.percent(selfCPU)) of one core",
         ]
-        if let summary = ProcessSample.summary(processPoints) { lines.append("service process: \(summary)") }
+        var record = LiveWindowRecord(
+            windowSeconds: elapsed, rateRPS: rate, seed: live.seed, requests: requests.count, answered: answered.count, failed: failed,
+            assayCPUPercent: selfCPU)
+        if let pid = service?.pid, let summary = ProcessSample.summary(processPoints, pid: pid, cited: cited + "/service-process.jsonl") {
+            record.service = summary
+            lines.append(
+                "service process: CPU \(Formatting.percent(summary.cpuMeanPercent)) of one core (P95 \(Formatting.percent(summary.cpuP95Percent))), RSS \(Formatting.number(summary.rssFirstMiB, digits: 1)) → \(Formatting.number(summary.rssLastMiB, digits: 1)) MiB")
+        }
+        if before != nil, after != nil {
+            record.metricsBefore = cited + "/metrics-before.txt"
+            record.metricsAfter = cited + "/metrics-after.txt"
+        } else {
+            lines.append("service /metrics: not read (\(base)/metrics did not answer 2xx), so the service's own histograms are not in the report")
+        }
         lines.forEach(progress)
-        try AtomicFile.write(
-            try JSONCoding.encoder(pretty: true).encode([
-                "assay_cpu_percent_of_one_core": selfCPU, "window_seconds": elapsed, "requests": Double(requests.count), "failed": Double(failed),
-                "rate_rps": rate,
-            ]), to: evidence + "/window.json")
 
         var captured = configuration
         captured.latency = LatencySources(
@@ -172,9 +181,9 @@ public struct LiveAudit: Sendable {
                 objectiveP95Ms: max(1, p95 * 2), poisson: true, output: output, progress: { progress("  " + $0) })
             captured.capacity = Configuration.Capacity(measurement: cited + "/capacity.json", currentRPS: rate)
             if verifyCapacity {
-                lines += try await verify(
-                    measurement: output, rate: rate, url: url, body: body, service: service, seconds: max(10, window / 3), evidence: evidence,
-                    seed: live.seed, progress: progress)
+                record.capacityChecks = try await verify(
+                    measurement: output, rate: rate, url: url, body: body, service: service, seconds: max(10, window / 3), seed: live.seed,
+                    progress: progress)
             }
         } else if let previous, FileManager.default.fileExists(atPath: configuration.resolve(previous) + "/capacity.json") {
             captured.capacity = Configuration.Capacity(measurement: previous + "/capacity.json", currentRPS: rate)
@@ -183,18 +192,19 @@ public struct LiveAudit: Sendable {
             lines.append("capacity: not measured (--no-capacity); the configured measurement is used")
         }
         try await service?.checkRunning()
+        try AtomicFile.write(try JSONCoding.encoder(pretty: true).encode(record), to: evidence + "/live-window.json")
+        captured.liveWindow = cited + "/live-window.json"
         return Measured(configuration: captured, lines: lines)
     }
 
     /// Windows at +5% and +20% of the current rate, each held against what the capacity plan projected.
     func verify(
-        measurement path: String, rate: Double, url: String, body: [UInt8], service: ServiceProcess?, seconds: Double, evidence: String, seed: UInt64,
+        measurement path: String, rate: Double, url: String, body: [UInt8], service: ServiceProcess?, seconds: Double, seed: UInt64,
         progress: @escaping @Sendable (String) -> Void
-    ) async throws -> [String] {
+    ) async throws -> [LiveWindowRecord.CapacityCheckWindow] {
         let measurement = try JSONCoding.decoder().decode(CapacityMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         let plan = CapacityPlan(measurement: measurement)
-        var lines: [String] = []
-        var rows: [[String: Double]] = []
+        var windows: [LiveWindowRecord.CapacityCheckWindow] = []
         for increase in [5.0, 20.0] {
             let target = rate * (1 + increase / 100)
             let projected = plan.project(currentRate: rate, increasesPercent: [increase]).first
@@ -204,23 +214,20 @@ public struct LiveAudit: Sendable {
             let requests = try await LiveLoad(url: url, body: body, seed: seed &+ UInt64(increase)).drive(rate: target, seconds: seconds, prefix: "verify")
             let elapsed = (clock.now - started).seconds
             let cpu = service.flatMap { ProcessSample.cpuSeconds($0.pid) }.flatMap { after in cpuBefore.map { (after - $0) / elapsed * 100 } }
-            let p95 = Quantile.type7(sorted: requests.filter(\.ok).map(\.clientMilliseconds).sorted(), 0.95)
-            var row: [String: Double] = ["increase_percent": increase, "rate_rps": target]
-            row["measured_cpu_percent"] = cpu
-            row["measured_p95_ms"] = p95
-            row["projected_cpu_percent"] = projected?.utilizationThen
-            row["projected_p95_ms"] = projected?.p95Ms
-            rows.append(row)
-            func error(_ measured: Double?, _ projected: Double?) -> String {
-                guard let measured, let projected, measured > 0 else { return "—" }
-                return (projected >= measured ? "+" : "") + Formatting.percent((projected - measured) / measured * 100)
-            }
-            let line = "+\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): CPU projected \(projected.map { Formatting.percent($0.utilizationThen) } ?? "—"), measured \(cpu.map { Formatting.percent($0) } ?? "—") (error \(error(cpu, projected?.utilizationThen))); P95 projected \(projected?.p95Ms.map { Formatting.milliseconds($0) + " ms" } ?? "—"), measured \(p95.map { Formatting.milliseconds($0) + " ms" } ?? "—") (error \(error(p95, projected?.p95Ms)))"
-            lines.append("capacity check " + line)
-            progress("capacity check " + line)
+            let answered = requests.filter(\.ok)
+            let window = LiveWindowRecord.CapacityCheckWindow(
+                increasePercent: increase, rateRPS: target, seconds: elapsed, requests: requests.count, failed: requests.count - answered.count,
+                measuredCPUPercent: cpu, measuredP95Ms: Quantile.type7(sorted: answered.map(\.clientMilliseconds).sorted(), 0.95),
+                projectedCPUPercent: projected?.utilizationThen, projectedP95Ms: projected?.p95Ms)
+            windows.append(window)
+            func error(_ value: Double?) -> String { value.map { ($0 >= 0 ? "+" : "") + Formatting.percent($0) } ?? "—" }
+            func ms(_ value: Double?) -> String { value.map { Formatting.milliseconds($0) + " ms" } ?? "—" }
+            let cpuError = LiveWindowRecord.CapacityCheckWindow.error(projected: window.projectedCPUPercent, measured: cpu)
+            let p95Error = LiveWindowRecord.CapacityCheckWindow.error(projected: window.projectedP95Ms, measured: window.measuredP95Ms)
+            progress(
+                "capacity check +\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): CPU projected \(window.projectedCPUPercent.map { Formatting.percent($0) } ?? "—"), measured \(cpu.map { Formatting.percent($0) } ?? "—") (error \(error(cpuError))); P95 projected \(ms(window.projectedP95Ms)), measured \(ms(window.measuredP95Ms)) (error \(error(p95Error)))")
         }
-        try AtomicFile.write(try JSONCoding.encoder(pretty: true).encode(rows), to: evidence + "/capacity-verification.json")
-        return lines
+        return windows
     }
 
     static func waitUntilReady(_ url: String, service: ServiceProcess?, timeout: Double) async throws {

@@ -1,3 +1,4 @@
+import AssayAudit
 import AssayCore
 import AssayIntegrations
 import AssayReproducibility
@@ -151,11 +152,18 @@ struct ProcessSample: Sendable {
         return samples.map { "{\"ts\":\"\(style.format($0.at))\",\"cpu_seconds\":\(String(format: "%.3f", $0.cpuSeconds)),\"rss_mib\":\(String(format: "%.1f", $0.rssMiB))}\n" }.joined()
     }
 
-    /// "CPU 41.2% of one core, RSS 96.3–97.0 MiB".
-    static func summary(_ samples: [ProcessSample]) -> String? {
+    /// The window's CPU (mean and P95 of the per-second shares of one core) and resident memory (first, largest,
+    /// last); nil with fewer than two samples.
+    static func summary(_ samples: [ProcessSample], pid: Int32, cited: String) -> LiveWindowRecord.ServiceProcess? {
         guard let first = samples.first, let last = samples.last, last.at > first.at else { return nil }
-        let cpu = (last.cpuSeconds - first.cpuSeconds) / last.at.timeIntervalSince(first.at) * 100
-        let rss = samples.map(\.rssMiB)
-        return "CPU \(Formatting.percent(cpu)) of one core, RSS \(Formatting.number(rss.min() ?? 0, digits: 1))–\(Formatting.number(rss.max() ?? 0, digits: 1)) MiB"
+        let perSecond = zip(samples, samples.dropFirst()).compactMap { a, b -> Double? in
+            let seconds = b.at.timeIntervalSince(a.at)
+            return seconds > 0 ? (b.cpuSeconds - a.cpuSeconds) / seconds * 100 : nil
+        }
+        return LiveWindowRecord.ServiceProcess(
+            pid: pid, samples: cited, sampleCount: samples.count,
+            cpuMeanPercent: (last.cpuSeconds - first.cpuSeconds) / last.at.timeIntervalSince(first.at) * 100,
+            cpuP95Percent: Quantile.type7(sorted: perSecond.sorted(), 0.95) ?? 0, rssFirstMiB: first.rssMiB, rssMaxMiB: samples.map(\.rssMiB).max() ?? 0,
+            rssLastMiB: last.rssMiB)
     }
 }

@@ -27,7 +27,9 @@ public struct CapacityCheck: LayerCheck {
             return .notVerified(reason: "no current load: set workspace.capacity.current_rps, or log started_at so the latency logs give throughput")
         }
         let plan = CapacityPlan(measurement: measurement, peakUtilizationPercent: configuration.thresholds.capacity.peakUtilizationPercent)
-        return .verified(CapacityFindings.findings(plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent))
+        return .verified(
+            CapacityFindings.findings(plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent)
+                + (try LiveWindowFindings.capacity(configuration)))
     }
 }
 

@@ -18,6 +18,7 @@ public struct LatencyCheck: LayerCheck {
         }
         var findings = latency.logs.isEmpty ? [] : try LatencyAnalyzer(settings: configuration.latencySettings(latency)).findings()
         findings += try Self.serverFindings(configuration, latency: latency)
+        findings += try LiveWindowFindings.latency(configuration)
         // Traces break the stages down into components; the previous run's traces give the Regression column.
         let thresholds = configuration.thresholds.latency
         var previous: TraceAttribution?

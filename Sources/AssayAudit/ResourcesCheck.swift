@@ -25,7 +25,8 @@ public struct ResourcesCheck: LayerCheck {
 
     public func run(_ configuration: Configuration, earlier: [LayerResult]) async throws -> LayerOutcome {
         let fleetRows = try await fleet?(configuration) ?? []
-        let outcome = try await local(configuration)
+        var outcome = try await local(configuration)
+        if case .verified(let findings) = outcome { outcome = .verified(findings + (try LiveWindowFindings.resources(configuration))) }
         guard !fleetRows.isEmpty else { return outcome }
         if case .verified(let findings) = outcome { return .verified(findings + fleetRows) }
         return .verified(fleetRows)

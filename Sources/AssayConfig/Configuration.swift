@@ -26,6 +26,9 @@ public struct Configuration: Sendable, Hashable {
     public var capacity: Capacity?
     /// The service `assay audit --live` starts and measures; nil when not configured.
     public var live: Live?
+    /// The record of a live window (`live-window.json`), set by `assay audit --live` on the configuration it audits
+    /// with, never read from YAML: its rows join the resources, latency and capacity layers.
+    public var liveWindow: String?
     public var uptime: [UptimeTarget]
     public var store: Store
     public var integrations: Integrations
