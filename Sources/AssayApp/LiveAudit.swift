@@ -87,6 +87,9 @@ public struct LiveAudit: Sendable {
             }
             lines.append("traces: \(traces.count) written by the service" + (traces.isEmpty ? " (none: is live.traces set and does the service profile?)" : ""))
             try AtomicFile.write(Array(stamp.utf8), to: liveRoot + "/latest")
+            if let removed = Self.prune(liveRoot, keep: live.keepRuns), removed > 0 {
+                lines.append("removed the \(removed) oldest evidence director\(removed == 1 ? "y" : "ies") under .assay/live (keep_runs: \(live.keepRuns))")
+            }
             return Capture(configuration: captured, evidence: evidence, lines: lines)
         } catch {
             let log = (try? String(contentsOfFile: evidence + "/service.log", encoding: .utf8)).map { String($0.suffix(1500)) } ?? ""
@@ -228,6 +231,17 @@ public struct LiveAudit: Sendable {
                 "capacity check +\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): CPU projected \(window.projectedCPUPercent.map { Formatting.percent($0) } ?? "—"), measured \(cpu.map { Formatting.percent($0) } ?? "—") (error \(error(cpuError))); P95 projected \(ms(window.projectedP95Ms)), measured \(ms(window.measuredP95Ms)) (error \(error(p95Error)))")
         }
         return windows
+    }
+
+    /// Removes all but the newest `keep` evidence directories under `root` (their names sort by time); returns
+    /// how many went, nil when the directory cannot be listed. Only directories named as `stamp` names them are
+    /// touched.
+    static func prune(_ root: String, keep: Int) -> Int? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return nil }
+        let runs = names.filter { $0.range(of: #"^\d{8}T\d{6}-[0-9a-f]{1,4}$"#, options: .regularExpression) != nil }.sorted()
+        var removed = 0
+        for name in runs.dropLast(keep) where (try? FileManager.default.removeItem(atPath: root + "/" + name)) != nil { removed += 1 }
+        return removed
     }
 
     static func waitUntilReady(_ url: String, service: ServiceProcess?, timeout: Double) async throws {

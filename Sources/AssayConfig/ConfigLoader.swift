@@ -187,6 +187,10 @@ public enum ConfigLoader {
             guard spec.windowSeconds >= 5 else { throw live.error(live.node("window_seconds"), key: "window_seconds", "must be at least 5 seconds") }
             spec.traces = try live.string("traces")
             spec.seed = UInt64(max(0, try live.int("seed") ?? 1))
+            if let keep = try live.int("keep_runs") {
+                guard (1...10_000).contains(keep) else { throw live.error(live.node("keep_runs"), key: "keep_runs", "must be 1–10000 runs") }
+                spec.keepRuns = keep
+            }
             config.live = spec
             try live.finish()
         }

@@ -61,6 +61,20 @@ public enum ConfigTemplate {
           # capacity:
           #   measurement: capacity.json
           #   current_rps: 120                  # default: the latency logs' throughput
+          # assay audit --live: start the service, drive it at capacity.current_rps, audit what it measured.
+          # Each response's Server-Timing header gives the stages; evidence goes to .assay/live/<stamp>/.
+          # live:
+          #   command: [.venv/bin/uvicorn, "service:app", --host, 127.0.0.1, --port, "{port}"]
+          #   url: http://127.0.0.1:{port}
+          #   ready_path: /healthz
+          #   request_path: /predict
+          #   body: '{"inputs": [1, 2, 3]}'
+          #   environment: {PROFILE_DIR: "{evidence}/traces"}
+          #   window_seconds: 60
+          #   warmup_seconds: 5
+          #   capacity_step_seconds: 8
+          #   traces: "{evidence}/traces"      # where the service writes profiler traces
+          #   keep_runs: 20                      # older evidence directories under .assay/live are removed
           # telemetry:
           #   files: [telemetry/samples.jsonl]
           #   sample_interval_seconds: 1

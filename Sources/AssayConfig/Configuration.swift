@@ -83,7 +83,6 @@ public struct Configuration: Sendable, Hashable {
     /// Resolves a path from the configuration against the workspace root.
     public func resolve(_ path: String) -> String { workspace.resolve(path) }
 
-    /// Where the capacity measurement is and the load to project from.
     /// A running service to audit live (`assay audit --live`): how to start it, where it answers, what to send.
     public struct Live: Sendable, Hashable {
         /// The argv that starts the service; `{port}` (a free port on 127.0.0.1), `{root}` and `{evidence}` (this
@@ -109,12 +108,15 @@ public struct Configuration: Sendable, Hashable {
         public var seed: UInt64 = 1
         /// Run live on a plain `assay audit`.
         public var always = false
+        /// Evidence directories kept under `.assay/live`; older ones are removed after each live audit.
+        public var keepRuns = 20
 
         public init(command: [String]) {
             self.command = command
         }
     }
 
+    /// Where the capacity measurement is and the load to project from.
     public struct Capacity: Sendable, Hashable {
         /// `capacity.json` written by `assay capacity measure`.
         public var measurement: String

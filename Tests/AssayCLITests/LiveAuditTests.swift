@@ -58,6 +58,7 @@ import Testing
         for (section, message) in [
             ("  live:\n    command: []\n", "command"), ("  live:\n    command: [x]\n    window_seconds: -1\n", "window_seconds"),
             ("  live:\n    command: [x]\n    window_seconds: 2\n", "at least 5 seconds"), ("  live:\n    command: [x]\n    colour: red\n", "colour"),
+            ("  live:\n    command: [x]\n    keep_runs: 0\n", "keep_runs"),
         ] {
             let directory = try CLITests.temporaryDirectory()
             try ("version: 1\nworkspace:\n" + section).write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)

@@ -34,6 +34,20 @@ import Testing
         #expect(configuration.root == "/work/ws")
     }
 
+    /// The template's commented live section is valid as written once uncommented.
+    @Test func theTemplatesLiveSectionParsesUncommented() throws {
+        var lines: [String] = []
+        var inside = false
+        for line in ConfigTemplate.text(service: "svc").split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed == "# live:" { inside = true } else if inside, !trimmed.hasPrefix("#   ") { inside = false }
+            lines.append(inside ? line.replacingOccurrences(of: "# ", with: "", options: [], range: line.range(of: "# ")) : line)
+        }
+        let live = try #require(try parse(lines.joined(separator: "\n")).live)
+        #expect(live.command.first == ".venv/bin/uvicorn" && live.keepRuns == 20 && live.windowSeconds == 60)
+        #expect(live.traces == "{evidence}/traces" && live.body == #"{"inputs": [1, 2, 3]}"#)
+    }
+
     @Test func emptyFileMeansAllDefaults() throws {
         let configuration = try parse("")
         #expect(configuration.thresholds == Thresholds())
