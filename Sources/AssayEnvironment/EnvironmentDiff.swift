@@ -9,7 +9,8 @@ public enum DriftCategory: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// One named difference between two environments.
 public struct DriftItem: Sendable, Hashable, Codable {
-    public enum Change: String, Sendable, Hashable, Codable { case added, removed, changed }
+    /// `flag`: the same package and version, now marked differently (dev, optional, a poetry group, a platform).
+    public enum Change: String, Sendable, Hashable, Codable { case added, removed, changed, flag }
 
     public var category: DriftCategory
     /// `numpy`, `config.yaml /batch_size`, `data/part-1.csv`.
@@ -27,6 +28,7 @@ public struct DriftItem: Sendable, Hashable, Codable {
         case .removed: "\(component) removed (was \(before ?? "?"))"
         case .changed:
             category == .dependencies ? "\(component) \(before ?? "?") vs \(after ?? "?")" : "\(component) \(before ?? "?") → \(after ?? "?")"
+        case .flag: "\(component) marked \(before ?? "?") → \(after ?? "?")"
         }
     }
 }
@@ -145,25 +147,76 @@ public struct EnvironmentDiff: Sendable {
         items.append(DriftItem(category: category, component: component, change: change, before: before, after: after, gated: gated(component)))
     }
 
-    /// Packages compared by name (and qualifier): version changes, then hash changes, additions and removals.
+    /// Packages compared by identity: name, version and source within a qualifier (conda platform, npm dev,
+    /// poetry group). A name locked at several versions (Cargo.lock, go.sum, uv.lock) is compared version by version:
+    /// the versions both sides share are unchanged, the others are paired in version order as changes, and what is
+    /// left was added or removed. Then a package whose only difference is its qualifier is one flag change, not a
+    /// removal and an addition; and a version that kept its number but not its hashes or source is a change too.
     func comparePackages(
         _ relative: String, _ a: [LockedPackage], _ b: [LockedPackage], items: inout [DriftItem], totals: inout [DriftCategory: Set<String>],
         unhashed: inout Set<String>
     ) {
-        let before = Dictionary(a.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        let after = Dictionary(b.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let before = Dictionary(grouping: a, by: \.key)
+        let after = Dictionary(grouping: b, by: \.key)
+        var removed: [LockedPackage] = []
+        var added: [LockedPackage] = []
+        var found: [DriftItem] = []
         for key in Set(before.keys).union(after.keys).sorted() {
+            let xs = Self.unique(before[key] ?? [])
+            let ys = Self.unique(after[key] ?? [])
+            // Drift counts package names (within a qualifier), whatever number of versions each is locked at.
             totals[.dependencies, default: []].insert(relative + ":" + key)
-            if (after[key] ?? before[key])?.hashes.isEmpty == true { unhashed.insert(relative + ":" + key) }
-            switch (before[key], after[key]) {
-            case (let x?, let y?) where x.version != y.version: add(.dependencies, key, .changed, x.version, y.version, &items)
-            case (let x?, let y?) where Set(x.hashes) != Set(y.hashes) && !x.hashes.isEmpty && !y.hashes.isEmpty:
-                add(.dependencies, key, .changed, "\(x.version) (hashes \(x.hashes.first?.prefix(19) ?? ""))", "\(y.version) (other hashes)", &items)
-            case (let x?, nil): add(.dependencies, key, .removed, x.version, nil, &items)
-            case (nil, let y?): add(.dependencies, key, .added, nil, y.version, &items)
-            default: break
+            if (ys.first ?? xs.first)?.hashes.isEmpty == true { unhashed.insert(relative + ":" + key) }
+            // Several versions of one name: each named by its version, so the change says which one moved.
+            let label = max(xs.count, ys.count) > 1
+            var left: [LockedPackage] = []
+            for x in xs {
+                guard let y = ys.first(where: { $0.version == x.version && $0.source == x.source }) else {
+                    left.append(x)
+                    continue
+                }
+                if Set(x.hashes) != Set(y.hashes), !x.hashes.isEmpty, !y.hashes.isEmpty {
+                    found.append(
+                        item(key + (label ? " " + x.version : ""), .changed, "\(x.version) (hashes \(x.hashes.first?.prefix(19) ?? ""))", "\(y.version) (other hashes)"))
+                }
+            }
+            var right = ys.filter { y in !xs.contains { $0.version == y.version && $0.source == y.source } }
+            left.sort { Self.versionOrder($0.version, $1.version) }
+            right.sort { Self.versionOrder($0.version, $1.version) }
+            for (x, y) in zip(left, right) {
+                found.append(item(key, .changed, x.describedVersion, y.describedVersion))
+            }
+            removed += left.dropFirst(right.count)
+            added += right.dropFirst(left.count)
+        }
+        // A qualifier that flipped (dev → prod, one group to another): same name, version and source.
+        for x in removed {
+            if let index = added.firstIndex(where: { $0.name == x.name && $0.version == x.version && $0.source == x.source }) {
+                let y = added.remove(at: index)
+                found.append(item(x.name + " " + x.version, .flag, x.qualifier ?? "no qualifier", y.qualifier ?? "no qualifier"))
+            } else {
+                found.append(item(x.key, .removed, x.describedVersion, nil))
             }
         }
+        found += added.map { item($0.key, .added, nil, $0.describedVersion) }
+        items += found.sorted { ($0.component, $0.change.rawValue) < ($1.component, $1.change.rawValue) }
+    }
+
+    func item(_ component: String, _ change: DriftItem.Change, _ before: String?, _ after: String?) -> DriftItem {
+        DriftItem(category: .dependencies, component: component, change: change, before: before, after: after, gated: gated(component))
+    }
+
+    /// Exact repeats of one identity (a lockfile listing a package twice) count once.
+    static func unique(_ packages: [LockedPackage]) -> [LockedPackage] {
+        var seen: Set<String> = []
+        return packages.filter { seen.insert($0.identity).inserted }
+    }
+
+    /// Versions in numeric order where they are dotted numbers (`1.10` after `1.9`), else as text.
+    static func versionOrder(_ a: String, _ b: String) -> Bool {
+        let x = a.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        let y = b.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        return x != y ? x.lexicographicallyPrecedes(y) : a < b
     }
 
     /// A file component compared by its sha256.

@@ -95,3 +95,59 @@ import Testing
         #expect(CanonicalJSON.serialize(.string("a\"b\\c\n\u{01}é€")) == "\"a\\\"b\\\\c\\n\\u0001é€\"")
     }
 }
+
+/// Packages are compared by identity (name, version and source within a qualifier), so a name locked at several
+/// versions is compared version by version, and a flag that flips is its own kind of difference.
+@Suite struct PackageIdentityDriftTests {
+    static func pair(_ name: String, _ change: (String) -> String) throws -> (String, String) {
+        let text = try String(contentsOfFile: try TestFiles.fixture(name, in: .module), encoding: .utf8)
+        let root = try TestFiles.temporaryDirectory("assay-identity")
+        try AtomicFile.write(Array(text.utf8), to: root + "/a/" + name.replacingOccurrences(of: ".v3", with: ""))
+        let changed = change(text)
+        #expect(changed != text, "the edit must change the file")
+        try AtomicFile.write(Array(changed.utf8), to: root + "/b/" + name.replacingOccurrences(of: ".v3", with: ""))
+        return (root + "/a", root + "/b")
+    }
+
+    /// The real go.sum locks golang.org/x/net at two versions; bumping the one with a module hash (as a go get does,
+    /// new pseudo-version and hash) is named, where comparing by name alone saw the unchanged first version.
+    @Test func aBumpedVersionOfANameLockedTwiceIsNamed() throws {
+        let (a, b) = try Self.pair("go.sum") {
+            $0.replacingOccurrences(of: "golang.org/x/net v0.0.0-20210614182718-04defd469f4e h1:XpT3nA5TvE525Ne3hInMh6+GETgn27Zfm9d",
+                                    with: "golang.org/x/net v0.0.0-20220722155237-a158d28d115b h1:PxfKdU9lEEDYjdIzOtC4qFWgkU2rGHdfLrY")
+                .replacingOccurrences(of: "golang.org/x/net v0.0.0-20210614182718-04defd469f4e/go.mod",
+                                      with: "golang.org/x/net v0.0.0-20220722155237-a158d28d115b/go.mod")
+        }
+        let report = try EnvironmentDiff().compare(a, b)
+        #expect(report.items.map(\.summary) == ["golang.org/x/net v0.0.0-20210614182718-04defd469f4e vs v0.0.0-20220722155237-a158d28d115b"])
+        #expect(!report.passes)
+        // Drift counts names, as before: one of the file's 9 module names (11 module versions) differs.
+        let dependencies = try #require(report.categories.first { $0.category == .dependencies })
+        #expect(dependencies.total == 9 && dependencies.differing == 1)
+    }
+
+    /// A second version added beside the first, and one of two removed, are additions and removals of that version.
+    @Test func aSecondVersionAddedOrRemovedIsNamedByVersion() throws {
+        let (a, b) = try Self.pair("go.sum") {
+            $0 + "github.com/spf13/pflag v1.0.6 h1:jFzHGLGAlb3ruxLB8MhbI6A8+AQX/2eW4qeyNZXNp2o=\n"
+        }
+        #expect(try EnvironmentDiff().compare(a, b).items.map(\.summary) == ["github.com/spf13/pflag added (v1.0.6)"])
+        let (c, d) = try Self.pair("go.sum") {
+            $0.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("golang.org/x/sys v0.0.0-20201119102817") }
+                .joined(separator: "\n")
+        }
+        #expect(try EnvironmentDiff().compare(c, d).items.map(\.summary) == ["golang.org/x/sys removed (was v0.0.0-20201119102817-f84b799fce68)"])
+    }
+
+    /// npm's dev flag flipping on one package (a real package-lock v3) is one flag change, not a removal and an addition.
+    @Test func aFlagThatFlipsIsItsOwnDifference() throws {
+        let (a, b) = try Self.pair("package-lock.v3.json") {
+            $0.replacingOccurrences(
+                of: "\"integrity\": \"sha512-locTkQyKvwIEgBzVrn8693ebc97F2U8ZHjbXwDXJ5Fn2TCpNwTlKcaKLkdHop5c/icOFE7qt7Q9JC5hnKNa6Gg==\",\n      \"dev\": true,",
+                with: "\"integrity\": \"sha512-locTkQyKvwIEgBzVrn8693ebc97F2U8ZHjbXwDXJ5Fn2TCpNwTlKcaKLkdHop5c/icOFE7qt7Q9JC5hnKNa6Gg==\",")
+        }
+        let report = try EnvironmentDiff().compare(a, b)
+        #expect(report.items.map(\.summary) == ["@babel/compat-data 7.29.7 marked dev → no qualifier"])
+        #expect(report.items.first?.change == .flag)
+    }
+}

@@ -53,8 +53,14 @@ public struct LockedPackage: Sendable, Hashable, Codable {
     /// A version range, a local folder, or a URL or VCS reference without a commit or hash: its content can change.
     public var unpinned: Bool { version == "*" || source.map { !$0.pinned } ?? false }
 
-    /// `name@qualifier`, the key two lockfiles are compared by.
+    /// `name@qualifier`: the packages two lockfiles compare version by version.
     public var key: String { qualifier.map { "\(name)@\($0)" } ?? name }
+
+    /// What one locked package is: its key, version and source (`anstream@cargo 0.6.18`, `x 1.0 git+https://…@abc`).
+    public var identity: String { key + " " + version + (source.map { " " + $0.kind.rawValue + ":" + $0.location } ?? "") }
+
+    /// The version with where it comes from when that is not a registry: `1.2.0 (git https://…@abc)`.
+    public var describedVersion: String { version + (source.map { " (\($0.kind.rawValue) \($0.location))" } ?? "") }
 }
 
 /// The lockfile formats Assay reads.
