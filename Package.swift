@@ -105,7 +105,8 @@ let package = Package(
             name: "AssayIntegrations",
             dependencies: [
                 "AssayBaseline", "AssayCapacity", "AssayCore", "AssayConfig", "AssayEnvironment", "AssayReproducibility", "AssayTelemetry",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

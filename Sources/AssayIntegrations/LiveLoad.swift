@@ -4,7 +4,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// Open-loop traffic against a live service that keeps every request: when it was meant to leave, how long the
 /// client waited from then (so queueing shows, no coordinated omission), the stages the server reported in its W3C
@@ -38,6 +37,10 @@ public struct LiveLoad: Sendable {
     /// Event loops (threads) the requests are dealt over, each loop sending every n-th one: 1 keeps the generator's
     /// own CPU smallest; capacity steps at hundreds of requests a second use one per core.
     public var eventLoops = 1
+    /// Connections to the service at most, per event loop. Few enough that each is reused often: a server closes
+    /// a connection idle past its keep-alive (uvicorn: 5 s), and connecting again costs the generator more than a
+    /// request. Requests beyond them wait for a connection, their latency still counted from the intended time.
+    public var connectionsPerLoop = 16
 
     public init(url: String, body: [UInt8], seed: UInt64) {
         self.url = url
@@ -83,75 +86,87 @@ public struct LiveLoad: Sendable {
     /// Sends `rate` requests a second for `seconds`, each request's id `prefix-N`, and waits for every answer.
     ///
     /// Each request lives on one event loop of the generator's own: the timer that sends it at its intended time,
-    /// its connection, its answer and the bookkeeping. No task or thread hop per request, so the generator's own CPU
-    /// stays small beside the service it measures.
+    /// its keep-alive connection (HTTP/1.1 through NIO's codec, no client library in between), its answer and the
+    /// bookkeeping. No task or thread hop per request, so the generator's own CPU stays small beside the service
+    /// it measures.
     public func drive(rate: Double, seconds: Double, prefix: String) async throws -> [Request] {
+        guard let target = URL(string: url), let host = target.host, target.scheme?.lowercased() == "http" else {
+            throw LiveLoadError(message: "\(url) is not an http:// URL")
+        }
+        let port = target.port ?? 80
+        let path = (target.path.isEmpty ? "/" : target.path) + (target.query.map { "?" + $0 } ?? "")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoops))
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
-        let client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
         let count = max(1, Int((rate * seconds).rounded()))
         let schedule = OpenLoopLoad.schedule(count: count, rate: rate, poisson: poisson, seed: seed)
         let loops = Array(group.makeIterator())
         let promises = loops.map { $0.makePromise(of: [Request].self) }
         let start = NIODeadline.now() + .milliseconds(20)
         let wallStart = Date().addingTimeInterval(0.02)
-        do {
-            let template = try HTTPClient.Request(
-                url: url, method: .POST, headers: ["Content-Type": "application/json"], body: .byteBuffer(ByteBuffer(bytes: body)))
-            let limit = max(1, maxInFlight / loops.count)
-            for (index, loop) in loops.enumerated() {
-                let promise = promises[index]
-                let indices = Array(stride(from: index, to: count, by: loops.count))
-                loop.execute {
-                    let window = Window(
-                        client: client, loop: loop, template: template, schedule: schedule, indices: indices, start: start, wallStart: wallStart,
-                        prefix: prefix, limit: limit, promise: promise)
-                    window.send(0)
-                }
+        let headers = HTTPHeaders([("Host", "\(host):\(port)"), ("Content-Type", "application/json"), ("Content-Length", String(body.count))])
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
+        let limit = max(1, maxInFlight / loops.count)
+        let (body, connections) = (self.body, max(1, connectionsPerLoop))
+        for (index, loop) in loops.enumerated() {
+            let promise = promises[index]
+            let indices = Array(stride(from: index, to: count, by: loops.count))
+            loop.execute {
+                let window = Window(
+                    loop: loop, host: host, port: port, head: head, body: ByteBuffer(bytes: body), schedule: schedule, indices: indices,
+                    start: start, wallStart: wallStart, prefix: prefix, limit: limit, connections: connections, promise: promise)
+                window.send(0)
             }
+        }
+        do {
             let results = try await EventLoopFuture.whenAllSucceed(promises.map(\.futureResult), on: loops[0]).get().flatMap { $0 }
-            try await client.shutdown()
             try await group.shutdownGracefully()
             return results.sorted { $0.offsetSeconds < $1.offsetSeconds }
         } catch {
-            for promise in promises { promise.fail(error) }
-            try? await client.shutdown()
             try? await group.shutdownGracefully()
             throw error
         }
     }
 
-    /// One loop's share of a window (the requests at `indices` of the schedule), confined to that event loop:
-    /// every callback below runs on `loop`.
+    /// One loop's share of a window (the requests at `indices` of the schedule) and its connections, confined to
+    /// that event loop: every callback below runs on `loop`.
     final class Window {
-        let client: HTTPClient
         let loop: any EventLoop
-        let template: HTTPClient.Request
+        let host: String
+        let port: Int
+        let head: HTTPRequestHead
+        let body: ByteBuffer
         let schedule: [Double]
         let indices: [Int]
         let start: NIODeadline
         let wallStart: Date
         let prefix: String
         let limit: Int
+        let connections: Int
         let promise: EventLoopPromise<[Request]>
         var results: [Request] = []
         var inFlight = 0
+        /// Open connections with no request on them, most recently used last.
+        var idle: [Connection] = []
+        var open = 0
+        /// Requests waiting for a connection (all `connections` busy), oldest first from `waitingHead`.
+        var waiting: [Int] = []
+        var waitingHead = 0
 
         init(
-            client: HTTPClient, loop: any EventLoop, template: HTTPClient.Request, schedule: [Double], indices: [Int], start: NIODeadline,
-            wallStart: Date, prefix: String, limit: Int, promise: EventLoopPromise<[Request]>
+            loop: any EventLoop, host: String, port: Int, head: HTTPRequestHead, body: ByteBuffer, schedule: [Double], indices: [Int],
+            start: NIODeadline, wallStart: Date, prefix: String, limit: Int, connections: Int, promise: EventLoopPromise<[Request]>
         ) {
-            self.client = client
             self.loop = loop
-            self.template = template
+            self.host = host
+            self.port = port
+            self.head = head
+            self.body = body
             self.schedule = schedule
             self.indices = indices
             self.start = start
             self.wallStart = wallStart
             self.prefix = prefix
             self.limit = limit
+            self.connections = connections
             self.promise = promise
             results.reserveCapacity(indices.count)
         }
@@ -170,52 +185,172 @@ public struct LiveLoad: Sendable {
             }
         }
 
+        /// Request `index` leaves now, unless `limit` requests are already waiting for answers (then it fails).
         func fire(_ index: Int) {
-            let id = "\(prefix)-\(index)"
-            let offset = schedule[index]
-            let startedAt = wallStart.addingTimeInterval(offset)
-            guard inFlight < limit else {
-                finish(Request(id: id, offsetSeconds: offset, startedAt: startedAt, clientMilliseconds: 0, serverStages: [], status: 0))
-                return
-            }
+            guard inFlight < limit else { return finish(index, answer: nil) }
             inFlight += 1
-            var request = template
-            request.headers.add(name: "X-Request-Id", value: id)
-            let intended = intended(index)
-            client.execute(request: request, delegate: Answer(), eventLoop: .delegateAndChannel(on: loop), deadline: .now() + .seconds(30))
-                .futureResult.hop(to: loop).assumeIsolated().whenComplete { result in
-                    self.inFlight -= 1
-                    let waited = NIODeadline.now() - intended
-                    let answer = try? result.get()
-                    self.finish(
-                        Request(
-                            id: id, offsetSeconds: offset, startedAt: startedAt, clientMilliseconds: Double(waited.nanoseconds) / 1e6,
-                            serverStages: answer?.timing.map(LiveLoad.serverTiming) ?? [], status: answer?.status ?? 0))
+            dispatch(index, retry: true)
+        }
+
+        /// Puts request `index` on an idle connection, a new one, or in the queue for the next free one.
+        func dispatch(_ index: Int, retry: Bool) {
+            if let connection = idle.popLast() {
+                // Only a connection idle long enough for a server's keep-alive to end can have been closed under the
+                // request; one the server drops right after using it failed the request, and that is a failure.
+                return write(index, on: connection, retry: retry && NIODeadline.now() - connection.idleSince >= .seconds(1))
+            }
+            guard open < connections else { return waiting.append(index) }
+            open += 1
+            ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: .seconds(30)), ResponseReader()])
+                    }
+                }
+                .connect(host: host, port: port).assumeIsolated().whenComplete { result in
+                    guard case .success(let channel) = result, let reader = try? channel.pipeline.syncOperations.handler(type: ResponseReader.self)
+                    else {
+                        self.open -= 1
+                        return self.complete(index, answer: nil)
+                    }
+                    let connection = Connection(channel: channel, reader: reader)
+                    reader.closed = { self.closed(connection) }
+                    self.write(index, on: connection, retry: false)
                 }
         }
 
-        func finish(_ request: Request) {
-            results.append(request)
-            if results.count == indices.count { promise.succeed(results) }
+        /// Sends request `index` on `connection`. A reused connection the server closed while it was idle (its
+        /// keep-alive ran out as the request left) fails before any byte of the answer: with `retry` the request is
+        /// then sent once more, on a new connection.
+        func write(_ index: Int, on connection: Connection, retry: Bool) {
+            var head = self.head
+            head.headers.add(name: "X-Request-Id", value: "\(prefix)-\(index)")
+            connection.reader.answered = false
+            connection.reader.pending = { answer in
+                if let answer, answer.keepAlive {
+                    var connection = connection
+                    connection.idleSince = .now()
+                    self.idle.append(connection)
+                } else {
+                    // Closed here or by the server: `closed` frees its place.
+                    connection.channel.close(promise: nil)
+                    if answer == nil, retry, !connection.reader.answered { return self.dispatch(index, retry: false) }
+                }
+                self.complete(index, answer: answer)
+            }
+            let channel = connection.channel
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        }
+
+        /// Request `index` has its answer (nil: none); a waiting request takes the freed place.
+        func complete(_ index: Int, answer: ResponseReader.Answer?) {
+            inFlight -= 1
+            finish(index, answer: answer)
+            pump()
+        }
+
+        /// A connection closed (by either side, idle or not): it leaves the pool and frees its place.
+        func closed(_ connection: Connection) {
+            open -= 1
+            idle.removeAll { $0.channel === connection.channel }
+            pump()
+        }
+
+        /// Waiting requests take idle connections and free places, oldest first.
+        func pump() {
+            while waitingHead < waiting.count, !idle.isEmpty || open < connections {
+                let next = waiting[waitingHead]
+                waitingHead += 1
+                if waitingHead == waiting.count {
+                    waiting.removeAll(keepingCapacity: true)
+                    waitingHead = 0
+                }
+                dispatch(next, retry: true)
+            }
+        }
+
+        func finish(_ index: Int, answer: ResponseReader.Answer?) {
+            let offset = schedule[index]
+            let waited = answer == nil ? 0 : Double((NIODeadline.now() - intended(index)).nanoseconds) / 1e6
+            results.append(
+                Request(
+                    id: "\(prefix)-\(index)", offsetSeconds: offset, startedAt: wallStart.addingTimeInterval(offset), clientMilliseconds: waited,
+                    serverStages: answer?.timing.map(LiveLoad.serverTiming) ?? [], status: answer?.status ?? 0))
+            guard results.count == indices.count else { return }
+            for connection in idle { connection.channel.close(promise: nil) }
+            idle.removeAll()
+            promise.succeed(results)
         }
     }
 
-    /// Keeps an answer's status and `Server-Timing` header; the body is read and dropped.
-    final class Answer: HTTPClientResponseDelegate {
-        typealias Response = (status: Int, timing: String?)
-        let head = Mutex<Response>((0, nil))
+    /// A keep-alive connection, the handler that reads its answers, and since when it has had no request.
+    struct Connection {
+        let channel: any Channel
+        let reader: ResponseReader
+        var idleSince = NIODeadline.now()
+    }
 
-        func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
-            let timing = head.headers["Server-Timing"]
-            self.head.withLock { $0 = (Int(head.status.code), timing.isEmpty ? nil : timing.joined(separator: ",")) }
-            return task.eventLoop.makeSucceededVoidFuture()
+    /// Reads one answer at a time from its connection: the status and `Server-Timing` from the head, the body
+    /// dropped; the connection closing, failing or idling past the read timeout answers nil.
+    final class ResponseReader: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPClientResponsePart
+
+        struct Answer {
+            var status: Int
+            var timing: String?
+            var keepAlive: Bool
         }
 
-        func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-            task.eventLoop.makeSucceededVoidFuture()
+        /// Called once with the answer to the request on the connection now.
+        var pending: ((Answer?) -> Void)?
+        /// Called once when the connection closes, after `pending`.
+        var closed: (() -> Void)?
+        /// Whether a byte of the current answer has arrived.
+        var answered = false
+        var head: Answer?
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let response):
+                answered = true
+                let timing = response.headers["Server-Timing"]
+                head = Answer(
+                    status: Int(response.status.code), timing: timing.isEmpty ? nil : timing.joined(separator: ","), keepAlive: response.isKeepAlive)
+            case .body:
+                break
+            case .end:
+                let answer = head
+                head = nil
+                resolve(answer)
+            }
         }
 
-        func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response { head.withLock { $0 } }
+        func resolve(_ answer: Answer?) {
+            let callback = pending
+            pending = nil
+            callback?(answer)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            resolve(nil)
+            let callback = closed
+            closed = nil
+            callback?()
+            context.fireChannelInactive()
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
     }
 
     /// The answered requests as a JSON-lines latency log: each server stage as `<stage>_ms`, `network_ms` (the
@@ -238,6 +373,12 @@ public struct LiveLoad: Sendable {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.4f", value) }
+}
+
+/// A live window that cannot start: the URL is not one the generator can drive.
+public struct LiveLoadError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 extension LiveLoad {

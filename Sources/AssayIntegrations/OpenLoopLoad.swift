@@ -36,6 +36,7 @@ public struct OpenLoopLoad: Sendable {
         load.poisson = poisson
         load.maxInFlight = maxInFlight
         load.eventLoops = ProcessInfo.processInfo.activeProcessorCount
+        load.connectionsPerLoop = 128
         let cpuBefore = processID.flatMap(Self.cpuSeconds)
         let wallBefore = Date()
         let requests = try await load.drive(rate: rate, seconds: seconds, prefix: "step")
