@@ -47,10 +47,20 @@ public struct LiveAudit: Sendable {
         // What the report cites: paths relative to the workspace root.
         let cited = ".assay/live/" + stamp
         try FileManager.default.createDirectory(atPath: evidence + "/traces", withIntermediateDirectories: true)
-        let previous = (try? String(contentsOfFile: liveRoot + "/latest", encoding: .utf8))
+        var previous = (try? String(contentsOfFile: liveRoot + "/latest", encoding: .utf8))
             .map { ".assay/live/" + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .flatMap { FileManager.default.fileExists(atPath: configuration.resolve($0) + "/latency.jsonl") ? $0 : nil }
-        var lines = ["evidence: \(evidence)" + (previous.map { "; previous live run: \($0)" } ?? "; no previous live run: this one becomes the baseline")]
+        var note = previous.map { "; previous live run: \($0)" } ?? "; no previous live run: this one becomes the baseline"
+        // Latency at another load is not a comparison: a run at another rate starts afresh.
+        if let earlier = previous,
+            let record = try? JSONCoding.decoder().decode(
+                LiveWindowRecord.self, from: Data(contentsOf: URL(fileURLWithPath: configuration.resolve(earlier) + "/live-window.json"))),
+            abs(record.rateRPS - rate) > 1e-9
+        {
+            previous = nil
+            note = "; the previous live run (\(earlier)) drove \(Formatting.number(record.rateRPS, digits: 1)) req/s, this one \(Formatting.number(rate, digits: 1)): not compared"
+        }
+        var lines = ["evidence: \(evidence)" + note]
         progress(lines[0])
 
         let port = runningURL == nil ? try Self.freePort() : 0

@@ -54,6 +54,52 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/.assay/live"), "the evidence directory is kept")
     }
 
+    /// A healthy service (Python's http.server with Server-Timing), audited live three times: the first run has no
+    /// comparison, the second compares with the first, the third drives another rate and is compared with nothing.
+    /// The window's record puts the service process, Assay's own CPU and the failed requests into the report.
+    @Test func aHealthyServiceIsAuditedAndOnlyALiveRunAtTheSameRateIsItsComparison() throws {
+        let script = """
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+                def do_POST(self):
+                    self.rfile.read(int(self.headers["Content-Length"]))
+                    self.send_response(200)
+                    self.send_header("Server-Timing", "preprocess;dur=0.4, inference;dur=3.1, postprocess;dur=0.2")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                def do_GET(self):
+                    self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+                def log_message(self, *args): pass
+            http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+            """
+        let directory = try Self.workspace(command: #""exec python3 service.py {port}""#)
+        try script.write(toFile: directory + "/service.py", atomically: true, encoding: .utf8)
+        func audit() throws -> (CLITests.Result, [String: Any]) {
+            let result = try CLITests.assay(["audit", "--live", "--no-capacity", "--format", "json"], in: directory)
+            let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+            return (result, report)
+        }
+        func rows(_ report: [String: Any], _ layer: String) -> [String: [String: Any]] {
+            let layers = report["layers"] as? [[String: Any]] ?? []
+            let findings = layers.first { $0["layer"] as? String == layer }?["findings"] as? [[String: Any]] ?? []
+            return Dictionary(findings.map { ($0["check"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        let (first, report) = try audit()
+        #expect(first.stderr.contains("no previous live run"), "\(first.stderr)")
+        let resources = rows(report, "resources")
+        #expect(resources["Service process CPU (% of one core)"] != nil && resources["Assay's own CPU (% of one core)"] != nil, "\(resources.keys)")
+        #expect(rows(report, "latency")["Failed requests (live window)"]?["status"] as? String == "pass")
+        let (second, _) = try audit()
+        #expect(second.stderr.contains("previous live run: .assay/live/"), "\(second.stderr)")
+        let yaml = try String(contentsOfFile: directory + "/assay.yaml", encoding: .utf8)
+        try yaml.replacingOccurrences(of: "current_rps: 5", with: "current_rps: 6").write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+        let (third, _) = try audit()
+        #expect(third.stderr.contains("drove 5.0 req/s, this one 6.0: not compared"), "\(third.stderr)")
+        #expect(Self.survivors("service.py").isEmpty)
+    }
+
     @Test func aBadLiveSectionIsExit65AndNoLiveSectionIsAUsageError() throws {
         for (section, message) in [
             ("  live:\n    command: []\n", "command"), ("  live:\n    command: [x]\n    window_seconds: -1\n", "window_seconds"),
