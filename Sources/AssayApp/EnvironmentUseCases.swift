@@ -59,10 +59,28 @@ public enum EnvironmentUseCases {
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
+    /// Lockfiles at the top of `directory` whose format Assay does not read: each named through `warn`; with
+    /// `strict`, a refusal (exit 65) naming them all.
+    static func unreadLockfiles(in directory: String, strict: Bool, warn: (String) -> Void) throws {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        let unread = names.compactMap { name in LockfileFormat.unread(path: name).map { (name, $0) } }
+        for (name, tool) in unread {
+            warn("\(directory)/\(name): a \(tool) lockfile, a format Assay does not read yet: hashed as a file, its packages not listed")
+        }
+        if strict, !unread.isEmpty {
+            throw AppError(
+                "--strict: \(unread.count) lockfile\(unread.count == 1 ? "" : "s") in \(directory) could not be read: \(unread.map(\.0).joined(separator: ", "))",
+                code: ExitStatus.invalidInput)
+        }
+    }
+
     /// Writes the manifest of `directory` to `output` (never inside the directory) with the stat cache unless `useCache` is false.
-    public static func snapshot(_ directory: String, output: String, seed: Int?, useCache: Bool, warn: (String) -> Void) throws -> Lines {
+    public static func snapshot(
+        _ directory: String, output: String, seed: Int?, useCache: Bool, strict: Bool = false, warn: (String) -> Void
+    ) throws -> Lines {
         try requireFile(directory)
         guard EnvironmentDiff.isDirectory(directory) else { throw InputError(path: directory, line: 0, expected: "a directory to snapshot") }
+        try unreadLockfiles(in: directory, strict: strict, warn: warn)
         let root = absolutePath(directory)
         let target = absolutePath(output)
         let cache = useCache ? StatCache(path: StatCache.defaultPath(forRoot: root)) : nil
@@ -87,10 +105,23 @@ public enum EnvironmentUseCases {
         return VerifyOutput(manifest: manifest, root: directory, digest: loaded.digest, intact: intact, components: statuses)
     }
 
-    /// A CycloneDX document written to `output`, or returned as text when `output` is nil.
-    public static func sbom(_ path: String, output: String?) throws -> Lines {
-        let cache = EnvironmentDiff.isDirectory(path) ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
-        let document = try SBOM.document(for: path, cache: cache)
+    /// A CycloneDX document written to `output`, or returned as text when `output` is nil. `kind` reads a single
+    /// lockfile under any name; a directory's lockfiles of formats Assay does not read are named through `warn`, and
+    /// refused with `strict`.
+    public static func sbom(_ path: String, output: String?, kind: String? = nil, strict: Bool = false, warn: (String) -> Void = { _ in }) throws -> Lines {
+        let directory = EnvironmentDiff.isDirectory(path)
+        var format: LockfileFormat?
+        if let kind {
+            guard let known = LockfileFormat(kind: kind) else {
+                throw AppError(
+                    "--kind \(kind): not a format Assay reads (\(LockfileFormat.allCases.map(\.rawValue).joined(separator: ", ")))", code: ExitStatus.usage)
+            }
+            guard !directory else { throw AppError("--kind reads one lockfile; \(path) is a directory", code: ExitStatus.usage) }
+            format = known
+        }
+        if directory { try unreadLockfiles(in: path, strict: strict, warn: warn) }
+        let cache = directory ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
+        let document = try SBOM.document(for: path, format: format, cache: cache)
         try? cache?.save()
         let text = String(decoding: try JSONCoding.encoder(pretty: true).encode(document), as: UTF8.self)
         guard let output else { return Lines([text]) }

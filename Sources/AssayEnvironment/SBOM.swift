@@ -10,7 +10,7 @@ public enum SBOM {
 
     /// The SBOM of a lockfile, or of an environment directory (every top-level component of its snapshot, and
     /// the packages of each lockfile among them).
-    public static func document(for path: String, cache: StatCache? = nil, now: Date = Date()) throws -> JSONValue {
+    public static func document(for path: String, format: LockfileFormat? = nil, cache: StatCache? = nil, now: Date = Date()) throws -> JSONValue {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError(path: path, line: 0, expected: "a lockfile or an environment directory")
@@ -28,7 +28,7 @@ public enum SBOM {
             }
             builder.rootDependsOn = builder.files
         } else {
-            let lock = try LockfileParser.parse(path: path)
+            let lock = try LockfileParser.parse(path: path, format: format)
             builder.rootDependsOn = lock.packages.map { builder.addPackage($0) }
             builder.rootHash = lock.sha256
         }
@@ -56,7 +56,7 @@ public enum SBOM {
         default: return nil
         }
         let name = package.name.split(separator: "/").map { percentEncoded(String($0)) }.joined(separator: "/")
-        let version = package.version == "*" ? "" : "@" + percentEncoded(package.version)
+        let version = package.isConstraint ? "" : "@" + percentEncoded(package.version)
         return "pkg:\(type)/\(name)\(version)"
     }
 
@@ -102,7 +102,7 @@ public enum SBOM {
             let ref = uniqueRef(purl.map { $0 + (package.qualifier.map { "?qualifier=\(SBOM.percentEncoded($0))" } ?? "") }
                 ?? "\(package.ecosystem):\(package.name)\(package.qualifier.map { "@\($0)" } ?? "")")
             var object: [String: JSONValue] = ["type": .string("library"), "bom-ref": .string(ref), "name": .string(package.name)]
-            if package.version != "*" { object["version"] = .string(package.version) }
+            if !package.isConstraint { object["version"] = .string(package.version) }
             if let purl { object["purl"] = .string(purl) }
             let hashes = package.hashes.compactMap(SBOM.hash)
             if !hashes.isEmpty { object["hashes"] = .array(hashes) }
@@ -120,6 +120,7 @@ public enum SBOM {
                 }
             }
             if package.unpinned { properties.append(property("assay:unpinned", "true")) }
+            if package.isConstraint, package.version != "*" { properties.append(property("assay:version_constraint", package.version)) }
             for other in package.hashes where SBOM.hash(other) == nil { properties.append(property("assay:hash", other)) }
             object["properties"] = .array(properties)
             components.append(.object(object))
@@ -218,7 +219,8 @@ public enum SBOM {
                 packages.append(
                     LockedPackage(
                         ecosystem: properties["assay:ecosystem"] ?? purlType ?? "unknown", name: name,
-                        version: component["version"]?.string ?? "*", hashes: hashes, qualifier: properties["assay:qualifier"]))
+                        version: component["version"]?.string ?? properties["assay:version_constraint"] ?? "*", hashes: hashes,
+                        qualifier: properties["assay:qualifier"]))
             } else {
                 files[name] = hashes.first { $0.hasPrefix("sha256:") }.map { String($0.dropFirst(7)) } ?? ""
             }

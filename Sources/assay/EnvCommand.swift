@@ -146,12 +146,15 @@ extension Env {
         @Flag(help: "Hash every file, without reading or writing the stat cache.")
         var noCache = false
 
+        @Flag(help: "Exit 65 when DIR holds a lockfile whose format Assay does not read (it is named either way).")
+        var strict = false
+
         func run() async throws {
             try await runMapped {
                 let configuration = try options.loadOrDefaults()
                 return try emit(
                     try EnvironmentUseCases.snapshot(
-                        directory, output: output, seed: seed ?? configuration.inference?.seed, useCache: !noCache,
+                        directory, output: output, seed: seed ?? configuration.inference?.seed, useCache: !noCache, strict: strict,
                         warn: { Terminal.warning($0) }),
                     .text)
             }
@@ -195,8 +198,16 @@ extension Env {
         @Option(name: .shortAndLong, help: "Where to write the SBOM (default: standard output).")
         var output: String?
 
+        @Option(help: "Read PATH as this lockfile format whatever its name (Cargo.lock, requirements.txt, poetry.lock, … or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm).")
+        var kind: String?
+
+        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (yarn.lock, pnpm-lock.yaml, pdm.lock, pylock.toml, …).")
+        var strict = false
+
         func run() async throws {
-            try await runMapped { try emit(try EnvironmentUseCases.sbom(path, output: output), .text) }
+            try await runMapped {
+                try emit(try EnvironmentUseCases.sbom(path, output: output, kind: kind, strict: strict, warn: { Terminal.warning($0) }), .text)
+            }
         }
     }
 }

@@ -364,3 +364,44 @@ import Testing
         }
     }
 }
+
+/// Lockfiles under names and formats the detector does not take for granted: `--kind`, prefixed names, formats
+/// Assay does not read yet (named, never read as another format), and `--strict`.
+@Suite struct LockfileCLITests {
+    @Test func kindStrictAndUnreadFormatsAreSaidAloud() throws {
+        let directory = try CLITests.temporaryDirectory()
+        let cargo = try String(
+            contentsOfFile: CLITests.packageRoot + "/Tests/AssayEnvironmentTests/Fixtures/Cargo.lock", encoding: .utf8)
+        try cargo.write(toFile: directory + "/prod.Cargo.lock", atomically: true, encoding: .utf8)
+        try cargo.write(toFile: directory + "/cargo-lock.backup", atomically: true, encoding: .utf8)
+        let prefixed = try CLITests.assay(["env", "sbom", "prod.Cargo.lock"], in: directory)
+        #expect(prefixed.status == 0 && prefixed.stdout.contains("pkg:cargo/util@1.2.0"), "\(prefixed.stderr)")
+        let refused = try CLITests.assay(["env", "sbom", "cargo-lock.backup"], in: directory)
+        #expect(refused.status == 65 && refused.stderr.contains("--kind FORMAT"), "\(refused.stderr)")
+        let kind = try CLITests.assay(["env", "sbom", "cargo-lock.backup", "--kind", "cargo"], in: directory)
+        #expect(kind.status == 0 && kind.stdout.contains("pkg:cargo/util@1.2.0"), "\(kind.stderr)")
+        let unknownKind = try CLITests.assay(["env", "sbom", "cargo-lock.backup", "--kind", "maven"], in: directory)
+        #expect(unknownKind.status == 64 && unknownKind.stderr.contains("Cargo.lock"), "\(unknownKind.stderr)")
+
+        // The head of a real pnpm-lock.yaml (vuejs/core): named as pnpm's, not read as a conda environment.
+        let env = directory + "/env"
+        try FileManager.default.createDirectory(atPath: env, withIntermediateDirectories: true)
+        let pnpm = try String(contentsOfFile: CLITests.packageRoot + "/Tests/AssayEnvironmentTests/Fixtures/pnpm-lock.head.yaml", encoding: .utf8)
+        try pnpm.write(toFile: env + "/pnpm-lock.yaml", atomically: true, encoding: .utf8)
+        try "requests==2.31.0\n".write(toFile: env + "/requirements.txt", atomically: true, encoding: .utf8)
+        let single = try CLITests.assay(["env", "sbom", "env/pnpm-lock.yaml"], in: directory)
+        #expect(single.status == 65 && single.stderr.contains("pnpm lockfiles are not read yet"), "\(single.stderr)")
+        let sbom = try CLITests.assay(["env", "sbom", "env", "--output", "sbom.json"], in: directory)
+        #expect(sbom.status == 0 && sbom.stderr.contains("pnpm-lock.yaml: a pnpm lockfile, a format Assay does not read yet"), "\(sbom.stderr)")
+        let strict = try CLITests.assay(["env", "sbom", "env", "--strict", "--output", "strict.json"], in: directory)
+        #expect(strict.status == 65 && strict.stderr.contains("--strict: 1 lockfile"), "\(strict.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/strict.json"))
+        let snapshot = try CLITests.assay(["env", "snapshot", "env", "--strict"], in: directory)
+        #expect(snapshot.status == 65 && snapshot.stderr.contains("pnpm-lock.yaml"), "\(snapshot.stderr)")
+        // A prose .txt file is refused with its line.
+        try "Model card\n\nThis model reaches 91% accuracy on the held-out set.\n".write(
+            toFile: directory + "/model_card.txt", atomically: true, encoding: .utf8)
+        let prose = try CLITests.assay(["env", "sbom", "model_card.txt"], in: directory)
+        #expect(prose.status == 65 && prose.stderr.contains("model_card.txt:1: expected a requirement"), "\(prose.stderr)")
+    }
+}

@@ -137,7 +137,7 @@ import Testing
         #expect(try package(lock, "tokfix").unpinned)
         #expect(try package(lock, "torch").source?.pinned == true)
         try AtomicFile.write(Array("dependencies:\n  - pip:\n      - ==1.0\n".utf8), to: path)
-        #expect(throws: LockfileError(path: path, line: 3, expected: "a requirement such as name==1.2.3")) { try LockfileParser.parse(path: path) }
+        #expect(throws: LockfileError(path: path, line: 3, expected: "a requirement such as name==1.2.3 or name>=1.2 (PEP 508), got '==1.0'")) { try LockfileParser.parse(path: path) }
     }
 
     @Test func swiftPackageResolvedV3() throws {
@@ -166,7 +166,7 @@ import Testing
         #expect(lock.packages.map(\.name) == lock.packages.map(\.name).sorted())
         let path = try TestFiles.temporaryDirectory("assay-go") + "/go.sum"
         try AtomicFile.write(Array("golang.org/x/text v0.3.0\n".utf8), to: path)
-        #expect(throws: LockfileError(path: path, line: 1, expected: "module version hash")) { try LockfileParser.parse(path: path) }
+        #expect(throws: LockfileError(path: path, line: 1, expected: "module version hash, e.g. golang.org/x/text v0.3.6 h1:…=")) { try LockfileParser.parse(path: path) }
     }
 
     @Test func brokenFilesAreLocatedErrors() throws {
@@ -227,5 +227,86 @@ import Testing
         #expect(value["products"] == .array([.object(["name": .string("a")]), .object(["name": .string("b"), "meta": .object(["x": .number(1)])])]))
         #expect(throws: TOMLError.self) { try TOMLParser.parse("a = 1\na = 2\n") }
         #expect(throws: TOMLError.self) { try TOMLParser.parse("a = \"unterminated\n") }
+    }
+}
+
+/// Files that are not what their names say are refused with their line and what was expected, and specifiers are
+/// read as the ecosystems write them. The inputs are the cases real repositories showed (a model card saved as
+/// .txt, a go.sum with a stray line, an environment.yml with conda and pip specifiers), cut to the lines that matter.
+@Suite struct LockfileRefusalTests {
+    static func write(_ text: String, _ name: String) throws -> String {
+        let path = try TestFiles.temporaryDirectory("assay-refuse") + "/" + name
+        try AtomicFile.write(Array(text.utf8), to: path)
+        return path
+    }
+
+    func refused(_ text: String, _ name: String, line: Int, saying words: String) throws {
+        let path = try Self.write(text, name)
+        #expect {
+            try LockfileParser.parse(path: path)
+        } throws: { error in
+            guard let error = error as? LockfileError else { return false }
+            return error.line == line && error.expected.contains(words)
+        }
+    }
+
+    @Test func proseInATxtFileIsRefused() throws {
+        try refused(
+            "# Model card\n\nThis model reaches 91% accuracy.\nSee example.com for details.\n", "model_card.txt", line: 3, saying: "PEP 508")
+    }
+
+    @Test func aSingleEqualsSignIsNotAPin() throws {
+        try refused("numpy==1.26.4\ntorch=2.1.0\n", "requirements.txt", line: 2, saying: "name==1.2.3")
+    }
+
+    @Test func aGoSumLineThatIsNotModuleVersionHashIsRefused() throws {
+        try refused("golang.org/x/text v0.3.6 h1:aRYxNxv6iGQlyVaZmk6ZgYEDa+Jg18DxebPSrd6bg1M=\ngarbage line here\n", "go.sum", line: 2, saying: "module version hash")
+    }
+
+    @Test func requirementSpecifiersAreKeptAsWritten() throws {
+        let path = try Self.write(
+            "requests==2.31.0\njsonargparse[signatures]>=4.27.7\nnumpy >= 1.24, < 2 ; python_version >= \"3.9\"\nrich\n", "requirements.txt")
+        let packages = Dictionary(uniqueKeysWithValues: try LockfileParser.parse(path: path).packages.map { ($0.name, $0) })
+        #expect(packages["requests"]?.version == "2.31.0" && packages["requests"]?.unpinned == false)
+        #expect(packages["jsonargparse"]?.version == ">=4.27.7" && packages["jsonargparse"]?.unpinned == true)
+        #expect(packages["numpy"]?.version == ">=1.24,<2")
+        #expect(packages["rich"]?.version == "*")
+    }
+
+    @Test func condaSpecsAreReadAsCondaWritesThem() throws {
+        let path = try Self.write(
+            """
+            name: train
+            channels: [pytorch, nvidia, conda-forge]
+            dependencies:
+              - python=3.11
+              - pytorch~=2.1.0 *cuda12*
+              - numpy>=1.0.0
+              - conda-forge::tokenizers=0.15.0
+              - cudatoolkit 11.8.0 h6a678d5_0
+              - pytorch-cuda=12.1=ha16c6d3_5
+              - pip:
+                  - jsonargparse[signatures]>=4.27.7
+                  - -e .
+            """, "environment.yml")
+        let packages = Dictionary(uniqueKeysWithValues: try LockfileParser.parse(path: path).packages.map { ($0.name, $0.version) })
+        #expect(packages == [
+            "python": "3.11", "pytorch": "~=2.1.0", "numpy": ">=1.0.0", "tokenizers": "0.15.0", "cudatoolkit": "11.8.0", "pytorch-cuda": "12.1",
+            "jsonargparse": ">=4.27.7", ".": "*",
+        ])
+        try refused("dependencies:\n  - ~=1.0\n", "environment.yml", line: 2, saying: "conda spec")
+    }
+
+    /// A range has no version in the SBOM's purl; it is kept as a property and read back.
+    @Test func aRangeIsAConstraintInTheSBOM() throws {
+        let directory = try TestFiles.temporaryDirectory("assay-refuse-sbom")
+        try AtomicFile.write(Array("jsonargparse>=4.27.7\nrequests==2.31.0\n".utf8), to: directory + "/requirements.txt")
+        let document = try SBOM.document(for: directory + "/requirements.txt")
+        let text = CanonicalJSON.serialize(document)
+        #expect(text.contains(#""pkg:pypi/jsonargparse""#) && text.contains("pkg:pypi/requests@2.31.0"), "\(text)")
+        #expect(text.contains("assay:version_constraint"))
+        try AtomicFile.write(Array(text.utf8), to: directory + "/sbom.cdx.json")
+        let read = try SBOM.read(path: directory + "/sbom.cdx.json").packages
+        #expect(read.first { $0.name == "jsonargparse" }?.version == ">=4.27.7")
     }
 }

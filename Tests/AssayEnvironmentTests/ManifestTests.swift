@@ -106,7 +106,7 @@ import Testing
     @Test func malformedLockfileIsAnError() throws {
         let root = try Self.workspace()
         try AtomicFile.write(Array("numpy==1.24.3\n==2.0\n".utf8), to: root + "/requirements.txt")
-        #expect(throws: LockfileError(path: "requirements.txt", line: 2, expected: "a requirement such as name==1.2.3")) {
+        #expect(throws: LockfileError(path: "requirements.txt", line: 2, expected: "a requirement such as name==1.2.3 or name>=1.2 (PEP 508), got '==2.0'")) {
             try EnvironmentManifest.snapshot(root: root, seed: 1)
         }
     }

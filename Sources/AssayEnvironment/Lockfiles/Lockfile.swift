@@ -51,7 +51,12 @@ public struct LockedPackage: Sendable, Hashable, Codable {
     }
 
     /// A version range, a local folder, or a URL or VCS reference without a commit or hash: its content can change.
-    public var unpinned: Bool { version == "*" || source.map { !$0.pinned } ?? false }
+    public var unpinned: Bool { isConstraint || source.map { !$0.pinned } ?? false }
+
+    /// The version is a constraint, not a version: `*`, a range (`>=1.24,<2`, `~=2.1.0`) or a wildcard (`1.2.*`).
+    public var isConstraint: Bool {
+        version == "*" || version.contains("*") || version.contains(",") || version.first.map { "<>~!=".contains($0) } == true
+    }
 
     /// `name@qualifier`: the packages two lockfiles compare version by version.
     public var key: String { qualifier.map { "\(name)@\($0)" } ?? name }
@@ -78,7 +83,12 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The format of a file, from its name (and, for JSON and YAML, its content).
     public static func detect(path: String) -> LockfileFormat? {
-        let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        guard unread(path: path) == nil else { return nil }
+        var name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        // `prod.Cargo.lock`, `staging.go.sum`: a prefix before a conventional name.
+        for conventional in ["pipfile.lock", "poetry.lock", "uv.lock", "cargo.lock", "go.sum", "package.resolved"] where name.hasSuffix("." + conventional) {
+            name = conventional
+        }
         if name.hasSuffix(".txt") || name.hasSuffix(".in") && name.contains("requirements") { return .requirements }
         if name == "pipfile.lock" { return .pipfileLock }
         if name == "poetry.lock" { return .poetryLock }
@@ -89,6 +99,32 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
         if name == "cargo.lock" { return .cargoLock }
         if name == "go.sum" { return .goSum }
         if name == "package.resolved" { return .swiftPackageResolved }
+        return nil
+    }
+
+    /// A format from `--kind`: its file name (`Cargo.lock`, `requirements.txt`) or its short name (`cargo`, `pip`).
+    public init?(kind: String) {
+        let lowered = kind.lowercased()
+        let short: [String: LockfileFormat] = [
+            "pip": .requirements, "requirements": .requirements, "pipfile": .pipfileLock, "poetry": .poetryLock, "uv": .uvLock,
+            "conda": .condaEnvironment, "conda-lock": .condaLock, "npm": .npmPackageLock, "cargo": .cargoLock, "go": .goSum,
+            "swiftpm": .swiftPackageResolved,
+        ]
+        guard let format = short[lowered] ?? LockfileFormat.allCases.first(where: { $0.rawValue.lowercased() == lowered }) else { return nil }
+        self = format
+    }
+
+    /// Lockfiles of formats Assay does not read yet, by file name: the tool that writes them, so they are named
+    /// when met and never read as another format (a pnpm-lock.yaml is not a conda environment).
+    public static func unread(path: String) -> String? {
+        let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        let tools = [
+            "yarn.lock": "Yarn", "pnpm-lock.yaml": "pnpm", "pdm.lock": "PDM", "bun.lock": "Bun", "bun.lockb": "Bun", "gemfile.lock": "Bundler",
+            "composer.lock": "Composer", "podfile.lock": "CocoaPods", "mix.lock": "Mix", "flake.lock": "Nix", "gradle.lockfile": "Gradle",
+            "packages.lock.json": "NuGet", "pubspec.lock": "Dart pub", "deno.lock": "Deno", "pixi.lock": "pixi",
+        ]
+        if let tool = tools[name] { return tool }
+        if name == "pylock.toml" || name.hasPrefix("pylock.") && name.hasSuffix(".toml") { return "PEP 751 (pylock.toml)" }
         return nil
     }
 }

@@ -7,8 +7,12 @@ public enum LockfileParser {
     /// Parses the file at `path` (shown as `displayPath`), detecting the format from its name unless given.
     public static func parse(path: String, displayPath: String? = nil, format: LockfileFormat? = nil) throws -> Lockfile {
         let name = displayPath ?? path
+        let formats = LockfileFormat.allCases.map(\.rawValue).joined(separator: ", ")
         guard let format = format ?? LockfileFormat.detect(path: path) else {
-            throw LockfileError(path: name, line: 0, expected: "a known lockfile name (\(LockfileFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            if let tool = LockfileFormat.unread(path: path) {
+                throw LockfileError(path: name, line: 0, expected: "a lockfile format Assay reads (\(formats)); \(tool) lockfiles are not read yet")
+            }
+            throw LockfileError(path: name, line: 0, expected: "a known lockfile name (\(formats)), or --kind FORMAT")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LockfileError(path: name, line: 0, expected: "a readable file")
@@ -109,22 +113,45 @@ public enum LockfileParser {
                 packages.append(try directReference(name: nil, spec, hashes: hashes, path: path, line: logicalStart))
                 continue
             }
-            guard let range = spec.range(of: "===") ?? spec.range(of: "==") else {
-                // An unpinned requirement (a range or a bare name): no version to lock to.
-                let bare = spec.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
-                guard !bare.isEmpty else { throw LockfileError(path: path, line: logicalStart, expected: "a requirement such as name==1.2.3") }
-                packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(String(bare)), version: "*", hashes: hashes))
-                continue
+            // PEP 508: a name, optional [extras], then version specifiers or nothing. Anything else (prose in a
+            // .txt file, `torch=2.1.0`) is refused rather than read as a package.
+            guard let (name, specifiers) = pep508(spec) else {
+                throw LockfileError(
+                    path: path, line: logicalStart,
+                    expected: "a requirement such as name==1.2.3 or name>=1.2 (PEP 508), got '\(spec.prefix(60))'")
             }
-            var name = String(spec[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
-            if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
-            let version = String(spec[range.upperBound...]).trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, !version.isEmpty else {
-                throw LockfileError(path: path, line: logicalStart, expected: "a requirement such as name==1.2.3")
+            let pins = specifiers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if pins.count == 1, let pin = pins.first, pin.hasPrefix("==") || pin.hasPrefix("==="), !pin.hasSuffix("*") {
+                let version = pin.drop { $0 == "=" }.trimmingCharacters(in: .whitespaces)
+                packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: hashes))
+            } else {
+                // A range or a bare name: no version to lock to; the range is kept as written.
+                packages.append(
+                    LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: specifiers.isEmpty ? "*" : specifiers, hashes: hashes))
             }
-            packages.append(LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: hashes))
         }
         return packages
+    }
+
+    /// A PEP 508 requirement's name and its version specifiers (`>=1.2,<2`, empty when there are none), without
+    /// extras and markers; nil when `spec` is not one.
+    static func pep508(_ spec: String) -> (name: String, specifiers: String)? {
+        let text = spec.trimmingCharacters(in: .whitespaces)
+        guard let nameEnd = text.range(of: #"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?"#, options: .regularExpression)?.upperBound else { return nil }
+        let name = String(text[..<nameEnd])
+        var rest = text[nameEnd...].trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]"),
+                rest[rest.index(after: rest.startIndex)..<close].allSatisfy({ $0.isLetter || $0.isNumber || " ,._-".contains($0) })
+            else { return nil }
+            rest = rest[rest.index(after: close)...].trimmingCharacters(in: .whitespaces)
+        }
+        if rest.hasPrefix("("), rest.hasSuffix(")") { rest = String(rest.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces) }
+        guard !rest.isEmpty else { return (name, "") }
+        let clauses = rest.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let clause = #"^(~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+$"#
+        guard clauses.allSatisfy({ $0.range(of: clause, options: .regularExpression) != nil }) else { return nil }
+        return (name, clauses.map { $0.replacingOccurrences(of: " ", with: "") }.joined(separator: ","))
     }
 
     /// A requirement that names a path, VCS URL or archive URL instead of a version (`-e ./pkg`,
@@ -162,6 +189,11 @@ public enum LockfileParser {
             pinned = !archiveHashes.isEmpty
         }
         let tail = location.split(separator: "/").last.map(String.init) ?? ""
+        // `-e .`: the project itself, named by its path (there is no name to normalize).
+        if given == nil, kind == .path, tail.isEmpty || tail == "." || tail == ".." {
+            return LockedPackage(
+                ecosystem: "pypi", name: location, version: "*", hashes: archiveHashes, source: .init(kind: kind, location: location, pinned: false))
+        }
         let inferred = fragments["egg"] ?? (tail.hasSuffix(".whl") || tail.hasSuffix(".tar.gz") || tail.hasSuffix(".zip")
             ? tail.split(separator: "-").first.map(String.init) : (vcs ? nil : tail))
         guard let name = (given?.isEmpty == false ? given : inferred), !name.isEmpty else {
@@ -280,6 +312,23 @@ public enum LockfileParser {
     }
 
     /// environment.yml: `name=version[=build]` conda specs and a `pip:` list; no hashes (not a lockfile proper).
+    /// A conda MatchSpec's name and version: `[channel::]name[ version[ build]]`, `name=version[=build]`,
+    /// `name==version`, `name>=1.0`, `name~=2.1.0 *cuda12*`. A range keeps its operator; nil when `spec` has no name.
+    static func condaSpec(_ spec: String) -> (name: String, version: String)? {
+        var text = spec.trimmingCharacters(in: .whitespaces)
+        if let channel = text.range(of: "::") { text = String(text[channel.upperBound...]) }
+        guard let nameEnd = text.range(of: #"^[A-Za-z0-9_][A-Za-z0-9._-]*"#, options: .regularExpression)?.upperBound else { return nil }
+        let name = text[..<nameEnd].lowercased()
+        let rest = text[nameEnd...].trimmingCharacters(in: .whitespaces)
+        guard let first = rest.split(separator: " ").first.map(String.init) else { return (name, "*") }
+        if first.hasPrefix("==") { return (name, String(first.dropFirst(2)).split(separator: "=").first.map(String.init) ?? "*") }
+        if first.hasPrefix("=") { return (name, String(first.dropFirst()).split(separator: "=").first.map(String.init) ?? "*") }
+        if let operatorPrefix = ["~=", ">=", "<=", "!=", ">", "<"].first(where: { first.hasPrefix($0) }) {
+            return first.count > operatorPrefix.count ? (name, first) : nil
+        }
+        return first.first?.isNumber == true || first == "*" ? (name, first) : nil
+    }
+
     static func condaEnvironment(_ text: String, path: String) throws -> [LockedPackage] {
         let root = try yaml(text, path: path)
         guard let dependencies = root["dependencies"]?.sequence else {
@@ -288,10 +337,11 @@ public enum LockfileParser {
         var packages: [LockedPackage] = []
         for item in dependencies {
             if let spec = item.scalar?.string {
-                let parts = spec.split(separator: "=", omittingEmptySubsequences: true).map(String.init)
-                let name = parts.first?.trimmingCharacters(in: .whitespaces) ?? spec
-                let version = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "*"
-                packages.append(LockedPackage(ecosystem: "conda", name: name.lowercased(), version: version, direct: true))
+                guard let (name, version) = condaSpec(spec) else {
+                    throw LockfileError(
+                        path: path, line: (item.mark?.line ?? 0), expected: "a conda spec such as numpy=1.24.3 or numpy>=1.24, got '\(spec.prefix(60))'")
+                }
+                packages.append(LockedPackage(ecosystem: "conda", name: name, version: version, direct: true))
             } else if let pip = item["pip"]?.sequence {
                 for entry in pip {
                     guard let spec = entry.scalar?.string else {
@@ -420,7 +470,11 @@ public enum LockfileParser {
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let fields = line.split(separator: " ")
             if fields.isEmpty { continue }
-            guard fields.count == 3 else { throw LockfileError(path: path, line: offset + 1, expected: "module version hash") }
+            guard fields.count == 3, fields[1].hasPrefix("v"), fields[1].dropFirst().first?.isNumber == true,
+                fields[2].range(of: #"^[a-z0-9]+:[A-Za-z0-9+/]+=*$"#, options: .regularExpression) != nil
+            else {
+                throw LockfileError(path: path, line: offset + 1, expected: "module version hash, e.g. golang.org/x/text v0.3.6 h1:…=")
+            }
             var version = String(fields[1])
             let isModFile = version.hasSuffix("/go.mod")
             if isModFile { version = String(version.dropLast("/go.mod".count)) }
