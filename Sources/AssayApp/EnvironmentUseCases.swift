@@ -6,9 +6,18 @@ import Foundation
 
 /// `assay env`: lockfiles, digests, manifests, images, DVC outputs and drift.
 public enum EnvironmentUseCases {
-    public static func lock(_ file: String) throws -> LockOutput {
+    public static func lock(_ file: String, kind: String? = nil) throws -> LockOutput {
         try requireFile(file)
-        return LockOutput(lock: try LockfileParser.parse(path: file))
+        return LockOutput(lock: try LockfileParser.parse(path: file, format: try format(kind: kind)))
+    }
+
+    /// The format `--kind` names (nil without one); an unknown one is a usage error listing those read.
+    static func format(kind: String?) throws -> LockfileFormat? {
+        guard let kind else { return nil }
+        guard let format = LockfileFormat(kind: kind) else {
+            throw AppError("--kind \(kind): not a format Assay reads (\(LockfileFormat.allCases.map(\.rawValue).joined(separator: ", ")))", code: ExitStatus.usage)
+        }
+        return format
     }
 
     /// Raw and canonical digests of configs; raw digests of other files and trees.
@@ -110,15 +119,8 @@ public enum EnvironmentUseCases {
     /// refused with `strict`.
     public static func sbom(_ path: String, output: String?, kind: String? = nil, strict: Bool = false, warn: (String) -> Void = { _ in }) throws -> Lines {
         let directory = EnvironmentDiff.isDirectory(path)
-        var format: LockfileFormat?
-        if let kind {
-            guard let known = LockfileFormat(kind: kind) else {
-                throw AppError(
-                    "--kind \(kind): not a format Assay reads (\(LockfileFormat.allCases.map(\.rawValue).joined(separator: ", ")))", code: ExitStatus.usage)
-            }
-            guard !directory else { throw AppError("--kind reads one lockfile; \(path) is a directory", code: ExitStatus.usage) }
-            format = known
-        }
+        let format = try format(kind: kind)
+        if format != nil, directory { throw AppError("--kind reads one lockfile; \(path) is a directory", code: ExitStatus.usage) }
         if directory { try unreadLockfiles(in: path, strict: strict, warn: warn) }
         let cache = directory ? StatCache(path: StatCache.defaultPath(forRoot: absolutePath(path))) : nil
         let document = try SBOM.document(for: path, format: format, cache: cache)

@@ -283,7 +283,7 @@ public struct EnvironmentDiff: Sendable {
     static func lockfileFormat(_ path: String) -> LockfileFormat? {
         let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
         if name.hasSuffix(".txt"), !name.contains("requirements") { return nil }
-        if name.hasSuffix(".yml") || name.hasSuffix(".yaml"), !(name.hasPrefix("environment") || name.contains("conda-lock")) {
+        if name.hasSuffix(".yml") || name.hasSuffix(".yaml"), !(name.hasPrefix("environment") || name.contains("conda-lock") || name.hasSuffix("pnpm-lock.yaml")) {
             return nil
         }
         if name.hasSuffix(".json"), !(name.hasPrefix("package-lock") || name == "npm-shrinkwrap.json") { return nil }

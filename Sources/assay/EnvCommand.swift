@@ -13,13 +13,16 @@ struct Env: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read a lockfile into normalized rows: ecosystem, name, version, hashes, direct or transitive.")
 
-        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum or Package.resolved.")
+        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum, Package.resolved, yarn.lock (v1 and Berry) or pnpm-lock.yaml (v6, v9).")
         var file: String
+
+        @Option(help: "Read FILE as this format whatever its name (a file name such as Cargo.lock, or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm).")
+        var kind: String?
 
         @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped { try emit(try EnvironmentUseCases.lock(file), formatting.format) }
+            try await runMapped { try emit(try EnvironmentUseCases.lock(file, kind: kind), formatting.format) }
         }
     }
 
@@ -198,10 +201,10 @@ extension Env {
         @Option(name: .shortAndLong, help: "Where to write the SBOM (default: standard output).")
         var output: String?
 
-        @Option(help: "Read PATH as this lockfile format whatever its name (Cargo.lock, requirements.txt, poetry.lock, … or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm).")
+        @Option(help: "Read PATH as this lockfile format whatever its name (Cargo.lock, requirements.txt, poetry.lock, … or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm).")
         var kind: String?
 
-        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (yarn.lock, pnpm-lock.yaml, pdm.lock, pylock.toml, …).")
+        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (pdm.lock, pylock.toml, Gemfile.lock, …).")
         var strict = false
 
         func run() async throws {

@@ -310,3 +310,80 @@ import Testing
         #expect(read.first { $0.name == "jsonargparse" }?.version == ">=4.27.7")
     }
 }
+
+/// yarn.lock (classic and Berry) and pnpm-lock.yaml, on the heads of real lockfiles (webpack's yarn v1, prettier's
+/// Berry v10, vuejs/core's pnpm v9; see NOTICE). Every entry is one row: the counts are the files' own block counts.
+@Suite struct JavaScriptLockfileTests {
+    @Test func yarnClassic() throws {
+        let lock = try LockfileTests.parse("yarn-v1.head.lock", .yarnLock)
+        #expect(lock.packages.count == 12)
+        let frame = lock.packages.filter { $0.name == "@babel/code-frame" }
+        #expect(frame.map(\.version) == ["7.29.7", "8.0.0"])
+        #expect(frame[0].hashes.first?.hasPrefix("sha512:") == true && frame[0].hashes.contains("sha1:f2fbbfea87c44a21590ec515b778b2c26d8866e7"))
+        #expect(frame.allSatisfy { $0.source == nil && !$0.unpinned })
+        #expect(SBOM.purl(frame[0]) == "pkg:npm/%40babel/code-frame@7.29.7")
+    }
+
+    @Test func yarnBerry() throws {
+        let lock = try LockfileTests.parse("yarn-berry.head.lock", .yarnLock)
+        #expect(lock.packages.count == 11)
+        let compiler = try #require(lock.packages.first { $0.name == "@angular/compiler" })
+        #expect(compiler.version == "22.0.8" && compiler.hashes.first?.hasPrefix("yarn-cache:10/644e73c8") == true)
+        let root = try #require(lock.packages.first { $0.name == "prettier" })
+        #expect(root.source?.kind == .path && root.source?.location == "workspace:." && root.unpinned)
+    }
+
+    @Test func pnpmV9() throws {
+        let lock = try LockfileTests.parse("pnpm-lock.v9.head.yaml", .pnpmLock)
+        #expect(lock.packages.count == 8)
+        let parser = try #require(lock.packages.first { $0.name == "@babel/parser" })
+        #expect(parser.version == "7.29.8" && parser.direct == true && parser.hashes.first?.hasPrefix("sha512:") == true)
+        #expect(lock.packages.first { $0.name == "@bcoe/v8-coverage" }?.direct == false)
+        // Detected by name, never as a conda environment.
+        #expect(LockfileFormat.detect(path: "/x/pnpm-lock.yaml") == .pnpmLock && LockfileFormat.detect(path: "/x/staging.yarn.lock") == .yarnLock)
+    }
+
+    /// pnpm v6 keys (`/name@version(peers)`) and a Git dependency.
+    @Test func pnpmV6KeysAndGitSources() throws {
+        let path = try TestFiles.temporaryDirectory("assay-pnpm6") + "/pnpm-lock.yaml"
+        try AtomicFile.write(
+            Array(
+                """
+                lockfileVersion: '6.0'
+                dependencies:
+                  react-dom:
+                    specifier: ^18.2.0
+                    version: 18.2.0(react@18.2.0)
+                packages:
+                  /react-dom@18.2.0(react@18.2.0):
+                    resolution: {integrity: sha512-6IMTriUmvsjHUjNtEDudZfuDQUoWXVxKHhlEGSk81n4YFS+r/Kl99wXiwlVXtPBtJenozv2P+hxDsw9eA7Xo6g==}
+                    peerDependencies:
+                      react: ^18.2.0
+                  /tiny@1.0.0:
+                    resolution: {tarball: https://codeload.github.com/acme/tiny/tar.gz/0123456789abcdef0123456789abcdef01234567}
+                    dev: true
+
+                """.utf8), to: path)
+        let lock = try LockfileParser.parse(path: path)
+        #expect(lock.packages.map { "\($0.name) \($0.version)" } == ["react-dom 18.2.0", "tiny 1.0.0"])
+        #expect(lock.packages.first { $0.name == "tiny" }?.qualifier == "dev")
+        #expect(lock.packages.first { $0.name == "tiny" }?.source?.kind == .url)
+    }
+
+    /// A broken classic block is refused with its line.
+    @Test func aYarnBlockWithoutVersionIsRefused() throws {
+        let path = try TestFiles.temporaryDirectory("assay-yarn-bad") + "/yarn.lock"
+        try AtomicFile.write(Array("# yarn lockfile v1\n\n\"a@^1\":\n  resolved \"https://x/a.tgz\"\n".utf8), to: path)
+        #expect(throws: LockfileError(path: path, line: 3, expected: "a version line in the block of a")) { try LockfileParser.parse(path: path) }
+    }
+
+    /// A bumped one of two versions of a name in yarn.lock is named by env diff.
+    @Test func aBumpedDuplicateInYarnIsNamed() throws {
+        let text = try String(contentsOfFile: try LockfileTests.fixture("yarn-v1.head.lock"), encoding: .utf8)
+        let root = try TestFiles.temporaryDirectory("assay-yarn-diff")
+        try AtomicFile.write(Array(text.utf8), to: root + "/a/yarn.lock")
+        try AtomicFile.write(Array(text.replacingOccurrences(of: "version \"8.0.0\"", with: "version \"8.0.1\"").utf8), to: root + "/b/yarn.lock")
+        let report = try EnvironmentDiff().compare(root + "/a", root + "/b")
+        #expect(report.items.map(\.summary).contains("@babel/code-frame 8.0.0 vs 8.0.1"), "\(report.items.map(\.summary))")
+    }
+}

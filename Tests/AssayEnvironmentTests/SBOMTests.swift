@@ -40,10 +40,11 @@ import Testing
         let directory = try TestFiles.temporaryDirectory("sbom")
         let names = [
             "package-lock.path-deps.json", "package-lock.v3.json", "requirements-freeze-editable.txt", "poetry.lock", "uv.lock",
-            "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock",
+            "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock", "yarn-v1.head.lock", "yarn-berry.head.lock", "pnpm-lock.v9.head.yaml",
         ]
+        let formats: [String: LockfileFormat] = ["yarn-v1.head.lock": .yarnLock, "yarn-berry.head.lock": .yarnLock, "pnpm-lock.v9.head.yaml": .pnpmLock]
         for name in names {
-            try Self.write(try SBOM.document(for: try LockfileTests.fixture(name)), to: directory + "/\(name).cdx.json")
+            try Self.write(try SBOM.document(for: try LockfileTests.fixture(name), format: formats[name]), to: directory + "/\(name).cdx.json")
         }
         let environment = try ManifestTests.workspace()
         let build = try TestFiles.temporaryDirectory("sbom-image")

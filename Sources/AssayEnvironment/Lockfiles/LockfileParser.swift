@@ -30,6 +30,8 @@ public enum LockfileParser {
         case .cargoLock: lockfile.packages = try cargo(text, path: name)
         case .goSum: lockfile.packages = try goSum(text, path: name)
         case .swiftPackageResolved: try packageResolved(text, path: name, into: &lockfile)
+        case .yarnLock: try yarn(text, path: name, into: &lockfile)
+        case .pnpmLock: try pnpm(text, path: name, into: &lockfile)
         }
         lockfile.packages.sort { ($0.key, $0.version) < ($1.key, $1.version) }
         return lockfile
