@@ -13,10 +13,10 @@ struct Env: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read a lockfile into normalized rows: ecosystem, name, version, hashes, direct or transitive.")
 
-        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum, Package.resolved, yarn.lock (v1 and Berry) or pnpm-lock.yaml (v6, v9).")
+        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum, Package.resolved, yarn.lock (v1 and Berry), pnpm-lock.yaml (v6, v9) or pylock.toml.")
         var file: String
 
-        @Option(help: "Read FILE as this format whatever its name (a file name such as Cargo.lock, or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm).")
+        @Option(help: "Read FILE as this format whatever its name (a file name such as Cargo.lock, or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm, pylock).")
         var kind: String?
 
         @OptionGroup var formatting: FormatOption
@@ -204,7 +204,7 @@ extension Env {
         @Option(help: "Read PATH as this lockfile format whatever its name (Cargo.lock, requirements.txt, poetry.lock, … or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm).")
         var kind: String?
 
-        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (pdm.lock, pylock.toml, Gemfile.lock, …).")
+        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (pdm.lock, Gemfile.lock, composer.lock, …).")
         var strict = false
 
         func run() async throws {

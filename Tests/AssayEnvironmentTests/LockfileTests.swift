@@ -180,7 +180,7 @@ import Testing
     }
 
     /// Python's tomllib (the reference parser) and ours agree on real TOML lockfiles.
-    @Test(arguments: ["poetry.lock", "uv.lock", "Cargo.lock"])
+    @Test(arguments: ["poetry.lock", "uv.lock", "Cargo.lock", "pylock.pip.toml"])
     func tomlAgreesWithPythonTomllib(_ name: String) throws {
         let path = try Self.fixture(name)
         let ours = try TOMLParser.parse(try String(contentsOfFile: path, encoding: .utf8))
@@ -385,5 +385,43 @@ import Testing
         try AtomicFile.write(Array(text.replacingOccurrences(of: "version \"8.0.0\"", with: "version \"8.0.1\"").utf8), to: root + "/b/yarn.lock")
         let report = try EnvironmentDiff().compare(root + "/a", root + "/b")
         #expect(report.items.map(\.summary).contains("@babel/code-frame 8.0.0 vs 8.0.1"), "\(report.items.map(\.summary))")
+    }
+}
+
+/// pylock.toml (PEP 751) as pip lock and uv export write it (see NOTICE): every [[packages]] entry, its wheel and
+/// sdist hashes, the counts those of Python's tomllib.
+@Suite struct PylockTests {
+    @Test func pipAndUvPylocks() throws {
+        let pip = try LockfileTests.parse("pylock.pip.toml")
+        #expect(pip.format == .pylock && pip.packages.count == 6)
+        #expect(pip.packages.first { $0.name == "requests" }.map { "\($0.version) \($0.hashes.count)" } == "2.32.3 1")
+        let uv = try LockfileTests.parse("pylock.uv.toml")
+        #expect(uv.packages.count == 7 && uv.packages.allSatisfy { !$0.unpinned && $0.hashes.allSatisfy { $0.hasPrefix("sha256:") } })
+        // attrs: its sdist's hash and its one wheel's.
+        #expect(uv.packages.first { $0.name == "attrs" }?.hashes.count == 2)
+        #expect(LockfileFormat.detect(path: "/x/pylock.prod.toml") == .pylock)
+    }
+
+    @Test func vcsAndDirectoryEntriesKeepTheirSource() throws {
+        let path = try TestFiles.temporaryDirectory("assay-pylock") + "/pylock.toml"
+        try AtomicFile.write(
+            Array(
+                """
+                lock-version = "1.0"
+                created-by = "hand"
+                [[packages]]
+                name = "tokfix"
+                vcs = { type = "git", url = "https://example.invalid/tokfix.git", commit-id = "0123456789abcdef0123456789abcdef01234567" }
+                [[packages]]
+                name = "app"
+                directory = { path = ".", editable = true }
+
+                """.utf8), to: path)
+        let packages = try LockfileParser.parse(path: path).packages
+        #expect(packages.map(\.name) == ["app", "tokfix"])
+        #expect(packages[0].source?.kind == .path && packages[0].unpinned)
+        #expect(packages[1].source?.pinned == true && packages[1].version == "0123456789abcdef0123456789abcdef01234567")
+        try AtomicFile.write(Array("[[packages]]\nname = \"x\"\n".utf8), to: path)
+        #expect(throws: LockfileError(path: path, line: 1, expected: "lock-version = \"1.0\" (a PEP 751 pylock.toml)")) { try LockfileParser.parse(path: path) }
     }
 }

@@ -40,7 +40,7 @@ import Testing
         let directory = try TestFiles.temporaryDirectory("sbom")
         let names = [
             "package-lock.path-deps.json", "package-lock.v3.json", "requirements-freeze-editable.txt", "poetry.lock", "uv.lock",
-            "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock", "yarn-v1.head.lock", "yarn-berry.head.lock", "pnpm-lock.v9.head.yaml",
+            "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock", "yarn-v1.head.lock", "yarn-berry.head.lock", "pnpm-lock.v9.head.yaml", "pylock.uv.toml",
         ]
         let formats: [String: LockfileFormat] = ["yarn-v1.head.lock": .yarnLock, "yarn-berry.head.lock": .yarnLock, "pnpm-lock.v9.head.yaml": .pnpmLock]
         for name in names {

@@ -82,6 +82,7 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
     case swiftPackageResolved = "Package.resolved"
     case yarnLock = "yarn.lock"
     case pnpmLock = "pnpm-lock.yaml"
+    case pylock = "pylock.toml"
 
     /// The format of a file, from its name (and, for JSON and YAML, its content).
     public static func detect(path: String) -> LockfileFormat? {
@@ -93,6 +94,7 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
             name = conventional
         }
         if name == "yarn.lock" { return .yarnLock }
+        if name == "pylock.toml" || name.hasPrefix("pylock.") && name.hasSuffix(".toml") { return .pylock }
         if name == "pnpm-lock.yaml" { return .pnpmLock }
         if name.hasSuffix(".txt") || name.hasSuffix(".in") && name.contains("requirements") { return .requirements }
         if name == "pipfile.lock" { return .pipfileLock }
@@ -113,7 +115,7 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
         let short: [String: LockfileFormat] = [
             "pip": .requirements, "requirements": .requirements, "pipfile": .pipfileLock, "poetry": .poetryLock, "uv": .uvLock,
             "conda": .condaEnvironment, "conda-lock": .condaLock, "npm": .npmPackageLock, "cargo": .cargoLock, "go": .goSum,
-            "swiftpm": .swiftPackageResolved, "yarn": .yarnLock, "pnpm": .pnpmLock,
+            "swiftpm": .swiftPackageResolved, "yarn": .yarnLock, "pnpm": .pnpmLock, "pylock": .pylock,
         ]
         guard let format = short[lowered] ?? LockfileFormat.allCases.first(where: { $0.rawValue.lowercased() == lowered }) else { return nil }
         self = format
@@ -129,7 +131,6 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
             "packages.lock.json": "NuGet", "pubspec.lock": "Dart pub", "deno.lock": "Deno", "pixi.lock": "pixi",
         ]
         if let tool = tools[name] { return tool }
-        if name == "pylock.toml" || name.hasPrefix("pylock.") && name.hasSuffix(".toml") { return "PEP 751 (pylock.toml)" }
         return nil
     }
 }

@@ -32,6 +32,7 @@ public enum LockfileParser {
         case .swiftPackageResolved: try packageResolved(text, path: name, into: &lockfile)
         case .yarnLock: try yarn(text, path: name, into: &lockfile)
         case .pnpmLock: try pnpm(text, path: name, into: &lockfile)
+        case .pylock: try pylock(text, path: name, into: &lockfile)
         }
         lockfile.packages.sort { ($0.key, $0.version) < ($1.key, $1.version) }
         return lockfile
