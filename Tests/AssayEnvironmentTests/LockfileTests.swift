@@ -425,3 +425,89 @@ import Testing
         #expect(throws: LockfileError(path: path, line: 1, expected: "lock-version = \"1.0\" (a PEP 751 pylock.toml)")) { try LockfileParser.parse(path: path) }
     }
 }
+
+/// Sources and workspace members as uv, poetry and Cargo write them: the editable root is a row, a member
+/// without a version (dynamic) is read, and Git dependencies keep their commit.
+@Suite struct LockfileSourceTests {
+    static func write(_ text: String, _ name: String) throws -> String {
+        let path = try TestFiles.temporaryDirectory("assay-sources") + "/" + name
+        try AtomicFile.write(Array(text.utf8), to: path)
+        return path
+    }
+
+    /// The real uv.lock's editable root (http-echo-server, `source = { editable = "." }`) is kept, as a local source.
+    @Test func uvKeepsTheEditableRoot() throws {
+        let lock = try LockfileTests.parse("uv.lock")
+        let root = try #require(lock.packages.first { $0.name == "http-echo-server" })
+        #expect(root.source?.kind == .path && root.source?.location == "." && root.unpinned && root.version == "0.0.1")
+    }
+
+    @Test func uvDynamicMembersAndGitSources() throws {
+        let path = try Self.write(
+            """
+            version = 1
+            requires-python = ">=3.9"
+
+            [[package]]
+            name = "pydantic"
+            source = { editable = "." }
+
+            [[package]]
+            name = "transformers"
+            version = "4.47.0.dev0"
+            source = { git = "https://github.com/huggingface/transformers?rev=main#6c3f168b36882f0beebaa9121eafa1928ba29633" }
+
+            """, "uv.lock")
+        let packages = try LockfileParser.parse(path: path).packages
+        #expect(packages.map { "\($0.name) \($0.version)" } == ["pydantic *", "transformers 4.47.0.dev0"])
+        #expect(packages[1].source?.kind == .git && packages[1].source?.pinned == true)
+        try AtomicFile.write(Array("version = 1\n[[package]]\nname = \"x\"\n".utf8), to: path)
+        #expect(throws: LockfileError(path: path, line: 0, expected: "name and version in [[package]] entry 1")) { try LockfileParser.parse(path: path) }
+    }
+
+    @Test func poetryAndCargoGitDependenciesKeepTheirCommit() throws {
+        let poetry = try Self.write(
+            """
+            [[package]]
+            name = "tokfix"
+            version = "0.3.0"
+            description = ""
+            optional = false
+            python-versions = ">=3.9"
+            files = []
+
+            [package.source]
+            type = "git"
+            url = "https://github.com/acme/tokfix.git"
+            reference = "main"
+            resolved_reference = "0123456789abcdef0123456789abcdef01234567"
+
+            [metadata]
+            lock-version = "2.0"
+            python-versions = ">=3.9"
+            content-hash = "00"
+
+            """, "poetry.lock")
+        let tokfix = try #require(try LockfileParser.parse(path: poetry).packages.first)
+        #expect(tokfix.source?.kind == .git && tokfix.source?.pinned == true && tokfix.source?.location.hasSuffix("@0123456789abcdef0123456789abcdef01234567") == true)
+        let cargo = try Self.write(
+            """
+            version = 4
+
+            [[package]]
+            name = "tracing"
+            version = "0.2.0"
+            source = "git+https://github.com/tokio-rs/tracing?rev=1e09e50#1e09e50e8d15580b5929adbade9c782a6833e4a0"
+
+            [[package]]
+            name = "serde"
+            version = "1.0.228"
+            source = "registry+https://github.com/rust-lang/crates.io-index"
+            checksum = "9a8e94ea7f378bd32cbbd37198a4a91436180c5bb472411e48b5ec2e2124ae9e"
+
+            """, "Cargo.lock")
+        let crates = try LockfileParser.parse(path: cargo).packages
+        #expect(crates.first { $0.name == "tracing" }?.source.map { "\($0.kind) \($0.pinned)" } == "git true")
+        #expect(crates.first { $0.name == "serde" }?.source == nil)
+    }
+}

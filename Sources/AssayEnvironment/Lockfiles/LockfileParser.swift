@@ -258,10 +258,22 @@ public enum LockfileParser {
             let groups: [String] = if case .array(let g)? = package["groups"] { g.compactMap(\.string) } else { [] }
             let category = package["category"]?.string
             let qualifier = groups.isEmpty ? (category == "dev" ? "dev" : nil) : (groups == ["main"] ? nil : groups.joined(separator: ","))
+            let hashes = files.compactMap { $0["hash"]?.string }
+            // [package.source]: git (pinned by resolved_reference), directory, file or url; none for PyPI.
+            var source: LockedPackage.Source?
+            if let declared = package["source"], let url = declared["url"]?.string {
+                switch declared["type"]?.string {
+                case "git":
+                    let commit = declared["resolved_reference"]?.string ?? declared["reference"]?.string
+                    source = .init(kind: .git, location: url + (commit.map { "@" + $0 } ?? ""), pinned: commit.map(isCommit) ?? false)
+                case "directory": source = .init(kind: .path, location: url, pinned: false)
+                case "file": source = .init(kind: .path, location: url, pinned: !hashes.isEmpty)
+                case "url": source = .init(kind: .url, location: url, pinned: !hashes.isEmpty)
+                default: break  // legacy: a private index, still a registry
+                }
+            }
             lockfile.packages.append(
-                LockedPackage(
-                    ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: files.compactMap { $0["hash"]?.string },
-                    qualifier: qualifier))
+                LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version, hashes: hashes, qualifier: qualifier, source: source))
         }
     }
 
@@ -280,16 +292,30 @@ public enum LockfileParser {
                 }
             }
         }
-        for package in packages {
-            guard let rawName = package["name"]?.string, let version = package["version"]?.string else {
-                throw LockfileError(path: path, line: 0, expected: "name and version in every [[package]]")
+        for (index, package) in packages.enumerated() {
+            let declared = package["source"]
+            // Workspace members (editable, virtual, a directory) may have no version: uv writes none for dynamic ones.
+            let localPath = declared?["editable"]?.string ?? declared?["virtual"]?.string ?? declared?["directory"]?.string ?? declared?["path"]?.string
+            guard let rawName = package["name"]?.string, let version = package["version"]?.string ?? (localPath == nil ? nil : "*") else {
+                throw LockfileError(path: path, line: 0, expected: "name and version in [[package]] entry \(index + 1)")
             }
             let name = normalizePyPI(rawName)
-            if local.contains(name) { continue }
             var hashes = package["sdist"]?["hash"]?.string.map { [$0] } ?? []
             if case .array(let wheels)? = package["wheels"] { hashes += wheels.compactMap { $0["hash"]?.string } }
+            var source: LockedPackage.Source?
+            if let localPath {
+                source = .init(kind: .path, location: localPath, pinned: false)
+            } else if let git = declared?["git"]?.string {
+                // `https://github.com/o/r?rev=main#<commit>`: the fragment is the commit uv resolved.
+                let commit = git.split(separator: "#").dropFirst().first.map(String.init)
+                source = .init(kind: .git, location: git, pinned: commit.map(isCommit) ?? false)
+            } else if let url = declared?["url"]?.string {
+                source = .init(kind: .url, location: url, pinned: !hashes.isEmpty)
+            }
             lockfile.packages.append(
-                LockedPackage(ecosystem: "pypi", name: name, version: version, hashes: hashes, direct: local.isEmpty ? nil : direct.contains(name)))
+                LockedPackage(
+                    ecosystem: "pypi", name: name, version: version, hashes: hashes, direct: local.isEmpty || local.contains(name) ? nil : direct.contains(name),
+                    source: source))
         }
     }
 
@@ -298,10 +324,19 @@ public enum LockfileParser {
             guard let name = package["name"]?.string, let version = package["version"]?.string else {
                 throw LockfileError(path: path, line: 0, expected: "name and version in every [[package]]")
             }
+            // `git+https://github.com/o/r?rev=x#<commit>`: pinned by the commit; `registry+…` is crates.io or a mirror.
+            var source: LockedPackage.Source?
+            if let declared = package["source"]?.string, declared.hasPrefix("git+") {
+                let commit = declared.split(separator: "#").dropFirst().first.map(String.init)
+                source = .init(kind: .git, location: String(declared.dropFirst(4)), pinned: commit.map(isCommit) ?? false)
+            }
             return LockedPackage(
-                ecosystem: "cargo", name: name, version: version, hashes: package["checksum"]?.string.map { ["sha256:" + $0] } ?? [])
+                ecosystem: "cargo", name: name, version: version, hashes: package["checksum"]?.string.map { ["sha256:" + $0] } ?? [], source: source)
         }
     }
+
+    /// A full Git commit id (40 hex digits, or 64 for SHA-256 repositories).
+    static func isCommit(_ text: String) -> Bool { (text.count == 40 || text.count == 64) && text.allSatisfy(\.isHexDigit) }
 
     // MARK: conda
 
