@@ -13,10 +13,10 @@ struct Env: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read a lockfile into normalized rows: ecosystem, name, version, hashes, direct or transitive.")
 
-        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum, Package.resolved, yarn.lock (v1 and Berry), pnpm-lock.yaml (v6, v9) or pylock.toml.")
+        @Argument(help: "requirements.txt, Pipfile.lock, poetry.lock, uv.lock, environment.yml, conda-lock.yml, package-lock.json, Cargo.lock, go.sum, Package.resolved, yarn.lock (v1 and Berry), pnpm-lock.yaml (v6, v9), pylock.toml or pdm.lock.")
         var file: String
 
-        @Option(help: "Read FILE as this format whatever its name (a file name such as Cargo.lock, or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm, pylock).")
+        @Option(help: "Read FILE as this format whatever its name (a file name such as Cargo.lock, or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm, pylock, pdm).")
         var kind: String?
 
         @OptionGroup var formatting: FormatOption
@@ -201,10 +201,10 @@ extension Env {
         @Option(name: .shortAndLong, help: "Where to write the SBOM (default: standard output).")
         var output: String?
 
-        @Option(help: "Read PATH as this lockfile format whatever its name (Cargo.lock, requirements.txt, poetry.lock, … or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm).")
+        @Option(help: "Read PATH as this lockfile format whatever its name (Cargo.lock, requirements.txt, poetry.lock, … or cargo, pip, poetry, uv, conda, conda-lock, npm, go, swiftpm, yarn, pnpm, pylock, pdm).")
         var kind: String?
 
-        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (pdm.lock, Gemfile.lock, composer.lock, …).")
+        @Flag(help: "Exit 65 when the directory holds a lockfile whose format Assay does not read (Gemfile.lock, composer.lock, bun.lock, …).")
         var strict = false
 
         func run() async throws {

@@ -511,3 +511,45 @@ import Testing
         #expect(crates.first { $0.name == "serde" }?.source == nil)
     }
 }
+
+/// pdm.lock as PDM writes it, new (lock_version 4.5, files per package, groups) and old (4.0, `[metadata.files]`).
+@Suite struct PDMLockTests {
+    @Test func newAndOldLayouts() throws {
+        let new = try LockfileParser.parse(path: try LockfileTests.fixture("pdm-4.5.head.lock"), displayPath: "pdm.lock", format: .pdmLock)
+        #expect(new.packages.count == 5 && new.specHash == "sha256:2121abaea206e858ffae12630ce22e8b322b0c3a3b9c3d29ffd25a6a275b2a2f")
+        #expect(new.packages.allSatisfy { $0.hashes.count == 2 && $0.hashes.allSatisfy { $0.hasPrefix("sha256:") } })
+        #expect(new.packages.first { $0.name == "annotated-types" }?.qualifier == nil)
+        #expect(new.packages.first { $0.name == "bandit" }?.qualifier == "dev")
+        let old = try LockfileParser.parse(path: try LockfileTests.fixture("pdm-4.0.head.lock"), displayPath: "pdm.lock", format: .pdmLock)
+        #expect(old.packages.map { "\($0.name) \($0.version) \($0.hashes.count)" } == ["apscheduler 3.6.3 2", "cachetools 4.2.2 2"])
+        #expect(LockfileFormat.detect(path: "/x/pdm.lock") == .pdmLock)
+    }
+
+    @Test func gitAndPathPackagesKeepTheirSource() throws {
+        let path = try TestFiles.temporaryDirectory("assay-pdm") + "/pdm.lock"
+        try AtomicFile.write(
+            Array(
+                """
+                [metadata]
+                groups = ["default"]
+                lock_version = "4.5.0"
+
+                [[package]]
+                name = "tokfix"
+                version = "0.3.0"
+                git = "https://github.com/acme/tokfix.git"
+                revision = "0123456789abcdef0123456789abcdef01234567"
+                groups = ["default"]
+
+                [[package]]
+                name = "app"
+                path = "./app"
+                groups = ["default"]
+
+                """.utf8), to: path)
+        let packages = try LockfileParser.parse(path: path).packages
+        #expect(packages.map { "\($0.name) \($0.version) \($0.source?.kind.rawValue ?? "-") \($0.source?.pinned ?? false)" } == [
+            "app * path false", "tokfix 0.3.0 git true",
+        ])
+    }
+}

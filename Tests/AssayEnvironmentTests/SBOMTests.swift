@@ -40,9 +40,9 @@ import Testing
         let directory = try TestFiles.temporaryDirectory("sbom")
         let names = [
             "package-lock.path-deps.json", "package-lock.v3.json", "requirements-freeze-editable.txt", "poetry.lock", "uv.lock",
-            "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock", "yarn-v1.head.lock", "yarn-berry.head.lock", "pnpm-lock.v9.head.yaml", "pylock.uv.toml",
+            "conda-lock.yml", "Cargo.lock", "go.sum", "Pipfile.lock", "yarn-v1.head.lock", "yarn-berry.head.lock", "pnpm-lock.v9.head.yaml", "pylock.uv.toml", "pdm-4.5.head.lock",
         ]
-        let formats: [String: LockfileFormat] = ["yarn-v1.head.lock": .yarnLock, "yarn-berry.head.lock": .yarnLock, "pnpm-lock.v9.head.yaml": .pnpmLock]
+        let formats: [String: LockfileFormat] = ["yarn-v1.head.lock": .yarnLock, "yarn-berry.head.lock": .yarnLock, "pnpm-lock.v9.head.yaml": .pnpmLock, "pdm-4.5.head.lock": .pdmLock]
         for name in names {
             try Self.write(try SBOM.document(for: try LockfileTests.fixture(name), format: formats[name]), to: directory + "/\(name).cdx.json")
         }

@@ -83,17 +83,19 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
     case yarnLock = "yarn.lock"
     case pnpmLock = "pnpm-lock.yaml"
     case pylock = "pylock.toml"
+    case pdmLock = "pdm.lock"
 
     /// The format of a file, from its name (and, for JSON and YAML, its content).
     public static func detect(path: String) -> LockfileFormat? {
         guard unread(path: path) == nil else { return nil }
         var name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
         // `prod.Cargo.lock`, `staging.go.sum`: a prefix before a conventional name.
-        for conventional in ["pipfile.lock", "poetry.lock", "uv.lock", "cargo.lock", "go.sum", "package.resolved", "yarn.lock", "pnpm-lock.yaml"]
+        for conventional in ["pipfile.lock", "poetry.lock", "uv.lock", "cargo.lock", "go.sum", "package.resolved", "yarn.lock", "pnpm-lock.yaml", "pdm.lock"]
         where name.hasSuffix("." + conventional) {
             name = conventional
         }
         if name == "yarn.lock" { return .yarnLock }
+        if name == "pdm.lock" { return .pdmLock }
         if name == "pylock.toml" || name.hasPrefix("pylock.") && name.hasSuffix(".toml") { return .pylock }
         if name == "pnpm-lock.yaml" { return .pnpmLock }
         if name.hasSuffix(".txt") || name.hasSuffix(".in") && name.contains("requirements") { return .requirements }
@@ -115,7 +117,7 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
         let short: [String: LockfileFormat] = [
             "pip": .requirements, "requirements": .requirements, "pipfile": .pipfileLock, "poetry": .poetryLock, "uv": .uvLock,
             "conda": .condaEnvironment, "conda-lock": .condaLock, "npm": .npmPackageLock, "cargo": .cargoLock, "go": .goSum,
-            "swiftpm": .swiftPackageResolved, "yarn": .yarnLock, "pnpm": .pnpmLock, "pylock": .pylock,
+            "swiftpm": .swiftPackageResolved, "yarn": .yarnLock, "pnpm": .pnpmLock, "pylock": .pylock, "pdm": .pdmLock,
         ]
         guard let format = short[lowered] ?? LockfileFormat.allCases.first(where: { $0.rawValue.lowercased() == lowered }) else { return nil }
         self = format
@@ -126,7 +128,7 @@ public enum LockfileFormat: String, Sendable, Hashable, Codable, CaseIterable {
     public static func unread(path: String) -> String? {
         let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
         let tools = [
-            "pdm.lock": "PDM", "bun.lock": "Bun", "bun.lockb": "Bun", "gemfile.lock": "Bundler",
+ "bun.lock": "Bun", "bun.lockb": "Bun", "gemfile.lock": "Bundler",
             "composer.lock": "Composer", "podfile.lock": "CocoaPods", "mix.lock": "Mix", "flake.lock": "Nix", "gradle.lockfile": "Gradle",
             "packages.lock.json": "NuGet", "pubspec.lock": "Dart pub", "deno.lock": "Deno", "pixi.lock": "pixi",
         ]

@@ -33,6 +33,7 @@ public enum LockfileParser {
         case .yarnLock: try yarn(text, path: name, into: &lockfile)
         case .pnpmLock: try pnpm(text, path: name, into: &lockfile)
         case .pylock: try pylock(text, path: name, into: &lockfile)
+        case .pdmLock: try pdm(text, path: name, into: &lockfile)
         }
         lockfile.packages.sort { ($0.key, $0.version) < ($1.key, $1.version) }
         return lockfile
