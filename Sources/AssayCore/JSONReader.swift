@@ -14,6 +14,14 @@ public struct JSONReader {
         return reader.position == bytes.count ? value : nil
     }
 
+    /// Where reading `bytes` as one JSON value fails: the byte offset the reader stopped at; nil when they are JSON.
+    public static func failureOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var reader = JSONReader(bytes: bytes)
+        guard reader.value(depth: 0) != nil else { return min(reader.position, bytes.count) }
+        reader.skipWhitespace()
+        return reader.position == bytes.count ? nil : reader.position
+    }
+
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }

@@ -553,3 +553,41 @@ import Testing
         ])
     }
 }
+
+/// pip-compile's multi-line `# via` (the example service's own requirements.txt, pip-tools 7), and JSON lockfiles
+/// whose errors name their line.
+@Suite struct LockfileDetailTests {
+    @Test func multiLineViaTellsDirectFromTransitive() throws {
+        let path = try TestFiles.temporaryDirectory("assay-via") + "/requirements.txt"
+        try AtomicFile.write(
+            Array(
+                """
+                anyio==4.16.0 \\
+                    --hash=sha256:59bb03251907983d1603d27c3087ddb1e93299ea2163adcdba37899a4fb12ffb
+                    # via
+                    #   fastapi
+                    #   starlette
+                numpy==2.3.5 \\
+                    --hash=sha256:0f23b44f57077c1ede8c5f26b30f706498b4862d3ff0a7298b8411dd2f043ff6
+                    # via
+                    #   -r requirements.in
+                    #   onnx
+                fastapi==0.163.2 \\
+                    --hash=sha256:825a8fdd18d7bfcb1b86735e9805c59b7400d55c4060d3df5331b62ae452f004
+                    # via -r requirements.in
+
+                """.utf8), to: path)
+        let direct = Dictionary(uniqueKeysWithValues: try LockfileParser.parse(path: path).packages.map { ($0.name, $0.direct) })
+        #expect(direct == ["anyio": false, "numpy": true, "fastapi": true])
+    }
+
+    @Test func aJSONLockfileErrorNamesItsLine() throws {
+        let path = try TestFiles.temporaryDirectory("assay-json-line") + "/package-lock.json"
+        try AtomicFile.write(Array("{\n  \"name\": \"x\",\n  \"packages\": {\n    \"\": {\"version\" \"1.0.0\"}\n  }\n}\n".utf8), to: path)
+        #expect {
+            try LockfileParser.parse(path: path)
+        } throws: { error in
+            (error as? LockfileError)?.line == 4 && (error as? LockfileError)?.expected.hasPrefix("valid JSON (stopped at byte") == true
+        }
+    }
+}

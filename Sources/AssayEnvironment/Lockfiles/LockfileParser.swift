@@ -63,6 +63,7 @@ public enum LockfileParser {
         var packages: [LockedPackage] = []
         var logical = ""
         var logicalStart = 0
+        var viaOpen = false
         var lines = text.components(separatedBy: "\n")
         lines.append("")
         for (offset, raw) in lines.enumerated() {
@@ -70,7 +71,12 @@ public enum LockfileParser {
             let trimmedRaw = raw.trimmingCharacters(in: .whitespaces)
             if trimmedRaw.hasPrefix("#"), !packages.isEmpty, logical.isEmpty {
                 let comment = trimmedRaw.dropFirst().trimmingCharacters(in: .whitespaces)
-                if comment.hasPrefix("via") || packages[packages.count - 1].direct == false {
+                // pip-compile writes `# via x` on one line, or `# via` then one `#   x` line per reason.
+                if comment == "via" {
+                    viaOpen = true
+                    continue
+                }
+                if comment.hasPrefix("via") || viaOpen || packages[packages.count - 1].direct == false {
                     let via = comment.hasPrefix("via") ? String(comment.dropFirst(3)) : comment
                     if via.contains("-r ") || via.contains("(pyproject.toml)") || via.contains("(setup.py)") || via.contains("(setup.cfg)") {
                         packages[packages.count - 1].direct = true
@@ -80,6 +86,7 @@ public enum LockfileParser {
                 }
                 continue
             }
+            viaOpen = false
             var content = raw
             if let hash = content.range(of: " #") ?? (content.hasPrefix("#") ? content.range(of: "#") : nil) {
                 content = String(content[..<hash.lowerBound])
@@ -209,9 +216,14 @@ public enum LockfileParser {
     }
 
     static func json(_ text: String, path: String) throws -> JSONValue {
-        guard let value = JSONValue.parse(Array(text.utf8)) else {
-            let offset = (try? JSONSerialization.jsonObject(with: Data(text.utf8))).map { _ in 0 } ?? 0
-            throw LockfileError(path: path, line: offset, expected: "valid JSON")
+        let bytes = Array(text.utf8)
+        guard let value = JSONValue.parse(bytes) else {
+            // The strict reader says where it stopped: the line of that byte, and the byte.
+            guard let offset = bytes.withUnsafeBufferPointer(JSONReader.failureOffset) else {
+                throw LockfileError(path: path, line: 0, expected: "valid JSON")
+            }
+            let line = bytes[..<offset].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            throw LockfileError(path: path, line: line, expected: "valid JSON (stopped at byte \(offset))")
         }
         return value
     }
