@@ -55,9 +55,13 @@ public enum SBOM {
         case "swiftpm": type = "swift"
         default: return nil
         }
-        let name = package.name.split(separator: "/").map { percentEncoded(String($0)) }.joined(separator: "/")
+        let name = ((package.namespace.map { [$0] } ?? []) + [package.name]).joined(separator: "/")
+            .split(separator: "/").map { percentEncoded(String($0)) }.joined(separator: "/")
         let version = package.isConstraint ? "" : "@" + percentEncoded(package.version)
-        return "pkg:\(type)/\(name)\(version)"
+        // Qualifiers sorted by key, values percent-encoded, as the purl spec canonicalizes them.
+        let qualifiers = (package.purlQualifiers ?? [:]).filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\(percentEncoded($0.value))" }.joined(separator: "&")
+        return "pkg:\(type)/\(name)\(version)" + (qualifiers.isEmpty ? "" : "?" + qualifiers)
     }
 
     /// purl percent-encoding: everything but unreserved characters.

@@ -591,3 +591,34 @@ import Testing
         }
     }
 }
+
+/// purls that place a package: Swift's namespace (host and owner), conda's subdir, channel and build, so builds of
+/// one version for different platforms no longer share a purl.
+@Suite struct PurlTests {
+    @Test func swiftAndCondaPurlsCarryWhatPlacesThem() throws {
+        let swift = try LockfileTests.parse("swiftpm-Package.resolved.json", .swiftPackageResolved)
+        let grdb = try #require(swift.packages.first { $0.name == "grdb.swift" })
+        #expect(SBOM.purl(grdb) == "pkg:swift/github.com/groue/grdb.swift@7.10.0")
+        let conda = try LockfileTests.parse("conda-lock.yml")
+        let rows = conda.packages.filter { $0.ecosystem == "conda" }
+        let purls = rows.compactMap(SBOM.purl)
+        #expect(purls.contains("pkg:conda/_libgcc_mutex@0.1?build=main&channel=main&subdir=linux-64"), "\(purls.prefix(3))")
+        // One purl, one artifact: the platforms' builds are told apart, and rows that share a purl (noarch
+        // packages listed once per platform) share their hashes too.
+        let byPurl = Dictionary(grouping: rows) { SBOM.purl($0) ?? "" }
+        #expect(byPurl.values.allSatisfy { Set($0.map(\.hashes)).count == 1 })
+        #expect(Set(purls).count > purls.count / 2)
+    }
+}
+
+/// npm's flags on the real package-lock v3: a nested copy keeps its dev flag beside its location, and esbuild's
+/// platform packages (dev and optional) are devOptional.
+@Suite struct NPMFlagTests {
+    @Test func nestedDevAndOptionalFlagsAreKept() throws {
+        let lock = try LockfileTests.parse("package-lock.v3.json")
+        let nested = try #require(lock.packages.first { $0.qualifier?.hasPrefix("node_modules/@eslint/config-array/node_modules/balanced-match") == true })
+        #expect(nested.qualifier == "node_modules/@eslint/config-array/node_modules/balanced-match (dev)")
+        #expect(lock.packages.first { $0.name == "@esbuild/aix-ppc64" }?.qualifier == "devOptional")
+        #expect(lock.packages.filter { $0.qualifier?.hasSuffix("(dev)") == true }.count == 216)
+    }
+}

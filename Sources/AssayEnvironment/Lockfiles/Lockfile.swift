@@ -17,6 +17,11 @@ public struct LockedPackage: Sendable, Hashable, Codable {
     /// Where the package comes from when it is not a registry: a local path, a link, a VCS or a URL; nil for a
     /// registry package.
     public var source: Source?
+    /// The purl's namespace where the name alone does not place the package (Swift: `github.com/apple`).
+    public var namespace: String?
+    /// The purl's qualifiers that tell builds of one version apart (conda `subdir`, `channel`; a non-default
+    /// `repository_url`).
+    public var purlQualifiers: [String: String]?
 
     /// A dependency that does not come from a package registry.
     public struct Source: Sendable, Hashable, Codable {

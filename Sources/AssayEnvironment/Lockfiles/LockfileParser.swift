@@ -429,10 +429,19 @@ public enum LockfileParser {
             if let sha = package["hash"]?["sha256"]?.string { hashes.append("sha256:" + sha) }
             if let md5 = package["hash"]?["md5"]?.string { hashes.append("md5:" + md5) }
             let manager = package["manager"]?.string ?? "conda"
-            lockfile.packages.append(
-                LockedPackage(
-                    ecosystem: manager == "pip" ? "pypi" : "conda", name: manager == "pip" ? normalizePyPI(name) : name,
-                    version: version, hashes: hashes, qualifier: package["platform"]?.string))
+            var row = LockedPackage(
+                ecosystem: manager == "pip" ? "pypi" : "conda", name: manager == "pip" ? normalizePyPI(name) : name,
+                version: version, hashes: hashes, qualifier: package["platform"]?.string)
+            if manager != "pip", let url = package["url"]?.string.flatMap(URL.init(string:)) {
+                // …/conda-forge/linux-64/numpy-1.26.4-py311h64a7726_0.conda: channel, subdir, then the build in the file name.
+                let parts = url.pathComponents.filter { $0 != "/" }
+                var qualifiers = ["subdir": parts.count >= 2 ? parts[parts.count - 2] : (package["platform"]?.string ?? "")]
+                if parts.count >= 3 { qualifiers["channel"] = parts[parts.count - 3] }
+                let file = url.lastPathComponent.replacingOccurrences(of: ".tar.bz2", with: "").replacingOccurrences(of: ".conda", with: "")
+                if file.hasPrefix(name + "-" + version + "-") { qualifiers["build"] = String(file.dropFirst(name.count + version.count + 2)) }
+                row.purlQualifiers = qualifiers
+            }
+            lockfile.packages.append(row)
         }
     }
 
@@ -457,7 +466,9 @@ public enum LockfileParser {
                 let linked = entry["link"] == .bool(true) ? entry["resolved"]?.string : nil
                 let version = entry["version"]?.string ?? linked.flatMap({ packages[$0]?["version"]?.string }) ?? "*"
                 let nested = location.components(separatedBy: "node_modules/").count > 2
-                let qualifier = linked.map { "local:\($0)" } ?? (nested ? location : (entry["dev"] == .bool(true) ? "dev" : nil))
+                // npm's flags: a nested copy keeps them beside its location, so a flag that flips stays visible.
+                let flag = npmFlag(entry)
+                let qualifier = linked.map { "local:\($0)" } ?? (nested ? location + (flag.map { " (\($0))" } ?? "") : flag)
                 let hashes = entry["integrity"]?.string.map(sri) ?? []
                 let source: LockedPackage.Source? = linked.map { .init(kind: .link, location: $0, pinned: false) }
                     ?? npmSource(entry["resolved"]?.string ?? entry["version"]?.string, hashed: !hashes.isEmpty)
@@ -476,7 +487,7 @@ public enum LockfileParser {
                     lockfile.packages.append(
                         LockedPackage(
                             ecosystem: "npm", name: name, version: written.flatMap { $0.contains(":") ? nil : $0 } ?? "*", hashes: hashes, direct: parents.isEmpty ? nil : false,
-                            qualifier: parents.isEmpty ? (entry["dev"] == .bool(true) ? "dev" : nil) : parents.joined(separator: ">"),
+                            qualifier: parents.isEmpty ? npmFlag(entry) : parents.joined(separator: ">") + (npmFlag(entry).map { " (\($0))" } ?? ""),
                             source: source))
                     if case .object(let nested)? = entry["dependencies"] { walk(nested, parents: parents + [name]) }
                 }
@@ -488,6 +499,14 @@ public enum LockfileParser {
     }
 
     /// The source of an npm package from its `resolved` (or v1 `version`) text: nil for a registry tarball.
+    /// What npm marks an entry as: `dev`, `optional`, `devOptional` (optional in dev only), `peer`; nil for none.
+    static func npmFlag(_ entry: JSONValue) -> String? {
+        let flags = ["dev", "optional", "devOptional", "peer"].filter { entry[$0] == .bool(true) }
+        // `dev` and `optional` together is what npm v7+ calls devOptional.
+        if flags.contains("dev") && flags.contains("optional") { return "devOptional" }
+        return flags.first
+    }
+
     static func npmSource(_ resolved: String?, hashed: Bool) -> LockedPackage.Source? {
         guard let resolved else { return nil }
         let lowered = resolved.lowercased()
@@ -553,8 +572,14 @@ public enum LockfileParser {
             let name = pin["identity"]?.string ?? pin["package"]?.string?.lowercased() ?? "?"
             let state = pin["state"]
             let version = state?["version"]?.string ?? state?["branch"]?.string ?? "?"
-            lockfile.packages.append(
-                LockedPackage(ecosystem: "swiftpm", name: name, version: version, hashes: state?["revision"]?.string.map { ["git:" + $0] } ?? []))
+            var row = LockedPackage(ecosystem: "swiftpm", name: name, version: version, hashes: state?["revision"]?.string.map { ["git:" + $0] } ?? [])
+            // The purl's namespace is the repository's host and owner, the name SwiftPM's identity:
+            // pkg:swift/github.com/apple/swift-nio@2.65.0.
+            if let location = (pin["location"] ?? pin["repositoryURL"])?.string, let url = URL(string: location), let host = url.host {
+                let owner = url.pathComponents.filter { $0 != "/" }.dropLast().joined(separator: "/")
+                row.namespace = owner.isEmpty ? host : host + "/" + owner
+            }
+            lockfile.packages.append(row)
         }
     }
 }
