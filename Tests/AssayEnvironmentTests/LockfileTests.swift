@@ -609,6 +609,15 @@ import Testing
         #expect(byPurl.values.allSatisfy { Set($0.map(\.hashes)).count == 1 })
         #expect(Set(purls).count > purls.count / 2)
     }
+
+    /// A package from an index other than PyPI's carries it as `repository_url` (the uv.lock fixture was locked
+    /// against a mirror); one from pypi.org carries nothing.
+    @Test func anIndexOtherThanPyPIIsAQualifier() throws {
+        let mirror = try #require(try LockfileTests.parse("uv.lock").packages.first { $0.name == "flask" })
+        #expect(SBOM.purl(mirror) == "pkg:pypi/flask@3.1.3?repository_url=https%3A%2F%2Findex.pypi-mirror.invalid%2Fsimple")
+        let pypi = try #require(try LockfileTests.parse("pylock.uv.toml").packages.first { $0.name == "requests" })
+        #expect(SBOM.purl(pypi) == "pkg:pypi/requests@2.32.3")
+    }
 }
 
 /// npm's flags on the real package-lock v3: a nested copy keeps its dev flag beside its location, and esbuild's

@@ -325,10 +325,11 @@ public enum LockfileParser {
             } else if let url = declared?["url"]?.string {
                 source = .init(kind: .url, location: url, pinned: !hashes.isEmpty)
             }
-            lockfile.packages.append(
-                LockedPackage(
-                    ecosystem: "pypi", name: name, version: version, hashes: hashes, direct: local.isEmpty || local.contains(name) ? nil : direct.contains(name),
-                    source: source))
+            var row = LockedPackage(
+                ecosystem: "pypi", name: name, version: version, hashes: hashes, direct: local.isEmpty || local.contains(name) ? nil : direct.contains(name),
+                source: source)
+            row.purlQualifiers = pypiIndex(declared?["registry"]?.string)
+            lockfile.packages.append(row)
         }
     }
 
@@ -346,6 +347,14 @@ public enum LockfileParser {
             return LockedPackage(
                 ecosystem: "cargo", name: name, version: version, hashes: package["checksum"]?.string.map { ["sha256:" + $0] } ?? [], source: source)
         }
+    }
+
+    /// The purl qualifier of a package from an index other than PyPI's (`repository_url`), so two builds of one
+    /// version from different indexes do not share a purl; nil for PyPI itself.
+    static func pypiIndex(_ index: String?) -> [String: String]? {
+        guard let index, !index.isEmpty else { return nil }
+        let trimmed = index.hasSuffix("/") ? String(index.dropLast()) : index
+        return ["https://pypi.org/simple", "https://pypi.python.org/simple"].contains(trimmed) ? nil : ["repository_url": trimmed]
     }
 
     /// A full Git commit id (40 hex digits, or 64 for SHA-256 repositories).

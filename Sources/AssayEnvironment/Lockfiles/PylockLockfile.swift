@@ -33,8 +33,9 @@ extension LockfileParser {
                 let url = archive["url"]?.string
                 source = .init(kind: url == nil ? .path : .url, location: url ?? archive["path"]?.string ?? "", pinned: !hashes(archive).isEmpty)
             }
-            lockfile.packages.append(
-                LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version ?? "*", hashes: found, source: source))
+            var row = LockedPackage(ecosystem: "pypi", name: normalizePyPI(name), version: version ?? "*", hashes: found, source: source)
+            row.purlQualifiers = pypiIndex(package["index"]?.string)
+            lockfile.packages.append(row)
         }
     }
 }
