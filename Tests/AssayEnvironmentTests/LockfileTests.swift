@@ -631,3 +631,10 @@ import Testing
         #expect(lock.packages.filter { $0.qualifier?.hasSuffix("(dev)") == true }.count == 216)
     }
 }
+
+@Suite struct LockfileRegistryTests {
+    /// Every format has its reader registered: none is known by name and then unreadable.
+    @Test func everyFormatHasAReader() {
+        #expect(LockfileFormat.allCases.filter { LockfileParser.readers[$0] == nil }.isEmpty)
+    }
+}

@@ -19,25 +19,33 @@ public enum LockfileParser {
         }
         guard let text = String(data: data, encoding: .utf8) else { throw LockfileError(path: name, line: 0, expected: "UTF-8 text") }
         var lockfile = Lockfile(path: name, format: format, sha256: FileDigest.sha256(of: data), specHash: nil, packages: [])
-        switch format {
-        case .requirements: lockfile.packages = try requirements(text, path: name)
-        case .pipfileLock: try pipfile(text, path: name, into: &lockfile)
-        case .poetryLock: try poetry(text, path: name, into: &lockfile)
-        case .uvLock: try uv(text, path: name, into: &lockfile)
-        case .condaEnvironment: lockfile.packages = try condaEnvironment(text, path: name)
-        case .condaLock: try condaLock(text, path: name, into: &lockfile)
-        case .npmPackageLock: try npm(text, path: name, into: &lockfile)
-        case .cargoLock: lockfile.packages = try cargo(text, path: name)
-        case .goSum: lockfile.packages = try goSum(text, path: name)
-        case .swiftPackageResolved: try packageResolved(text, path: name, into: &lockfile)
-        case .yarnLock: try yarn(text, path: name, into: &lockfile)
-        case .pnpmLock: try pnpm(text, path: name, into: &lockfile)
-        case .pylock: try pylock(text, path: name, into: &lockfile)
-        case .pdmLock: try pdm(text, path: name, into: &lockfile)
-        }
+        guard let read = readers[format] else { throw LockfileError(path: name, line: 0, expected: "a reader for \(format.rawValue)") }
+        try read(text, name, &lockfile)
         lockfile.packages.sort { ($0.key, $0.version) < ($1.key, $1.version) }
         return lockfile
     }
+
+    /// A format's reader: the text, the path errors name, and the lockfile to fill.
+    public typealias Reader = @Sendable (_ text: String, _ path: String, _ lockfile: inout Lockfile) throws -> Void
+
+    /// Every format's reader. A new format is a file of its own (an extension of LockfileParser), its case in
+    /// `LockfileFormat` with the names `detect` knows it by, and one line here.
+    public static let readers: [LockfileFormat: Reader] = [
+        .requirements: { text, path, lockfile in lockfile.packages = try requirements(text, path: path) },
+        .pipfileLock: { text, path, lockfile in try pipfile(text, path: path, into: &lockfile) },
+        .poetryLock: { text, path, lockfile in try poetry(text, path: path, into: &lockfile) },
+        .uvLock: { text, path, lockfile in try uv(text, path: path, into: &lockfile) },
+        .condaEnvironment: { text, path, lockfile in lockfile.packages = try condaEnvironment(text, path: path) },
+        .condaLock: { text, path, lockfile in try condaLock(text, path: path, into: &lockfile) },
+        .npmPackageLock: { text, path, lockfile in try npm(text, path: path, into: &lockfile) },
+        .cargoLock: { text, path, lockfile in lockfile.packages = try cargo(text, path: path) },
+        .goSum: { text, path, lockfile in lockfile.packages = try goSum(text, path: path) },
+        .swiftPackageResolved: { text, path, lockfile in try packageResolved(text, path: path, into: &lockfile) },
+        .yarnLock: { text, path, lockfile in try yarn(text, path: path, into: &lockfile) },
+        .pnpmLock: { text, path, lockfile in try pnpm(text, path: path, into: &lockfile) },
+        .pylock: { text, path, lockfile in try pylock(text, path: path, into: &lockfile) },
+        .pdmLock: { text, path, lockfile in try pdm(text, path: path, into: &lockfile) },
+    ]
 
     /// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
     public static func normalizePyPI(_ name: String) -> String {
