@@ -367,6 +367,7 @@ import Testing
         let lock = try LockfileParser.parse(path: path)
         #expect(lock.packages.map { "\($0.name) \($0.version)" } == ["react-dom 18.2.0", "tiny 1.0.0"])
         #expect(lock.packages.first { $0.name == "tiny" }?.qualifier == "dev")
+        #expect(lock.packages.first { $0.name == "react-dom" }?.direct == true)
         #expect(lock.packages.first { $0.name == "tiny" }?.source?.kind == .url)
     }
 

@@ -120,7 +120,8 @@ extension LockfileParser {
         let root = try yaml(text, path: path)
         guard root["lockfileVersion"] != nil else { throw LockfileError(path: path, line: 1, expected: "lockfileVersion: (a pnpm lockfile)") }
         var direct: Set<String> = []
-        for (_, importer) in root["importers"]?.mapping ?? [:] {
+        // A workspace lists its importers; a single project (v6) has its dependencies at the top.
+        for importer in (root["importers"]?.mapping ?? [:]).map(\.value) + [root] {
             for section in ["dependencies", "devDependencies", "optionalDependencies"] {
                 for (name, _) in importer[section]?.mapping ?? [:] { if let name = name.string { direct.insert(name) } }
             }
