@@ -14,7 +14,7 @@ struct Config: AsyncParsableCommand {
         @OptionGroup var formatting: FormatOption
 
         func run() async throws {
-            try await runMapped { try emit(ConfigSummary(try options.load(), path: options.config), formatting.format) }
+            try await runMapped { try emit(ConfigSummary(try options.load(), path: options.path), formatting.format) }
         }
     }
 }

@@ -13,17 +13,22 @@ extension OutputFormat: ExpressibleByArgument {}
 
 /// Options shared by commands that read `assay.yaml`.
 struct ConfigOption: ParsableArguments {
+    // No default value here: the parser would print it a second time after the help text, and a `--config
+    // assay.yaml` given on purpose must be taken as given, not searched for in the parents.
     @Option(name: .shortAndLong, help: "Path of the configuration file (default: assay.yaml here or in the nearest parent directory).")
-    var config: String = "assay.yaml"
+    var config: String?
+
+    /// The path the configuration is read from, or looked for.
+    var path: String { config ?? "assay.yaml" }
 
     /// The configuration: `--config` when given; else `assay.yaml` here or in the nearest parent directory.
     func load() throws -> Configuration {
-        try Workspace.configuration(config, explicit: config != "assay.yaml")
+        try Workspace.configuration(path, explicit: config != nil)
     }
 
     /// The configuration when the file exists; otherwise every default.
     func loadOrDefaults() throws -> Configuration {
-        try Workspace.configurationOrDefaults(config)
+        try Workspace.configurationOrDefaults(path)
     }
 }
 

@@ -409,3 +409,17 @@ import Testing
         #expect(prose.status == 65 && prose.stderr.contains("model_card.txt:1: expected a requirement"), "\(prose.stderr)")
     }
 }
+
+/// Help that says each thing once: the configuration's default, and every exit code a command can end with.
+@Suite struct HelpTextTests {
+    @Test func theConfigDefaultIsSaidOnceAndEveryExitCodeIsListed() throws {
+        let directory = try CLITests.temporaryDirectory()
+        let audit = try CLITests.assay(["audit", "--help"], in: directory)
+        let text = audit.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
+        #expect(text.components(separatedBy: "(default: assay.yaml").count == 2, "\(audit.stdout)")
+        let top = try CLITests.assay(["--help"], in: directory)
+        for code in ["0 STABLE", "1 NEEDS FIX", "2 AT RISK", "64 usage", "65 invalid input", "66 missing", "69 a service", "70 internal", "74 cannot"] {
+            #expect(top.stdout.replacingOccurrences(of: "\n", with: " ").contains(code), "\(code): \(top.stdout)")
+        }
+    }
+}
