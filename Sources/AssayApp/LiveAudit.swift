@@ -221,24 +221,18 @@ public struct LiveAudit: Sendable {
         for increase in [5.0, 20.0] {
             let target = rate * (1 + increase / 100)
             let projected = plan.project(currentRate: rate, increasesPercent: [increase]).first
-            let cpuBefore = service.flatMap { ProcessSample.cpuSeconds($0.pid) }
+            // A capacity step at the new rate, the service's CPU read around it.
+            var load = OpenLoopLoad(url: url, body: body, processID: service?.pid)
+            load.seed = seed &+ UInt64(increase)
             let clock = ContinuousClock()
             let started = clock.now
-            let requests = try await LiveLoad(url: url, body: body, seed: seed &+ UInt64(increase)).drive(rate: target, seconds: seconds, prefix: "verify")
-            let elapsed = (clock.now - started).seconds
-            let cpu = service.flatMap { ProcessSample.cpuSeconds($0.pid) }.flatMap { after in cpuBefore.map { (after - $0) / elapsed * 100 } }
-            let answered = requests.filter(\.ok)
+            let step = try await load.step(rate: target, seconds: seconds)
             let window = LiveWindowRecord.CapacityCheckWindow(
-                increasePercent: increase, rateRPS: target, seconds: elapsed, requests: requests.count, failed: requests.count - answered.count,
-                measuredCPUPercent: cpu, measuredP95Ms: Quantile.type7(sorted: answered.map(\.clientMilliseconds).sorted(), 0.95),
+                increasePercent: increase, rateRPS: target, seconds: (clock.now - started).seconds, requests: step.sent, failed: step.errors,
+                measuredCPUPercent: step.serviceCPUPercent, measuredP95Ms: step.completed > 0 ? step.p95Ms : nil,
                 projectedCPUPercent: projected?.utilizationThen, projectedP95Ms: projected?.p95Ms)
             windows.append(window)
-            func error(_ value: Double?) -> String { value.map { ($0 >= 0 ? "+" : "") + Formatting.percent($0) } ?? "—" }
-            func ms(_ value: Double?) -> String { value.map { Formatting.milliseconds($0) + " ms" } ?? "—" }
-            let cpuError = LiveWindowRecord.CapacityCheckWindow.error(projected: window.projectedCPUPercent, measured: cpu)
-            let p95Error = LiveWindowRecord.CapacityCheckWindow.error(projected: window.projectedP95Ms, measured: window.measuredP95Ms)
-            progress(
-                "capacity check +\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): CPU projected \(window.projectedCPUPercent.map { Formatting.percent($0) } ?? "—"), measured \(cpu.map { Formatting.percent($0) } ?? "—") (error \(error(cpuError))); P95 projected \(ms(window.projectedP95Ms)), measured \(ms(window.measuredP95Ms)) (error \(error(p95Error)))")
+            progress("capacity check +\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): \(window.comparison)")
         }
         return windows
     }

@@ -124,13 +124,11 @@ struct ProcessSample: Sendable {
         var samples: [ProcessSample] = []
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
-            if let cpu = cpuSeconds(pid) { samples.append(ProcessSample(at: Date(), cpuSeconds: cpu, rssMiB: rssMiB(pid) ?? 0)) }
+            if let cpu = OpenLoopLoad.cpuSeconds(pid) { samples.append(ProcessSample(at: Date(), cpuSeconds: cpu, rssMiB: rssMiB(pid) ?? 0)) }
             try? await Task.sleep(for: .seconds(1))
         }
         return samples
     }
-
-    static func cpuSeconds(_ pid: Int32) -> Double? { OpenLoopLoad.cpuSeconds(pid) }
 
     static func rssMiB(_ pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),

@@ -103,6 +103,18 @@ public struct LiveWindowRecord: Codable, Sendable, Hashable {
             return (projected - measured) / measured * 100
         }
 
+        public var cpuErrorPercent: Double? { Self.error(projected: projectedCPUPercent, measured: measuredCPUPercent) }
+        public var p95ErrorPercent: Double? { Self.error(projected: projectedP95Ms, measured: measuredP95Ms) }
+
+        /// "CPU projected 35.0%, measured 37.0% (error -5.5%); P95 projected 277 ms, measured 149 ms (error +86.0%)":
+        /// the words the progress line and the report row share.
+        public var comparison: String {
+            func signed(_ value: Double?) -> String { value.map { ($0 >= 0 ? "+" : "") + Formatting.percent($0) } ?? "—" }
+            func percent(_ value: Double?) -> String { value.map { Formatting.percent($0) } ?? "—" }
+            func ms(_ value: Double?) -> String { value.map { Formatting.milliseconds($0) + " ms" } ?? "—" }
+            return "CPU projected \(percent(projectedCPUPercent)), measured \(percent(measuredCPUPercent)) (error \(signed(cpuErrorPercent))); P95 projected \(ms(projectedP95Ms)), measured \(ms(measuredP95Ms)) (error \(signed(p95ErrorPercent)))"
+        }
+
         enum CodingKeys: String, CodingKey {
             case seconds, requests, failed
             case increasePercent = "increase_percent"
@@ -230,11 +242,7 @@ public enum LiveWindowFindings {
     public static func capacity(_ configuration: Configuration) throws -> [Finding] {
         guard let (record, evidence) = try LiveWindowRecord.load(configuration) else { return [] }
         return record.capacityChecks.map { window in
-            let cpuError = LiveWindowRecord.CapacityCheckWindow.error(projected: window.projectedCPUPercent, measured: window.measuredCPUPercent)
-            let p95Error = LiveWindowRecord.CapacityCheckWindow.error(projected: window.projectedP95Ms, measured: window.measuredP95Ms)
-            func signed(_ value: Double?) -> String { value.map { ($0 >= 0 ? "+" : "") + Formatting.percent($0) } ?? "—" }
-            func percent(_ value: Double?) -> String { value.map { Formatting.percent($0) } ?? "—" }
-            func ms(_ value: Double?) -> String { value.map { Formatting.milliseconds($0) + " ms" } ?? "—" }
+            let (cpuError, p95Error) = (window.cpuErrorPercent, window.p95ErrorPercent)
             // A projection that missed by more than a quarter is not one to plan on.
             let off = [cpuError, p95Error].compactMap { $0 }.contains { abs($0) > 25 }
             var cite = evidence
@@ -249,7 +257,7 @@ public enum LiveWindowFindings {
             return Finding(
                 table: .capacityPlanning, check: "+\(Formatting.number(window.increasePercent, digits: 0))% traffic, measured",
                 status: off || window.failed > 0 ? .watch : .pass,
-                observed: "\(Formatting.number(window.rateRPS, digits: 1)) req/s for \(Formatting.number(window.seconds, digits: 0)) s (\(window.requests) requests, \(window.failed) failed): CPU projected \(percent(window.projectedCPUPercent)), measured \(percent(window.measuredCPUPercent)) (error \(signed(cpuError))); P95 projected \(ms(window.projectedP95Ms)), measured \(ms(window.measuredP95Ms)) (error \(signed(p95Error)))",
+                observed: "\(Formatting.number(window.rateRPS, digits: 1)) req/s for \(Formatting.number(window.seconds, digits: 0)) s (\(window.requests) requests, \(window.failed) failed): \(window.comparison)",
                 severity: off ? .medium : .info, measurements: measurements,
                 statusLabel: off ? "⚠️ Projection off by more than 25%" : "✅ Projection held",
                 recommendation: off ? "Re-measure capacity with longer steps (live.capacity_step_seconds) before planning on this projection" : nil,

@@ -280,14 +280,14 @@ public struct EnvironmentDiff: Sendable {
     }
 
     /// Lockfiles by their conventional names only (a directory holds many .txt and .yaml files that are not).
+    /// Only the two formats `detect` also takes by extension alone (any `.txt`, any YAML) are narrowed here.
     static func lockfileFormat(_ path: String) -> LockfileFormat? {
         let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
-        if name.hasSuffix(".txt"), !name.contains("requirements") { return nil }
-        if name.hasSuffix(".yml") || name.hasSuffix(".yaml"), !(name.hasPrefix("environment") || name.contains("conda-lock") || name.hasSuffix("pnpm-lock.yaml")) {
-            return nil
+        switch LockfileFormat.detect(path: path) {
+        case .requirements?: return name.contains("requirements") ? .requirements : nil
+        case .condaEnvironment?: return name.hasPrefix("environment") || name.contains("conda-lock") ? .condaEnvironment : nil
+        case let format: return format
         }
-        if name.hasSuffix(".json"), !(name.hasPrefix("package-lock") || name == "npm-shrinkwrap.json") { return nil }
-        return LockfileFormat.detect(path: path)
     }
 
     /// Whether `path` is a directory.

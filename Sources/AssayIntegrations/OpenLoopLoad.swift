@@ -29,9 +29,9 @@ public struct OpenLoopLoad: Sendable {
         return CapacityMeasurement(url: url, measuredAt: Date(), cores: cores, stepSeconds: stepSeconds, objectiveP95Ms: objectiveP95Ms, steps: steps)
     }
 
-    /// One step, driven by the live audit's generator (one event loop, latency from the intended send time), with the
-    /// service's CPU read from /proc before and after.
-    func step(rate: Double, seconds: Double) async throws -> LoadStep {
+    /// One step, driven by the live audit's generator (one event loop per core here, latency from the intended send
+    /// time), with the service's CPU read from /proc before and after.
+    public func step(rate: Double, seconds: Double) async throws -> LoadStep {
         var load = LiveLoad(url: url, body: body, seed: seed)
         load.poisson = poisson
         load.maxInFlight = maxInFlight

@@ -16,8 +16,8 @@ extension LockfileParser {
         }
     }
 
-    /// The package name of a yarn specifier or resolution: `@scope/name@npm:^1.0` → `@scope/name`.
-    static func yarnName(_ specifier: Substring) -> String? {
+    /// The package name of a yarn specifier or resolution, or a pnpm key: `@scope/name@npm:^1.0` → `@scope/name`.
+    static func npmPackageName(_ specifier: Substring) -> String? {
         let text = specifier.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
         let searchStart = text.hasPrefix("@") ? text.index(after: text.startIndex) : text.startIndex
         guard let at = text[searchStart...].firstIndex(of: "@") else { return nil }
@@ -38,7 +38,7 @@ extension LockfileParser {
             guard let version else { throw LockfileError(path: path, line: block.line, expected: "a version line in the block of \(block.name)") }
             var hashes = integrity
             if let resolved, let fragment = resolved.split(separator: "#").last, resolved.contains("#"), fragment.count == 40,
-                fragment.allSatisfy(\.isHexDigit), !resolved.lowercased().hasPrefix("git")
+                isCommit(String(fragment)), !resolved.lowercased().hasPrefix("git")
             {
                 hashes.append("sha1:" + fragment)
             }
@@ -53,7 +53,7 @@ extension LockfileParser {
             if line.isEmpty || line.hasPrefix("#") { continue }
             if !line.hasPrefix(" ") {
                 try close()
-                guard line.hasSuffix(":"), let first = line.dropLast().split(separator: ",").first, let name = yarnName(first) else {
+                guard line.hasSuffix(":"), let first = line.dropLast().split(separator: ",").first, let name = npmPackageName(first) else {
                     throw LockfileError(path: path, line: offset + 1, expected: "a block header such as \"name@^1.0.0\":")
                 }
                 current = (name, offset + 1)
@@ -88,7 +88,7 @@ extension LockfileParser {
         for (key, entry) in entries {
             guard let specifiers = key.string, specifiers != "__metadata" else { continue }
             let line = (key.mark?.line ?? 0)
-            guard let resolution = entry["resolution"]?.string, let name = yarnName(Substring(resolution)),
+            guard let resolution = entry["resolution"]?.string, let name = npmPackageName(Substring(resolution)),
                 let version = entry["version"]?.string
             else {
                 throw LockfileError(path: path, line: line, expected: "an entry with resolution: and version: for \(specifiers)")
@@ -101,7 +101,7 @@ extension LockfileParser {
                 source = .init(kind: .path, location: String(protocolPart), pinned: entry["checksum"] != nil)
             } else if protocolPart.contains("git") || protocolPart.contains("#commit=") {
                 let commit = protocolPart.components(separatedBy: "#commit=").dropFirst().first ?? ""
-                source = .init(kind: .git, location: String(protocolPart), pinned: commit.count == 40 && commit.allSatisfy(\.isHexDigit))
+                source = .init(kind: .git, location: String(protocolPart), pinned: isCommit(commit))
             } else if protocolPart.hasPrefix("http") {
                 source = .init(kind: .url, location: String(protocolPart), pinned: entry["checksum"] != nil)
             }
@@ -131,7 +131,7 @@ extension LockfileParser {
             if id.hasPrefix("/") { id.removeFirst() }
             // Peer suffixes (`(react@18.2.0)`, v6 `_react@18.2.0`) belong to the snapshot, not the package.
             if let paren = id.firstIndex(of: "(") { id = String(id[..<paren]) }
-            guard let name = yarnName(Substring(id)) else {
+            guard let name = npmPackageName(Substring(id)) else {
                 throw LockfileError(path: path, line: (key.mark?.line ?? 0), expected: "a package key such as name@1.2.3, got \(id)")
             }
             var version = String(id.dropFirst(name.count + 1))
@@ -142,7 +142,7 @@ extension LockfileParser {
             if let tarball = resolution?["tarball"]?.string {
                 source = npmSource(tarball, hashed: !hashes.isEmpty)
             } else if let repo = resolution?["repo"]?.string, let commit = resolution?["commit"]?.string {
-                source = .init(kind: .git, location: repo + "#" + commit, pinned: commit.count == 40 && commit.allSatisfy(\.isHexDigit))
+                source = .init(kind: .git, location: repo + "#" + commit, pinned: isCommit(commit))
             } else if let directory = resolution?["directory"]?.string {
                 source = .init(kind: .path, location: directory, pinned: false)
             }

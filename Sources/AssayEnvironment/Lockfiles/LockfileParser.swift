@@ -199,7 +199,7 @@ public enum LockfileParser {
         let pinned: Bool
         if vcs {
             kind = .git
-            pinned = commit.map { $0.count == 40 && $0.allSatisfy(\.isHexDigit) } ?? false
+            pinned = commit.map(isCommit) ?? false
         } else if lowered.hasPrefix("file:") || !location.contains("://") {
             kind = .path
             pinned = !archiveHashes.isEmpty && !lowered.hasSuffix("/")
@@ -529,7 +529,7 @@ public enum LockfileParser {
         let lowered = resolved.lowercased()
         if lowered.hasPrefix("git") || lowered.hasPrefix("github:") {
             let commit = resolved.split(separator: "#").last.map(String.init) ?? ""
-            return .init(kind: .git, location: resolved, pinned: resolved.contains("#") && commit.count == 40 && commit.allSatisfy(\.isHexDigit))
+            return .init(kind: .git, location: resolved, pinned: resolved.contains("#") && isCommit(commit))
         }
         if lowered.hasPrefix("file:") || lowered.hasPrefix("link:") { return .init(kind: .path, location: resolved, pinned: hashed && !lowered.hasPrefix("link:")) }
         if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {

@@ -25,7 +25,7 @@ extension LockfileParser {
                 let commit = vcs["commit-id"]?.string
                 source = .init(
                     kind: .git, location: (vcs["url"]?.string ?? vcs["path"]?.string ?? "") + (commit.map { "@" + $0 } ?? ""),
-                    pinned: commit.map { $0.count == 40 && $0.allSatisfy(\.isHexDigit) } ?? false)
+                    pinned: commit.map(isCommit) ?? false)
                 version = version ?? commit
             } else if let directory = package["directory"] {
                 source = .init(kind: .path, location: directory["path"]?.string ?? ".", pinned: false)
