@@ -23,6 +23,20 @@ public enum CapacityUseCases {
         } else {
             payload = Array(exampleBody.utf8)
         }
+        let result = try await steps(
+            url: url, payload: payload, rates: rates, stepSeconds: stepSeconds, pid: pid, cores: cores, objectiveP95Ms: objectiveP95Ms,
+            poisson: poisson, progress: progress)
+        try AtomicFile.write(try JSONCoding.encoder(pretty: true).encode(result), to: absolutePath(output))
+        let knee = CapacityPlan(measurement: result).knee
+        return Lines(["knee: \(knee.map { "\(Formatting.number($0.achievedRate, digits: 0)) req/s" } ?? "none within the objective"); wrote \(output)"])
+    }
+
+    /// The measurement itself, `payload` sent at each rate in turn until a step misses its schedule or the objective
+    /// by far.
+    static func steps(
+        url: String, payload: [UInt8], rates: [Double], stepSeconds: Double, pid: Int32?, cores: Int, objectiveP95Ms: Double,
+        poisson: Bool, progress: (String) -> Void
+    ) async throws -> CapacityMeasurement {
         var load = OpenLoopLoad(url: url, body: payload, processID: pid)
         load.poisson = poisson
         var steps: [LoadStep] = []
@@ -41,9 +55,7 @@ public enum CapacityUseCases {
         guard var result = measurement else { throw AppError("no step ran", code: ExitStatus.usage) }
         result.steps = steps
         result.gpuMemoryTotalMiB = gpuMemory()?.total
-        try AtomicFile.write(try JSONCoding.encoder(pretty: true).encode(result), to: absolutePath(output))
-        let knee = CapacityPlan(measurement: result).knee
-        return Lines(["knee: \(knee.map { "\(Formatting.number($0.achievedRate, digits: 0)) req/s" } ?? "none within the objective"); wrote \(output)"])
+        return result
     }
 
     /// GPU memory used and total over all GPUs, MiB, from nvidia-smi; nil without it.

@@ -52,9 +52,7 @@ public struct LiveAudit: Sendable {
             .flatMap { FileManager.default.fileExists(atPath: configuration.resolve($0) + "/latency.jsonl") ? $0 : nil }
         var note = previous.map { "; previous live run: \($0)" } ?? "; no previous live run: this one becomes the baseline"
         // Latency at another load is not a comparison: a run at another rate starts afresh.
-        if let earlier = previous,
-            let record = try? JSONCoding.decoder().decode(
-                LiveWindowRecord.self, from: Data(contentsOf: URL(fileURLWithPath: configuration.resolve(earlier) + "/live-window.json"))),
+        if let earlier = previous, let record = try? LiveWindowRecord.read(at: configuration.resolve(earlier) + "/live-window.json"),
             abs(record.rateRPS - rate) > 1e-9
         {
             previous = nil
@@ -88,12 +86,10 @@ public struct LiveAudit: Sendable {
                     try? FileManager.default.copyItem(atPath: directory + "/" + name, toPath: evidence + "/traces/" + name)
                 }
             }
-            let traces = ((try? FileManager.default.contentsOfDirectory(atPath: evidence + "/traces")) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+            let traces = Self.traceFiles(in: evidence + "/traces")
             captured.latency?.traces = traces.map { cited + "/traces/" + $0 }
             if let previous {
-                let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: configuration.resolve(previous) + "/traces")) ?? [])
-                    .filter { $0.hasSuffix(".json") }.sorted()
-                captured.latency?.previousTraces = earlier.map { previous + "/traces/" + $0 }
+                captured.latency?.previousTraces = Self.traceFiles(in: configuration.resolve(previous) + "/traces").map { previous + "/traces/" + $0 }
             }
             lines.append("traces: \(traces.count) written by the service" + (traces.isEmpty ? " (none: is live.traces set and does the service profile?)" : ""))
             try AtomicFile.write(Array(stamp.utf8), to: liveRoot + "/latest")
@@ -189,13 +185,14 @@ public struct LiveAudit: Sendable {
             let rates = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12].map { ($0 * rate).rounded() }.filter { $0 >= 1 }
             let p95 = Quantile.type7(sorted: answered.map(\.clientMilliseconds).sorted(), 0.95) ?? 50
             progress("capacity: steps of \(Formatting.number(live.capacityStepSeconds, digits: 0)) s from \(Formatting.number(rates[0], digits: 0)) req/s until the knee")
-            _ = try await CapacityUseCases.measure(
-                url: url, body: evidence + "/request.json", rates: rates, stepSeconds: live.capacityStepSeconds, pid: service?.pid, cores: 1,
-                objectiveP95Ms: max(1, p95 * 2), poisson: true, output: output, progress: { progress("  " + $0) })
+            let measurement = try await CapacityUseCases.steps(
+                url: url, payload: body, rates: rates, stepSeconds: live.capacityStepSeconds, pid: service?.pid, cores: 1,
+                objectiveP95Ms: max(1, p95 * 2), poisson: true, progress: { progress("  " + $0) })
+            try AtomicFile.write(try JSONCoding.encoder(pretty: true).encode(measurement), to: output)
             captured.capacity = Configuration.Capacity(measurement: cited + "/capacity.json", currentRPS: rate)
             if verifyCapacity {
                 record.capacityChecks = try await verify(
-                    measurement: output, rate: rate, url: url, body: body, service: service, seconds: max(10, window / 3), seed: live.seed,
+                    measurement: measurement, rate: rate, url: url, body: body, service: service, seconds: max(10, window / 3), seed: live.seed,
                     progress: progress)
             }
         } else if let previous, FileManager.default.fileExists(atPath: configuration.resolve(previous) + "/capacity.json") {
@@ -212,10 +209,9 @@ public struct LiveAudit: Sendable {
 
     /// Windows at +5% and +20% of the current rate, each held against what the capacity plan projected.
     func verify(
-        measurement path: String, rate: Double, url: String, body: [UInt8], service: ServiceProcess?, seconds: Double, seed: UInt64,
+        measurement: CapacityMeasurement, rate: Double, url: String, body: [UInt8], service: ServiceProcess?, seconds: Double, seed: UInt64,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> [LiveWindowRecord.CapacityCheckWindow] {
-        let measurement = try JSONCoding.decoder().decode(CapacityMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         let plan = CapacityPlan(measurement: measurement)
         var windows: [LiveWindowRecord.CapacityCheckWindow] = []
         for increase in [5.0, 20.0] {
@@ -235,6 +231,11 @@ public struct LiveAudit: Sendable {
             progress("capacity check +\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): \(window.comparison)")
         }
         return windows
+    }
+
+    /// The trace files (`*.json`) in `directory`, by name; none when it cannot be listed.
+    static func traceFiles(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
     }
 
     /// Removes all but the newest `keep` evidence directories under `root` (their names sort by time); returns

@@ -136,13 +136,18 @@ public struct LiveWindowRecord: Codable, Sendable, Hashable {
         case capacityChecks = "capacity_checks"
     }
 
+    /// Reads the record at `path`.
+    public static func read(at path: String) throws -> LiveWindowRecord {
+        try JSONCoding.decoder().decode(LiveWindowRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     /// Reads the record at `configuration.liveWindow`; nil when the audit is not a live one.
     static func load(_ configuration: Configuration) throws -> (record: LiveWindowRecord, evidence: Evidence)? {
         guard let cited = configuration.liveWindow else { return nil }
         let path = configuration.resolve(cited)
         let record: LiveWindowRecord
         do {
-            record = try JSONCoding.decoder().decode(LiveWindowRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            record = try read(at: path)
         } catch {
             throw InputError(path: cited, line: 0, expected: "a live window record written by assay audit --live (\(error))")
         }

@@ -171,7 +171,7 @@ public struct EnvironmentDiff: Sendable {
             let label = max(xs.count, ys.count) > 1
             var left: [LockedPackage] = []
             for x in xs {
-                guard let y = ys.first(where: { $0.version == x.version && $0.source == x.source }) else {
+                guard let y = ys.first(where: { Self.sameRelease($0, x) }) else {
                     left.append(x)
                     continue
                 }
@@ -180,7 +180,7 @@ public struct EnvironmentDiff: Sendable {
                         item(key + (label ? " " + x.version : ""), .changed, "\(x.version) (hashes \(x.hashes.first?.prefix(19) ?? ""))", "\(y.version) (other hashes)"))
                 }
             }
-            var right = ys.filter { y in !xs.contains { $0.version == y.version && $0.source == y.source } }
+            var right = ys.filter { y in !xs.contains { Self.sameRelease($0, y) } }
             left.sort { Self.versionOrder($0.version, $1.version) }
             right.sort { Self.versionOrder($0.version, $1.version) }
             for (x, y) in zip(left, right) {
@@ -191,7 +191,7 @@ public struct EnvironmentDiff: Sendable {
         }
         // A qualifier that flipped (dev → prod, one group to another): same name, version and source.
         for x in removed {
-            if let index = added.firstIndex(where: { $0.name == x.name && $0.version == x.version && $0.source == x.source }) {
+            if let index = added.firstIndex(where: { $0.name == x.name && Self.sameRelease($0, x) }) {
                 let y = added.remove(at: index)
                 found.append(item(x.name + " " + x.version, .flag, x.qualifier ?? "no qualifier", y.qualifier ?? "no qualifier"))
             } else {
@@ -205,6 +205,9 @@ public struct EnvironmentDiff: Sendable {
     func item(_ component: String, _ change: DriftItem.Change, _ before: String?, _ after: String?) -> DriftItem {
         DriftItem(category: .dependencies, component: component, change: change, before: before, after: after, gated: gated(component))
     }
+
+    /// The same version from the same source (whatever the qualifier).
+    static func sameRelease(_ a: LockedPackage, _ b: LockedPackage) -> Bool { a.version == b.version && a.source == b.source }
 
     /// Exact repeats of one identity (a lockfile listing a package twice) count once.
     static func unique(_ packages: [LockedPackage]) -> [LockedPackage] {

@@ -285,8 +285,7 @@ public enum LockfileParser {
             if let declared = package["source"], let url = declared["url"]?.string {
                 switch declared["type"]?.string {
                 case "git":
-                    let commit = declared["resolved_reference"]?.string ?? declared["reference"]?.string
-                    source = .init(kind: .git, location: url + (commit.map { "@" + $0 } ?? ""), pinned: commit.map(isCommit) ?? false)
+                    source = gitSource(url, commit: declared["resolved_reference"]?.string ?? declared["reference"]?.string)
                 case "directory": source = .init(kind: .path, location: url, pinned: false)
                 case "file": source = .init(kind: .path, location: url, pinned: !hashes.isEmpty)
                 case "url": source = .init(kind: .url, location: url, pinned: !hashes.isEmpty)
@@ -328,8 +327,7 @@ public enum LockfileParser {
                 source = .init(kind: .path, location: localPath, pinned: false)
             } else if let git = declared?["git"]?.string {
                 // `https://github.com/o/r?rev=main#<commit>`: the fragment is the commit uv resolved.
-                let commit = git.split(separator: "#").dropFirst().first.map(String.init)
-                source = .init(kind: .git, location: git, pinned: commit.map(isCommit) ?? false)
+                source = gitSource(location: git, fragmentOf: git)
             } else if let url = declared?["url"]?.string {
                 source = .init(kind: .url, location: url, pinned: !hashes.isEmpty)
             }
@@ -349,8 +347,7 @@ public enum LockfileParser {
             // `git+https://github.com/o/r?rev=x#<commit>`: pinned by the commit; `registry+…` is crates.io or a mirror.
             var source: LockedPackage.Source?
             if let declared = package["source"]?.string, declared.hasPrefix("git+") {
-                let commit = declared.split(separator: "#").dropFirst().first.map(String.init)
-                source = .init(kind: .git, location: String(declared.dropFirst(4)), pinned: commit.map(isCommit) ?? false)
+                source = gitSource(location: String(declared.dropFirst(4)), fragmentOf: declared)
             }
             return LockedPackage(
                 ecosystem: "cargo", name: name, version: version, hashes: package["checksum"]?.string.map { ["sha256:" + $0] } ?? [], source: source)
@@ -368,6 +365,19 @@ public enum LockfileParser {
     /// A full Git commit id (40 hex digits, or 64 for SHA-256 repositories).
     static func isCommit(_ text: String) -> Bool { (text.count == 40 || text.count == 64) && text.allSatisfy(\.isHexDigit) }
 
+    /// A Git checkout of `repository` at `commit`, located as `repository@commit` (poetry, PDM, pylock.toml): pinned
+    /// when the commit is a full commit id.
+    static func gitSource(_ repository: String, commit: String?) -> LockedPackage.Source {
+        .init(kind: .git, location: repository + (commit.map { "@" + $0 } ?? ""), pinned: commit.map(isCommit) ?? false)
+    }
+
+    /// A Git URL whose fragment is the resolved commit (`…?rev=main#<commit>`, as uv and Cargo write it), located as
+    /// `location`: pinned when that fragment is a full commit id.
+    static func gitSource(location: String, fragmentOf url: String) -> LockedPackage.Source {
+        let commit = url.split(separator: "#").dropFirst().first.map(String.init)
+        return .init(kind: .git, location: location, pinned: commit.map(isCommit) ?? false)
+    }
+
     // MARK: conda
 
     static func yaml(_ text: String, path: String) throws -> Node {
@@ -379,7 +389,6 @@ public enum LockfileParser {
         }
     }
 
-    /// environment.yml: `name=version[=build]` conda specs and a `pip:` list; no hashes (not a lockfile proper).
     /// A conda MatchSpec's name and version: `[channel::]name[ version[ build]]`, `name=version[=build]`,
     /// `name==version`, `name>=1.0`, `name~=2.1.0 *cuda12*`. A range keeps its operator; nil when `spec` has no name.
     static func condaSpec(_ spec: String) -> (name: String, version: String)? {
@@ -397,6 +406,7 @@ public enum LockfileParser {
         return first.first?.isNumber == true || first == "*" ? (name, first) : nil
     }
 
+    /// environment.yml: `name=version[=build]` conda specs and a `pip:` list; no hashes (not a lockfile proper).
     static func condaEnvironment(_ text: String, path: String) throws -> [LockedPackage] {
         let root = try yaml(text, path: path)
         guard let dependencies = root["dependencies"]?.sequence else {
@@ -485,7 +495,7 @@ public enum LockfileParser {
                 let nested = location.components(separatedBy: "node_modules/").count > 2
                 // npm's flags: a nested copy keeps them beside its location, so a flag that flips stays visible.
                 let flag = npmFlag(entry)
-                let qualifier = linked.map { "local:\($0)" } ?? (nested ? location + (flag.map { " (\($0))" } ?? "") : flag)
+                let qualifier = linked.map { "local:\($0)" } ?? npmQualifier(place: nested ? location : nil, flag: flag)
                 let hashes = entry["integrity"]?.string.map(sri) ?? []
                 let source: LockedPackage.Source? = linked.map { .init(kind: .link, location: $0, pinned: false) }
                     ?? npmSource(entry["resolved"]?.string ?? entry["version"]?.string, hashed: !hashes.isEmpty)
@@ -504,7 +514,7 @@ public enum LockfileParser {
                     lockfile.packages.append(
                         LockedPackage(
                             ecosystem: "npm", name: name, version: written.flatMap { $0.contains(":") ? nil : $0 } ?? "*", hashes: hashes, direct: parents.isEmpty ? nil : false,
-                            qualifier: parents.isEmpty ? npmFlag(entry) : parents.joined(separator: ">") + (npmFlag(entry).map { " (\($0))" } ?? ""),
+                            qualifier: npmQualifier(place: parents.isEmpty ? nil : parents.joined(separator: ">"), flag: npmFlag(entry)),
                             source: source))
                     if case .object(let nested)? = entry["dependencies"] { walk(nested, parents: parents + [name]) }
                 }
@@ -515,7 +525,6 @@ public enum LockfileParser {
         }
     }
 
-    /// The source of an npm package from its `resolved` (or v1 `version`) text: nil for a registry tarball.
     /// What npm marks an entry as: `dev`, `optional`, `devOptional` (optional in dev only), `peer`; nil for none.
     static func npmFlag(_ entry: JSONValue) -> String? {
         let flags = ["dev", "optional", "devOptional", "peer"].filter { entry[$0] == .bool(true) }
@@ -524,6 +533,14 @@ public enum LockfileParser {
         return flags.first
     }
 
+    /// A nested copy's qualifier is its place (`node_modules/a/node_modules/b`, v1's `a>b`) with its flag beside it,
+    /// so a flag that flips stays visible; a top-level package's is its flag alone.
+    static func npmQualifier(place: String?, flag: String?) -> String? {
+        guard let place else { return flag }
+        return place + (flag.map { " (\($0))" } ?? "")
+    }
+
+    /// The source of an npm package from its `resolved` (or v1 `version`) text: nil for a registry tarball.
     static func npmSource(_ resolved: String?, hashed: Bool) -> LockedPackage.Source? {
         guard let resolved else { return nil }
         let lowered = resolved.lowercased()

@@ -18,8 +18,7 @@ extension LockfileParser {
             let groups: [String] = if case .array(let g)? = package["groups"] { g.compactMap(\.string) } else { [] }
             var source: LockedPackage.Source?
             if let git = package["git"]?.string {
-                let commit = package["revision"]?.string
-                source = .init(kind: .git, location: git + (commit.map { "@" + $0 } ?? ""), pinned: commit.map(isCommit) ?? false)
+                source = gitSource(git, commit: package["revision"]?.string)
             } else if let local = package["path"]?.string {
                 source = .init(kind: .path, location: local, pinned: false)
             } else if let url = package["url"]?.string {

@@ -23,9 +23,7 @@ extension LockfileParser {
             var version = package["version"]?.string
             if let vcs = package["vcs"] {
                 let commit = vcs["commit-id"]?.string
-                source = .init(
-                    kind: .git, location: (vcs["url"]?.string ?? vcs["path"]?.string ?? "") + (commit.map { "@" + $0 } ?? ""),
-                    pinned: commit.map(isCommit) ?? false)
+                source = gitSource(vcs["url"]?.string ?? vcs["path"]?.string ?? "", commit: commit)
                 version = version ?? commit
             } else if let directory = package["directory"] {
                 source = .init(kind: .path, location: directory["path"]?.string ?? ".", pinned: false)
