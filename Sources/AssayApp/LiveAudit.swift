@@ -52,11 +52,18 @@ public struct LiveAudit: Sendable {
             .flatMap { FileManager.default.fileExists(atPath: configuration.resolve($0) + "/latency.jsonl") ? $0 : nil }
         var note = previous.map { "; previous live run: \($0)" } ?? "; no previous live run: this one becomes the baseline"
         // Latency at another load is not a comparison: a run at another rate starts afresh.
-        if let earlier = previous, let record = try? LiveWindowRecord.read(at: configuration.resolve(earlier) + "/live-window.json"),
-            abs(record.rateRPS - rate) > 1e-9
-        {
-            previous = nil
-            note = "; the previous live run (\(earlier)) drove \(Formatting.number(record.rateRPS, digits: 1)) req/s, this one \(Formatting.number(rate, digits: 1)): not compared"
+        if let earlier = previous {
+            do {
+                let record = try LiveWindowRecord.read(at: configuration.resolve(earlier) + "/live-window.json")
+                if abs(record.rateRPS - rate) > 1e-9 {
+                    previous = nil
+                    note = "; the previous live run (\(earlier)) drove \(Formatting.number(record.rateRPS, digits: 1)) req/s, this one \(Formatting.number(rate, digits: 1)): not compared"
+                }
+            } catch {
+                // Without its record the previous run's rate is unknown: comparing could set 40 req/s against 50.
+                previous = nil
+                note = "; the previous live run (\(earlier)) has no readable live-window.json, so its rate is unknown: not compared"
+            }
         }
         var lines = ["evidence: \(evidence)" + note]
         progress(lines[0])
@@ -82,8 +89,16 @@ public struct LiveAudit: Sendable {
             // Traces are written when the service stops (ONNX Runtime's profiler ends then): collected after.
             var captured = result.configuration
             if let directory = live.traces.map(substitute), directory != evidence + "/traces" {
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".json") {
-                    try? FileManager.default.copyItem(atPath: directory + "/" + name, toPath: evidence + "/traces/" + name)
+                var uncopied: [String] = []
+                for name in Self.traceFiles(in: directory) {
+                    do {
+                        try FileManager.default.copyItem(atPath: directory + "/" + name, toPath: evidence + "/traces/" + name)
+                    } catch {
+                        uncopied.append(name)
+                    }
+                }
+                if !uncopied.isEmpty {
+                    lines.append("traces: \(uncopied.count) not copied from \(directory), so not audited: \(uncopied.joined(separator: ", "))")
                 }
             }
             let traces = Self.traceFiles(in: evidence + "/traces")
@@ -123,7 +138,8 @@ public struct LiveAudit: Sendable {
             _ = try await LiveLoad(url: url, body: body, seed: live.seed &+ 99).drive(rate: rate, seconds: live.warmupSeconds, prefix: "warmup")
         }
         try await service?.checkRunning()
-        let before = try? await LiveLoad.fetch(base + "/metrics")
+        var unread: [String] = []
+        let before = await Self.scrape(base + "/metrics", when: "before the window", failures: &unread)
         // The window: traffic, host samples and the service's own CPU and memory, all at once.
         let gpus = GPUSampler(intervalMilliseconds: 1000)
         defer { gpus?.stop() }
@@ -139,7 +155,7 @@ public struct LiveAudit: Sendable {
         let points = try await sampling.value
         let processPoints = await processSampling.value
         try await service?.checkRunning()
-        let after = try? await LiveLoad.fetch(base + "/metrics")
+        let after = await Self.scrape(base + "/metrics", when: "after the window", failures: &unread)
         let stages = configuration.latency?.stages ?? LatencyStages.defaults
         let log = LiveLoad.latencyLog(requests, stages: stages)
         try AtomicFile.write(Array(log.utf8), to: evidence + "/latency.jsonl")
@@ -171,7 +187,8 @@ public struct LiveAudit: Sendable {
             record.metricsBefore = cited + "/metrics-before.txt"
             record.metricsAfter = cited + "/metrics-after.txt"
         } else {
-            lines.append("service /metrics: not read (\(base)/metrics did not answer 2xx), so the service's own histograms are not in the report")
+            record.metricsUnread = unread.joined(separator: "; ")
+            lines.append("service /metrics: not read (\(record.metricsUnread ?? "")), so the service's own histograms are not compared")
         }
         lines.forEach(progress)
 
@@ -231,6 +248,16 @@ public struct LiveAudit: Sendable {
             progress("capacity check +\(Formatting.number(increase, digits: 0))% (\(Formatting.number(target, digits: 1)) req/s): \(window.comparison)")
         }
         return windows
+    }
+
+    /// The page at `url`, or nil with why it could not be read added to `failures`.
+    static func scrape(_ url: String, when: String, failures: inout [String]) async -> String? {
+        do {
+            return try await LiveLoad.fetch(url)
+        } catch {
+            failures.append("\(when): \(error)")
+            return nil
+        }
     }
 
     /// The trace files (`*.json`) in `directory`, by name; none when it cannot be listed.

@@ -21,6 +21,8 @@ public struct LiveWindowRecord: Codable, Sendable, Hashable {
     /// The service's `/metrics` at the window's start and end, relative to the workspace root.
     public var metricsBefore: String?
     public var metricsAfter: String?
+    /// Why the service's `/metrics` was not read before or after the window (then neither is cited).
+    public var metricsUnread: String?
     public var capacityChecks: [CapacityCheckWindow] = []
 
     public init(windowSeconds: Double, rateRPS: Double, seed: UInt64, requests: Int, answered: Int, failed: Int, assayCPUPercent: Double) {
@@ -133,6 +135,7 @@ public struct LiveWindowRecord: Codable, Sendable, Hashable {
         case assayCPUPercent = "assay_cpu_percent_of_one_core"
         case metricsBefore = "metrics_before"
         case metricsAfter = "metrics_after"
+        case metricsUnread = "metrics_unread"
         case capacityChecks = "capacity_checks"
     }
 
@@ -219,12 +222,32 @@ public enum LiveWindowFindings {
                 recommendation: record.failed == 0 ? nil : "Read the service's log beside \(configuration.liveWindow ?? "the record"): failed requests are not in the latency figures",
                 evidence: cite)
         ]
-        guard let beforePath = record.metricsBefore, let afterPath = record.metricsAfter else { return rows }
+        guard let beforePath = record.metricsBefore, let afterPath = record.metricsAfter else {
+            if let reason = record.metricsUnread {
+                var cite = evidence
+                cite.locator = "metrics_unread"
+                rows.append(
+                    Finding(
+                        table: .latencyProfile, check: "Service histograms (service /metrics)", status: .watch, observed: "not read: \(reason)",
+                        expected: "the service's /metrics before and after the window", severity: .low, statusLabel: "⚠️ Not read",
+                        recommendation: "Expose Prometheus metrics at /metrics so the service's own latency histograms are held against what Assay measured",
+                        evidence: cite))
+            }
+            return rows
+        }
         let before = try PrometheusExposition(String(contentsOfFile: configuration.resolve(beforePath), encoding: .utf8), source: beforePath)
         let after = try PrometheusExposition(String(contentsOfFile: configuration.resolve(afterPath), encoding: .utf8), source: afterPath)
         let afterEvidence = try Evidence.file(
             at: configuration.resolve(afterPath), displayPath: afterPath, locator: "less \(beforePath)")
-        for histogram in WindowHistogram.all(before: before, after: after) {
+        let histograms = WindowHistogram.all(before: before, after: after)
+        if histograms.isEmpty {
+            rows.append(
+                Finding(
+                    table: .latencyProfile, check: "Service histograms (service /metrics)", status: .pass,
+                    observed: "none: no histogram named *_seconds or *_milliseconds counted a request in the window", severity: .info,
+                    statusLabel: "ℹ️ None exposed", evidence: afterEvidence, [evidence]))
+        }
+        for histogram in histograms {
             let agrees = abs(histogram.count - Double(record.answered)) <= max(1, Double(record.answered) * 0.01)
             let row = Finding(
                 table: .latencyProfile, check: "\(histogram.label) (service /metrics)", status: agrees ? .pass : .watch,

@@ -393,7 +393,7 @@ extension LiveLoad {
     public static func fetch(_ url: String) async throws -> String {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 16 << 20)
-        guard (200..<300).contains(response.status.code) else { throw CocoaError(.fileReadUnknown) }
+        guard (200..<300).contains(response.status.code) else { throw LiveLoadError(message: "\(url) answered HTTP \(response.status.code)") }
         return String(buffer: body)
     }
 }

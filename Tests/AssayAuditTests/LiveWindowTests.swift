@@ -84,6 +84,24 @@ import Testing
         #expect(short.dropFirst().allSatisfy { $0.status == .watch && $0.statusLabel == "⚠️ counted 2400 of 2300" })
     }
 
+    /// A /metrics that did not answer is a row that says so, and one without latency histograms is named too.
+    @Test func unreadOrEmptyMetricsAreRows() throws {
+        let unread = try LiveWindowFindings.latency(
+            try workspace {
+                $0.metricsBefore = nil
+                $0.metricsAfter = nil
+                $0.metricsUnread = "before the window: http://127.0.0.1:8311/metrics answered HTTP 404"
+            })
+        #expect(unread.map(\.check) == ["Failed requests (live window)", "Service histograms (service /metrics)"])
+        #expect(unread[1].status == .watch && unread[1].observed.contains("HTTP 404") && unread[1].statusLabel == "⚠️ Not read")
+        let configuration = try workspace()
+        try AtomicFile.write(Array("# TYPE up gauge\nup 1\n".utf8), to: configuration.root + "/metrics-after.txt")
+        try AtomicFile.write(Array("# TYPE up gauge\nup 1\n".utf8), to: configuration.root + "/metrics-before.txt")
+        let empty = try LiveWindowFindings.latency(configuration)
+        #expect(empty.map(\.check) == ["Failed requests (live window)", "Service histograms (service /metrics)"])
+        #expect(empty[1].statusLabel == "ℹ️ None exposed" && empty[1].primaryEvidence.path == "metrics-after.txt")
+    }
+
     @Test func eachCapacityProjectionStandsBesideItsMeasuredWindow() throws {
         let rows = try LiveWindowFindings.capacity(try workspace())
         #expect(rows.map(\.check) == ["+5% traffic, measured", "+20% traffic, measured"])
