@@ -125,9 +125,11 @@ public struct ChangesOutput: CommandOutput {
     public var exitCode: Int32 { regression == nil ? 0 : 1 }
 
     struct Point: Encodable {
-        var index: Int, row: Int, time: Date?, meanBefore: Double, meanAfter: Double, magnitude: Double, relativeChange: Double, pValue: Double
+        var index: Int, row: Int, time: Date?, kind: LevelShiftDetector.Shift.Kind, meanBefore: Double, meanAfter: Double, magnitude: Double
+        var relativeChange: Double, pValue: Double, stddevBefore: Double, stddevAfter: Double, slopeBefore: Double?, slopeAfter: Double?
         enum CodingKeys: String, CodingKey {
-            case index, row, time, magnitude
+            case index, row, time, kind, magnitude
+            case stddevBefore = "stddev_before", stddevAfter = "stddev_after", slopeBefore = "slope_before", slopeAfter = "slope_after"
             case meanBefore = "mean_before", meanAfter = "mean_after", relativeChange = "relative_change", pValue = "p_value"
         }
     }
@@ -139,16 +141,25 @@ public struct ChangesOutput: CommandOutput {
         }
     }
 
+    struct DriftJSON: Encodable {
+        var slopePerPoint: Double, stddevPerPoint: Double, slopePerHour: Double?, phi: Double
+        enum CodingKeys: String, CodingKey {
+            case phi
+            case slopePerPoint = "slope_per_point", stddevPerPoint = "stddev_per_point", slopePerHour = "slope_per_hour"
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
-        case file, column, points, noise, trend, season, regression
+        case file, column, points, noise, phi, trend, drift, season, regression
         case changePoints = "change_points"
     }
 
     var points: [Point] {
         result.shifts.map { shift in
             Point(
-                index: shift.index, row: series.rows[shift.index], time: series.times?[shift.index], meanBefore: shift.meanBefore,
-                meanAfter: shift.meanAfter, magnitude: shift.magnitude, relativeChange: shift.relativeChange, pValue: shift.pValue)
+                index: shift.index, row: series.rows[shift.index], time: series.times?[shift.index], kind: shift.kind, meanBefore: shift.meanBefore,
+                meanAfter: shift.meanAfter, magnitude: shift.magnitude, relativeChange: shift.relativeChange, pValue: shift.pValue,
+                stddevBefore: shift.stddevBefore, stddevAfter: shift.stddevAfter, slopeBefore: shift.slopeBefore, slopeAfter: shift.slopeAfter)
         }
     }
 
@@ -163,6 +174,7 @@ public struct ChangesOutput: CommandOutput {
         try c.encode(series.column, forKey: .column)
         try c.encode(series.values.count, forKey: .points)
         try c.encode(result.noise, forKey: .noise)
+        try c.encode(result.model.phi, forKey: .phi)
         try c.encode(points, forKey: .changePoints)
         if let trend = result.trend {
             try c.encode(
@@ -173,6 +185,13 @@ public struct ChangesOutput: CommandOutput {
         } else {
             try c.encodeNil(forKey: .trend)
         }
+        if let drift = result.drift {
+            try c.encode(
+                DriftJSON(
+                    slopePerPoint: drift.slopePerPoint, stddevPerPoint: drift.stddevPerPoint, slopePerHour: pointsPerHour.map { drift.slopePerPoint * $0 },
+                    phi: result.model.phi),
+                forKey: .drift)
+        }
         if let season = result.season { try c.encode(season, forKey: .season) }
         try c.encodeIfPresent(regression, forKey: .regression)
     }
@@ -180,6 +199,12 @@ public struct ChangesOutput: CommandOutput {
     func describe(_ point: Point) -> String {
         let sign = point.magnitude >= 0 ? "+" : ""
         let when = point.time.map { " (\($0.formatted(.iso8601)))" } ?? ""
+        if point.kind == .slope, let before = point.slopeBefore, let after = point.slopeAfter {
+            return "row \(point.row)\(when): slope \(Formatting.number(before, digits: 4)) → \(Formatting.number(after, digits: 4)) per point, p = \(String(format: "%.2g", point.pValue))"
+        }
+        if point.kind == .variance {
+            return "row \(point.row)\(when): spread σ \(Formatting.number(point.stddevBefore, digits: 3)) → \(Formatting.number(point.stddevAfter, digits: 3)) (level \(Formatting.number(point.meanBefore, digits: 3)) → \(Formatting.number(point.meanAfter, digits: 3))), p = \(String(format: "%.2g", point.pValue))"
+        }
         return "row \(point.row)\(when): \(Formatting.number(point.meanBefore, digits: 3)) → \(Formatting.number(point.meanAfter, digits: 3)) (\(sign)\(Formatting.number(point.magnitude, digits: 3)), \(sign)\(Formatting.percent(point.relativeChange * 100))), p = \(String(format: "%.2g", point.pValue))"
     }
 
@@ -192,6 +217,11 @@ public struct ChangesOutput: CommandOutput {
             let hourly = pointsPerHour.map { ", \(Formatting.number(trend.slopePerPoint * $0, digits: 3)) per hour" } ?? ""
             lines.append(
                 "trend: \(Formatting.number(trend.slopePerPoint, digits: 4)) per point [\(Formatting.number(trend.low, digits: 4)), \(Formatting.number(trend.high, digits: 4))]\(hourly); \(Formatting.number(trend.totalChange, digits: 3)) over the series")
+        }
+        if let drift = result.drift {
+            let hourly = pointsPerHour.map { ", \(Formatting.number(drift.slopePerPoint * $0, digits: 3)) per hour" } ?? ""
+            lines.append(
+                "drifts (a random walk, not steps): \(Formatting.number(drift.slopePerPoint, digits: 4)) per point\(hourly), increments σ \(Formatting.number(drift.stddevPerPoint, digits: 4)); its change points are changes of slope")
         }
         if let regression { lines.append("REGRESSION: \(regression)") }
         return lines

@@ -44,6 +44,25 @@ import Testing
         #expect(output.exitCode == 1)
     }
 
+    /// A series that drifts (a random walk, hourly) reports its drift per point and per hour, not a staircase.
+    @Test func aDriftingSeriesReportsItsDrift() throws {
+        var generator = SplitMix64(seed: 4)
+        var level = 100.0
+        let lines = ["ts,queue_depth"] + (0..<400).map { hour -> String in
+            let u = max(1e-12, Double(generator.next() % 1_000_000) / 1_000_000), v = Double(generator.next() % 1_000_000) / 1_000_000
+            level += 0.5 + (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+            return "\(1_800_000_000 + hour * 3600),\(level)"
+        }
+        let path = try Self.write(lines.joined(separator: "\n") + "\n", "queue.csv")
+        let output = try BaselineUseCases.changes(path, column: nil, timeColumn: nil, period: nil, failOnRegression: false, configuration: Self.configuration)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.rendered(.json).utf8)) as? [String: Any])
+        #expect((json["change_points"] as? [Any])?.isEmpty == true, "\(output.text())")
+        let drift = try #require(json["drift"] as? [String: Any])
+        #expect(abs((drift["slope_per_point"] as? Double ?? 0) - 0.5) < 0.25)
+        #expect(abs((drift["slope_per_hour"] as? Double ?? 0) - (drift["slope_per_point"] as? Double ?? 1)) < 1e-9)
+        #expect(output.text().contains("drifts (a random walk, not steps)"))
+    }
+
     /// Bad input names the row and what was expected.
     @Test func badInputNamesTheRow() throws {
         let csv = try Self.write("time,p95_ms\n2026-11-20T00:00:00Z,40\n2026-11-20T01:00:00Z,fast\n2026-11-20T02:00:00Z,41\n", "bad.csv")
