@@ -3,7 +3,7 @@ import AssayConfig
 import AssayCore
 import Foundation
 
-/// `assay baseline changes`: the level shifts and trend of any metric series in a CSV or JSON-lines file.
+/// `assay baseline changes`: the change points, trend or drift of any metric series in a CSV or JSON-lines file.
 public enum BaselineUseCases {
     /// A metric column read from a file, with its times when it has a time column.
     public struct Series: Sendable {

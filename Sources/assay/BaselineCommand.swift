@@ -9,7 +9,7 @@ struct BaselineCommand: AsyncParsableCommand {
 
     struct Changes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find the level shifts and the trend of a metric series in a CSV (header row) or JSON-lines file.",
+            abstract: "Find the change points (level, spread or slope), the trend or the drift of a metric series in a CSV (header row) or JSON-lines file.",
             discussion: """
                 Daily or weekly seasonality is detected from the time column and removed first (--period N forces a \
                 period of N points); a steady trend is reported as a slope with its CI95, not as steps; steps are \
