@@ -312,20 +312,14 @@ struct WindowHistogram {
             if name.hasSuffix("_seconds") { scale = 1000 } else if name.hasSuffix("_milliseconds") || name.hasSuffix("_ms") { scale = 1 } else { continue }
             let series = Set(after.values(name + "_count").map(\.labels)).sorted { $0.description < $1.description }
             for labels in series {
-                let count = (after.sum(name + "_count", matching: labels) ?? 0) - (before.sum(name + "_count", matching: labels) ?? 0)
-                let sum = (after.sum(name + "_sum", matching: labels) ?? 0) - (before.sum(name + "_sum", matching: labels) ?? 0)
-                guard count > 0 else { continue }
-                let buckets = after.values(name + "_bucket", matching: labels).compactMap { sample -> (le: Double, count: Double)? in
-                    guard let bound = sample.labels["le"], let le = PrometheusExposition.number(Substring(bound)) else { return nil }
-                    var matching = labels
-                    matching["le"] = bound
-                    return (le * scale, sample.value - (before.sum(name + "_bucket", matching: matching) ?? 0))
-                }
+                var resets: [String] = []
+                guard let window = HistogramWindow(name, matching: labels, before: before, after: after, resets: &resets), window.count > 0
+                else { continue }
                 let label = labels.isEmpty ? name : labels.sorted { $0.key < $1.key }.map(\.value).joined(separator: " ")
                 found.append(
                     WindowHistogram(
-                        name: name, label: label, count: count, meanMs: sum / count * scale,
-                        p95: QuantileEstimate.estimate(0.95, buckets: buckets), p99: QuantileEstimate.estimate(0.99, buckets: buckets)))
+                        name: name, label: label, count: window.count, meanMs: window.sum / window.count * scale,
+                        p95: window.quantile(0.95, scale: scale), p99: window.quantile(0.99, scale: scale)))
             }
         }
         return found

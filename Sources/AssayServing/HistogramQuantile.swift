@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// A quantile estimated from cumulative histogram buckets, as Prometheus's `histogram_quantile` does (linear
@@ -36,5 +37,43 @@ public struct QuantileEstimate: Sendable, Hashable, Codable {
             previousCount = bucket.count
         }
         return nil
+    }
+}
+
+/// One Prometheus histogram over a window: the after-scrape's `_count`, `_sum` and `_bucket` series (those matching
+/// `labels`, summed) less the before-scrape's. A counter that went backwards (a restart) counts from zero: its name
+/// goes to `resets`. Nil when the after-scrape has no `_count` or `_sum` for them.
+public struct HistogramWindow: Sendable {
+    public var count: Double
+    public var sum: Double
+    /// Cumulative buckets over the window, in the metric's unit.
+    public var buckets: [(le: Double, count: Double)]
+
+    public init?(
+        _ name: String, matching labels: [String: String], before: PrometheusExposition?, after: PrometheusExposition, resets: inout [String]
+    ) {
+        func delta(_ series: String, _ filter: [String: String]) -> Double? {
+            guard let now = after.sum(series, matching: filter) else { return nil }
+            guard let before, let then = before.sum(series, matching: filter) else { return now }
+            if now < then {
+                resets.append(series)
+                return now
+            }
+            return now - then
+        }
+        guard let count = delta(name + "_count", labels), let sum = delta(name + "_sum", labels) else { return nil }
+        var buckets: [(le: Double, count: Double)] = []
+        for sample in after.values(name + "_bucket", matching: labels) {
+            guard let bound = sample.labels["le"], let le = PrometheusExposition.number(Substring(bound)),
+                let value = delta(name + "_bucket", labels.merging(["le": bound]) { $1 })
+            else { continue }
+            buckets.append((le, value))
+        }
+        (self.count, self.sum, self.buckets) = (count, sum, buckets)
+    }
+
+    /// The `q` quantile, times `scale` (to milliseconds, say).
+    public func quantile(_ q: Double, scale: Double = 1) -> QuantileEstimate? {
+        QuantileEstimate.estimate(q, buckets: buckets).map { QuantileEstimate(value: $0.value * scale, lower: $0.lower * scale, upper: $0.upper * scale) }
     }
 }

@@ -154,24 +154,14 @@ public enum InferenceServerMetrics {
                         stage: source.stage, method: .counterDelta, count: count,
                         meanMilliseconds: count > 0 ? total / count * source.toMilliseconds : nil))
             case .histogram(let name):
-                guard let count = delta(name + "_count"), let sum = delta(name + "_sum") else { continue }
-                var buckets: [(le: Double, count: Double)] = []
-                for sample in after.values(name + "_bucket", matching: match) {
-                    guard let bound = sample.labels["le"].flatMap({ PrometheusExposition.number(Substring($0)) }),
-                        let value = delta(name + "_bucket", labels: ["le": sample.labels["le"] ?? ""])
-                    else { continue }
-                    buckets.append((bound, value))
-                }
-                func scaled(_ q: Double) -> QuantileEstimate? {
-                    QuantileEstimate.estimate(q, buckets: buckets).map {
-                        QuantileEstimate(value: $0.value * source.toMilliseconds, lower: $0.lower * source.toMilliseconds, upper: $0.upper * source.toMilliseconds)
-                    }
-                }
+                guard let histogram = HistogramWindow(name, matching: match, before: before, after: after, resets: &resets) else { continue }
+                let scale = source.toMilliseconds
                 stages.append(
                     StageWindow(
-                        stage: source.stage, method: .histogram, count: count,
-                        meanMilliseconds: count > 0 ? sum / count * source.toMilliseconds : nil, p50: scaled(0.5), p95: scaled(0.95),
-                        p99: scaled(0.99)))
+                        stage: source.stage, method: .histogram, count: histogram.count,
+                        meanMilliseconds: histogram.count > 0 ? histogram.sum / histogram.count * scale : nil,
+                        p50: histogram.quantile(0.5, scale: scale), p95: histogram.quantile(0.95, scale: scale),
+                        p99: histogram.quantile(0.99, scale: scale)))
             case .summary(let name):
                 let quantiles = after.values(name, matching: match)
                 guard !quantiles.isEmpty, let count = after.sum(name + "_count", matching: match), count > 0 else { continue }
