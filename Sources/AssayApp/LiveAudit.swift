@@ -253,7 +253,7 @@ public struct LiveAudit: Sendable {
     /// The page at `url`, or nil with why it could not be read added to `failures`.
     static func scrape(_ url: String, when: String, failures: inout [String]) async -> String? {
         do {
-            return try await LiveLoad.fetch(url)
+            return try await MetricsScraper(url: url).fetch()
         } catch {
             failures.append("\(when): \(error)")
             return nil

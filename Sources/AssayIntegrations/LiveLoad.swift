@@ -388,12 +388,4 @@ extension LiveLoad {
         _ = try? await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }
-
-    /// The body of a GET (a /metrics page), within 10 s.
-    public static func fetch(_ url: String) async throws -> String {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 16 << 20)
-        guard (200..<300).contains(response.status.code) else { throw LiveLoadError(message: "\(url) answered HTTP \(response.status.code)") }
-        return String(buffer: body)
-    }
 }
