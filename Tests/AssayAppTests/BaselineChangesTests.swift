@@ -49,8 +49,7 @@ import Testing
         var generator = SplitMix64(seed: 4)
         var level = 100.0
         let lines = ["ts,queue_depth"] + (0..<400).map { hour -> String in
-            let u = max(1e-12, Double(generator.next() % 1_000_000) / 1_000_000), v = Double(generator.next() % 1_000_000) / 1_000_000
-            level += 0.5 + (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+            level += 0.5 + generator.nextGaussian()
             return "\(1_800_000_000 + hour * 3600),\(level)"
         }
         let path = try Self.write(lines.joined(separator: "\n") + "\n", "queue.csv")

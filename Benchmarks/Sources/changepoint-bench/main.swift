@@ -81,10 +81,6 @@ func covering(_ annotations: [[Int]], _ found: [Int], count: Int) -> Double {
     }.reduce(0, +) / Double(annotations.count)
 }
 
-func gaussian(_ generator: inout SplitMix64) -> Double {
-    let u = max(1e-12, Double(generator.next() % 1_000_000) / 1_000_000), v = Double(generator.next() % 1_000_000) / 1_000_000
-    return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
-}
 
 /// The reference methods, as R's changepoint package runs them by default for a change in mean and variance
 /// (cpt.meanvar, Normal likelihood, MBIC-like penalty 3·log n, minimum segment 2): binary segmentation with at
@@ -181,7 +177,7 @@ print("series where assay reports more than 3 × the largest annotator's count: 
 // Production-shaped families with known truth, 20 seeds each, 500 points (hourly for the season): F1 (margin 5, the
 // truth as the one annotation) and the mean count of change points reported.
 nonisolated(unsafe) var familyNoise = SplitMix64(seed: 33)
-func normal() -> Double { gaussian(&familyNoise) }
+func normal() -> Double { familyNoise.nextGaussian() }
 func studentT3() -> Double {
     let z = normal(), a = normal(), b = normal(), c = normal()
     return z / ((a * a + b * b + c * c) / 3).squareRoot()
@@ -225,7 +221,7 @@ let start = Date(timeIntervalSince1970: 1_800_000_000)
 let minutes = (0..<(7 * 1440)).map { minute -> (Date, Double) in
     let time = start.addingTimeInterval(Double(minute) * 60)
     let daily = 6 * sin(2 * Double.pi * Double(minute % 1440) / 1440)
-    return (time, 40 + daily + (minute >= 4 * 1440 + 600 ? 7 : 0) + 1.5 * gaussian(&generator))
+    return (time, 40 + daily + (minute >= 4 * 1440 + 600 ? 7 : 0) + 1.5 * generator.nextGaussian())
 }
 let hourly = stride(from: 0, to: minutes.count, by: 60).map { start -> (Date, Double) in
     (minutes[start].0, minutes[start..<(start + 60)].map(\.1).reduce(0, +) / 60)
@@ -237,13 +233,13 @@ for (label, series) in [("hourly means", hourly), ("per minute", minutes)] {
     let otava = ChangePointDetector().changePoints(series.map(\.1))
     print("  \(label): assay \(ours.shifts.map(\.index)) (season: \(ours.season?.name ?? "none")); E-divisive (Otava defaults) \(otava.count) change points")
 }
-let trend = (0..<816).map { 100 + 0.5 * Double($0) + 3 * gaussian(&generator) }
+let trend = (0..<816).map { 100 + 0.5 * Double($0) + 3 * generator.nextGaussian() }
 let trendResult = LevelShiftDetector().analyze(trend)
 print(String(format: "\nSteady trend (816 points, +0.5/point): assay %d level changes, trend %.3f [%.3f, %.3f] per point; E-divisive (Otava defaults) %d change points",
     trendResult.shifts.count, trendResult.trend?.slopePerPoint ?? 0, trendResult.trend?.low ?? 0, trendResult.trend?.high ?? 0,
     ChangePointDetector().changePoints(trend).count))
 
-let long = (0..<100_000).map { 2 * Double($0 / 10_000) + gaussian(&generator) }
+let long = (0..<100_000).map { 2 * Double($0 / 10_000) + generator.nextGaussian() }
 let started = ContinuousClock.now
 let found = LevelShiftDetector().analyze(long).shifts.count
 print("100,000 points with 9 steps of 2σ: \(found) found in \(ContinuousClock.now - started)")
