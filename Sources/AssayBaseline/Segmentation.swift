@@ -129,13 +129,13 @@ struct Segmentation {
         best[0] = -penalty
         var alive = [0]
         var next: [Int] = []
+        // Each start's total, nil for one too recent to end a segment at `end` (it stays a candidate).
+        var totals: [(start: Int, total: Double?)] = []
         for j in 1..<count {
             let end = candidates[j]
             var value = Double.infinity
             var from = 0
-            // Each start's total, nil for one too recent to end a segment at `end` (it stays a candidate).
-            var totals: [(start: Int, total: Double?)] = []
-            totals.reserveCapacity(alive.count)
+            totals.removeAll(keepingCapacity: true)
             for i in alive where best[i].isFinite {
                 guard end - candidates[i] >= minimumSegment else { totals.append((i, nil)); continue }
                 let total = best[i] + cost.cost(candidates[i], end) + penalty
