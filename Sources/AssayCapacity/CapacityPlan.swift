@@ -149,13 +149,29 @@ public struct CapacityPlan: Sendable {
         UniversalScalabilityLaw.fit(sustainedSteps.map { ($0.concurrency, $0.achievedRate) })
     }
 
-    /// Mean and P95 latency (ms) at `rate`: the light-load latency plus the M/M/c waiting time.
+    /// The Allen–Cunneen factor (1 + Cs²)/2 that turns the M/M/c wait into an M/G/c one: fitted by least squares
+    /// to the measured steps' mean latency growth over the fastest step, and bounded between deterministic service
+    /// (0.5) and exponential service (1). With no step that queued measurably more, it stays 1 (exponential).
+    public var waitScale: Double {
+        guard let queue, let light = lightLoad, let waitLight = queue.meanWait(arrivalRate: light.achievedRate) else { return 1 }
+        let points = sustainedSteps.compactMap { step -> (x: Double, y: Double)? in
+            guard let wait = queue.meanWait(arrivalRate: step.achievedRate), wait > waitLight else { return nil }
+            return ((wait - waitLight) * 1000, step.meanMs - light.meanMs)
+        }
+        let xx = points.reduce(0) { $0 + $1.x * $1.x }
+        guard points.count >= 2, xx > 0 else { return 1 }
+        return min(1, max(0.5, points.reduce(0) { $0 + $1.x * $1.y } / xx))
+    }
+
+    /// Mean and P95 latency (ms) at `rate`: the light-load latency plus the M/G/c waiting time (the M/M/c wait
+    /// scaled by `waitScale`).
     public func projectedLatency(rate: Double) -> (mean: Double, p95: Double)? {
         guard let queue, let light = lightLoad, let wait = queue.meanWait(arrivalRate: rate),
             let waitLight = queue.meanWait(arrivalRate: light.achievedRate),
             let p95 = queue.responseQuantile(0.95, arrivalRate: rate), let p95Light = queue.responseQuantile(0.95, arrivalRate: light.achievedRate)
         else { return nil }
-        return (light.meanMs + max(0, wait - waitLight) * 1000, light.p95Ms + max(0, p95 - p95Light) * 1000)
+        let scale = waitScale
+        return (light.meanMs + max(0, wait - waitLight) * 1000 * scale, light.p95Ms + max(0, p95 - p95Light) * 1000 * scale)
     }
 
     public func project(currentRate: Double, increasesPercent: [Double]) -> [Projection] {
@@ -190,7 +206,7 @@ public struct CapacityPlan: Sendable {
     public var assumptions: [String] {
         var list = [
             "Service demand S from the utilization law U = U₀ + X·S, least squares on the service process's CPU over \(sustainedSteps.count) sustained steps",
-            "M/M/\(servers) queue (Erlang C): Poisson arrivals, exponential service, \(servers) of \(measurement.cores) cores as servers\(servers < measurement.cores ? " (a step saturated below \(measurement.cores) cores: the load generator or a neighbour held the rest)" : ""); latency = the fastest step's latency + the extra M/M/c wait",
+            "M/G/\(servers) queue (Erlang C with the Allen–Cunneen correction): Poisson arrivals, \(servers) of \(measurement.cores) cores as servers\(servers < measurement.cores ? " (a step saturated below \(measurement.cores) cores: the load generator or a neighbour held the rest)" : ""); latency = the fastest step's latency + the extra M/M/c wait × (1 + Cs²)/2 = \(Formatting.number(waitScale, digits: 2)), fitted to the steps' latency growth between deterministic (0.5) and exponential (1) service",
             "Open-loop load, latency from each request's intended send time (no coordinated omission); the load generator shared the machine",
             gpuMemory == nil
                 ? "CPU is the bottleneck; memory, network and GPU are not modelled unless measured (no GPU memory was sampled)"

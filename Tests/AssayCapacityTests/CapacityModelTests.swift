@@ -71,6 +71,30 @@ import Testing
         #expect(abs(at800.mean - plan.measurement.steps[4].meanMs) < 1e-9)
     }
 
+    /// Allen–Cunneen: steps whose latency grows by half the M/M/2 wait (deterministic service, Cs² = 0) give the
+    /// factor 0.5 and project half the M/M/2 wait; exponential steps give 1; latency that does not grow at all is
+    /// held at the deterministic bound, never at no queueing.
+    @Test func waitScaleFollowsTheMeasuredLatencyGrowth() throws {
+        let exponential = CapacityPlan(measurement: Self.measurement())
+        #expect(abs(exponential.waitScale - 1) < 1e-9)
+        func scaled(_ factor: Double) -> CapacityPlan {
+            var measurement = Self.measurement()
+            let queue = ErlangC(servers: 2, serviceTime: 0.002)
+            measurement.steps = measurement.steps.map { step in
+                var step = step
+                step.meanMs = 1 + factor * (queue.meanWait(arrivalRate: step.achievedRate) ?? 0) * 1000
+                return step
+            }
+            return CapacityPlan(measurement: measurement)
+        }
+        let deterministic = scaled(0.5)
+        #expect(abs(deterministic.waitScale - 0.5) < 1e-9)
+        let wait = try #require(ErlangC(servers: 2, serviceTime: 0.002).meanWait(arrivalRate: 920))
+        #expect(abs((deterministic.projectedLatency(rate: 920)?.mean ?? 0) - (1 + 0.5 * wait * 1000)) < 1e-9)
+        #expect(scaled(0).waitScale == 0.5)
+        #expect(scaled(3).waitScale == 1)
+    }
+
     /// GPU memory: 2 GiB static plus 64 MiB per request in flight; a projection whose concurrency would fill the
     /// card is over capacity whatever the CPU says.
     @Test func gpuMemoryModelByLittlesLaw() throws {
