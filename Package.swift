@@ -292,7 +292,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssayCLITests",
-            dependencies: ["assay", "assay-agent", "AssayCapacity", "AssayCore", "AssayIntegrations", "AssayStore", "AssayTestSupport"],
+            dependencies: ["assay", "assay-agent", "AssayCapacity", "AssayCore", "AssayIntegrations", "AssayStore", "AssayTelemetry", "AssayTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayServerTests",

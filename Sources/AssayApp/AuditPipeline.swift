@@ -36,7 +36,10 @@ public struct AuditPipeline: Sendable {
 
     /// The fleet's rows over the last day, from the Prometheus at `url`.
     static func fleetRows(_ url: String) -> @Sendable (Configuration) async throws -> [Finding] {
-        { configuration in try await FleetCheck.rows(prometheus: url, thresholds: configuration.thresholds.resources) }
+        { configuration in
+            try await FleetCheck.rows(
+                prometheus: url, thresholds: configuration.thresholds.resources, scrapeInterval: configuration.integrations.prometheusScrapeInterval)
+        }
     }
 
     /// Runs the audit, stores it with its history unless `store` is false, writes the report files into

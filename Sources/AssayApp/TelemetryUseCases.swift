@@ -42,7 +42,9 @@ public enum TelemetryUseCases {
     }
 
     /// Per-host P95 of CPU and memory from Prometheus; exits 1 on a breach, 2 when a query has no series.
-    public static func fleet(prometheus: String?, hours: Double, step: Double, timeout: Double, configuration: Configuration) async throws -> FleetOutput {
+    public static func fleet(
+        prometheus: String?, hours: Double, step: Double, timeout: Double, scrapeInterval: Double? = nil, configuration: Configuration
+    ) async throws -> FleetOutput {
         guard let url = prometheus ?? configuration.integrations.prometheusURL else {
             throw AppError("no Prometheus: pass --prometheus URL or set integrations.prometheus.url", code: ExitStatus.usage)
         }
@@ -52,7 +54,8 @@ public enum TelemetryUseCases {
         return FleetOutput(
             result: try await FleetCheck(
                 client: client, cpuLimit: thresholds.cpuPercent, memoryLimit: thresholds.memoryPercent, gpuLimit: thresholds.gpuPercent,
-                gpuMemoryGrowthLimit: thresholds.gpuMemoryGrowthPercentPerHour
+                gpuMemoryGrowthLimit: thresholds.gpuMemoryGrowthPercentPerHour,
+                scrapeIntervalSeconds: scrapeInterval ?? configuration.integrations.prometheusScrapeInterval
             ).run(hours: hours, stepSeconds: step))
     }
 
@@ -143,8 +146,11 @@ public struct FleetOutput: CommandOutput {
     public func text() -> String {
         (result.rows.map {
             "\($0.host.padded(24)) \($0.metric.padded(20)) P95 \(Formatting.percent($0.p95)) (limit \(Formatting.percent($0.limit, digits: 0)), \($0.points) points) \($0.breach ? "BREACH" : "ok")"
-        } + result.gpus.map { "\("\($0.host) GPU \($0.gpu)".padded(24)) \(gpuSummary($0))" }).joined(separator: "\n")
+        } + result.gpus.map { "\("\($0.host) GPU \($0.gpu)".padded(24)) \(gpuSummary($0))" } + [intervals]).joined(separator: "\n")
     }
+
+    /// "scrape interval 60 s (…where it came from); CPU rate window 240 s".
+    var intervals: String { "scrape interval \(result.scrapeInterval.description); CPU rate window \(result.rateWindowSeconds) s" }
 
     /// "util P95 71%, memory +2.1%/h (runs out in 310 h), no XID: ok".
     func gpuSummary(_ gpu: FleetCheck.GPURow) -> String {
@@ -163,6 +169,7 @@ public struct FleetOutput: CommandOutput {
         if !result.gpus.isEmpty {
             text += "\n\n" + MarkdownTable(["Host", "GPU", "Summary"], rows: result.gpus.map { [$0.host, $0.gpu, gpuSummary($0)] }).text
         }
-        return text + result.noSeries.map { "\n\nNot verified: no series for \($0)" }.joined() + result.notes.map { "\n\nNote: \($0)" }.joined()
+        return text + "\n\n" + intervals.prefix(1).uppercased() + intervals.dropFirst() + "."
+            + result.noSeries.map { "\n\nNot verified: no series for \($0)" }.joined() + result.notes.map { "\n\nNote: \($0)" }.joined()
     }
 }

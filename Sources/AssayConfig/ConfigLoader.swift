@@ -358,7 +358,16 @@ public enum ConfigLoader {
             try sub.finish()
             integrations.mlflow = mlflow
         }
-        integrations.prometheusURL = try url("prometheus", "url")
+        if let sub = try reader.mapping("prometheus") {
+            integrations.prometheusURL = try absoluteURL(sub, "url")
+            if let text = try sub.string("scrape_interval") {
+                guard let seconds = durationSeconds(text) else {
+                    throw sub.error(sub.node("scrape_interval"), key: "scrape_interval", "a duration such as 15s, 1m or 60")
+                }
+                integrations.prometheusScrapeInterval = seconds
+            }
+            try sub.finish()
+        }
         integrations.alertmanagerURL = try url("alertmanager", "url")
         integrations.webhooks = try reader.strings("webhooks") ?? []
         try reader.finish()

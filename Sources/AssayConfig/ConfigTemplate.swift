@@ -104,6 +104,7 @@ public enum ConfigTemplate {
           #     artifacts: {model/model.json: <sha256>}   # downloaded and hashed client-side
           # prometheus:
           #   url: http://127.0.0.1:9090
+          #   scrape_interval: 60s            # default: the targets API's, else measured from the samples
           # alertmanager:
           #   url: http://127.0.0.1:9093
           webhooks: []

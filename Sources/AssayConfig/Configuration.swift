@@ -204,6 +204,9 @@ public struct Configuration: Sendable, Hashable {
     public struct Integrations: Sendable, Hashable {
         public var mlflow: MLflow?
         public var prometheusURL: String?
+        /// `prometheus.scrape_interval`, seconds: the fleet's scrape interval, where neither the targets API nor the
+        /// samples should be asked.
+        public var prometheusScrapeInterval: Double?
         public var alertmanagerURL: String?
         public var webhooks: [String] = []
     }

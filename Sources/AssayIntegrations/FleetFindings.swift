@@ -12,15 +12,17 @@ extension FleetCheck {
     /// The fleet's RESOURCE UTILIZATION rows from the Prometheus at `url` over the last `hours`: per-host P95 of CPU
     /// and memory, GPUs from dcgm-exporter and uptime from `up`, breaching hosts worst first. A query with no series
     /// is a row of its own, not silence. The audit and the server's /fleet page both show these.
-    public static func rows(prometheus url: String, thresholds: Thresholds.Resources, hours: Double = 24) async throws -> [Finding] {
+    public static func rows(
+        prometheus url: String, thresholds: Thresholds.Resources, scrapeInterval: Double? = nil, hours: Double = 24
+    ) async throws -> [Finding] {
         let check = FleetCheck(
             client: PrometheusClient(baseURL: url), cpuLimit: thresholds.cpuPercent, memoryLimit: thresholds.memoryPercent,
-            gpuLimit: thresholds.gpuPercent, gpuMemoryGrowthLimit: thresholds.gpuMemoryGrowthPercentPerHour)
+            gpuLimit: thresholds.gpuPercent, gpuMemoryGrowthLimit: thresholds.gpuMemoryGrowthPercentPerHour, scrapeIntervalSeconds: scrapeInterval)
         let result = try await check.run(hours: hours, stepSeconds: 300)
         let uptime = try await check.uptime(hours: hours)
         let evidence = Evidence(
             path: url, sha256: FileDigest.sha256(of: try JSONCoding.encoder().encode(result)),
-            locator: "assay telemetry fleet, last \(Formatting.duration(seconds: hours * 3600))")
+            locator: "assay telemetry fleet, last \(Formatting.duration(seconds: hours * 3600)); scrape interval \(result.scrapeInterval.description)")
         var rows = findings(result, uptime: uptime, uptimeFloor: thresholds.uptimeP95Percent, hours: hours, evidence: evidence)
         for missing in result.noSeries {
             rows.append(
@@ -48,7 +50,10 @@ extension FleetCheck {
                     table: .resourceUtilization, check: "Fleet: \(metric)", status: over.isEmpty ? .pass : .breach,
                     observed: "\(rows.count) hosts, \(over.count) with P95 over \(window) above \(Formatting.percent(rows[0].limit, digits: 0))",
                     expected: "every host < \(Formatting.percent(rows[0].limit, digits: 0))", severity: over.isEmpty ? .info : .high,
-                    measurements: ["hosts": Double(rows.count), "breaching": Double(over.count), "window_seconds": hours * 3600],
+                    measurements: [
+                        "hosts": Double(rows.count), "breaching": Double(over.count), "window_seconds": hours * 3600,
+                        "rate_window_seconds": Double(result.rateWindowSeconds),
+                    ].merging(result.scrapeInterval.seconds.map { ["scrape_interval_seconds": $0] } ?? [:]) { a, _ in a },
                     statusLabel: over.isEmpty ? "✅ HEALTHY" : "❌ \(over.count) hosts", evidence: evidence))
             for row in over {
                 breaches.append((

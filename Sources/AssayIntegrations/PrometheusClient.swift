@@ -79,14 +79,37 @@ public struct PrometheusClient: Sendable {
 }
 
 extension PrometheusClient {
-    /// The longest scrape interval of the active targets (`GET /api/v1/targets`), seconds; nil when Prometheus does
-    /// not say.
-    public func longestScrapeInterval() async throws -> Double? {
-        // Servers without the targets API (Thanos, Mimir) answer an error: then the interval is unknown, not fatal.
+    /// The scrape intervals of the active targets (`GET /api/v1/targets`), seconds; nil when the server has no
+    /// targets API (Thanos, Mimir answer an error: then the interval is unknown, not fatal), empty when it lists none.
+    public func scrapeIntervals() async throws -> [Double]? {
         guard let body = try? await get("/api/v1/targets", [("state", "active")]),
             case .array(let targets)? = JSONValue.parse(body)?["data"]?["activeTargets"]
         else { return nil }
-        return targets.compactMap { $0["scrapeInterval"]?.string.flatMap(Self.seconds) }.max()
+        return targets.compactMap { $0["scrapeInterval"]?.string.flatMap(Self.seconds) }
+    }
+
+    /// The spacing of the samples themselves: the median gap between consecutive raw samples of the series
+    /// `selector` picks over the last `seconds` before `end` (an instant query of a range vector returns them as
+    /// stored); nil when there are fewer than two samples. With the gaps counted too.
+    public func sampleSpacing(_ selector: String, seconds: Int, end: Date) async throws -> (seconds: Double, gaps: Int)? {
+        let series = try await query("\(selector)[\(seconds)s]", at: end)
+        var gaps: [Double] = []
+        for one in series {
+            let times = one.points.map(\.time.timeIntervalSince1970).sorted()
+            gaps += zip(times, times.dropFirst()).map { $1 - $0 }.filter { $0 > 0 }
+        }
+        guard !gaps.isEmpty else { return nil }
+        gaps.sort()
+        // Scrapes jitter by a few milliseconds around a configured interval of whole seconds: from 2 s up, the median
+        // is rounded to the second.
+        let median = gaps[gaps.count / 2]
+        return (median >= 2 ? median.rounded() : (median * 1000).rounded() / 1000, gaps.count)
+    }
+
+    /// A duration as a user writes it: a Prometheus duration or plain seconds (`60`); nil unless positive and finite.
+    public static func userDuration(_ text: String) -> Double? {
+        guard let seconds = Double(text) ?? Self.seconds(text), seconds > 0, seconds.isFinite else { return nil }
+        return seconds
     }
 
     /// A Prometheus duration (`15s`, `1m`, `1m30s`, `2h`, `500ms`) in seconds.
@@ -145,6 +168,32 @@ public struct FleetCheck: Sendable {
         }
     }
 
+    /// The interval between a fleet's scrapes, and where it came from: `--scrape-interval` (or
+    /// `integrations.prometheus.scrape_interval`), the targets API, or the samples themselves. Stores fed by remote
+    /// write, federation, Thanos, Mimir or backfilled blocks list no targets; their samples still say.
+    public struct ScrapeInterval: Sendable, Hashable, Codable {
+        public enum Source: String, Sendable, Hashable, Codable {
+            case configured
+            case targets
+            case samples
+            case unknown
+        }
+
+        public var seconds: Double?
+        public var source: Source
+        /// How it was found, in words: "set by --scrape-interval", "the longest of 12 active targets' intervals",
+        /// "the median gap between 2,876 consecutive samples of 5 hosts".
+        public var detail: String
+
+        public init(seconds: Double?, source: Source, detail: String) {
+            (self.seconds, self.source, self.detail) = (seconds, source, detail)
+        }
+
+        public var description: String {
+            seconds.map { "\(Formatting.number($0, digits: $0 == $0.rounded() ? 0 : 3)) s (\(detail))" } ?? "unknown (\(detail))"
+        }
+    }
+
     public struct Result: Sendable, Hashable, Codable {
         public var rows: [Row]
         /// Per GPU, when the fleet exports dcgm-exporter's series.
@@ -154,12 +203,15 @@ public struct FleetCheck: Sendable {
         /// Things said but not failures: no GPU series in a fleet that may have no GPUs.
         public var notes: [String] = []
         public var rateWindowSeconds: Int
+        /// The scrape interval the rate window was sized from, and its source.
+        public var scrapeInterval: ScrapeInterval
         public var breached: Bool { rows.contains(where: \.breach) || gpus.contains { !$0.breaches.isEmpty } }
 
         enum CodingKeys: String, CodingKey {
             case rows, gpus, notes
             case noSeries = "no_series"
             case rateWindowSeconds = "rate_window_seconds"
+            case scrapeInterval = "scrape_interval"
         }
     }
 
@@ -168,13 +220,47 @@ public struct FleetCheck: Sendable {
     public var memoryLimit: Double
     public var gpuLimit: Double
     public var gpuMemoryGrowthLimit: Double
+    /// The scrape interval, seconds, when the user set it; else it is read from the targets or the samples.
+    public var scrapeIntervalSeconds: Double?
 
-    public init(client: PrometheusClient, cpuLimit: Double, memoryLimit: Double, gpuLimit: Double = 90, gpuMemoryGrowthLimit: Double = 5) {
+    public init(
+        client: PrometheusClient, cpuLimit: Double, memoryLimit: Double, gpuLimit: Double = 90, gpuMemoryGrowthLimit: Double = 5,
+        scrapeIntervalSeconds: Double? = nil
+    ) {
         self.client = client
         self.cpuLimit = cpuLimit
         self.memoryLimit = memoryLimit
         self.gpuLimit = gpuLimit
         self.gpuMemoryGrowthLimit = gpuMemoryGrowthLimit
+        self.scrapeIntervalSeconds = scrapeIntervalSeconds
+    }
+
+    /// Instances whose raw samples are read to measure the scrape interval.
+    static let spacingInstances = 5
+
+    /// The scrape interval: as set; else the longest of the active targets'; else the median gap between the raw
+    /// samples of a few instances' idle-CPU (first CPU) and MemTotal series over the last three hours of the window
+    /// (a bounded answer: 5 instances × 2 series × 10,800 samples at worst at a 1 s scrape).
+    func scrapeInterval(instances: [String], hours: Double, now: Date) async throws -> ScrapeInterval {
+        if let scrapeIntervalSeconds {
+            return ScrapeInterval(seconds: scrapeIntervalSeconds, source: .configured, detail: "set by --scrape-interval or integrations.prometheus.scrape_interval")
+        }
+        if let targets = try await client.scrapeIntervals(), let longest = targets.max() {
+            return ScrapeInterval(seconds: longest, source: .targets, detail: "the longest of \(targets.count) active targets' intervals (/api/v1/targets)")
+        }
+        let sampled = Array(instances.prefix(Self.spacingInstances))
+        guard !sampled.isEmpty else {
+            return ScrapeInterval(seconds: nil, source: .unknown, detail: "no targets listed and no instance to measure it on")
+        }
+        let selector = "{__name__=~\"node_cpu_seconds_total|node_memory_MemTotal_bytes\",mode=~\"idle|\",cpu=~\"0|\",\(Self.matchers(sampled)[0])}"
+        guard let spacing = try await client.sampleSpacing(selector, seconds: Int(min(hours, 3) * 3600), end: now) else {
+            return ScrapeInterval(
+                seconds: nil, source: .unknown,
+                detail: "no targets listed, and \(sampled.count) instances had under two samples in the last \(Formatting.duration(seconds: min(hours, 3) * 3600)); pass --scrape-interval")
+        }
+        return ScrapeInterval(
+            seconds: spacing.seconds, source: .samples,
+            detail: "no targets listed; the median gap between \(spacing.gaps) consecutive samples of \(sampled.count) instances")
     }
 
     /// The rate window: at least four scrape intervals (so every window holds samples to take a rate of), at least
@@ -277,17 +363,21 @@ public struct FleetCheck: Sendable {
     public func run(hours: Double, stepSeconds: Double, now: Date = Date()) async throws -> Result {
         // At most 2,016 evaluations per instance (a week at five minutes): longer windows get a coarser step.
         let step = max(stepSeconds, (hours * 3600 / 2016).rounded(.up))
-        let window = Self.rateWindow(stepSeconds: step, scrapeIntervalSeconds: try await client.longestScrapeInterval())
         let start = now.addingTimeInterval(-hours * 3600)
         let duration = "\(Int((hours * 3600).rounded()))s"
         let stepText = "\(Int(step.rounded()))s"
+        var instancesByMetric: [[String]] = []
+        // The series each metric's instances are listed from do not depend on the rate window.
+        for metric in Self.metrics(rateWindowSeconds: 0, cpuLimit: cpuLimit, memoryLimit: memoryLimit) {
+            instancesByMetric.append(try await client.labelValues("instance", match: metric.series, start: start, end: now).sorted())
+        }
+        let everyInstance = Set(instancesByMetric.joined())
+        let interval = try await scrapeInterval(instances: everyInstance.sorted(), hours: hours, now: now)
+        let window = Self.rateWindow(stepSeconds: step, scrapeIntervalSeconds: interval.seconds)
         let metrics = Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit)
         var batches: [(metric: Int, matcher: String)] = []
-        var everyInstance = Set<String>()
         for (number, metric) in metrics.enumerated() {
-            let instances = try await client.labelValues("instance", match: metric.series, start: start, end: now).sorted()
-            everyInstance.formUnion(instances)
-            batches += Self.matchers(instances).map { (number, $0) }
+            batches += Self.matchers(instancesByMetric[number]).map { (number, $0) }
         }
         // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time, and the sample
         // counts once per instance for both metrics.
@@ -307,7 +397,8 @@ public struct FleetCheck: Sendable {
             if metricRows.isEmpty { noSeries.append("\(metric.name): \(metric.expression(""))") }
             rows += metricRows.sorted { $0.host < $1.host }
         }
-        var result = Result(rows: rows, noSeries: noSeries, rateWindowSeconds: window)
+        var result = Result(rows: rows, noSeries: noSeries, rateWindowSeconds: window, scrapeInterval: interval)
+        if interval.seconds == nil { result.notes.append("scrape interval \(interval.description): the rate window is \(window) s") }
         let gpuInstances = try await client.labelValues("instance", match: "DCGM_FI_DEV_GPU_UTIL", start: start, end: now).sorted()
         if gpuInstances.isEmpty {
             result.notes.append("no GPU series (DCGM_FI_DEV_GPU_UTIL from dcgm-exporter): no GPUs in this fleet, or dcgm-exporter is not scraped")

@@ -87,7 +87,8 @@ extension AssayServer {
             // The same rows the audit's RESOURCE UTILIZATION gets: a summary per metric, then the breaches, worst first.
             body += "<h2>Utilization over the last 24 h</h2>"
             do {
-                let rows = try await FleetCheck.rows(prometheus: url, thresholds: settings.thresholds.resources)
+                let rows = try await FleetCheck.rows(
+                    prometheus: url, thresholds: settings.thresholds.resources, scrapeInterval: settings.prometheusScrapeInterval)
                 body += "<table><thead><tr><th>Check</th><th>Observed</th><th>Threshold</th><th>Status</th></tr></thead><tbody>"
                 for row in rows {
                     body += "<tr><td>\(Self.escape(row.check))</td><td>\(Self.escape(row.observed))</td><td>\(Self.escape(row.expected ?? "—"))</td>"

@@ -22,6 +22,8 @@ public struct ServerSettings: Sendable {
     public var runCacheBytes = 24 << 20
     /// A Prometheus that scrapes the fleet's agents or node_exporters, for the fleet view.
     public var prometheusURL: String?
+    /// Its scrape interval, seconds, when set (`integrations.prometheus.scrape_interval`); else the targets or samples say.
+    public var prometheusScrapeInterval: Double?
     /// Files the server may read on a run's behalf (trace files cited as evidence) must lie under this directory.
     public var workspaceRoot: String
     /// The service name and thresholds reports are rendered with.

@@ -62,6 +62,7 @@ struct Serve: AsyncParsableCommand {
             settings.maxBodyBytes = maxBodyBytes
             settings.writesPerMinute = writesPerMinute
             settings.prometheusURL = prometheus
+            settings.prometheusScrapeInterval = configuration.integrations.prometheusScrapeInterval
             settings.allowedHosts = allowedHosts
             settings.idleTimeoutSeconds = idleTimeout
             settings.maxConnections = maxConnections

@@ -84,6 +84,9 @@ extension Telemetry {
                 resources.memory_percent. Where dcgm-exporter is scraped, each GPU of each host too: utilization P95 \
                 against gpu_percent, memory growth per hour (the window and its second half, at most the last hour, both above \
                 gpu_memory_growth_percent_per_hour) with the hours until its free memory is gone, and XID errors. \
+                The scrape interval is --scrape-interval, else the longest of /api/v1/targets, else (remote write, \
+                federation, Thanos, Mimir, backfilled blocks list no targets) the median gap between the raw samples of \
+                a few instances; the output says which. \
                 Exits 1 when a host or GPU breaches, 2 when a query returns no series (named on stderr; a fleet \
                 without GPU series gets a note, not a failure), 69 when Prometheus cannot be reached.
                 """)
@@ -102,12 +105,28 @@ extension Telemetry {
         @Option(help: "Seconds to wait for each answer.")
         var timeout: Double = 30
 
+        @Option(
+            help: ArgumentHelp(
+                "The fleet's scrape interval (15s, 1m, or seconds); default: integrations.prometheus.scrape_interval, the targets API's, else measured from the samples.",
+                valueName: "duration"))
+        var scrapeInterval: String?
+
+        func validate() throws {
+            guard hours > 0, hours.isFinite, step > 0, step.isFinite, timeout > 0, timeout.isFinite else {
+                throw ValidationError("--hours, --step and --timeout must be positive numbers")
+            }
+            if let scrapeInterval, PrometheusClient.userDuration(scrapeInterval) == nil {
+                throw ValidationError("--scrape-interval: expected a duration such as 15s, 1m or 60, found '\(scrapeInterval)'")
+            }
+        }
+
         @OptionGroup var formatting: FormatOption
 
         func run() async throws {
             try await runMapped {
                 let output = try await TelemetryUseCases.fleet(
-                    prometheus: prometheus, hours: hours, step: step, timeout: timeout, configuration: try options.loadOrDefaults())
+                    prometheus: prometheus, hours: hours, step: step, timeout: timeout, scrapeInterval: scrapeInterval.flatMap(PrometheusClient.userDuration),
+                    configuration: try options.loadOrDefaults())
                 for missing in output.result.noSeries { Terminal.warning("not verified: no series for \(missing)") }
                 for note in output.result.notes { Terminal.note(note) }
                 return try emit(output, formatting.format)

@@ -1,4 +1,6 @@
 import AssayCore
+import AssayIntegrations
+import AssayTelemetry
 import AssayTestSupport
 import Foundation
 import Testing
@@ -16,13 +18,14 @@ struct FleetTests {
         let directory = try CLITests.temporaryDirectory()
         let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 300
         var text = "# TYPE node_cpu_seconds counter\n"
-        for host in ["node-1", "node-2", "node-3"] {
-            // node-2 is busy 90% of the time, the others 10%.
+        for (index, host) in ["node-1", "node-2", "node-3"].enumerated() {
+            // node-2 is busy 90% of the time, the others 10%. Each host is scraped at its own offset within the minute,
+            // give or take a quarter second, as real scrapes are: no evaluation lines up with the samples.
             let idlePerMinute = host == "node-2" ? 6.0 : 54.0
             for minute in 0...120 {
-                let time = end - Double(120 - minute) * 60
-                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"idle\"} \(Double(minute) * idlePerMinute) \(Int(time))\n"
-                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"user\"} \(Double(minute) * (60 - idlePerMinute)) \(Int(time))\n"
+                let time = end - Double(120 - minute) * 60 + Double(17 * index + 5) + Double(minute % 3 - 1) * 0.25
+                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"idle\"} \(Double(minute) * idlePerMinute) \(time)\n"
+                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"user\"} \(Double(minute) * (60 - idlePerMinute)) \(time)\n"
             }
         }
         text += "# EOF\n"
@@ -37,6 +40,13 @@ struct FleetTests {
         #expect(cpu.count == 3, "\(fleet.stdout)\(fleet.stderr)")
         #expect(cpu.filter { $0.contains("BREACH") }.map { $0.split(separator: " ").first } == ["node-2"])
         #expect(cpu.first { $0.hasPrefix("node-2") }?.contains("P95 90") == true, "\(cpu)")
+        // Backfilled blocks list no targets: the interval is measured from the samples, and said.
+        #expect(fleet.stdout.contains("scrape interval 60 s (no targets listed; the median gap between"), "\(fleet.stdout)")
+        #expect(fleet.stdout.contains("CPU rate window 240 s"), "\(fleet.stdout)")
+        let set = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--hours", "3", "--step", "60", "--scrape-interval", "2m"], in: directory)
+        #expect(set.stdout.contains("scrape interval 120 s (set by --scrape-interval") && set.stdout.contains("CPU rate window 480 s"), "\(set.stdout)")
+        let wrong = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--scrape-interval", "soon"], in: directory)
+        #expect(wrong.status == 64 && wrong.stderr.contains("--scrape-interval: expected a duration such as 15s, 1m or 60, found 'soon'"), "\(wrong.stderr)")
         // No memory series were backfilled: the memory query is named and the fleet is not verified.
         #expect(fleet.status == 2)
         #expect(fleet.stderr.contains("not verified: no series for Memory Usage (%): 100 * (1 - node_memory_MemAvailable_bytes"), "\(fleet.stderr)")
@@ -133,6 +143,105 @@ struct FleetTests {
         server.waitUntilExit()
     }
 
+    /// POSTs `text` (Prometheus exposition format, millisecond timestamps) to an import endpoint.
+    static func post(_ text: String, to url: String) async throws {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(text.utf8)
+        let (body, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        #expect((200..<300).contains(status), "\(url): HTTP \(status) \(String(decoding: body, as: UTF8.self))")
+    }
+
+    /// Stores that list no scrape targets: VictoriaMetrics (Debian's victoria-metrics, fed through its import API)
+    /// and a Prometheus fed only by remote write (vmagent forwarding the same text to
+    /// --web.enable-remote-write-receiver). Twelve hosts scraped every 60 s, each at its own offset, two of them busy:
+    /// the fleet command names the same two on both with the interval measured from the samples (a one-minute rate
+    /// window would leave no CPU series), and so do the audit's fleet rows on both and /fleet.
+    @Test(.enabled(if: ExternalTool.available(["victoria-metrics", "vmagent", "prometheus"]), "needs Debian's victoria-metrics and prometheus"))
+    func storesWithoutTargetsNameTheSameHotHosts() async throws {
+        let directory = try CLITests.temporaryDirectory()
+        let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 300
+        var samples: [(time: Double, line: String)] = []
+        // 50 minutes, in time order: a remote-write receiver refuses samples older than an hour before its newest.
+        for minute in 0...50 {
+            for host in 0..<12 {
+                let time = end - Double(50 - minute) * 60 + Double(host * 7 % 60) + Double(minute % 3 - 1) * 0.25
+                let labels = "instance=\"node-\(host):9100\",job=\"node\""
+                let idle = [3, 9].contains(host) ? 6.0 : 54.0
+                let ms = Int(time * 1000)
+                samples.append((time, "node_cpu_seconds_total{cpu=\"0\",\(labels),mode=\"idle\"} \(5000 + Double(minute) * idle) \(ms)"))
+                samples.append((time, "node_cpu_seconds_total{cpu=\"0\",\(labels),mode=\"user\"} \(5000 + Double(minute) * (60 - idle)) \(ms)"))
+                samples.append((time, "node_memory_MemTotal_bytes{\(labels)} 8000000000 \(ms)"))
+                samples.append((time, "node_memory_MemAvailable_bytes{\(labels)} 3000000000 \(ms)"))
+            }
+        }
+        let text = samples.sorted { $0.time < $1.time }.map(\.line).joined(separator: "\n") + "\n"
+        let victoria = try await LoopbackServer.start(
+            "victoria-metrics -storageDataPath={dir}/data -httpListenAddr=127.0.0.1:{port} -retentionPeriod=100y -loggerLevel=ERROR",
+            readyPath: "/health", name: "victoria-metrics")
+        defer { victoria.stop() }
+        try await Self.post(text, to: victoria.url + "/api/v1/import/prometheus")
+        _ = try await URLSession.shared.data(from: URL(string: victoria.url + "/internal/force_flush")!)
+        let prometheus = try await LoopbackServer.start(
+            "prometheus --config.file=/dev/null --web.enable-remote-write-receiver --storage.tsdb.path={dir}/data --web.listen-address=127.0.0.1:{port}",
+            readyPath: "/-/ready", name: "prometheus-remote-write")
+        defer { prometheus.stop() }
+        let agent = try await LoopbackServer.start(
+            "vmagent -remoteWrite.url=\(prometheus.url)/api/v1/write -remoteWrite.tmpDataPath={dir}/queue -remoteWrite.queues=1 "
+                + "-httpListenAddr=127.0.0.1:{port} -loggerLevel=ERROR",
+            readyPath: "/health", name: "vmagent")
+        defer { agent.stop() }
+        // One request per minute of samples, in time order: vmagent parses a large body in parallel, and the
+        // receiver refuses a whole block with one sample older than its series' newest.
+        let lines = text.split(separator: "\n")
+        for offset in stride(from: 0, to: lines.count, by: 48) {
+            try await Self.post(lines[offset..<min(lines.count, offset + 48)].joined(separator: "\n") + "\n", to: agent.url + "/api/v1/import/prometheus")
+        }
+        // Remote write is asynchronous: wait until Prometheus holds every sample.
+        let client = PrometheusClient(baseURL: prometheus.url)
+        var stored = 0.0
+        for _ in 0..<100 where stored < 12 * 51 {
+            stored = try await client.query("sum(count_over_time(node_memory_MemTotal_bytes[2h]))", at: Date()).first?.points.first?.value ?? 0
+            if stored < 12 * 51 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(stored == 12 * 51, "remote write delivered \(stored) of \(12 * 51) samples")
+
+        for store in [victoria, prometheus] {
+            let fleet = try CLITests.assay(["telemetry", "fleet", "--prometheus", store.url, "--hours", "1", "--step", "60"], in: directory)
+            let cpu = fleet.stdout.split(separator: "\n").filter { $0.contains("CPU Utilization") }
+            #expect(fleet.status == 1 && cpu.count == 12, "\(store.url): \(fleet.stdout)\(fleet.stderr)")
+            #expect(cpu.filter { $0.contains("BREACH") }.map { $0.split(separator: " ").first } == ["node-3:9100", "node-9:9100"], "\(fleet.stdout)")
+            #expect(fleet.stdout.contains("scrape interval 60 s (no targets listed; the median gap between"), "\(store.url): \(fleet.stdout)")
+
+            try "version: 1\nworkspace:\n  service: fleet\nintegrations:\n  prometheus: {url: \"\(store.url)\"}\n"
+                .write(toFile: directory + "/assay.yaml", atomically: true, encoding: .utf8)
+            let audit = try CLITests.assay(["audit", "--no-store", "--output", "report"], in: directory)
+            let report = try String(contentsOfFile: directory + "/report/report.md", encoding: .utf8)
+            let breaches = report.split(separator: "\n").filter { $0.hasPrefix("| Fleet: node-") }.map { $0.split(separator: "|")[0].trimmingCharacters(in: .whitespaces) }
+            #expect([1, 2].contains(audit.status) && breaches == ["Fleet: node-3:9100 CPU Utilization (%)", "Fleet: node-9:9100 CPU Utilization (%)"], "\(store.url): \(report)")
+        }
+
+        // The server's fleet page, on VictoriaMetrics.
+        let port = Int.random(in: 20_000..<60_000)
+        let server = try CLITests.launch(["serve", "--listen", "127.0.0.1:\(port)", "--prometheus", victoria.url], in: directory)
+        defer { if server.isRunning { server.terminate() } }
+        var page = ""
+        for _ in 0..<100 where page.isEmpty {
+            if let (body, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/fleet")!),
+                (response as? HTTPURLResponse)?.statusCode == 200
+            {
+                page = String(decoding: body, as: UTF8.self)
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(page.contains("Fleet: node-3:9100 CPU Utilization") && page.contains("Fleet: node-9:9100 CPU Utilization"), "\(page.suffix(2000))")
+        #expect(!page.contains("Fleet: node-4:9100"))
+        server.interrupt()
+        server.waitUntilExit()
+    }
+
     /// The shipped Grafana dashboard is what `assay export grafana` writes with the defaults; it has a Prometheus
     /// datasource variable, and every panel's query runs on a real Prometheus and finds the series it is about:
     /// node_exporter's, the agent's and dcgm-exporter's (their documented names and labels), backfilled with promtool.
@@ -188,16 +297,31 @@ struct FleetTests {
                 + "prometheus --config.file=/dev/null --storage.tsdb.path={dir}/data --web.listen-address=127.0.0.1:{port}",
             readyPath: "/-/ready", name: "prometheus-grafana")
         defer { prometheus.stop() }
-        for panel in dashboard.panels {
-            for target in panel.targets {
+        // And VictoriaMetrics, the same series through its import API (millisecond timestamps).
+        var stores = [prometheus]
+        if ExternalTool.available(["victoria-metrics"]) {
+            let victoria = try await LoopbackServer.start(
+                "victoria-metrics -storageDataPath={dir}/data -httpListenAddr=127.0.0.1:{port} -retentionPeriod=100y -loggerLevel=ERROR",
+                readyPath: "/health", name: "victoria-metrics-grafana")
+            let imported = text.split(separator: "\n").map { line in
+                let parts = line.split(separator: " ")
+                return parts.dropLast().joined(separator: " ") + " \(Int(parts.last!)! * 1000)"
+            }.joined(separator: "\n") + "\n"
+            try await Self.post(imported, to: victoria.url + "/api/v1/import/prometheus")
+            _ = try await URLSession.shared.data(from: URL(string: victoria.url + "/internal/force_flush")!)
+            stores.append(victoria)
+        }
+        defer { for store in stores.dropFirst() { store.stop() } }
+        for store in stores {
+            for (panel, target) in dashboard.panels.flatMap({ panel in panel.targets.map { (panel, $0) } }) {
                 let query = target.expr.replacingOccurrences(of: "$instance", with: ".*").replacingOccurrences(of: "$__rate_interval", with: "5m")
-                var components = URLComponents(string: prometheus.url + "/api/v1/query")!
+                var components = URLComponents(string: store.url + "/api/v1/query")!
                 components.queryItems = [URLQueryItem(name: "query", value: query), URLQueryItem(name: "time", value: String(Int(end)))]
                 // A literal "+" in a query string is a space to the server.
                 components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
                 let (body, _) = try await URLSession.shared.data(from: components.url!)
                 let answer = String(decoding: body, as: UTF8.self)
-                #expect(answer.contains(#""status":"success""#) && answer.contains(#""metric":{"#), "\(panel.title): \(query) → \(answer.prefix(300))")
+                #expect(answer.contains(#""status":"success""#) && answer.contains(#""metric":{"#), "\(store.url) \(panel.title): \(query) → \(answer.prefix(300))")
             }
         }
     }

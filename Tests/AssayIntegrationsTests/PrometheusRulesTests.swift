@@ -32,4 +32,20 @@ import Testing
             try ExternalTool.run(arguments, in: TestFiles.packageRoot + "/deploy/prometheus")
         }
     }
+
+    /// VictoriaMetrics' vmalert loads the same rules (its -dryRun parses every expression as MetricsQL and exits
+    /// non-zero on the first it cannot), the shipped file and one exported with other thresholds.
+    @Test(.enabled(if: ExternalTool.available(["vmalert"]), "needs vmalert (Debian's victoria-metrics)"))
+    func vmalertLoadsTheRules() throws {
+        var thresholds = Thresholds().resources
+        thresholds.cpuPercent = 70
+        thresholds.gpuMemoryGrowthPercentPerHour = 2.5
+        let directory = try TestFiles.temporaryDirectory("assay-vmalert")
+        try PrometheusRules.yaml(thresholds).write(toFile: directory + "/exported.yml", atomically: true, encoding: .utf8)
+        try "groups:\n- name: broken\n  rules:\n  - alert: Broken\n    expr: rate(x[5m]\n".write(toFile: directory + "/broken.yml", atomically: true, encoding: .utf8)
+        for file in [TestFiles.packageRoot + "/deploy/prometheus/assay-rules.yml", directory + "/exported.yml"] {
+            try ExternalTool.run(["vmalert", "-rule=\(file)", "-dryRun", "-loggerLevel=ERROR"], in: directory)
+        }
+        #expect(throws: (any Error).self) { try ExternalTool.run(["vmalert", "-rule=\(directory)/broken.yml", "-dryRun", "-loggerLevel=ERROR"], in: directory) }
+    }
 }
