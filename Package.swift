@@ -179,6 +179,7 @@ let package = Package(
                 "AssayCore", "AssayConfig", "AssayStore", "AssayPostgres", "AssayReport", "AssayAudit", "AssayEnvironment",
                 "AssayReproducibility", "AssayIntegrations", "AssayLatency", "AssayTelemetry", "AssayProfiling", "AssayBaseline",
                 "AssayCapacity", "AssayServing", "AssaySchedule",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -193,7 +193,10 @@ public struct DiffOutput: CommandOutput {
         lines += report.categories.map {
             "\($0.category.rawValue): \($0.differing) of \($0.total) differ (\(Formatting.percent($0.percent, digits: 2)))"
         }
-        lines.append("coverage \(Formatting.percent(report.coveragePercent, digits: 1)) of components have a verifiable digest")
+        lines.append(
+            "coverage \(Formatting.percent(report.coveragePercent, digits: 1)): \(report.components - report.withoutDigest) of \(report.components) components "
+                + "have a digest both sides can be checked against (every config key and file; packages whose lockfile records artifact hashes)"
+                + (report.withoutDigest > 0 ? "; the other \(report.withoutDigest) are compared by version alone" : ""))
         lines.append(
             "drift \(Formatting.percent(report.overallPercent, digits: 2)) (limit \(Formatting.percent(report.thresholdPercent, digits: 2)))"
                 + (report.gatedItems.isEmpty ? "" : ", \(report.gatedItems.count) gated change(s)") + ": \(report.passes ? "IN SYNC" : "OUT OF SYNC")")

@@ -55,7 +55,9 @@ public struct LatencyOutput: CommandOutput {
     public func markdown() -> String { FindingsOutput(title: "Latency profile", findings: findings, exitCode: 0).markdown() }
 
     public func text() -> String {
-        var lines = ["stage           n      mean      P50      P95      P99   Δ (CI95)                         status"]
+        // Every duration is in milliseconds; the header says so once per column.
+        let header = ["mean ms", "P50 ms", "P95 ms", "P99 ms"].map { $0.leftPadded(8) }.joined(separator: " ")
+        var lines = ["\("stage".padded(12)) \("n".leftPadded(5)) \(header)   \("Δ ms (CI95)".padded(32)) status"]
         for f in profile {
             let m = f.measurements
             func cell(_ key: String) -> String { (m[key].map(Formatting.milliseconds) ?? "—").leftPadded(8) }

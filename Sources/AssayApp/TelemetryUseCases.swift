@@ -4,6 +4,7 @@ import AssayIntegrations
 import AssayTelemetry
 import NIOCore
 import Foundation
+import UnixSignals
 
 /// `assay telemetry`: recordings of a host, their judgement, the GPUs, and fleets through Prometheus.
 public enum TelemetryUseCases {
@@ -16,13 +17,66 @@ public enum TelemetryUseCases {
         return FindingsOutput(title: "Resources (\(points.count) samples)", findings: findings, exitCode: FindingsOutput.breachCode(findings))
     }
 
-    /// Samples /proc (and the GPUs) for `duration` seconds and writes the log.
-    public static func record(output: String, duration: Double, interval: Double, procRoot: String) async throws -> Lines {
+    /// Samples /proc (and the GPUs) for `duration` seconds, appending each sample to the log as it is taken (one
+    /// whole line per write), so the file is a valid log at every moment. SIGTERM or SIGINT stops the recording:
+    /// the log keeps every sample taken, and the answer says it stopped early. `progress` hears a line after each
+    /// sample: the elapsed time, the samples and the last CPU reading.
+    public static func record(
+        output: String, duration: Double, interval: Double, procRoot: String,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) async throws -> Lines {
+        guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+            throw AppError("\(output): cannot write", code: ExitStatus.cannotWrite)
+        }
+        defer { try? handle.close() }
         let gpus = GPUSampler(intervalMilliseconds: Int(interval * 1000))
         defer { gpus?.stop() }
-        let points = try await TelemetryLog.record(sampler: HostSampler(root: procRoot), gpus: gpus, duration: duration, interval: interval)
-        try AtomicFile.write(Array(try TelemetryLog.lines(points).utf8), to: output)
-        return Lines(["Wrote \(output): \(points.count) samples over \(Int(duration)) s"])
+        let sampler = HostSampler(root: procRoot)
+        let started = ContinuousClock.now
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let (points, signal) = try await withThrowingTaskGroup(of: ([ResourcePoint]?, UnixSignal?).self) { group in
+            group.addTask {
+                var count = 0
+                let points = try await TelemetryLog.record(sampler: sampler, gpus: gpus, duration: duration, interval: interval) { point in
+                    do {
+                        try handle.write(contentsOf: Data(try TelemetryLog.line(point).utf8))
+                    } catch {
+                        throw AppError("\(output): cannot write: \(error.localizedDescription)", code: ExitStatus.cannotWrite)
+                    }
+                    count += 1
+                    let elapsed = (ContinuousClock.now - started).components.seconds
+                    progress?(
+                        "recording \(output): \(Formatting.duration(seconds: Double(elapsed))) of \(Formatting.duration(seconds: duration)), "
+                            + "\(count) samples, CPU \(point.cpuPercent.map { Formatting.percent($0) } ?? "—")")
+                }
+                return (points, nil)
+            }
+            group.addTask {
+                for await signal in signals { return (nil, signal) }
+                return (nil, nil)
+            }
+            var points: [ResourcePoint] = []
+            var caught: UnixSignal?
+            while let (recorded, signal) = try await group.next() {
+                if let signal {
+                    caught = signal
+                    group.cancelAll()
+                } else if let recorded {
+                    points = recorded
+                    group.cancelAll()
+                }
+                if recorded != nil { break }
+            }
+            return (points, caught)
+        }
+        let span = points.count > 1 ? (points.last!.time.timeIntervalSince(points.first!.time) + interval) : Double(points.count) * interval
+        var lines = ["Wrote \(output): \(points.count) samples over \(Formatting.duration(seconds: span.rounded()))"]
+        if let signal {
+            lines.append(
+                "note: stopped by \(signal) after \(Formatting.duration(seconds: span.rounded())) of the \(Formatting.duration(seconds: duration)) asked; "
+                    + "the log holds every sample taken")
+        }
+        return Lines(lines)
     }
 
     /// What nvidia-smi (or a saved XML) reports, and the XID errors in the kernel log.

@@ -20,8 +20,12 @@ public enum TraceUseCases {
     public static func analyze(file: String, stages: [String], perfStat: String?, configuration: Configuration) throws -> TraceAnalysis {
         let lanes = try lanes(file)
         var attribution = TraceAttribution.analyze(lanes: lanes, stages: stages)
-        if attribution.stageMicroseconds == 0, !stages.isEmpty {
+        var over = "within the stages \(stages.joined(separator: ", ")), as the audit attributes it"
+        if stages.isEmpty {
+            over = "over the whole trace (no --stages and no workspace.latency.stages); the audit attributes within its configured stages, so its share can differ"
+        } else if attribution.stageMicroseconds == 0 {
             attribution = TraceAttribution.analyze(lanes: lanes, stages: [])
+            over = "over the whole trace: no span is named \(stages.joined(separator: ", "))"
         }
         var perf: PerfStat?
         if let perfStat {
@@ -30,7 +34,7 @@ public enum TraceUseCases {
         }
         return TraceAnalysis(
             file: file, attribution: attribution, cacheMissPercent: perf?.cacheMissPercent,
-            unknownLimit: configuration.thresholds.latency.maxUnknownPercent)
+            unknownLimit: configuration.thresholds.latency.maxUnknownPercent, scope: over)
     }
 
     /// Writes the requested renderings of a trace; returns what was written.
@@ -79,6 +83,8 @@ public struct TraceAnalysis: CommandOutput {
     public var attribution: TraceAttribution
     public var cacheMissPercent: Double?
     public var unknownLimit: Double
+    /// What the shares are of: "within the stages preprocess, inference", or the whole trace and why.
+    public var scope: String
 
     public var exitCode: Int32 { attribution.unknownPercent > unknownLimit ? 1 : 0 }
 
@@ -104,7 +110,7 @@ public struct TraceAnalysis: CommandOutput {
     }
 
     enum CodingKeys: String, CodingKey {
-        case file, events, stages, components, gpu
+        case file, events, stages, components, gpu, scope
         case attributedPercent = "attributed_percent", unknownPercent = "unknown_percent", cacheMissPercent = "cache_miss_percent"
     }
 
@@ -115,6 +121,7 @@ public struct TraceAnalysis: CommandOutput {
         try c.encode(a.eventCount, forKey: .events)
         try c.encode(a.attributedPercent, forKey: .attributedPercent)
         try c.encode(a.unknownPercent, forKey: .unknownPercent)
+        try c.encode("attributed " + scope, forKey: .scope)
         try c.encode(
             a.stages.map { Stage(name: $0.name, count: $0.count, totalUs: $0.totalMicroseconds, meanUs: $0.meanMicroseconds, attributedPercent: $0.attributedPercent) },
             forKey: .stages)
@@ -143,7 +150,7 @@ public struct TraceAnalysis: CommandOutput {
     var cacheLine: String { "cache misses: \(cacheMissPercent.map { Formatting.percent($0) + " of references" } ?? "not measured")" }
 
     public func text() -> String {
-        var lines = [headline]
+        var lines = [headline, "  attributed \(scope)"]
         for stage in attribution.stages {
             lines.append("  stage \(stage.name.padded(14)) ×\(stage.count)  mean \(Formatting.milliseconds(stage.meanMicroseconds / 1000)) ms  attributed \(Formatting.percent(stage.attributedPercent))")
         }
@@ -162,7 +169,7 @@ public struct TraceAnalysis: CommandOutput {
         let components = MarkdownTable(
             ["Component", "Share", "Time (ms)", "Top event"],
             rows: attribution.components.map { [$0.name, Formatting.percent($0.percent), Formatting.milliseconds($0.microseconds / 1000), $0.topEvent] })
-        return (["### Trace attribution", "", headline, "", stages.text, "", components.text, ""] + gpuLines.map { "- " + $0 } + ["- " + cacheLine])
+        return (["### Trace attribution", "", headline, "", "Attributed \(scope).", "", stages.text, "", components.text, ""] + gpuLines.map { "- " + $0 } + ["- " + cacheLine])
             .joined(separator: "\n")
     }
 }

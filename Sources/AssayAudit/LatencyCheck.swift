@@ -40,8 +40,11 @@ public struct LatencyCheck: LayerCheck {
             let path = configuration.resolve(perf)
             let stat = try PerfStat(text: try String(contentsOfFile: path, encoding: .utf8), path: perf)
             findings.append(PerfStat.cacheFinding(stat, evidence: try Evidence.file(at: path, displayPath: perf)))
-        } else if let traceEvidence {
-            findings.append(PerfStat.cacheFinding(nil, evidence: traceEvidence))
+        } else if traceEvidence != nil {
+            // Not measured: what it cites is the configuration that names no perf stat output, not the trace.
+            var evidence = try Evidence.file(at: configuration.path, displayPath: configuration.path)
+            evidence.locator = "workspace.latency.perf_stat (not set)"
+            findings.append(PerfStat.cacheFinding(nil, evidence: evidence))
         }
         return .verified(findings)
     }

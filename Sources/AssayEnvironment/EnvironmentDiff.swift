@@ -50,6 +50,9 @@ public struct DriftReport: Sendable, Hashable, Codable {
     public var thresholdPercent: Double
     /// Share of components with a verifiable digest: every config key and file; packages with artifact hashes.
     public var coveragePercent: Double
+    /// Components compared, and how many of them had no digest (compared by version alone).
+    public var components = 0
+    public var withoutDigest = 0
     /// The two manifests' content digests, when two env_manifest.yaml files were compared.
     public var manifestDigests: [String]?
     public var gatedItems: [DriftItem] { items.filter(\.gated) }
@@ -140,7 +143,7 @@ public struct EnvironmentDiff: Sendable {
         let coverage = components == 0 ? 100 : Double(components - unhashed.count) / Double(components) * 100
         return DriftReport(
             items: items, categories: categories, overallPercent: overall, thresholdPercent: thresholdPercent, coveragePercent: coverage,
-            manifestDigests: digests)
+            components: components, withoutDigest: unhashed.count, manifestDigests: digests)
     }
 
     func add(_ category: DriftCategory, _ component: String, _ change: DriftItem.Change, _ before: String?, _ after: String?, _ items: inout [DriftItem]) {

@@ -353,19 +353,28 @@ public struct FleetCheck: Sendable {
         }
     }
 
+    /// Rate evaluations the CPU query may cost the store for the whole fleet: 2,000 hosts at a week of five-minute
+    /// steps, or 10,000 hosts over a day at four minutes.
+    public static let evaluationBudget = 4_000_000.0
+
+    /// The step of the CPU subquery: the one asked for, coarsened so no instance needs more than 2,016 evaluations
+    /// (a week at five minutes) and the fleet no more than `evaluationBudget`, in whole seconds. The rate window is
+    /// at least the step, so a coarser step still counts every sample: with a 60 s scrape the window is already
+    /// 240 s, and stepping by up to 240 s only stops evaluating overlapping windows.
+    public static func step(requested: Double, hours: Double, instances: Int) -> Double {
+        max(requested, (hours * 3600 / 2016).rounded(.up), (hours * 3600 * Double(instances) / evaluationBudget).rounded(.up))
+    }
+
     /// Instances per query: 250 hosts over 7 days at 60 s are 2.5 million subquery samples, far under Prometheus's
     /// default limit of 50 million.
     public static let batchSize = 250
 
     /// Each instance's P95 over the window, computed by Prometheus in batches of instances: CPU as `quantile_over_time`
-    /// of a subquery of rates at the step (coarsened so no instance needs more than 2,016 evaluations), memory and GPU
+    /// of a subquery of rates at the step (coarsened by `step(requested:hours:instances:)`), memory and GPU
     /// utilization over every scraped sample; with each instance's count of scraped samples.
     public func run(hours: Double, stepSeconds: Double, now: Date = Date()) async throws -> Result {
-        // At most 2,016 evaluations per instance (a week at five minutes): longer windows get a coarser step.
-        let step = max(stepSeconds, (hours * 3600 / 2016).rounded(.up))
         let start = now.addingTimeInterval(-hours * 3600)
         let duration = "\(Int((hours * 3600).rounded()))s"
-        let stepText = "\(Int(step.rounded()))s"
         var instancesByMetric: [[String]] = []
         // The series each metric's instances are listed from do not depend on the rate window.
         for metric in Self.metrics(rateWindowSeconds: 0, cpuLimit: cpuLimit, memoryLimit: memoryLimit) {
@@ -373,6 +382,8 @@ public struct FleetCheck: Sendable {
         }
         let everyInstance = Set(instancesByMetric.joined())
         let interval = try await scrapeInterval(instances: everyInstance.sorted(), hours: hours, now: now)
+        let step = Self.step(requested: stepSeconds, hours: hours, instances: instancesByMetric.first?.count ?? 0)
+        let stepText = "\(Int(step.rounded()))s"
         let window = Self.rateWindow(stepSeconds: step, scrapeIntervalSeconds: interval.seconds)
         let metrics = Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit)
         var batches: [(metric: Int, matcher: String)] = []

@@ -20,6 +20,7 @@ public struct LatencySample: Sendable, Hashable {
 
 /// Errors reading latency logs.
 public enum LatencyLogError: Error, Sendable, CustomStringConvertible, Equatable {
+    case missing(path: String)
     case unreadable(path: String)
     case malformedLine(path: String, line: Int, expected: String)
     case empty(path: String)
@@ -27,6 +28,7 @@ public enum LatencyLogError: Error, Sendable, CustomStringConvertible, Equatable
 
     public var description: String {
         switch self {
+        case .missing(let path): "\(path): no such file"
         case .unreadable(let path): "\(path): cannot read the latency log"
         case .malformedLine(let path, let line, let expected): "\(path):\(line): expected \(expected)"
         case .empty(let path): "\(path): no latency records"
@@ -49,7 +51,9 @@ public enum LatencyLog {
         path: String, displayPath: String? = nil, stages: [String], fields: [String: String] = [:]
     ) throws -> [LatencySample] {
         let name = displayPath ?? path
-        guard let data = FileManager.default.contents(atPath: path) else { throw LatencyLogError.unreadable(path: name) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileManager.default.fileExists(atPath: path) ? LatencyLogError.unreadable(path: name) : LatencyLogError.missing(path: name)
+        }
         let lowered = path.lowercased()
         if lowered.hasSuffix(".csv") { return try csv(data, name: name, stages: stages, fields: fields) }
         if lowered.hasSuffix(".log") { return try logfmt(data, name: name, stages: stages, fields: fields) }
@@ -259,7 +263,10 @@ public enum LatencyLog {
 
 extension LatencyLogError: AssayError {
     public var exitCode: Int32 {
-        if case .unreadable = self { return ExitStatus.missingInput }
+        switch self {
+        case .missing, .unreadable: return ExitStatus.missingInput
+        default: break
+        }
         return ExitStatus.invalidInput
     }
 }

@@ -84,7 +84,8 @@ extension TraceAttribution {
 
 extension PerfStat {
     /// The cache-miss row of BOTTLENECK ANALYSIS. Without perf stat output (`stat` nil) or without the two
-    /// counters it says "not measured", citing what was read instead (the trace, or the perf stat file).
+    /// counters it says "not measured", citing what says so: the configuration that names no perf stat output, or
+    /// the perf stat file.
     public static func cacheFinding(_ stat: PerfStat?, evidence: Evidence) -> Finding {
         guard let stat, let rate = stat.cacheMissPercent else {
             let why = stat == nil

@@ -154,7 +154,12 @@ public struct DocumentBuilder: Sendable {
         blocks += figures(ReportFigures.baseline(report))
 
         blocks.append(.heading(level: 2, text: "OPTIMIZATION IMPACT TRACKING"))
-        blocks += table(report, .optimizationImpact, Self.optimizationColumns) { f in
+        // Optimizations are recorded by `assay optimize validate`, not measured by the audit: an empty table says so
+        // the same way whether or not the baseline above had history enough.
+        blocks += table(
+            report, .optimizationImpact, Self.optimizationColumns,
+            empty: "No optimization validated yet: `assay optimize validate` records one", emptyEvenIfNotVerified: true
+        ) { f in
             let m = f.measurements
             return [
                 [.text(f.check)], [.text(f.attributes["applied_date"] ?? "—")],
@@ -207,17 +212,19 @@ public struct DocumentBuilder: Sendable {
     }
 
     func table(
-        _ report: Report, _ table: ReportTable, _ columns: [String], row: (Finding) -> [Document.Cell]
+        _ report: Report, _ table: ReportTable, _ columns: [String], empty: String = "No checks of this kind configured",
+        emptyEvenIfNotVerified: Bool = false, row: (Finding) -> [Document.Cell]
     ) -> [Document.Block] {
-        guard let layer = report.layer(table.layer), layer.isVerified else {
-            let empty = [[Document.Span.text("Not verified")]] + Array(repeating: [Document.Span.text("—")], count: columns.count - 1)
-            return [.paragraph(notVerifiedSpans(report.layer(table.layer))), .table(columns: columns, rows: [empty])]
+        let dashes = Array(repeating: [Document.Span.text("—")], count: columns.count - 1)
+        let findings = report.layer(table.layer)?.findings(in: table) ?? []
+        if findings.isEmpty, emptyEvenIfNotVerified {
+            return [.table(columns: columns, rows: [[[Document.Span.text(empty)]] + dashes])]
         }
-        let findings = layer.findings(in: table)
+        guard let layer = report.layer(table.layer), layer.isVerified else {
+            return [.paragraph(notVerifiedSpans(report.layer(table.layer))), .table(columns: columns, rows: [[[Document.Span.text("Not verified")]] + dashes])]
+        }
         if findings.isEmpty {
-            let empty = [[Document.Span.text("No checks of this kind configured")]]
-                + Array(repeating: [Document.Span.text("—")], count: columns.count - 1)
-            return [.table(columns: columns, rows: [empty])]
+            return [.table(columns: columns, rows: [[[Document.Span.text(empty)]] + dashes])]
         }
         return [.table(columns: columns, rows: findings.map(row))]
     }

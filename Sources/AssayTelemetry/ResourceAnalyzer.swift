@@ -62,7 +62,7 @@ public struct ResourceAnalyzer: Sendable {
             let breach = observed >= thresholds.diskIOMegabytesPerSecond
             var finding = Finding(
                 table: .resourceUtilization, check: "Disk I/O (MB/s)", status: breach ? .breach : .pass,
-                observed: Formatting.number(observed, digits: 1) + " MB/s", expected: "< \(Formatting.number(thresholds.diskIOMegabytesPerSecond, digits: 0)) MB/s",
+                observed: Formatting.value(observed, unit: "MB/s"), expected: "< \(Formatting.number(thresholds.diskIOMegabytesPerSecond, digits: 0)) MB/s",
                 severity: breach ? .high : .info,
                 measurements: [
                     "p95": observed, "max": disk.max() ?? 0, "window_seconds": window, "threshold": thresholds.diskIOMegabytesPerSecond,

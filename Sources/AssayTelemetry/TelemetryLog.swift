@@ -30,23 +30,34 @@ public enum TelemetryLog {
         return try points.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()
     }
 
-    /// Samples the host every `interval` for `duration` seconds and returns the points.
+    /// One sample as its log line, newline included.
+    public static func line(_ point: ResourcePoint) throws -> String {
+        String(decoding: try JSONCoding.encoder().encode(point), as: UTF8.self) + "\n"
+    }
+
+    /// Samples the host every `interval` for `duration` seconds and returns the points, each also handed to
+    /// `onPoint` as it is taken (which may throw to stop). Cancelled (a signal, the caller's deadline), it stops at
+    /// once and returns what it has.
     public static func record(
-        sampler: HostSampler, gpus: GPUSampler? = nil, duration: Double, interval: Double, onPoint: ((ResourcePoint) -> Void)? = nil
+        sampler: HostSampler, gpus: GPUSampler? = nil, duration: Double, interval: Double, onPoint: ((ResourcePoint) throws -> Void)? = nil
     ) async throws -> [ResourcePoint] {
         var previous = sampler.sample()
         var previousCgroup = sampler.cgroup()
         var points: [ResourcePoint] = []
         let count = max(1, Int((duration / interval).rounded()))
         for _ in 0..<count {
-            try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            } catch {
+                break
+            }
             let next = sampler.sample()
             let cgroup = sampler.cgroup()
             if var point = ResourcePoint(from: previous, to: next) {
                 point.attach(gpus?.readings() ?? [])
                 point.attach(cgroup: previousCgroup, cgroup)
                 points.append(point)
-                onPoint?(point)
+                try onPoint?(point)
             }
             previous = next
             previousCgroup = cgroup

@@ -62,6 +62,15 @@ enum Terminal {
     /// Said for the reader, not a failure.
     static func note(_ message: String) { say("note", message) }
 
+    /// Progress on stderr, redrawn in place; nil (say nothing) when stderr is not a terminal or `quiet`.
+    static func progress(quiet: Bool) -> (@Sendable (String) -> Void)? {
+        guard !quiet, isatty(STDERR_FILENO) == 1 else { return nil }
+        return { line in FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8)) }
+    }
+
+    /// Ends a progress line, so what follows starts on a line of its own.
+    static func endProgress() { FileHandle.standardError.write(Data("\n".utf8)) }
+
     private static func say(_ kind: String, _ message: String) {
         FileHandle.standardError.write(Data("assay: \(kind): \(message)\n".utf8))
     }

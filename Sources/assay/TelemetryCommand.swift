@@ -10,7 +10,12 @@ struct Telemetry: AsyncParsableCommand {
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sample CPU, memory, disk and network from /proc and write a telemetry log (JSON lines).",
-            discussion: "File descriptors stay open between samples; the log is written atomically at the end.")
+            discussion: """
+                File descriptors stay open between samples. Each sample is appended to the log as it is taken, one whole \
+                line at a time, so the file is a valid log at every moment: SIGTERM or SIGINT (Ctrl-C) stops the \
+                recording, keeps every sample taken and exits 0 with a note. On a terminal a progress line shows the \
+                elapsed time, the samples and the last CPU reading (--quiet hides it).
+                """)
 
         @Option(help: "How long to record, in seconds.")
         var duration: Double = 60
@@ -24,6 +29,9 @@ struct Telemetry: AsyncParsableCommand {
         @Option(help: "Directory laid out like /proc (for tests and containers).")
         var procRoot: String = "/proc"
 
+        @Flag(help: "No progress line (there is none when stderr is not a terminal).")
+        var quiet = false
+
         func validate() throws {
             guard interval >= 0.05, interval <= 3600 else { throw ValidationError("--interval must be in [0.05, 3600] seconds") }
             guard duration >= interval, duration <= 86_400 else { throw ValidationError("--duration must be in [interval, 86400] seconds") }
@@ -31,7 +39,10 @@ struct Telemetry: AsyncParsableCommand {
 
         func run() async throws {
             try await runMapped {
-                try emit(try await TelemetryUseCases.record(output: output, duration: duration, interval: interval, procRoot: procRoot), .text)
+                let progress = Terminal.progress(quiet: quiet)
+                let result = try await TelemetryUseCases.record(output: output, duration: duration, interval: interval, procRoot: procRoot, progress: progress)
+                if progress != nil { Terminal.endProgress() }
+                return try emit(result, .text)
             }
         }
     }

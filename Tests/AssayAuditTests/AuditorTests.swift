@@ -133,7 +133,10 @@ import Testing
         #expect(unknown.status == .watch)
         #expect(abs((unknown.measurements["percent_total"] ?? 0) - 30) < 1e-9)
         #expect(unknown.primaryEvidence.path == "trace.json")
-        #expect(rows.first { $0.check == "Cache misses" }?.observed == "not measured")
+        let cache = try #require(rows.first { $0.check == "Cache misses" })
+        #expect(cache.observed == "not measured")
+        // What says it was not measured is the configuration, not the trace.
+        #expect(cache.primaryEvidence.locator == "workspace.latency.perf_stat (not set)" && cache.primaryEvidence.path != "trace.json")
     }
 
     /// The previous run's trace fills the Regression column; perf stat output measures cache misses.

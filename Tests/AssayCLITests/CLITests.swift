@@ -64,6 +64,28 @@ import Testing
         return path
     }
 
+    /// `telemetry record` streams each sample to the log as it is taken: stopped by SIGTERM once 4 samples of a
+    /// 30 s recording are in the file, it leaves a valid log of them (a fifth may land before the signal does), says
+    /// so, and exits 0.
+    // Synchronous, so the polling holds its thread: an async test can wait seconds for a cooperative thread while
+    // the other CLI tests block theirs on their processes.
+    @Test func telemetryRecordStoppedBySIGTERMKeepsItsSamples() throws {
+        let directory = try Self.temporaryDirectory()
+        let output = Pipe()
+        let process = try Self.launch(["telemetry", "record", "--duration", "30", "--interval", "1", "-o", "host.jsonl"], in: directory, output: output)
+        func lines() -> Int { ((try? String(contentsOfFile: directory + "/host.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").count }
+        for _ in 0..<600 where lines() < 4 { usleep(50_000) }
+        process.terminate()
+        process.waitUntilExit()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let samples = lines()
+        #expect(process.terminationStatus == 0 && process.terminationReason == .exit, "\(said)")
+        #expect([4, 5].contains(samples) && said.contains("Wrote host.jsonl: \(samples) samples"), "\(said)")
+        #expect(said.contains("note: stopped by SIGTERM after ") && said.contains(" of the 30 s asked; the log holds every sample taken"), "\(said)")
+        let analyzed = try Self.assay(["telemetry", "analyze", "host.jsonl"], in: directory)
+        #expect([0, 1].contains(analyzed.status) && analyzed.stdout.contains("Resources (\(samples) samples)"), "\(analyzed.stdout)\(analyzed.stderr)")
+    }
+
     @Test func initThenAuditWritesAllThreeReportsAndExitsAtRisk() throws {
         let directory = try Self.temporaryDirectory()
         #expect(try Self.assay(["init"], in: directory).status == 0)

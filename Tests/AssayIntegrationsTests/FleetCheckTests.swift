@@ -15,6 +15,16 @@ import Testing
         #expect(FleetCheck.queries(rateWindowSeconds: 240)[0].query.contains("[240s]"))
     }
 
+    /// The step asked for, unless a week or a large fleet needs a coarser one: at most 2,016 evaluations per instance
+    /// and 4 million for the fleet.
+    @Test func stepIsCoarsenedForLongWindowsAndLargeFleets() {
+        #expect(FleetCheck.step(requested: 60, hours: 24, instances: 1000) == 60)
+        #expect(FleetCheck.step(requested: 60, hours: 168, instances: 1000) == 300)
+        #expect(FleetCheck.step(requested: 60, hours: 24, instances: 10_000) == 216)
+        #expect(FleetCheck.rateWindow(stepSeconds: 216, scrapeIntervalSeconds: 60) == 240)
+        #expect(FleetCheck.step(requested: 600, hours: 1, instances: 3) == 600)
+    }
+
     /// PromQL's "+" reaches Prometheus as a plus, not as the space a bare "+" means in a query string.
     @Test func queriesKeepTheirPlusSigns() throws {
         let url = try #require(PrometheusClient.url("http://127.0.0.1:9090", "/api/v1/query", [("query", "a + b{x=~\"y+\"}")]))
