@@ -46,6 +46,7 @@ public struct Auditor: Sendable {
                     LayerResult(layer: layer, state: .notVerified(reason: reason), startedAt: layerStart, durationSeconds: duration))
             }
         }
+        results = EvidenceFreshness(configuration).apply(results, now: started)
         var run = AuditRun(
             id: id, startedAt: started, finishedAt: now(), configuration: configEvidence, layers: results,
             judgement: configuration.verdictRules.judge(results))

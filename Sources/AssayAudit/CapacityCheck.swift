@@ -27,9 +27,14 @@ public struct CapacityCheck: LayerCheck {
             return .notVerified(reason: "no current load: set workspace.capacity.current_rps, or log started_at so the latency logs give throughput")
         }
         let plan = CapacityPlan(measurement: measurement, peakUtilizationPercent: configuration.thresholds.capacity.peakUtilizationPercent)
-        return .verified(
-            CapacityFindings.findings(plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent)
-                + (try LiveWindowFindings.capacity(configuration)))
+        // Every row rests on the measurement: it was recorded when it was measured.
+        let measured = CapacityFindings.findings(plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent)
+            .map { finding in
+                var finding = finding
+                finding.measurements["recorded_to"] = measurement.measuredAt.timeIntervalSince1970
+                return finding
+            }
+        return .verified(measured + (try LiveWindowFindings.capacity(configuration)))
     }
 }
 

@@ -158,6 +158,13 @@ public enum ConfigLoader {
             try item.finish()
             return artifact
         }
+        if let hours = try reader.double("max_evidence_age_hours") {
+            guard hours.isFinite, hours > 0 else {
+                throw reader.error(reader.node("max_evidence_age_hours"), key: "max_evidence_age_hours", "must be a positive number of hours")
+            }
+            config.maxEvidenceAgeHours = hours
+        }
+        config.fixtures = try reader.bool("fixtures") ?? false
         config.approvals = try reader.string("approvals")
         config.driftGates = try reader.strings("drift_gates") ?? []
         if let registries = try reader.mapping("registries") {

@@ -23,6 +23,9 @@ public enum ConfigTemplate {
           #    path: model/weights.json
           #    version: v1.0.0
           #    approved_sha256: 0000000000000000000000000000000000000000000000000000000000000000
+          # Recordings (telemetry, latency logs, traces, capacity) older than this at audit time are stale: not verified.
+          max_evidence_age_hours: 24
+          # fixtures: true                    # recordings replayed on purpose: marked "recorded <day>, replayed"
           # Approvals file: path → approved sha256, with who, when and why (used when approved_sha256 is absent).
           # approvals: approvals.yaml
           # Registries the deployed model and data are held against (REPRODUCIBILITY STATUS rows).

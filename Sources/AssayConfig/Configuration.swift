@@ -30,6 +30,11 @@ public struct Configuration: Sendable, Hashable {
     /// with, never read from YAML: its rows join the resources, latency and capacity layers.
     public var liveWindow: String?
     public var uptime: [UptimeTarget]
+    /// Recordings (telemetry, latency logs, traces, capacity measurements) that ended longer ago than this before an
+    /// audit are stale: not verified (`workspace.max_evidence_age_hours`).
+    public var maxEvidenceAgeHours: Double = 24
+    /// The workspace replays recordings on purpose (`workspace.fixtures`): old ones are marked "replayed", not stale.
+    public var fixtures = false
     public var store: Store
     public var integrations: Integrations
     public var thresholds: Thresholds

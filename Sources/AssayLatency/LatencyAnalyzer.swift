@@ -83,7 +83,16 @@ public struct LatencyAnalyzer: Sendable {
         let bottleneckRows = ranked.map { finding, share in
             bottleneck(finding, share: share, top: finding == ranked.first?.0)
         }
-        return profile + bottleneckRows
+        // When the requests carry their start times, every row says when they were recorded (the audit's freshness
+        // check reads it).
+        let starts = current.samples.compactMap(\.startedAt)
+        guard let first = starts.min(), let last = starts.max() else { return profile + bottleneckRows }
+        return (profile + bottleneckRows).map { finding in
+            var finding = finding
+            finding.measurements["recorded_from"] = first.timeIntervalSince1970
+            finding.measurements["recorded_to"] = last.timeIntervalSince1970
+            return finding
+        }
     }
 
     /// The distribution as [ms, cumulative fraction] at fixed fractions, denser in the tail.

@@ -248,6 +248,7 @@ public struct DocumentBuilder: Sendable {
         var spans: Document.Cell = [.code(e.reference), .text(" · "), .code("sha256:" + e.shortDigest)]
         if let run = e.mlflowRunID { spans += [.text(" · MLflow "), .code(run)] }
         if let commit = e.gitCommit { spans += [.text(" · commit "), .code(String(commit.prefix(12)))] }
+        if let age = finding.attributes["stale"] ?? finding.attributes["recorded"] { spans += [.text(" · " + age)] }
         return spans
     }
 

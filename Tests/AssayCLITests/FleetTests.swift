@@ -125,22 +125,27 @@ struct FleetTests {
         #expect(report.contains("memory +8.3%/h, runs out in 60 h") && report.contains("XID 79") && report.contains("4 GPUs, 3 breaching over 24 h"))
 
         // The server's fleet page shows the same rows.
+        let page = try await Self.fleetPage(prometheus: prometheus.url, in: directory)
+        #expect(page.contains("Utilization over the last 24 h") && page.contains("Fleet: gpu-a GPU 1") && page.contains("XID 79"), "\(page.suffix(2000))")
+    }
+
+    /// `/fleet` of an `assay serve --prometheus URL` started in `directory`, once it answers; the server is stopped.
+    static func fleetPage(prometheus url: String, in directory: String) async throws -> String {
         let port = Int.random(in: 20_000..<60_000)
-        let server = try CLITests.launch(["serve", "--listen", "127.0.0.1:\(port)", "--prometheus", prometheus.url], in: directory)
-        defer { if server.isRunning { server.terminate() } }
-        var page = ""
-        for _ in 0..<100 where page.isEmpty {
+        let server = try CLITests.launch(["serve", "--listen", "127.0.0.1:\(port)", "--prometheus", url], in: directory)
+        defer {
+            if server.isRunning { server.interrupt() }
+            server.waitUntilExit()
+        }
+        for _ in 0..<100 {
             if let (body, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/fleet")!),
                 (response as? HTTPURLResponse)?.statusCode == 200
             {
-                page = String(decoding: body, as: UTF8.self)
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
+                return String(decoding: body, as: UTF8.self)
             }
+            try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(page.contains("Utilization over the last 24 h") && page.contains("Fleet: gpu-a GPU 1") && page.contains("XID 79"), "\(page.suffix(2000))")
-        server.interrupt()
-        server.waitUntilExit()
+        return ""
     }
 
     /// POSTs `text` (Prometheus exposition format, millisecond timestamps) to an import endpoint.
@@ -223,23 +228,9 @@ struct FleetTests {
         }
 
         // The server's fleet page, on VictoriaMetrics.
-        let port = Int.random(in: 20_000..<60_000)
-        let server = try CLITests.launch(["serve", "--listen", "127.0.0.1:\(port)", "--prometheus", victoria.url], in: directory)
-        defer { if server.isRunning { server.terminate() } }
-        var page = ""
-        for _ in 0..<100 where page.isEmpty {
-            if let (body, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/fleet")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                page = String(decoding: body, as: UTF8.self)
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let page = try await Self.fleetPage(prometheus: victoria.url, in: directory)
         #expect(page.contains("Fleet: node-3:9100 CPU Utilization") && page.contains("Fleet: node-9:9100 CPU Utilization"), "\(page.suffix(2000))")
         #expect(!page.contains("Fleet: node-4:9100"))
-        server.interrupt()
-        server.waitUntilExit()
     }
 
     /// The shipped Grafana dashboard is what `assay export grafana` writes with the defaults; it has a Prometheus

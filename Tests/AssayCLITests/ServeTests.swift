@@ -35,6 +35,17 @@ extension LoadTests {
             try? FileManager.default.removeItem(atPath: example + "/.assay")
             let audit = try CLITests.assay(["audit", "--output", "report"], in: example)
             #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+            // The example's recordings are declared fixtures: every row they feed says so, none is stale.
+            let markdown = try String(contentsOfFile: example + "/report/report.md", encoding: .utf8)
+            #expect(markdown.contains("`runs/telemetry.jsonl#L1-60` · `sha256:6342b6fc7de2` · recorded 2026-11-29, replayed"), "\(markdown)")
+            #expect(!markdown.contains("Stale"))
+            // Without the declaration they are 8 days old and more at audit time: stale, AT RISK.
+            let yaml = try String(contentsOfFile: example + "/assay.yaml", encoding: .utf8)
+            try yaml.replacingOccurrences(of: "  fixtures: true\n", with: "").write(toFile: example + "/stale.yaml", atomically: true, encoding: .utf8)
+            let stale = try CLITests.assay(["audit", "--config", "stale.yaml", "--no-store", "--output", "stale-report"], in: example)
+            #expect(stale.status == 2 && stale.stdout.contains("(unverified)"), "\(stale.stdout)")
+            let staleReport = try String(contentsOfFile: example + "/stale-report/report.md", encoding: .utf8)
+            #expect(staleReport.contains("⚠️ Stale") && staleReport.contains("stale: recorded 2026-11-29, "), "\(staleReport)")
             // The report's pictures, drawn by the browser from the self-contained report.html.
             let reportURL = URL(fileURLWithPath: example + "/report/report.html").absoluteString
             let (reportDOM, reportLog) = try Self.chromium(["--dump-dom"], url: reportURL)
