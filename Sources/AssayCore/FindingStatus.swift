@@ -10,12 +10,15 @@ public enum FindingStatus: String, CaseIterable, Codable, Sendable, Hashable {
     case integrityFailure = "integrity_failure"
     /// A required component could not be verified (no approved checksum, missing file, out of sync).
     case unverified
+    /// The check lacked the data or the time to judge (a memory-growth window under an hour, no readings): said with
+    /// its reason, never a pass, and with no extrapolated figure. It does not change the verdict.
+    case notJudged = "not_judged"
 
     /// Rank for "worst first" ordering.
     public var gravity: Int {
         switch self {
         case .pass: 0
-        case .watch: 1
+        case .watch, .notJudged: 1
         case .breach: 2
         case .unverified: 3
         case .integrityFailure: 4

@@ -35,7 +35,7 @@ public struct VerdictRules: Sendable, Hashable {
                 case .integrityFailure: atRisk.append(line + " (integrity failure)")
                 case .unverified: atRisk.append(line + " (unverified)")
                 case .breach: needsFix.append(line + " (threshold breach)")
-                case .pass, .watch: break
+                case .pass, .watch, .notJudged: break
                 }
             }
         }

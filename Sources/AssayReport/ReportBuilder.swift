@@ -88,7 +88,7 @@ public struct ReportBuilder: Sendable {
             let worst = result.findings.max { $0.status.gravity < $1.status.gravity }?.status ?? .pass
             switch worst {
             case .pass: return ok
-            case .watch: return "\(ok), with items to watch"
+            case .watch, .notJudged: return "\(ok), with items to watch"
             case .breach: return "NEEDS FIX — threshold breached"
             case .integrityFailure: return "AT RISK — integrity failure"
             case .unverified: return "AT RISK — unverified components"
@@ -138,6 +138,7 @@ public struct ReportBuilder: Sendable {
         case .unverified: "record an approved checksum or restore the missing component."
         case .breach: "fix before rollout or raise the threshold with a recorded reason."
         case .watch: "monitor for one more cycle."
+        case .notJudged: "record enough data for the check to judge (its row says what is missing)."
         case .pass: "none."
         }
     }
@@ -168,7 +169,7 @@ public struct ReportBuilder: Sendable {
                 text = "\(finding.check) is \(finding.observed)\(expected). Fix before rollout, or accept the breach with a recorded reason?"
             case .watch:
                 text = "\(finding.check) is \(finding.observed)\(expected). Watch one more cycle, or act now?"
-            case .pass:
+            case .pass, .notJudged:
                 continue
             }
             questions.append(.init(question: text, layer: finding.layer, check: finding.check))

@@ -23,6 +23,7 @@ enum ReportFormatting {
         case .breach: "breached"
         case .integrityFailure: "integrity failures"
         case .unverified: "unverified"
+        case .notJudged: "not judged"
         }
     }
 
@@ -42,6 +43,7 @@ enum ReportFormatting {
         case (.integrityFailure, .reproducibilityStatus): return "❌ Not reproducible"
         case (.integrityFailure, _): return "❌ Mismatch"
         case (.unverified, _): return "⚠️ Unverified"
+        case (.notJudged, _): return "— Not judged"
         }
     }
 }

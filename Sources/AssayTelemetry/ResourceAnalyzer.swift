@@ -12,19 +12,25 @@ public struct ResourceAnalyzer: Sendable {
         self.thresholds = thresholds
     }
 
+    /// The shortest window over which a resource trend is stated.
+    public static let minimumTrendSeconds = 600.0
+
     public func findings(_ points: [ResourcePoint], evidence: Evidence) -> [Finding] {
         var findings: [Finding] = []
         func series(_ key: KeyPath<ResourcePoint, Double?>) -> [Double] { points.compactMap { $0[keyPath: key] } }
         func p95(_ values: [Double]) -> Double? { Quantile.type7(sorted: values.sorted(), 0.95) }
         /// The change over the window by a robust slope (Theil–Sen), claimed only when its CI95 excludes 0 and it
         /// amounts to a unit or more, so one burst is not a trend.
+        let window = points.map(\.intervalSeconds).reduce(0, +)
+        // A trend means something over ten minutes or more; over a shorter window it is not stated, and the window is.
         func trend(_ values: [Double], unit: String) -> String {
+            guard window >= Self.minimumTrendSeconds else { return "—, window \(Formatting.duration(seconds: window.rounded()))" }
             guard values.count >= 6 else { return "—" }
             let (slope, low, high) = TheilSen.interval(values.enumerated().map { (Double($0.offset), $0.element) })
             let change = slope * Double(values.count - 1)
-            return (low > 0 || high < 0) && abs(change) >= 1 ? String(format: "%+.1f", change) + " \(unit) over the window" : "Stable"
+            return (low > 0 || high < 0) && abs(change) >= 1
+                ? String(format: "%+.1f", change) + " \(unit) over \(Formatting.duration(seconds: window.rounded()))" : "Stable"
         }
-        let window = points.map(\.intervalSeconds).reduce(0, +)
         let start = points.first?.time ?? Date(timeIntervalSince1970: 0)
         /// The series the report draws: seconds since the first sample against the value, thinned to 240 points.
         func drawn(_ value: (ResourcePoint) -> Double?) -> [String: [SeriesPoint]] {
@@ -320,19 +326,24 @@ func growthFinding(
 ) -> Finding {
     let limit = thresholds.gpuMemoryGrowthPercentPerHour
     let expected = "≤ \(Formatting.percent(limit, digits: 0)) of the memory in use per hour"
+    guard !series.isEmpty else {
+        return Finding(
+            table: .anomalyDetection, check: check, status: .notJudged, observed: "not measured: the log has no \(device) memory readings",
+            expected: expected, severity: .info, recommendation: "Record \(device) memory to judge its growth", evidence: evidence)
+    }
     guard let growth = Self.growth(series) else {
         return Finding(
-            table: .anomalyDetection, check: check, status: .pass, observed: "not judged: too few samples", expected: expected,
+            table: .anomalyDetection, check: check, status: .notJudged, observed: "not judged: too few samples (\(series.count))", expected: expected,
+            severity: .info, recommendation: "Record for an hour or more", evidence: evidence)
+    }
+    // Under an hour past the warm-up a rate per hour is an extrapolation: it is not shown.
+    guard growth.hours >= 1 else {
+        return Finding(
+            table: .anomalyDetection, check: check, status: .notJudged,
+            observed: "not judged: \(Formatting.duration(seconds: (growth.hours * 3600).rounded())) past the warm-up, 1 h needed", expected: expected,
             severity: .info, recommendation: "Record for an hour or more", evidence: evidence)
     }
     let rate = "\(String(format: "%+.1f", growth.percentPerHour))%/h of the memory in use (\(String(format: "%+.0f", growth.slope)) \(unit)/h)"
-    guard growth.hours >= 1 else {
-        return Finding(
-            table: .anomalyDetection, check: check, status: .pass,
-            observed: "not judged: \(Int((growth.hours * 60).rounded())) min past the warm-up, 60 needed; \(rate)", expected: expected,
-            severity: .info, measurements: ["percent_per_hour": growth.percentPerHour, "per_hour": growth.slope],
-            recommendation: "Record for an hour or more", evidence: evidence)
-    }
     let growing = growth.percentPerHour > limit && growth.recentPercentPerHour > limit / 2
     var observed = rate
     var measurements = [

@@ -63,7 +63,7 @@ import Testing
 
     @Test func quietHostIsHealthy() throws {
         let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(Self.points(Array(repeating: 30, count: 120)), evidence: Self.evidence)
-        #expect(findings.filter { $0.status != .pass }.isEmpty)
+        #expect(findings.filter { ![.pass, .notJudged].contains($0.status) }.isEmpty)  // memory growth: not judged over 2 min
         #expect(try finding(findings, "CPU Utilization (%)").observed == "30.0%")
         #expect(try finding(findings, "Disk I/O (MB/s)").observed == "3.00 MB/s")  // three significant figures, as the baseline table shows it
     }
@@ -80,15 +80,20 @@ import Testing
         #expect(sustained.measurements["longest_seconds"] == 200)  // 85% is not above the 85% limit
     }
 
-    /// A trend is claimed only when the robust slope is significant: one burst is not a trend, a steady rise is.
+    /// A trend is claimed only when the robust slope is significant: one burst is not a trend, a steady rise is; and
+    /// only over ten minutes or more: over two minutes the same rise is "—" with its window.
     @Test func oneBurstIsNotATrend() throws {
-        var burst = Self.points(Array(repeating: 20.0, count: 120))
+        var burst = Self.points(Array(repeating: 20.0, count: 120), interval: 5)
         burst[60].diskReadMegabytesPerSecond = 400
         let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(burst, evidence: Self.evidence)
         #expect(try finding(findings, "Disk I/O (MB/s)").attributes["trend"] == "Stable")
-        let rising = Self.points((0..<120).map { 20 + Double($0) / 10 })
+        let rising = Self.points((0..<120).map { 20 + Double($0) / 10 }, interval: 5)
         let trend = try finding(ResourceAnalyzer(thresholds: Thresholds().resources).findings(rising, evidence: Self.evidence), "CPU Utilization (%)")
-        #expect(trend.attributes["trend"] == "+11.9 points over the window")
+        #expect(trend.attributes["trend"] == "+11.9 points over 10 min")
+        let short = try finding(
+            ResourceAnalyzer(thresholds: Thresholds().resources).findings(Self.points((0..<120).map { 20 + Double($0) / 10 }), evidence: Self.evidence),
+            "CPU Utilization (%)")
+        #expect(short.attributes["trend"] == "—, window 2 min")
     }
 
     /// Known truth for the spike detector: a one-sample blip is not a spike (persistence), a sustained jump over the
@@ -169,8 +174,17 @@ import Testing
     @Test func shortRecordingsSayGrowthIsNotJudged() throws {
         let short = Self.gpuPoints(hours: 0.5) { 30_720 * (1 + 0.5 * $0) }
         let growth = try finding(ResourceAnalyzer(thresholds: Thresholds().resources).findings(short, evidence: Self.evidence), "GPU Memory Growth")
-        #expect(growth.status == .pass)
-        #expect(growth.observed.hasPrefix("not judged: 27 min past the warm-up, 60 needed"))
+        // Not judged is its own status, never a pass, and no rate per hour is extrapolated from half an hour.
+        #expect(growth.status == .notJudged && growth.observed == "not judged: 27 min past the warm-up, 1 h needed", "\(growth.observed)")
+        #expect(growth.measurements["percent_per_hour"] == nil)
+        // A log with no memory readings at all says so: not measured, not "too few samples".
+        let cpuOnly = Self.points(Array(repeating: 20.0, count: 30)).map { point in
+            var point = point
+            point.memoryPercent = nil
+            return point
+        }
+        let memory = try finding(ResourceAnalyzer(thresholds: Thresholds().resources).findings(cpuOnly, evidence: Self.evidence), "Memory Growth")
+        #expect(memory.status == .notJudged && memory.observed == "not measured: the log has no host memory readings", "\(memory.observed)")
     }
 
     /// GPU memory: a steady leak over two hours with a few big outliers is found (Theil–Sen ignores the
@@ -196,7 +210,7 @@ import Testing
     @Test func quietRecordedSeriesRaisesNothing() throws {
         let path = TestFiles.packageRoot + "/Examples/InferenceService/runs/telemetry.jsonl"
         let findings = ResourceAnalyzer(thresholds: Thresholds().resources).findings(try TelemetryLog.read(path: path), evidence: Self.evidence)
-        #expect(findings.filter { $0.table == .anomalyDetection && $0.status != .pass }.isEmpty, "\(findings.map { "\($0.check): \($0.observed)" })")
+        #expect(findings.filter { $0.table == .anomalyDetection && ![.pass, .notJudged].contains($0.status) }.isEmpty, "\(findings.map { "\($0.check): \($0.observed)" })")
     }
 
     @Test func memoryGrowthSlopeIsPerHour() throws {
