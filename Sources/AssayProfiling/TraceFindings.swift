@@ -92,7 +92,7 @@ extension PerfStat {
                 ? "no perf stat output configured (workspace.latency.perf_stat), and traces do not record cache misses"
                 : "perf stat could not count cache-misses and cache-references on that machine"
             return Finding(
-                table: .bottleneckAnalysis, check: "Cache misses", status: .pass, observed: "not measured",
+                table: .bottleneckAnalysis, check: "Cache misses", status: .notJudged, observed: "not measured",
                 severity: .info, attributes: ["detail": "Not measured: \(why)."], recommendation: "—", evidence: evidence)
         }
         var measurements: [String: Double] = ["cache_miss_percent": rate]

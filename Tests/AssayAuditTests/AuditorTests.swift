@@ -134,7 +134,7 @@ import Testing
         #expect(abs((unknown.measurements["percent_total"] ?? 0) - 30) < 1e-9)
         #expect(unknown.primaryEvidence.path == "trace.json")
         let cache = try #require(rows.first { $0.check == "Cache misses" })
-        #expect(cache.observed == "not measured")
+        #expect(cache.observed == "not measured" && cache.status == .notJudged)
         // What says it was not measured is the configuration, not the trace.
         #expect(cache.primaryEvidence.locator == "workspace.latency.perf_stat (not set)" && cache.primaryEvidence.path != "trace.json")
     }
