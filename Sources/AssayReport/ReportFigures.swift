@@ -16,7 +16,11 @@ enum ReportFigures {
             let svg = Charts.plot(
                 id: "latency-cdf-" + slug(f.check), title: "\(f.check): latency distribution", xLabel: "latency (ms)",
                 yLabel: "fraction of requests", lines: lines, vertical: rules, yFormat: { Formatting.number($0, digits: 1) })
-            return Document.Figure(caption: "\(f.check): share of requests at or under each latency, this run against the previous one.", svg: svg)
+            let window = f.measurements["recorded_from"].flatMap { from in f.measurements["recorded_to"].map { (from, $0) } }
+            return Document.Figure(
+                caption: "\(f.check): share of requests at or under each latency, this run against the previous one. "
+                    + source(f, count: f.measurements["count"].map { "\(Int($0)) requests" }, window: window),
+                svg: svg)
         }
     }
 
@@ -36,7 +40,11 @@ enum ReportFigures {
                 horizontal: f.measurements["threshold"].map { [Charts.Rule(value: $0, label: "threshold \(Formatting.value($0, unit: unit))", color: Charts.limit)] } ?? [],
                 spans: spans, yRange: unit == "%" ? (0, 100) : nil, xFormat: { Formatting.number($0, digits: 0) },
                 yFormat: { Formatting.number($0, digits: unit == "%" ? 0 : 1) })
-            return Document.Figure(caption: "\(f.check) over the telemetry window, with its threshold.", svg: svg)
+            let samples = f.measurements["samples"].map(Int.init) ?? values.count
+            return Document.Figure(
+                caption: "\(f.check) over the telemetry window, with its threshold. "
+                    + source(f, count: "\(samples) samples", window: (start, start + (f.measurements["window_seconds"] ?? 0))),
+                svg: svg)
         }
     }
 
@@ -58,8 +66,24 @@ enum ReportFigures {
                 band: (low, high, "baseline CI95 [\(Formatting.value(low, unit: unit)), \(Formatting.value(high, unit: unit))]"),
                 markers: hours.last.map { [Charts.Marker(point: $0, label: "current", color: f.status == .pass ? Charts.current : Charts.limit)] } ?? [],
                 xFormat: { Formatting.number($0, digits: 0) })
-            return Document.Figure(caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run.", svg: svg)
+            return Document.Figure(
+                caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. "
+                    + source(f, count: "\(history.count) runs", window: (origin, history[history.count - 1].x)),
+                svg: svg)
         }
+    }
+
+    /// "Source: `runs/latency.jsonl#L1-2000` sha256:cd5f7ce721d5, 2000 requests, 2026-11-29 03:39 to 03:40 UTC."
+    static func source(_ finding: Finding, count: String?, window: (Double, Double)?) -> String {
+        let evidence = finding.primaryEvidence
+        var parts = ["\(evidence.reference) sha256:\(evidence.shortDigest)"]
+        if let count { parts.append(count) }
+        if let (from, to) = window, from > 0 {
+            parts.append(
+                from == to ? ReportFormatting.timestamp(Date(timeIntervalSince1970: from))
+                    : "\(ReportFormatting.timestamp(Date(timeIntervalSince1970: from))) to \(ReportFormatting.timestamp(Date(timeIntervalSince1970: to)))")
+        }
+        return "Source: " + parts.joined(separator: ", ") + "."
     }
 
     static func capacity(_ report: Report) -> [Document.Figure] {
@@ -75,7 +99,12 @@ enum ReportFigures {
             horizontal: plan.measurements["objective_p95_ms"].map { [Charts.Rule(value: $0, label: "objective \(Formatting.milliseconds($0)) ms", color: Charts.limit)] } ?? [],
             vertical: plan.measurements["knee_rps"].flatMap { $0 > 0 ? [Charts.Rule(value: $0, label: "knee \(Formatting.number($0, digits: 0)) req/s", color: Charts.note)] : nil } ?? [],
             markers: projections, xFormat: { Formatting.number($0, digits: 0) })
-        return [Document.Figure(caption: "The load test's P95 at each rate, its knee, and the projected traffic (queueing model).", svg: svg)]
+        return [
+            Document.Figure(
+                caption: "The load test's P95 at each rate, its knee, and the projected traffic (queueing model). "
+                    + source(plan, count: "\(curve.count) load steps", window: plan.measurements["recorded_to"].map { ($0, $0) }),
+                svg: svg)
+        ]
     }
 
     static func slug(_ text: String) -> String {

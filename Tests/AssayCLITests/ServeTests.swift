@@ -39,6 +39,11 @@ extension LoadTests {
             let markdown = try String(contentsOfFile: example + "/report/report.md", encoding: .utf8)
             #expect(markdown.contains("`runs/telemetry.jsonl#L1-60` · `sha256:6342b6fc7de2` · recorded 2026-11-29, replayed"), "\(markdown)")
             #expect(!markdown.contains("Stale"))
+            // Every chart's caption names its file, sha256, count and window.
+            let html = try String(contentsOfFile: example + "/report/report.html", encoding: .utf8)
+            #expect(html.contains("Source: runs/telemetry.jsonl#L1-60 sha256:6342b6fc7de2, 60 samples, 2026-11-29T04:28:35Z to 2026-11-29T04:29:05Z."))
+            #expect(html.contains("Source: runs/latency.jsonl#L1-2000 sha256:cd5f7ce721d5, 2000 requests, 2026-11-29T03:39:41Z."))
+            #expect(html.contains("sha256:e97ec2067991, 10 load steps, 2026-11-29T07:03:51Z."))
             // Without the declaration they are 8 days old and more at audit time: stale, AT RISK.
             let yaml = try String(contentsOfFile: example + "/assay.yaml", encoding: .utf8)
             try yaml.replacingOccurrences(of: "  fixtures: true\n", with: "").write(toFile: example + "/stale.yaml", atomically: true, encoding: .utf8)
