@@ -55,17 +55,20 @@ enum ReportFigures {
             else { return nil }
             let unit = f.attributes["unit"] ?? ""
             let origin = history[0].x
-            let hours = history.map { SeriesPoint(($0.x - origin) / 3600, $0.y) }
+            // The time axis in the unit the span calls for: runs minutes apart read 0, 5, 10 min, not 0, 0, 0 h.
+            let span = history[history.count - 1].x - origin
+            let (unitName, unitSeconds) = span < 2 * 3600 ? ("minutes", 60.0) : span < 2 * 86_400 ? ("hours", 3600.0) : ("days", 86_400.0)
+            let hours = history.map { SeriesPoint(($0.x - origin) / unitSeconds, $0.y) }
             let changes = (f.series["change_points"] ?? []).map {
-                Charts.Rule(value: ($0.x - origin) / 3600, label: "change point", color: Charts.note)
+                Charts.Rule(value: ($0.x - origin) / unitSeconds, label: "change point", color: Charts.note)
             }
             let svg = Charts.plot(
-                id: "baseline-" + slug(f.check), title: f.check, xLabel: "hours since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: origin)),
+                id: "baseline-" + slug(f.check), title: f.check, xLabel: "\(unitName) since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: origin)),
                 yLabel: unit, lines: [Charts.Line(name: "runs", points: Array(hours.dropLast()), color: Charts.previous, dots: true)],
                 vertical: changes,
                 band: (low, high, "baseline CI95 [\(Formatting.value(low, unit: unit)), \(Formatting.value(high, unit: unit))]"),
                 markers: hours.last.map { [Charts.Marker(point: $0, label: "current", color: f.status == .pass ? Charts.current : Charts.limit)] } ?? [],
-                xFormat: { Formatting.number($0, digits: 0) })
+                xFormat: { Formatting.number($0, digits: span / unitSeconds < 5 ? 1 : 0) })
             return Document.Figure(
                 caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. "
                     + source(f, count: "\(history.count) runs", window: (origin, history[history.count - 1].x)),

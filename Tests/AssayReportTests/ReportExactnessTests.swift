@@ -113,12 +113,34 @@ import Testing
         #expect(cdf.contains("P95 420 ms") && cdf.contains("P99 485 ms"))
         let baseline = try #require(html.components(separatedBy: #"id="baseline-p95-latency""#).last?.components(separatedBy: "</svg>").first)
         #expect(baseline.contains(#"<rect class="band""#) && baseline.contains("change point") && baseline.contains(#"class="marker""#))
+        #expect(baseline.contains("hours since"), "runs an hour apart are placed in hours")
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http"))
         #expect(!(try ReportWriter.render(report, as: .markdown)).contains("<svg"))
         let flamegraph = Document.Figure(caption: "Flamegraph of trace.json", svg: #"<svg class="flamegraph"></svg>"#)
         let withTrace = try ReportWriter.render(report, as: .html, traceFigures: [flamegraph])
         let bottleneck = try #require(withTrace.components(separatedBy: "BOTTLENECK ANALYSIS").last?.components(separatedBy: "PERFORMANCE BASELINE").first)
         #expect(bottleneck.contains(#"<svg class="flamegraph">"#) && bottleneck.contains("<figcaption>Flamegraph of trace.json</figcaption>"))
+    }
+
+    /// Runs five minutes apart are placed in minutes (0, 5, 10…), not all at "0" hours; the caption counts them.
+    @Test func baselineTimeAxisPicksItsUnit() throws {
+        var run = ReportFixtures.fullRun()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        run.layers = run.layers.map { layer in
+            var layer = layer
+            layer.findings = layer.findings.map { finding in
+                var finding = finding
+                if finding.table == .performanceBaseline {
+                    finding.series["history"] = (0..<5).map { SeriesPoint(start.timeIntervalSince1970 + Double($0) * 300, 461 + Double($0)) }
+                }
+                return finding
+            }
+            return layer
+        }
+        let figures = ReportFigures.baseline(ReportBuilder(service: "svc").build(run))
+        let figure = try #require(figures.first)
+        #expect(figure.svg.contains("minutes since") && figure.svg.contains(">20<"), "\(figure.svg)")
+        #expect(figure.caption.contains("5 runs, "), "\(figure.caption)")
     }
 
     /// A value that is not a number is left off the picture rather than drawn as "nan".
