@@ -55,19 +55,14 @@ public enum TelemetryUseCases {
                 for await signal in signals { return (nil, signal) }
                 return (nil, nil)
             }
-            var points: [ResourcePoint] = []
+            // A signal cancels the recording, which then returns what it has; the recording's end stops the listener.
             var caught: UnixSignal?
             while let (recorded, signal) = try await group.next() {
-                if let signal {
-                    caught = signal
-                    group.cancelAll()
-                } else if let recorded {
-                    points = recorded
-                    group.cancelAll()
-                }
-                if recorded != nil { break }
+                caught = caught ?? signal
+                group.cancelAll()
+                if let recorded { return (recorded, caught) }
             }
-            return (points, caught)
+            return ([], caught)
         }
         let span = points.count > 1 ? (points.last!.time.timeIntervalSince(points.first!.time) + interval) : Double(points.count) * interval
         var lines = ["Wrote \(output): \(points.count) samples over \(Formatting.duration(seconds: span.rounded()))"]

@@ -27,20 +27,25 @@ public struct CapacityCheck: LayerCheck {
             return .notVerified(reason: "no current load: set workspace.capacity.current_rps, or log started_at so the latency logs give throughput")
         }
         let plan = CapacityPlan(measurement: measurement, peakUtilizationPercent: configuration.thresholds.capacity.peakUtilizationPercent)
-        // Every row rests on the measurement: it was recorded when it was measured.
-        let measured = CapacityFindings.findings(plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent)
-            .map { finding in
-                var finding = finding
-                finding.measurements["recorded_to"] = measurement.measuredAt.timeIntervalSince1970
-                return finding
-            }
-        return .verified(measured + (try LiveWindowFindings.capacity(configuration)))
+        return .verified(
+            CapacityFindings.findings(plan, currentRate: current, evidence: evidence, projections: configuration.thresholds.capacity.projectionsPercent)
+                + (try LiveWindowFindings.capacity(configuration)))
     }
 }
 
 /// CAPACITY PLANNING rows from a plan.
 public enum CapacityFindings {
+    /// The rows, each stamped with when the measurement was taken (`recorded_to`, which the audit's freshness check
+    /// reads): every row rests on it.
     public static func findings(_ plan: CapacityPlan, currentRate: Double, evidence: Evidence, projections: [Double]) -> [Finding] {
+        rows(plan, currentRate: currentRate, evidence: evidence, projections: projections).map { finding in
+            var finding = finding
+            finding.measurements["recorded_to"] = plan.measurement.measuredAt.timeIntervalSince1970
+            return finding
+        }
+    }
+
+    static func rows(_ plan: CapacityPlan, currentRate: Double, evidence: Evidence, projections: [Double]) -> [Finding] {
         guard let demand = plan.serviceDemand, let peak = plan.peakRate else {
             return [
                 Finding(

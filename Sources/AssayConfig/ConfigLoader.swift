@@ -386,9 +386,15 @@ public enum ConfigLoader {
     }
 }
 
-/// "90s", "15m", "24h", "7d", "1w" or plain seconds; nil unless positive.
-func durationSeconds(_ text: String) -> Double? {
+/// "90s", "15m", "24h", "7d", "1w" or plain seconds, as `assay.yaml` and the command line take a duration; nil
+/// unless positive and finite.
+public func durationSeconds(_ text: String) -> Double? {
     let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
-    if let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0 { return value * scale }
-    return Double(text).flatMap { $0 > 0 ? $0 : nil }
+    let seconds: Double?
+    if let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()) {
+        seconds = value * scale
+    } else {
+        seconds = Double(text)
+    }
+    return seconds.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
 }

@@ -53,6 +53,19 @@ public struct PrometheusExposition: Sendable {
         return found.isEmpty ? nil : found.reduce(0) { $0 + $1.value }
     }
 
+    /// How much the counters `name` matching `labels` grew since `before` (summed): this page's total less
+    /// `before`'s, or this page's total when `before` is nil or lacks them. A total that went backwards (a restart)
+    /// counts from zero, and `name` is added to `resets`. Nil when this page has no such counter.
+    public func increase(_ name: String, matching labels: [String: String] = [:], since before: PrometheusExposition?, resets: inout [String]) -> Double? {
+        guard let now = sum(name, matching: labels) else { return nil }
+        guard let before, let then = before.sum(name, matching: labels) else { return now }
+        if now < then {
+            resets.append(name)
+            return now
+        }
+        return now - then
+    }
+
     static func sample(_ line: Substring) -> Sample? {
         var index = line.startIndex
         func isNameCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == ":" }

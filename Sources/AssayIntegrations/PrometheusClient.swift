@@ -106,12 +106,6 @@ extension PrometheusClient {
         return (median >= 2 ? median.rounded() : (median * 1000).rounded() / 1000, gaps.count)
     }
 
-    /// A duration as a user writes it: a Prometheus duration or plain seconds (`60`); nil unless positive and finite.
-    public static func userDuration(_ text: String) -> Double? {
-        guard let seconds = Double(text) ?? Self.seconds(text), seconds > 0, seconds.isFinite else { return nil }
-        return seconds
-    }
-
     /// A Prometheus duration (`15s`, `1m`, `1m30s`, `2h`, `500ms`) in seconds.
     static func seconds(_ text: String) -> Double? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800), ("y", 31_536_000)]

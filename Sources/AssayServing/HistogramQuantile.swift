@@ -52,20 +52,13 @@ public struct HistogramWindow: Sendable {
     public init?(
         _ name: String, matching labels: [String: String], before: PrometheusExposition?, after: PrometheusExposition, resets: inout [String]
     ) {
-        func delta(_ series: String, _ filter: [String: String]) -> Double? {
-            guard let now = after.sum(series, matching: filter) else { return nil }
-            guard let before, let then = before.sum(series, matching: filter) else { return now }
-            if now < then {
-                resets.append(series)
-                return now
-            }
-            return now - then
-        }
-        guard let count = delta(name + "_count", labels), let sum = delta(name + "_sum", labels) else { return nil }
+        guard let count = after.increase(name + "_count", matching: labels, since: before, resets: &resets),
+            let sum = after.increase(name + "_sum", matching: labels, since: before, resets: &resets)
+        else { return nil }
         var buckets: [(le: Double, count: Double)] = []
         for sample in after.values(name + "_bucket", matching: labels) {
             guard let bound = sample.labels["le"], let le = PrometheusExposition.number(Substring(bound)),
-                let value = delta(name + "_bucket", labels.merging(["le": bound]) { $1 })
+                let value = after.increase(name + "_bucket", matching: labels.merging(["le": bound]) { $1 }, since: before, resets: &resets)
             else { continue }
             buckets.append((le, value))
         }

@@ -135,14 +135,7 @@ public enum InferenceServerMetrics {
         let match = model.map { [kind.modelLabel: $0] } ?? [:]
         var resets: [String] = []
         func delta(_ name: String, labels: [String: String] = [:]) -> Double? {
-            let filter = match.merging(labels) { $1 }
-            guard let now = after.sum(name, matching: filter) else { return nil }
-            guard let before, let then = before.sum(name, matching: filter) else { return now }
-            if now < then {
-                resets.append(name)
-                return now
-            }
-            return now - then
+            after.increase(name, matching: match.merging(labels) { $1 }, since: before, resets: &resets)
         }
         var stages: [StageWindow] = []
         for source in sources ?? StageSource.defaults(for: kind) {

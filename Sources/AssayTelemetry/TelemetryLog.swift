@@ -27,12 +27,12 @@ public enum TelemetryLog {
 
     public static func lines(_ points: [ResourcePoint]) throws -> String {
         let encoder = JSONCoding.encoder()
-        return try points.map { String(decoding: try encoder.encode($0), as: UTF8.self) + "\n" }.joined()
+        return try points.map { try line($0, encoder: encoder) }.joined()
     }
 
     /// One sample as its log line, newline included.
-    public static func line(_ point: ResourcePoint) throws -> String {
-        String(decoding: try JSONCoding.encoder().encode(point), as: UTF8.self) + "\n"
+    public static func line(_ point: ResourcePoint, encoder: JSONEncoder = JSONCoding.encoder()) throws -> String {
+        String(decoding: try encoder.encode(point), as: UTF8.self) + "\n"
     }
 
     /// Samples the host every `interval` for `duration` seconds and returns the points, each also handed to

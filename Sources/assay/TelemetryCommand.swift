@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssayApp
+import AssayConfig
 import AssayIntegrations
 
 struct Telemetry: AsyncParsableCommand {
@@ -126,7 +127,7 @@ extension Telemetry {
             guard hours > 0, hours.isFinite, step > 0, step.isFinite, timeout > 0, timeout.isFinite else {
                 throw ValidationError("--hours, --step and --timeout must be positive numbers")
             }
-            if let scrapeInterval, PrometheusClient.userDuration(scrapeInterval) == nil {
+            if let scrapeInterval, durationSeconds(scrapeInterval) == nil {
                 throw ValidationError("--scrape-interval: expected a duration such as 15s, 1m or 60, found '\(scrapeInterval)'")
             }
         }
@@ -136,7 +137,7 @@ extension Telemetry {
         func run() async throws {
             try await runMapped {
                 let output = try await TelemetryUseCases.fleet(
-                    prometheus: prometheus, hours: hours, step: step, timeout: timeout, scrapeInterval: scrapeInterval.flatMap(PrometheusClient.userDuration),
+                    prometheus: prometheus, hours: hours, step: step, timeout: timeout, scrapeInterval: scrapeInterval.flatMap(durationSeconds),
                     configuration: try options.loadOrDefaults())
                 for missing in output.result.noSeries { Terminal.warning("not verified: no series for \(missing)") }
                 for note in output.result.notes { Terminal.note(note) }

@@ -1,3 +1,4 @@
+import AssayConfig
 import AssayTelemetry
 import AssayTestSupport
 import Foundation
@@ -39,8 +40,9 @@ import Testing
         #expect(PrometheusClient.seconds("500ms") == 0.5)
         #expect(PrometheusClient.seconds("2h") == 7200)
         #expect(PrometheusClient.seconds("") == nil && PrometheusClient.seconds("5x") == nil)
-        #expect(PrometheusClient.userDuration("60") == 60 && PrometheusClient.userDuration("1m") == 60 && PrometheusClient.userDuration("15s") == 15)
-        #expect(PrometheusClient.userDuration("0") == nil && PrometheusClient.userDuration("nan") == nil && PrometheusClient.userDuration("-5") == nil)
+        // --scrape-interval and integrations.prometheus.scrape_interval read durations the same way.
+        #expect(durationSeconds("60") == 60 && durationSeconds("1m") == 60 && durationSeconds("15s") == 15)
+        #expect(durationSeconds("0") == nil && durationSeconds("nan") == nil && durationSeconds("-5") == nil)
     }
 
     /// An answer that compresses far (many alike hosts) is read whole: gzip that inflated more than 25-fold used to
