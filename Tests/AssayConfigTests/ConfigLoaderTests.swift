@@ -141,6 +141,19 @@ import Testing
         #expect(error.message.contains("impossible value"))
     }
 
+    /// The keys this round added: read when right, named with their line when not.
+    @Test func evidenceAgeFixturesAndScrapeInterval() throws {
+        let configuration = try parse(
+            "workspace:\n  max_evidence_age_hours: 48\n  fixtures: true\nintegrations:\n  prometheus: {url: \"http://127.0.0.1:9090\", scrape_interval: 1m}\n")
+        #expect(configuration.maxEvidenceAgeHours == 48 && configuration.fixtures)
+        #expect(configuration.integrations.prometheusScrapeInterval == 60 && configuration.integrations.prometheusURL == "http://127.0.0.1:9090")
+        #expect(try parse("version: 1\n").maxEvidenceAgeHours == 24)
+        let age = try #require(failure("workspace:\n  max_evidence_age_hours: -3\n"))
+        #expect(age.line == 2 && age.key == "workspace.max_evidence_age_hours" && age.message.contains("positive number of hours"), "\(age)")
+        let interval = try #require(failure("integrations:\n  prometheus:\n    url: http://127.0.0.1:9090\n    scrape_interval: soon\n"))
+        #expect(interval.line == 4 && interval.key == "integrations.prometheus.scrape_interval" && interval.message.contains("a duration such as 15s"), "\(interval)")
+    }
+
     @Test func syntaxErrorHasALine() throws {
         let error = try #require(failure("workspace:\n  service: [unclosed\nstore:\n"))
         #expect(error.line > 0)
