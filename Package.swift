@@ -301,6 +301,7 @@ let package = Package(
                 "AssayServer", "AssayStore", "AssayCore", "AssayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["Fixtures"],  // read from the checkout by path (the fuzzer seeds from it too), not bundled
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayServingTests", dependencies: ["AssayTestSupport", "AssayServing", "AssayCore"], resources: [.copy("Fixtures")],

@@ -27,6 +27,8 @@ public struct Finding: Sendable, Codable, Hashable {
     public var events: [FindingEvent] = []
     /// Named series behind the row, which the HTML report draws (`cdf_ms`, `values`, `history`, `curve`).
     public var series: [String: [SeriesPoint]] = [:]
+    /// Where each series comes from (file, sha256, count, window), keyed as `series`; the report fills it in.
+    public var seriesSources: [String: SeriesSource] = [:]
     public private(set) var evidence: [Evidence]
 
     public var layer: Layer { table.layer }
@@ -68,6 +70,7 @@ public struct Finding: Sendable, Codable, Hashable {
         case statusLabel = "status_label"
         case verifiedBy = "verified_by"
         case layer, events, series
+        case seriesSources = "series_sources"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +97,7 @@ public struct Finding: Sendable, Codable, Hashable {
         )
         events = try container.decodeIfPresent([FindingEvent].self, forKey: .events) ?? []
         series = try container.decodeIfPresent([String: [SeriesPoint]].self, forKey: .series) ?? [:]
+        seriesSources = try container.decodeIfPresent([String: SeriesSource].self, forKey: .seriesSources) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,6 +116,7 @@ public struct Finding: Sendable, Codable, Hashable {
         try container.encodeIfPresent(recommendation, forKey: .recommendation)
         if !events.isEmpty { try container.encode(events, forKey: .events) }
         if !series.isEmpty { try container.encode(series, forKey: .series) }
+        if !seriesSources.isEmpty { try container.encode(seriesSources, forKey: .seriesSources) }
         try container.encode(evidence, forKey: .evidence)
     }
 }

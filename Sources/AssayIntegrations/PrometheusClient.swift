@@ -275,12 +275,15 @@ public struct FleetCheck: Sendable {
     }
 
     static func metrics(rateWindowSeconds: Int, cpuLimit: Double, memoryLimit: Double) -> [Metric] {
-        // Idle seconds over all CPU seconds in the same window: where a host's series starts or stops inside the
-        // window (it joined or left the fleet), both rates are cut alike, where idle's rate alone would read as busy.
+        // One minus the idle seconds per CPU second, from the idle series alone (a host with 64 cores and 8 modes has
+        // 512 CPU series, 64 of them idle). The slope is the least-squares one (`deriv`) over the samples inside the
+        // window, not `rate`: where a host's series starts or stops inside the window (it joined or left the fleet),
+        // `rate` extrapolates over too short a span and reads idle time as busy, the slope does not. A counter reset
+        // (a reboot) gives a negative slope, above 100% busy: those evaluations are dropped (`<= 100`), a slope
+        // slightly above one idle second per second (scrape jitter) reads 0%.
         let cpu: @Sendable (String) -> String = { m in
             let comma = m.isEmpty ? "" : ","
-            return "100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s])) / "
-                + "sum by (instance) (rate(node_cpu_seconds_total{\(m)}[\(rateWindowSeconds)s])))"
+            return "clamp_min(100 * (1 - avg by (instance) (deriv(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s]))), 0) <= 100"
         }
         return [
             Metric(
@@ -302,10 +305,15 @@ public struct FleetCheck: Sendable {
         ]
     }
 
-    /// Scraped samples per instance over `duration`: those of its idle CPU series or of its MemTotal, whichever it
-    /// has (both come from the same node_exporter scrape), for the rows' point counts.
+    /// Scraped samples per instance over `duration`, for the rows' point counts: those of its MemTotal (one series
+    /// per host, from the same node_exporter scrape as its CPU series).
     static func samples(_ matcher: String, _ duration: String) -> String {
-        "max by (instance) (count_over_time({__name__=~\"node_cpu_seconds_total|node_memory_MemTotal_bytes\",mode=~\"idle|\",\(matcher)}[\(duration)]))"
+        "max by (instance) (count_over_time(node_memory_MemTotal_bytes{\(matcher)}[\(duration)]))"
+    }
+
+    /// The same for instances without MemTotal: the samples of their idle CPU series.
+    static func cpuSamples(_ matcher: String, _ duration: String) -> String {
+        "max by (instance) (count_over_time(node_cpu_seconds_total{mode=\"idle\",\(matcher)}[\(duration)]))"
     }
 
     /// The expressions, without an instance matcher, as `assay telemetry fleet` names them.
@@ -384,11 +392,12 @@ public struct FleetCheck: Sendable {
         for (number, metric) in metrics.enumerated() {
             batches += Self.matchers(instancesByMetric[number]).map { (number, $0) }
         }
-        // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time, and the sample
-        // counts once per instance for both metrics.
+        // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time, then the sample
+        // counts once per instance, from MemTotal (the second metric's series) or, for the few without it, idle CPU.
         let client = client
         let queries = batches.map { metrics[$0.metric].p95($0.matcher, duration, stepText) }
-            + Self.matchers(everyInstance.sorted()).map { Self.samples($0, duration) }
+            + Self.matchers(instancesByMetric[1]).map { Self.samples($0, duration) }
+            + Self.matchers(everyInstance.subtracting(instancesByMetric[1]).sorted()).map { Self.cpuSamples($0, duration) }
         let answers = try await Self.concurrently(queries, limit: Self.concurrentQueries) { try await client.query($0, at: now) }
         var points: [String: Int] = [:]
         for series in answers[batches.count...].joined() { points[series.host] = Int(series.points.first?.value ?? 0) }

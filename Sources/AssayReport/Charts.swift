@@ -78,13 +78,23 @@ enum Charts {
         svg += ##"<rect x="\##(f(margin.left))" y="\##(f(margin.top))" width="\##(f(plotWidth))" height="\##(f(plotHeight))" fill="none" stroke="\##(previous)"/>"##
         svg += ##"<text x="\##(f(margin.left + plotWidth / 2))" y="\##(f(height - 6))" text-anchor="middle" class="axis">\##(escape(xLabel))</text>"##
         svg += ##"<text transform="translate(14 \##(f(margin.top + plotHeight / 2))) rotate(-90)" text-anchor="middle" class="axis">\##(escape(yLabel))</text>"##
+        // The lines as drawn, in picture coordinates, so labels can be placed clear of them.
+        let drawn = lines.map { $0.points.map { (x: sx($0.x), y: sy($0.y)) } }
         for rule in horizontal {
             svg += ##"<line class="rule" x1="\##(f(margin.left))" x2="\##(f(margin.left + plotWidth))" y1="\##(f(sy(rule.value)))" y2="\##(f(sy(rule.value)))" stroke="\##(rule.color)" stroke-dasharray="5 3"/>"##
-            svg += ##"<text x="\##(f(margin.left + plotWidth - 4))" y="\##(f(sy(rule.value) - 4))" text-anchor="end" class="label" fill="\##(rule.color)">\##(escape(rule.label))</text>"##
+            // Above the rule at the right, else below it, else the same at the left: wherever no line crosses the label.
+            let (y, right, left) = (sy(rule.value), margin.left + plotWidth - 4, margin.left + 4)
+            let spot = clearSpot(for: rule.label, among: [(right, y - 4, true), (right, y + 13, true), (left, y - 4, false), (left, y + 13, false)], lines: drawn)
+            svg += ##"<text x="\##(f(spot.x))" y="\##(f(spot.y))" text-anchor="\##(spot.alignEnd ? "end" : "start")" class="label" fill="\##(rule.color)">\##(escape(rule.label))</text>"##
         }
         for (index, rule) in vertical.enumerated() {
             svg += ##"<line class="rule" x1="\##(f(sx(rule.value)))" x2="\##(f(sx(rule.value)))" y1="\##(f(margin.top))" y2="\##(f(margin.top + plotHeight))" stroke="\##(rule.color)" stroke-dasharray="5 3"/>"##
-            svg += ##"<text x="\##(f(sx(rule.value) + 3))" y="\##(f(margin.top + 12 + Double(index % 3) * 12))" class="label" fill="\##(rule.color)">\##(escape(rule.label))</text>"##
+            // At the top right of the rule, else the bottom right, else the same at its left: wherever no line crosses
+            // the label (a CDF runs along the top right of its P95); neighbours are stacked.
+            let (x, stack) = (sx(rule.value), Double(index % 3) * 12)
+            let (top, bottom) = (margin.top + 12 + stack, margin.top + plotHeight - 5 - stack)
+            let spot = clearSpot(for: rule.label, among: [(x + 3, top, false), (x + 3, bottom, false), (x - 3, top, true), (x - 3, bottom, true)], lines: drawn)
+            svg += ##"<text x="\##(f(spot.x))" y="\##(f(spot.y))" text-anchor="\##(spot.alignEnd ? "end" : "start")" class="label" fill="\##(rule.color)">\##(escape(rule.label))</text>"##
         }
         for line in lines where !line.points.isEmpty {
             let path = line.points.map { "\(f(sx($0.x))),\(f(sy($0.y)))" }.joined(separator: " ")
@@ -110,6 +120,42 @@ enum Charts {
             svg += ##"<text x="\##(f(legendX + 20))" y="18" class="legend">\##(escape(line.name))</text>"##
         }
         return svg + "</svg>"
+    }
+
+    /// The first of `candidates` (a text baseline point, and whether the text ends there) where a label of `text`
+    /// stays inside the picture and no segment of `lines` crosses it; the first candidate when none is clear.
+    static func clearSpot(
+        for text: String, among candidates: [(x: Double, y: Double, alignEnd: Bool)], lines: [[(x: Double, y: Double)]]
+    ) -> (x: Double, y: Double, alignEnd: Bool) {
+        let width = Double(text.count) * 6.2
+        for candidate in candidates {
+            let left = candidate.alignEnd ? candidate.x - width : candidate.x
+            let box = (left: left - 2, right: left + width + 2, top: candidate.y - 11, bottom: candidate.y + 3)
+            guard box.left >= 0, box.right <= Self.width else { continue }
+            let crossed = lines.contains { points in
+                zip(points, points.dropFirst()).contains { segment($0, $1, crosses: box) }
+            }
+            if !crossed { return candidate }
+        }
+        return candidates[0]
+    }
+
+    /// Whether the segment from `a` to `b` passes through the rectangle (Liang–Barsky clipping).
+    static func segment(
+        _ a: (x: Double, y: Double), _ b: (x: Double, y: Double), crosses box: (left: Double, right: Double, top: Double, bottom: Double)
+    ) -> Bool {
+        let (dx, dy) = (b.x - a.x, b.y - a.y)
+        var (enter, leave) = (0.0, 1.0)
+        for (p, q) in [(-dx, a.x - box.left), (dx, box.right - a.x), (-dy, a.y - box.top), (dy, box.bottom - a.y)] {
+            if p == 0 {
+                if q < 0 { return false }
+            } else {
+                let t = q / p
+                if p < 0 { enter = max(enter, t) } else { leave = min(leave, t) }
+                if enter > leave { return false }
+            }
+        }
+        return true
     }
 
     /// About five round tick values covering [low, high].

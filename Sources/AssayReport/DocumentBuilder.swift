@@ -174,7 +174,7 @@ public struct DocumentBuilder: Sendable {
             for f in capacity.findings(in: .capacityPlanning) {
                 var spans: [Document.Span] = [.bold(f.check + ":"), .text(" " + f.observed)]
                 if let expected = f.expected { spans.append(.text(" (limit \(expected))")) }
-                spans.append(.text(" — \(ReportFormatting.statusLabel(f))"))
+                spans += [.text(" — "), .text(ReportFormatting.statusLabel(f))]
                 if let recommendation = f.recommendation { spans.append(.text(". Recommended: \(recommendation)")) }
                 spans += [.text(" · ")] + evidence(f)
                 blocks.append(.paragraph(spans))

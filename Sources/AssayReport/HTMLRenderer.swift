@@ -77,14 +77,36 @@ svg.chart { max-width: 100%; height: auto; background: #fff; font: 11px system-u
 svg.chart .chart-title { font-weight: 600; font-size: 12px; fill: #1b1f24; }
 svg.chart .tick, svg.chart .legend { fill: #57606a; }
 svg.chart .axis { fill: #1b1f24; }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; font-weight: 600; line-height: 1.6; white-space: nowrap; border: 1px solid; }
+.badge.pass { color: #1a7f37; background: #dafbe1; border-color: #4ac26b; }
+.badge.fail { color: #a40e26; background: #ffebe9; border-color: #ff8182; }
+.badge.warn { color: #7d4e00; background: #fff8c5; border-color: #d4a72c; }
+.badge.info { color: #0550ae; background: #ddf4ff; border-color: #54aeff; }
+.badge.none { color: #57606a; background: #f6f8fa; border-color: #d0d7de; }
 @media print { body { margin: 0; max-width: none; } }
 """
+
+    /// The marks status words start with in Markdown (`✅ Valid`) and the badge class each becomes in HTML: emoji
+    /// need an emoji font, which headless browsers and many servers lack, so HTML draws the mark as a coloured badge
+    /// with the word in it, and a bare mark as its word (a bare dash is an empty cell, not a status).
+    static let statusMarks: [(mark: String, badge: String, word: String?)] = [
+        ("✅", "pass", "yes"), ("❌", "fail", "no"), ("⚠️", "warn", "warning"), ("📊", "info", "measured"), ("—", "none", nil),
+    ]
+
+    /// A status wording as HTML: `✅ Valid` becomes a green badge reading "Valid"; text without a mark is escaped.
+    public static func status(_ label: String) -> String {
+        for (mark, badge, word) in statusMarks where (label == mark && word != nil) || label.hasPrefix(mark + " ") {
+            let text = label == mark ? word ?? mark : String(label.dropFirst(mark.count + 1))
+            return "<span class=\"badge \(badge)\">\(escape(text))</span>"
+        }
+        return escape(label)
+    }
 
     static func inline(_ spans: [Document.Span]) -> String {
         spans.map { span in
             switch span {
-            case .text(let s): escape(s)
-            case .bold(let s): "<strong>\(escape(s))</strong>"
+            case .text(let s): status(s)
+            case .bold(let s): "<strong>\(status(s))</strong>"
             case .code(let s): "<code>\(escape(s))</code>"
             }
         }.joined()

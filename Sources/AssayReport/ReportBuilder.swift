@@ -13,8 +13,14 @@ public struct ReportBuilder: Sendable {
 
     public func build(_ run: AuditRun) -> Report {
         let layers = Layer.allCases.map { layer in
-            run.result(for: layer)
-                ?? LayerResult.notVerified(layer, reason: "not run in this audit", at: run.startedAt)
+            var result = run.result(for: layer) ?? LayerResult.notVerified(layer, reason: "not run in this audit", at: run.startedAt)
+            // Every drawn series names where it comes from, in report.json as in the chart captions.
+            result.findings = result.findings.map { finding in
+                var finding = finding
+                if finding.seriesSources.isEmpty { finding.seriesSources = ReportFigures.sources(finding) }
+                return finding
+            }
+            return result
         }
         let assessments = assess(layers, verdict: run.judgement.verdict)
         let summaryText = Summary.compose(summarySentences(run, layers), maxWords: thresholds.report.summaryMaxWords)

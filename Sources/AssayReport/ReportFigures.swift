@@ -16,10 +16,9 @@ enum ReportFigures {
             let svg = Charts.plot(
                 id: "latency-cdf-" + slug(f.check), title: "\(f.check): latency distribution", xLabel: "latency (ms)",
                 yLabel: "fraction of requests", lines: lines, vertical: rules, yFormat: { Formatting.number($0, digits: 1) })
-            let window = f.measurements["recorded_from"].flatMap { from in f.measurements["recorded_to"].map { (from, $0) } }
             return Document.Figure(
                 caption: "\(f.check): share of requests at or under each latency, this run against the previous one. "
-                    + source(f, count: f.measurements["count"].map { "\(Int($0)) requests" }, window: window),
+                    + caption(sources(f)["cdf_ms"]),
                 svg: svg)
         }
     }
@@ -40,11 +39,8 @@ enum ReportFigures {
                 horizontal: f.measurements["threshold"].map { [Charts.Rule(value: $0, label: "threshold \(Formatting.value($0, unit: unit))", color: Charts.limit)] } ?? [],
                 spans: spans, yRange: unit == "%" ? (0, 100) : nil, xFormat: { Formatting.number($0, digits: 0) },
                 yFormat: { Formatting.number($0, digits: unit == "%" ? 0 : 1) })
-            let samples = f.measurements["samples"].map(Int.init) ?? values.count
             return Document.Figure(
-                caption: "\(f.check) over the telemetry window, with its threshold. "
-                    + source(f, count: "\(samples) samples", window: (start, start + (f.measurements["window_seconds"] ?? 0))),
-                svg: svg)
+                caption: "\(f.check) over the telemetry window, with its threshold. " + caption(sources(f)["values"]), svg: svg)
         }
     }
 
@@ -70,21 +66,51 @@ enum ReportFigures {
                 markers: hours.last.map { [Charts.Marker(point: $0, label: "current", color: f.status == .pass ? Charts.current : Charts.limit)] } ?? [],
                 xFormat: { Formatting.number($0, digits: span / unitSeconds < 5 ? 1 : 0) })
             return Document.Figure(
-                caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. "
-                    + source(f, count: "\(history.count) runs", window: (origin, history[history.count - 1].x)),
-                svg: svg)
+                caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. " + caption(sources(f)["history"]), svg: svg)
         }
     }
 
-    /// "Source: `runs/latency.jsonl#L1-2000` sha256:cd5f7ce721d5, 2000 requests, 2026-11-29 03:39 to 03:40 UTC."
-    static func source(_ finding: Finding, count: String?, window: (Double, Double)?) -> String {
-        let evidence = finding.primaryEvidence
-        var parts = ["\(evidence.reference) sha256:\(evidence.shortDigest)"]
-        if let count { parts.append(count) }
-        if let (from, to) = window, from > 0 {
-            parts.append(
-                from == to ? ReportFormatting.timestamp(Date(timeIntervalSince1970: from))
-                    : "\(ReportFormatting.timestamp(Date(timeIntervalSince1970: from))) to \(ReportFormatting.timestamp(Date(timeIntervalSince1970: to)))")
+    /// Where each of the finding's series comes from: the cited file and its sha256, the readings it summarises and
+    /// their window, as report.json's `series_sources` and every chart's caption give them.
+    static func sources(_ f: Finding) -> [String: SeriesSource] {
+        let evidence = f.primaryEvidence
+        func date(_ key: String) -> Date? { f.measurements[key].flatMap { $0 > 0 ? Date(timeIntervalSince1970: $0) : nil } }
+        var sources: [String: SeriesSource] = [:]
+        for (name, points) in f.series {
+            switch name {
+            case "cdf_ms":
+                sources[name] = SeriesSource(
+                    evidence, count: f.measurements["count"].map(Int.init), of: "requests", from: date("recorded_from"), to: date("recorded_to"))
+            case "previous_cdf_ms":
+                // The previous run's log is the row's second evidence.
+                sources[name] = SeriesSource(f.evidence.count > 1 ? f.evidence[1] : evidence)
+            case "values":
+                let start = date("series_start")
+                sources[name] = SeriesSource(
+                    evidence, count: f.measurements["samples"].map(Int.init) ?? points.count, of: "samples", from: start,
+                    to: start.map { $0.addingTimeInterval(f.measurements["window_seconds"] ?? 0) })
+            case "history", "change_points":
+                let history = f.series["history"] ?? points
+                sources[name] = SeriesSource(
+                    evidence, count: history.count, of: "runs", from: history.first.map { Date(timeIntervalSince1970: $0.x) },
+                    to: history.last.map { Date(timeIntervalSince1970: $0.x) })
+            case "curve":
+                sources[name] = SeriesSource(evidence, count: points.count, of: "load steps", from: date("recorded_to"), to: date("recorded_to"))
+            default:
+                sources[name] = SeriesSource(evidence, count: points.count, of: "points")
+            }
+        }
+        return sources
+    }
+
+    /// "Source: runs/latency.jsonl#L1-2000 sha256:cd5f7ce721d5, 2000 requests, 2026-11-29T03:39:41Z to …."
+    static func caption(_ source: SeriesSource?) -> String {
+        guard let source else { return "" }
+        var parts = ["\(source.source) sha256:\(source.sha256.prefix(12))"]
+        if let count = source.count { parts.append("\(count) \(source.countOf ?? "points")") }
+        if let from = source.from {
+            let to = source.to ?? from
+            parts.append(from == to ? ReportFormatting.timestamp(from) : "\(ReportFormatting.timestamp(from)) to \(ReportFormatting.timestamp(to))")
         }
         return "Source: " + parts.joined(separator: ", ") + "."
     }
@@ -105,7 +131,7 @@ enum ReportFigures {
         return [
             Document.Figure(
                 caption: "The load test's P95 at each rate, its knee, and the projected traffic (queueing model). "
-                    + source(plan, count: "\(curve.count) load steps", window: plan.measurements["recorded_to"].map { ($0, $0) }),
+                    + caption(sources(plan)["curve"]),
                 svg: svg)
         ]
     }

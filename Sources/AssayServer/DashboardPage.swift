@@ -31,7 +31,7 @@ enum DashboardPage {
           }
           window.addEventListener("error", (event) => fail(event.message));
           const NS = "http://www.w3.org/2000/svg";
-          const W = 640, H = 240, L = 52, R = 12, T = 12, B = 30;
+          const W = 640, H = 252, L = 52, R = 12, T = 24, B = 30;
           const palette = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a"];
 
           function el(name, attrs, parent, text) {
@@ -76,7 +76,8 @@ enum DashboardPage {
               const label = new Date(t).toISOString().replace("T", " ").slice(5, 16);
               el("text", { x: x(t), y: H - 8, "text-anchor": i === 0 ? "start" : i === 2 ? "end" : "middle", fill: "#57606a" }, svg, label);
             }
-            if (unit) el("text", { x: 4, y: T + 2, fill: "#57606a" }, svg, unit);
+            // The unit heads the tick column, above the plot, clear of the top tick.
+            if (unit) el("text", { x: L - 4, y: T - 10, "text-anchor": "end", fill: "#57606a", class: "unit" }, svg, unit);
             if (bands.length > 0) {
               const upper = bands.map((b) => x(b[0]) + "," + y(b[2]));
               const lower = bands.slice().reverse().map((b) => x(b[0]) + "," + y(b[1]));
@@ -85,12 +86,16 @@ enum DashboardPage {
             for (const t of marks) {
               el("line", { x1: x(t), x2: x(t), y1: T, y2: H - B, stroke: "#cf222e", "stroke-dasharray": "4 3", class: "change-point" }, svg);
             }
+            // The legend is one row above the plot, right-aligned, the first series leftmost.
+            const legendX = [];
+            let right = W - R;
+            for (let i = series.length - 1; i >= 0; i--) { legendX[i] = right; right -= series[i].name.length * 7 + 14; }
             series.forEach((s, index) => {
               const color = palette[index % palette.length];
               const points = s.points.map((p) => x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(" ");
               el("polyline", { points, fill: "none", stroke: color, "stroke-width": 1.8, class: "series" }, svg);
               if (s.points.length < 60) for (const p of s.points) el("circle", { cx: x(p[0]), cy: y(p[1]), r: 2.5, fill: color }, svg);
-              el("text", { x: W - R - 4, y: T + 12 + index * 13, "text-anchor": "end", fill: color }, svg, s.name);
+              el("text", { x: legendX[index], y: T - 10, "text-anchor": "end", fill: color, class: "legend" }, svg, s.name);
             });
             svg.dataset.state = "drawn";
           }

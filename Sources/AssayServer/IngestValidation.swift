@@ -96,6 +96,15 @@ public enum IngestValidation {
                 throw Problem(field: field + ".series.\(key)", expected: "finite [x, y] pairs")
             }
         }
+        for (key, source) in finding.seriesSources {
+            let sourceField = field + ".series_sources.\(key)"
+            try checkName(key, field: field + ".series_sources")
+            try checkText(source.source, field: sourceField + ".source")
+            try checkText(source.sha256, field: sourceField + ".sha256")
+            if let countOf = source.countOf { try checkText(countOf, field: sourceField + ".count_of") }
+            if let count = source.count, count < 0 { throw Problem(field: sourceField + ".count", expected: "a count of at least 0") }
+            for (name, date) in [("from", source.from), ("to", source.to)] { if let date { try checkDate(date, field: sourceField + "." + name) } }
+        }
         for (index, evidence) in finding.evidence.enumerated() { try checkEvidence(evidence, field: field + ".evidence[\(index)]") }
     }
 

@@ -23,12 +23,12 @@ extension AssayServer {
             <a href="/api/v1/runs/\(id)/report.html">HTML</a></section>
             <section class="charts" data-run="\(id)">
             <figure><figcaption>Latency over time <select id="metric" aria-label="metric"></select></figcaption>
-            <svg id="latency-chart" class="chart" viewBox="0 0 640 240" role="img"></svg>
+            <svg id="latency-chart" class="chart" viewBox="0 0 640 252" role="img"></svg>
             <p class="legend">line: the metric per run · band: rolling \(Formatting.number(settings.thresholds.baseline.windowDays, digits: 0)) day baseline (mean ± CI95) · dashed: change points</p></figure>
             <figure><figcaption>Utilization (agent samples)</figcaption>
-            <svg id="utilization-chart" class="chart" viewBox="0 0 640 240" role="img"></svg></figure>
+            <svg id="utilization-chart" class="chart" viewBox="0 0 640 252" role="img"></svg></figure>
             <figure><figcaption>Uptime</figcaption>
-            <svg id="uptime-chart" class="chart" viewBox="0 0 640 240" role="img"></svg></figure>
+            <svg id="uptime-chart" class="chart" viewBox="0 0 640 252" role="img"></svg></figure>
             </section>
 
             """
@@ -40,7 +40,7 @@ extension AssayServer {
             body += "<table><thead><tr><th>Check</th><th>Observed</th><th>Expected</th><th>Status</th></tr></thead><tbody>"
             for finding in mismatches {
                 body += "<tr class=\"\(finding.status.rawValue)\"><td>\(Self.escape(finding.check))</td><td>\(Self.escape(finding.observed))</td>"
-                    + "<td>\(Self.escape(finding.expected ?? "—"))</td><td>\(Self.escape(finding.statusLabel ?? finding.status.rawValue))</td></tr>"
+                    + "<td>\(Self.escape(finding.expected ?? "—"))</td><td>\(HTMLRenderer.status(finding.statusLabel ?? finding.status.rawValue))</td></tr>"
             }
             body += "</tbody></table>"
         }
@@ -92,7 +92,7 @@ extension AssayServer {
                 body += "<table><thead><tr><th>Check</th><th>Observed</th><th>Threshold</th><th>Status</th></tr></thead><tbody>"
                 for row in rows {
                     body += "<tr><td>\(Self.escape(row.check))</td><td>\(Self.escape(row.observed))</td><td>\(Self.escape(row.expected ?? "—"))</td>"
-                        + "<td class=\"\(row.status == .pass ? "pass" : "breach")\">\(Self.escape(row.statusLabel ?? row.status.rawValue))</td></tr>"
+                        + "<td class=\"\(row.status == .pass ? "pass" : "breach")\">\(HTMLRenderer.status(row.statusLabel ?? row.status.rawValue))</td></tr>"
                 }
                 body += "</tbody></table>"
             } catch {

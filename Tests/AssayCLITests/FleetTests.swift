@@ -18,14 +18,17 @@ struct FleetTests {
         let directory = try CLITests.temporaryDirectory()
         let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 300
         var text = "# TYPE node_cpu_seconds counter\n"
-        for (index, host) in ["node-1", "node-2", "node-3"].enumerated() {
+        for (index, host) in ["node-1", "node-2", "node-3", "node-4"].enumerated() {
             // node-2 is busy 90% of the time, the others 10%. Each host is scraped at its own offset within the minute,
-            // give or take a quarter second, as real scrapes are: no evaluation lines up with the samples.
+            // give or take a quarter second, as real scrapes are: no evaluation lines up with the samples. node-4
+            // reboots twice, its counters starting again from 0: the windows across a reset (8 of about 120, more
+            // than 5%) are dropped, not read as busy.
             let idlePerMinute = host == "node-2" ? 6.0 : 54.0
             for minute in 0...120 {
                 let time = end - Double(120 - minute) * 60 + Double(17 * index + 5) + Double(minute % 3 - 1) * 0.25
-                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"idle\"} \(Double(minute) * idlePerMinute) \(time)\n"
-                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"user\"} \(Double(minute) * (60 - idlePerMinute)) \(time)\n"
+                let uptime = Double(host == "node-4" ? minute >= 80 ? minute - 80 : minute >= 40 ? minute - 40 : minute + 500 : minute)
+                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"idle\"} \(uptime * idlePerMinute) \(time)\n"
+                text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"user\"} \(uptime * (60 - idlePerMinute)) \(time)\n"
             }
         }
         text += "# EOF\n"
@@ -37,9 +40,12 @@ struct FleetTests {
         defer { prometheus.stop() }
         let fleet = try CLITests.assay(["telemetry", "fleet", "--prometheus", prometheus.url, "--hours", "3", "--step", "60"], in: directory)
         let cpu = fleet.stdout.split(separator: "\n").filter { $0.contains("CPU Utilization") }
-        #expect(cpu.count == 3, "\(fleet.stdout)\(fleet.stderr)")
-        #expect(cpu.filter { $0.contains("BREACH") }.map { $0.split(separator: " ").first } == ["node-2"])
-        #expect(cpu.first { $0.hasPrefix("node-2") }?.contains("P95 90") == true, "\(cpu)")
+        #expect(cpu.count == 4, "\(fleet.stdout)\(fleet.stderr)")
+        #expect(cpu.filter { $0.contains("BREACH") }.map { $0.split(separator: " ").first } == ["node-2"], "\(cpu)")
+        #expect(cpu.first { $0.hasPrefix("node-2") }?.contains("P95 90.0%") == true, "\(cpu)")
+        #expect(cpu.first { $0.hasPrefix("node-4") }?.contains("P95 10.0%") == true, "\(cpu)")
+        // With no MemTotal series, each row counts its idle CPU samples: 121 in the window.
+        #expect(cpu.first { $0.hasPrefix("node-1") }?.contains("121 points") == true, "\(cpu)")
         // Backfilled blocks list no targets: the interval is measured from the samples, and said.
         #expect(fleet.stdout.contains("scrape interval 60 s (no targets listed; the median gap between"), "\(fleet.stdout)")
         #expect(fleet.stdout.contains("CPU rate window 240 s"), "\(fleet.stdout)")

@@ -60,6 +60,11 @@ extension LoadTests {
             #expect(reportDOM.components(separatedBy: #"<polyline class="series""#).count > 9)
             #expect(reportDOM.contains(#"class="flamegraph""#) && reportDOM.contains("Flamegraph of runs/trace.json"), "the cited trace's flamegraph")
             #expect(!reportDOM.contains("<script"))
+            // Status marks are badges with words, never emoji, so the page draws the same without an emoji font (this
+            // machine has none: Debian's chromium brings no emoji font).
+            let emoji = { (text: String) in text.unicodeScalars.filter { $0.properties.isEmojiPresentation || $0.value == 0xFE0F } }
+            #expect(emoji(reportDOM).isEmpty, "emoji in report.html: \(String(String.UnicodeScalarView(emoji(reportDOM))))")
+            #expect(reportDOM.contains(#"<span class="badge pass">HEALTHY</span>"#))
             try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
             let reportShot = Self.artifacts + "/report.png"
             _ = try Self.chromium(["--hide-scrollbars", "--window-size=1280,6000", "--screenshot=" + reportShot], url: reportURL)
@@ -86,7 +91,10 @@ extension LoadTests {
             #expect(dom.contains("data-charts=\"rendered\""), "charts not rendered: \(log.suffix(2000))")
             #expect(!dom.contains("data-errors"), "\(dom.prefix(600))")
             #expect(dom.contains("id=\"latency-chart\"") && dom.contains("data-state=\"drawn\""))
+            // The unit heads the tick column above the plot (y 14), clear of the top tick (y 28 and below).
+            #expect(dom.contains(##"y="14" text-anchor="end" fill="#57606a" class="unit">ms</text>"##), "\(dom.components(separatedBy: "latency-chart").last?.prefix(1500) ?? "")")
             #expect(dom.contains("assay-example") && dom.contains("ENVIRONMENT INTEGRITY") && dom.contains("runs/trace.json"))
+            #expect(emoji(dom).isEmpty, "emoji on the dashboard: \(String(String.UnicodeScalarView(emoji(dom))))")
             let consoleErrors = log.split(separator: "\n").filter { $0.contains(":CONSOLE") && ($0.contains("Uncaught") || $0.contains("rror")) }
             #expect(consoleErrors.isEmpty, "\(consoleErrors)")
             try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)

@@ -89,6 +89,7 @@ import Testing
                     finding.events = [FindingEvent(start: start.addingTimeInterval(29), end: start.addingTimeInterval(32), peak: 97, rise: 37)]
                 case (.latencyProfile, "Inference"):
                     finding.series["cdf_ms"] = [SeriesPoint(200, 0), SeriesPoint(420, 0.95), SeriesPoint(500, 1)]
+                    finding.measurements["count"] = 2000
                     finding.series["previous_cdf_ms"] = [SeriesPoint(190, 0), SeriesPoint(415, 0.95), SeriesPoint(480, 1)]
                 case (.performanceBaseline, _):
                     finding.attributes["unit"] = "ms"
@@ -116,6 +117,17 @@ import Testing
         #expect(baseline.contains("hours since"), "runs an hour apart are placed in hours")
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http"))
         #expect(!(try ReportWriter.render(report, as: .markdown)).contains("<svg"))
+        // report.json says where each drawn series comes from, as the captions do.
+        let inference = try #require(report.layers.flatMap(\.findings).first { $0.table == .latencyProfile && $0.check == "Inference" })
+        let cdfSource = try #require(inference.seriesSources["cdf_ms"])
+        #expect(cdfSource.source == inference.primaryEvidence.reference && cdfSource.sha256 == inference.primaryEvidence.sha256)
+        #expect(cdfSource.count == 2000 && cdfSource.countOf == "requests")
+        #expect(inference.seriesSources["previous_cdf_ms"] != nil)
+        let resource = try #require(report.layers.flatMap(\.findings).first { $0.table == .resourceUtilization && $0.series["values"] != nil })
+        #expect(resource.seriesSources["values"]?.from == start && resource.seriesSources["values"]?.countOf == "samples")
+        let json = try ReportWriter.render(report, as: .json)
+        #expect(json.contains(#""series_sources" : {"#) && json.contains(#""count_of" : "requests""#))
+        #expect(html.contains(ReportFigures.caption(cdfSource)))
         let flamegraph = Document.Figure(caption: "Flamegraph of trace.json", svg: #"<svg class="flamegraph"></svg>"#)
         let withTrace = try ReportWriter.render(report, as: .html, traceFigures: [flamegraph])
         let bottleneck = try #require(withTrace.components(separatedBy: "BOTTLENECK ANALYSIS").last?.components(separatedBy: "PERFORMANCE BASELINE").first)
@@ -150,5 +162,49 @@ import Testing
             lines: [Charts.Line(name: "a", points: [SeriesPoint(0, 1), SeriesPoint(.nan, 2), SeriesPoint(2, .infinity), SeriesPoint(3, 4)], color: "#000")])
         #expect(svg.hasPrefix("<svg") && !svg.lowercased().contains("nan") && !svg.contains("inf"))
         #expect(Charts.plot(id: "e", title: "e", xLabel: "x", yLabel: "y", lines: [Charts.Line(name: "a", points: [SeriesPoint(.nan, .nan)], color: "#000")]).isEmpty)
+    }
+
+    /// A CDF runs along the top right of its P95 rule: the rule's label goes where no curve crosses it (the bottom
+    /// right here), and a threshold's label leaves the series it would sit on.
+    @Test func ruleLabelsStayClearOfTheCurves() throws {
+        let cdf = (0...100).map { (x: Int) -> SeriesPoint in
+            let ms = Double(x)
+            return SeriesPoint(ms, x < 50 ? ms / 100 : 0.96 + ms / 2500)
+        }
+        let svg = Charts.plot(
+            id: "c", title: "c", xLabel: "ms", yLabel: "fraction", lines: [Charts.Line(name: "run", points: cdf, color: "#000")],
+            vertical: [Charts.Rule(value: 50, label: "P95 50 ms", color: "#111")], yFormat: { Formatting.number($0, digits: 1) })
+        let label = try #require(svg.components(separatedBy: ">P95 50 ms<").first?.components(separatedBy: "<text ").last)
+        let y = try #require(label.components(separatedBy: #"y=""#).last?.components(separatedBy: "\"").first.flatMap(Double.init))
+        #expect(y > Charts.height / 2, "the label is at the bottom, clear of the curve at the top: \(label)")
+        // Checked against the drawn geometry: no segment of the curve crosses the chosen label.
+        #expect(!Charts.segment((x: 0, y: 0), (x: 10, y: 10), crosses: (left: 20, right: 30, top: 0, bottom: 10)))
+        #expect(Charts.segment((x: 0, y: 0), (x: 40, y: 10), crosses: (left: 20, right: 30, top: 0, bottom: 10)))
+        #expect(Charts.segment((x: 25, y: -5), (x: 25, y: 50), crosses: (left: 20, right: 30, top: 0, bottom: 10)))
+
+        let flat = (0...20).map { SeriesPoint(Double($0), 80) }
+        let threshold = Charts.plot(
+            id: "t", title: "t", xLabel: "s", yLabel: "%", lines: [Charts.Line(name: "cpu", points: flat, color: "#000")],
+            horizontal: [Charts.Rule(value: 79, label: "threshold 79%", color: "#111")], yRange: (0, 100))
+        let text = try #require(threshold.components(separatedBy: ">threshold 79%<").first?.components(separatedBy: "<text ").last)
+        let ty = try #require(text.components(separatedBy: #"y=""#).last?.components(separatedBy: "\"").first.flatMap(Double.init))
+        let lineY = Charts.margin.top + (Charts.height - Charts.margin.top - Charts.margin.bottom) * 0.2
+        #expect(ty > lineY + 3, "below the rule, since the series runs just above it: \(text)")
+    }
+
+    /// Status words carry no emoji in HTML (a machine without an emoji font draws empty boxes): each mark becomes a
+    /// coloured badge with the word, a bare mark its word, and Markdown keeps the marks the report format shows.
+    @Test func htmlStatusMarksAreBadgesNotEmoji() throws {
+        #expect(HTMLRenderer.status("✅ Valid") == #"<span class="badge pass">Valid</span>"#)
+        #expect(HTMLRenderer.status("⚠️ Stale") == #"<span class="badge warn">Stale</span>"#)
+        #expect(HTMLRenderer.status("❌") == #"<span class="badge fail">no</span>"#)
+        #expect(HTMLRenderer.status("— Not judged") == #"<span class="badge none">Not judged</span>"#)
+        #expect(HTMLRenderer.status("—") == "—" && HTMLRenderer.status("a < b") == "a &lt; b")
+        let report = ReportBuilder(service: "svc").build(ReportFixtures.fullRun())
+        let html = try ReportWriter.render(report, as: .html)
+        let emoji = html.unicodeScalars.filter { $0.properties.isEmojiPresentation || $0.value == 0xFE0F }
+        #expect(emoji.isEmpty, "\(String(String.UnicodeScalarView(emoji)))")
+        #expect(html.contains(#"<span class="badge pass">"#))
+        #expect(try ReportWriter.render(report, as: .markdown).contains("✅"))
     }
 }
