@@ -30,14 +30,15 @@ enum ReportFigures {
             guard let values = f.series["values"], values.count > 1 else { return nil }
             let start = f.measurements["series_start"] ?? 0
             let unit = f.check.contains("(MB/s)") ? "MB/s" : "%"
+            let axis = timeAxis(span: (values.last?.x ?? 0) - (values.first?.x ?? 0))
             let spans = f.check.hasPrefix("CPU")
-                ? spikes.map { (from: $0.start.timeIntervalSince1970 - start, to: $0.end.timeIntervalSince1970 - start) } : []
+                ? spikes.map { (from: ($0.start.timeIntervalSince1970 - start) / axis.seconds, to: ($0.end.timeIntervalSince1970 - start) / axis.seconds) } : []
             let svg = Charts.plot(
                 id: "resource-" + slug(f.check), title: f.check + (spans.isEmpty ? "" : " · \(spans.count) spike\(spans.count == 1 ? "" : "s") shaded"),
-                xLabel: "seconds since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: start)), yLabel: unit,
-                lines: [Charts.Line(name: f.check, points: values, color: Charts.current)],
+                xLabel: "\(axis.name) since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: start)), yLabel: unit,
+                lines: [Charts.Line(name: f.check, points: values.map { SeriesPoint($0.x / axis.seconds, $0.y) }, color: Charts.current)],
                 horizontal: f.measurements["threshold"].map { [Charts.Rule(value: $0, label: "threshold \(Formatting.value($0, unit: unit))", color: Charts.limit)] } ?? [],
-                spans: spans, yRange: unit == "%" ? (0, 100) : nil, xFormat: { Formatting.number($0, digits: 0) },
+                spans: spans, yRange: unit == "%" ? (0, 100) : nil, xFormat: axis.format,
                 yFormat: { Formatting.number($0, digits: unit == "%" ? 0 : 1) })
             return Document.Figure(
                 caption: "\(f.check) over the telemetry window, with its threshold. " + caption(sources(f)["values"]), svg: svg)
@@ -52,19 +53,18 @@ enum ReportFigures {
             let unit = f.attributes["unit"] ?? ""
             let origin = history[0].x
             // The time axis in the unit the span calls for: runs minutes apart read 0, 5, 10 min, not 0, 0, 0 h.
-            let span = history[history.count - 1].x - origin
-            let (unitName, unitSeconds) = span < 2 * 3600 ? ("minutes", 60.0) : span < 2 * 86_400 ? ("hours", 3600.0) : ("days", 86_400.0)
-            let hours = history.map { SeriesPoint(($0.x - origin) / unitSeconds, $0.y) }
+            let axis = timeAxis(span: history[history.count - 1].x - origin)
+            let hours = history.map { SeriesPoint(($0.x - origin) / axis.seconds, $0.y) }
             let changes = (f.series["change_points"] ?? []).map {
-                Charts.Rule(value: ($0.x - origin) / unitSeconds, label: "change point", color: Charts.note)
+                Charts.Rule(value: ($0.x - origin) / axis.seconds, label: "change point", color: Charts.note)
             }
             let svg = Charts.plot(
-                id: "baseline-" + slug(f.check), title: f.check, xLabel: "\(unitName) since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: origin)),
+                id: "baseline-" + slug(f.check), title: f.check, xLabel: "\(axis.name) since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: origin)),
                 yLabel: unit, lines: [Charts.Line(name: "runs", points: Array(hours.dropLast()), color: Charts.previous, dots: true)],
                 vertical: changes,
                 band: (low, high, "baseline CI95 [\(Formatting.value(low, unit: unit)), \(Formatting.value(high, unit: unit))]"),
                 markers: hours.last.map { [Charts.Marker(point: $0, label: "current", color: f.status == .pass ? Charts.current : Charts.limit)] } ?? [],
-                xFormat: { Formatting.number($0, digits: span / unitSeconds < 5 ? 1 : 0) })
+                xFormat: axis.format)
             return Document.Figure(
                 caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. " + caption(sources(f)["history"]), svg: svg)
         }
@@ -134,6 +134,14 @@ enum ReportFigures {
                     + caption(sources(plan)["curve"]),
                 svg: svg)
         ]
+    }
+
+    /// The unit a time axis over `span` seconds reads in: seconds up to two minutes, minutes up to two hours, hours up
+    /// to two days, then days; with a decimal where the span is under five units.
+    static func timeAxis(span: Double) -> (name: String, seconds: Double, format: @Sendable (Double) -> String) {
+        let (name, seconds) = span < 120 ? ("seconds", 1.0) : span < 2 * 3600 ? ("minutes", 60.0) : span < 2 * 86_400 ? ("hours", 3600.0) : ("days", 86_400.0)
+        let digits = span / seconds < 5 ? 1 : 0
+        return (name, seconds, { Formatting.number($0, digits: digits) })
     }
 
     static func slug(_ text: String) -> String {

@@ -155,6 +155,17 @@ import Testing
         #expect(figure.caption.contains("5 runs, "), "\(figure.caption)")
     }
 
+    /// Every time axis reads in the unit its span calls for: 30 s in seconds, an hour in minutes, a day in hours, a week
+    /// in days (a week of telemetry no longer reads 0 to 604800 "seconds since").
+    @Test func timeAxesPickTheirUnit() {
+        #expect(ReportFigures.timeAxis(span: 30).name == "seconds")
+        #expect(ReportFigures.timeAxis(span: 3600).name == "minutes")
+        #expect(ReportFigures.timeAxis(span: 86_400).name == "hours")
+        let week = ReportFigures.timeAxis(span: 7 * 86_400)
+        #expect(week.name == "days" && week.seconds == 86_400 && week.format(3) == "3")
+        #expect(ReportFigures.timeAxis(span: 3 * 86_400).format(1.5) == "1.5")
+    }
+
     /// A value that is not a number is left off the picture rather than drawn as "nan".
     @Test func nonFiniteValuesAreLeftOff() {
         let svg = Charts.plot(
