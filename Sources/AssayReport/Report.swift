@@ -5,7 +5,7 @@ import Foundation
 /// Markdown and HTML renderings are made from.
 public struct Report: Sendable, Hashable, Codable {
     /// Version of the JSON schema this report follows. Bump the major part on breaking changes.
-    public static let schemaVersion = "1.2"
+    public static let schemaVersion = "1.3"
 
     public struct RunInfo: Sendable, Hashable, Codable {
         public var id: String

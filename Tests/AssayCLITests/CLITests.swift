@@ -105,7 +105,7 @@ import Testing
         #expect(again.status == 2)
         let object = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
         #expect(object?["verdict"] as? String == "AT RISK")
-        #expect(object?["schema_version"] as? String == "1.2")
+        #expect(object?["schema_version"] as? String == "1.3")
     }
 
     @Test func badConfigurationExits65WithFileLineAndKey() throws {
