@@ -322,7 +322,7 @@ public struct FleetCheck: Sendable {
     }
 
     /// `instance=~"…"` matchers for the instances, `batchSize` to each.
-    static func matchers(_ instances: [String]) -> [String] {
+    static func matchers(_ instances: [String], batchSize: Int = batchSize) -> [String] {
         stride(from: 0, to: instances.count, by: batchSize).map { offset in
             "instance=~\"\(instances[offset..<min(instances.count, offset + batchSize)].map(regexEscaped).joined(separator: "|"))\""
         }
@@ -367,9 +367,20 @@ public struct FleetCheck: Sendable {
         max(requested, (hours * 3600 / 2016).rounded(.up), (hours * 3600 * Double(instances) / evaluationBudget).rounded(.up))
     }
 
-    /// Instances per query: 250 hosts over 7 days at 60 s are 2.5 million subquery samples, far under Prometheus's
-    /// default limit of 50 million.
+    /// Instances per query when nothing is known of the answer's size: 250 hosts over 7 days at 60 s are 2.5 million
+    /// raw samples, far under Prometheus's default limit of 50 million.
     public static let batchSize = 250
+
+    /// Raw samples one query may read (the memory and count queries read every sample of the window).
+    public static let samplesPerQuery = 2_500_000.0
+
+    /// Instances per query, from the answer's size: as many as keep a query's raw samples (the window over the scrape
+    /// interval, 15 s when unknown, per instance) within `samplesPerQuery`, between 50 and 1,000 (a longer regular
+    /// expression costs more to match than it saves): 1,000 for a day at 60 s, 248 for a week, 62 for a week at 15 s.
+    public static func batchSize(hours: Double, scrapeIntervalSeconds: Double?) -> Int {
+        let samples = max(1, hours * 3600 / max(1, scrapeIntervalSeconds ?? 15))
+        return Int(min(1000, max(50, (samplesPerQuery / samples).rounded(.down))))
+    }
 
     /// Each instance's P95 over the window, computed by Prometheus in batches of instances: CPU as `quantile_over_time`
     /// of a subquery of rates at the step (coarsened by `step(requested:hours:instances:)`), memory and GPU
@@ -388,16 +399,17 @@ public struct FleetCheck: Sendable {
         let stepText = "\(Int(step.rounded()))s"
         let window = Self.rateWindow(stepSeconds: step, scrapeIntervalSeconds: interval.seconds)
         let metrics = Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit)
+        let batchSize = Self.batchSize(hours: hours, scrapeIntervalSeconds: interval.seconds)
         var batches: [(metric: Int, matcher: String)] = []
         for (number, metric) in metrics.enumerated() {
-            batches += Self.matchers(instancesByMetric[number]).map { (number, $0) }
+            batches += Self.matchers(instancesByMetric[number], batchSize: batchSize).map { (number, $0) }
         }
         // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time, then the sample
         // counts once per instance, from MemTotal (the second metric's series) or, for the few without it, idle CPU.
         let client = client
         let queries = batches.map { metrics[$0.metric].p95($0.matcher, duration, stepText) }
-            + Self.matchers(instancesByMetric[1]).map { Self.samples($0, duration) }
-            + Self.matchers(everyInstance.subtracting(instancesByMetric[1]).sorted()).map { Self.cpuSamples($0, duration) }
+            + Self.matchers(instancesByMetric[1], batchSize: batchSize).map { Self.samples($0, duration) }
+            + Self.matchers(everyInstance.subtracting(instancesByMetric[1]).sorted(), batchSize: batchSize).map { Self.cpuSamples($0, duration) }
         let answers = try await Self.concurrently(queries, limit: Self.concurrentQueries) { try await client.query($0, at: now) }
         var points: [String: Int] = [:]
         for series in answers[batches.count...].joined() { points[series.host] = Int(series.points.first?.value ?? 0) }

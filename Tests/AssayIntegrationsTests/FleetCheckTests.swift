@@ -57,4 +57,13 @@ import Testing
         let answer = try await PrometheusClient(baseURL: prometheus.url).query("label_replace(vector(1), \"x\", \"\(label)\", \"\", \"\")", at: Date())
         #expect(answer.first?.labels["x"]?.count == 20_000)
     }
+
+    /// Batches are sized from the answer: a query reads at most 2.5 million raw samples, 50 to 1,000 instances.
+    @Test func batchesAreSizedFromTheAnswer() {
+        #expect(FleetCheck.batchSize(hours: 24, scrapeIntervalSeconds: 60) == 1000)
+        #expect(FleetCheck.batchSize(hours: 168, scrapeIntervalSeconds: 60) == 248)
+        #expect(FleetCheck.batchSize(hours: 168, scrapeIntervalSeconds: nil) == 62)
+        #expect(FleetCheck.batchSize(hours: 24 * 90, scrapeIntervalSeconds: 1) == 50)
+        #expect(FleetCheck.matchers((0..<2500).map { "h\($0)" }, batchSize: 1000).count == 3)
+    }
 }
