@@ -90,7 +90,8 @@ svg.chart .axis { fill: #1b1f24; }
     /// need an emoji font, which headless browsers and many servers lack, so HTML draws the mark as a coloured badge
     /// with the word in it, and a bare mark as its word (a bare dash is an empty cell, not a status).
     static let statusMarks: [(mark: String, badge: String, word: String?)] = [
-        ("✅", "pass", "yes"), ("❌", "fail", "no"), ("⚠️", "warn", "warning"), ("📊", "info", "measured"), ("—", "none", nil),
+        ("✅", "pass", "yes"), ("❌", "fail", "no"), ("⚠️", "warn", "warning"), ("📊", "info", "measured"), ("ℹ️", "info", "note"),
+        ("—", "none", nil),
     ]
 
     /// A status wording as HTML: `✅ Valid` becomes a green badge reading "Valid"; text without a mark is escaped.
@@ -99,7 +100,17 @@ svg.chart .axis { fill: #1b1f24; }
             let text = label == mark ? word ?? mark : String(label.dropFirst(mark.count + 1))
             return "<span class=\"badge \(badge)\">\(escape(text))</span>"
         }
-        return escape(label)
+        // Any other emoji leading a status is a neutral badge; emoji anywhere else are left out.
+        if let first = label.first, isEmoji(first) {
+            let text = label.dropFirst().drop { $0 == " " }
+            return "<span class=\"badge info\">\(escape(String(text)))</span>"
+        }
+        return escape(String(label.filter { !isEmoji($0) }))
+    }
+
+    /// Whether a character is drawn as an emoji (emoji presentation, or an emoji variation selector).
+    static func isEmoji(_ character: Character) -> Bool {
+        character.unicodeScalars.contains { $0.properties.isEmojiPresentation || $0.value == 0xFE0F }
     }
 
     static func inline(_ spans: [Document.Span]) -> String {

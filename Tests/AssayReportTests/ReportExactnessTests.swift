@@ -211,6 +211,9 @@ import Testing
         #expect(HTMLRenderer.status("❌") == #"<span class="badge fail">no</span>"#)
         #expect(HTMLRenderer.status("— Not judged") == #"<span class="badge none">Not judged</span>"#)
         #expect(HTMLRenderer.status("—") == "—" && HTMLRenderer.status("a < b") == "a &lt; b")
+        #expect(HTMLRenderer.status("ℹ️ Stated") == #"<span class="badge info">Stated</span>"#)
+        #expect(HTMLRenderer.status("🧪 Tried") == #"<span class="badge info">Tried</span>"#)
+        #expect(HTMLRenderer.status("done ✅ here") == "done  here")
         let report = ReportBuilder(service: "svc").build(ReportFixtures.fullRun())
         let html = try ReportWriter.render(report, as: .html)
         let emoji = html.unicodeScalars.filter { $0.properties.isEmojiPresentation || $0.value == 0xFE0F }
