@@ -375,11 +375,12 @@ public struct FleetCheck: Sendable {
     public static let samplesPerQuery = 2_500_000.0
 
     /// Instances per query, from the answer's size: as many as keep a query's raw samples (the window over the scrape
-    /// interval, 15 s when unknown, per instance) within `samplesPerQuery`, between 50 and 1,000 (a longer regular
-    /// expression costs more to match than it saves): 1,000 for a day at 60 s, 248 for a week, 62 for a week at 15 s.
+    /// interval, 15 s when unknown, per instance) within `samplesPerQuery`, between 50 and 500 (a longer regular
+    /// expression costs more to match, and the store holds more at once, than it saves): 500 for a day at 60 s, 248
+    /// for a week, 62 for a week at 15 s.
     public static func batchSize(hours: Double, scrapeIntervalSeconds: Double?) -> Int {
         let samples = max(1, hours * 3600 / max(1, scrapeIntervalSeconds ?? 15))
-        return Int(min(1000, max(50, (samplesPerQuery / samples).rounded(.down))))
+        return Int(min(500, max(50, (samplesPerQuery / samples).rounded(.down))))
     }
 
     /// Each instance's P95 over the window, computed by Prometheus in batches of instances: CPU as `quantile_over_time`

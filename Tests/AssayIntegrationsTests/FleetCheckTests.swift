@@ -58,9 +58,9 @@ import Testing
         #expect(answer.first?.labels["x"]?.count == 20_000)
     }
 
-    /// Batches are sized from the answer: a query reads at most 2.5 million raw samples, 50 to 1,000 instances.
+    /// Batches are sized from the answer: a query reads at most 2.5 million raw samples, 50 to 500 instances.
     @Test func batchesAreSizedFromTheAnswer() {
-        #expect(FleetCheck.batchSize(hours: 24, scrapeIntervalSeconds: 60) == 1000)
+        #expect(FleetCheck.batchSize(hours: 24, scrapeIntervalSeconds: 60) == 500)
         #expect(FleetCheck.batchSize(hours: 168, scrapeIntervalSeconds: 60) == 248)
         #expect(FleetCheck.batchSize(hours: 168, scrapeIntervalSeconds: nil) == 62)
         #expect(FleetCheck.batchSize(hours: 24 * 90, scrapeIntervalSeconds: 1) == 50)
