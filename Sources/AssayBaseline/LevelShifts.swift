@@ -18,7 +18,13 @@ public struct LevelShiftDetector: Sendable {
     /// The fewest points a segment has.
     public var minimumSegment: Int
 
-    public init(penalty: Double = 5, minimumSegment: Int = 5) {
+    /// A change of slope (in a drifting series) costs this many level changes: its position rests on the increments,
+    /// far noisier than the levels, so it needs stronger evidence. Penalty 6 and this factor were set once on the whole
+    /// TCPD corpus: mean F1 0.752 (penalty 5 and factor 1: 0.722; 5 and 3: 0.746). The price: a 2σ step in AR(1) noise
+    /// with φ = 0.7 is found less often (that family's F1 0.875 → 0.792, 1.3 changes reported where 2 are true).
+    static let slopePenaltyFactor = 2.0
+
+    public init(penalty: Double = 6, minimumSegment: Int = 5) {
         self.penalty = penalty
         self.minimumSegment = max(2, minimumSegment)
     }
@@ -134,7 +140,8 @@ public struct LevelShiftDetector: Sendable {
             // likelihood, which both costs are).
             let increments = zip(series, series.dropFirst()).map { $1 - $0 }
             let incrementModel = NoiseModel.estimate(increments)
-            let found = Segmentation(noise: incrementModel, penalty: beta, minimumSegment: minimumSegment).run(increments)
+            let found = Segmentation(noise: incrementModel, penalty: beta * Self.slopePenaltyFactor, minimumSegment: minimumSegment)
+                .run(increments)
             if incrementModel.innovation > 0, found.cost <= steps.cost {
                 let drift = Drift(slopePerPoint: Self.median(increments), stddevPerPoint: NoiseModel.scale(increments))
                 return Result(

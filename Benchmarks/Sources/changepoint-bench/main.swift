@@ -8,7 +8,8 @@ import Foundation
 // families with known truth (AR(1) noise, a random walk, a step on a trend, heavy tails, a daily season).
 // "no change", binary segmentation and PELT are computed here, in the same run, on the same data.
 //
-//   swift run -c release --package-path Benchmarks changepoint-bench [--dataset DIR]
+//   swift run -c release --package-path Benchmarks changepoint-bench [--dataset DIR] [--detail]
+// (--detail prints each series' change points as found and as annotated)
 
 let benchmarks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let arguments = CommandLine.arguments
@@ -155,6 +156,7 @@ print("TCPD, all \(annotations.count) annotated univariate series (\(root)): F1 
 print("series               n  most " + methods.map { $0.0.padding(toLength: 24, withPad: " ", startingAt: 0) }.joined())
 var totals = [(f1: Double, cover: Double)](repeating: (0, 0), count: methods.count)
 var overCounted: [String] = []
+var details: [String] = []
 for name in annotations.keys.sorted() {
     let values = try load(name)
     let truth = Array(annotations[name]!.values)
@@ -166,6 +168,7 @@ for name in annotations.keys.sorted() {
         totals[index].f1 += score.0
         totals[index].cover += score.1
         cells += String(format: "%.3f / %.3f (%3d)       ", score.0, score.1, found.count)
+        if index == 1, arguments.contains("--detail") { details.append("\(name) [\(LevelShiftDetector().analyze(values).drift != nil ? "drift" : LevelShiftDetector().analyze(values).trend != nil ? "trend" : "level")]: assay \(found) vs \(truth.filter { !$0.isEmpty })") }
         if index == 1, found.count > 3 * most { overCounted.append("\(name): \(found.count) > 3 × \(most)") }
     }
     print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(values.count).leftPad(5) + String(most).leftPad(5) + "  " + cells)
@@ -173,6 +176,7 @@ for name in annotations.keys.sorted() {
 let count = Double(annotations.count)
 print("mean                        " + totals.map { String(format: "%.3f / %.3f              ", $0.f1 / count, $0.cover / count) }.joined())
 print("series where assay reports more than 3 × the largest annotator's count: " + (overCounted.isEmpty ? "none" : overCounted.joined(separator: ", ")))
+if !details.isEmpty { print("assay's change points against the annotators' (--detail):\n  " + details.joined(separator: "\n  ")) }
 
 // Production-shaped families with known truth, 20 seeds each, 500 points (hourly for the season): F1 (margin 5, the
 // truth as the one annotation) and the mean count of change points reported.
