@@ -27,6 +27,11 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
+            name: "anomaly-bench",
+            dependencies: [.product(name: "AssayTelemetry", package: "Assay"), .product(name: "AssayProfiling", package: "Assay")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
             name: "changepoint-bench",
             dependencies: [.product(name: "AssayCore", package: "Assay"), .product(name: "AssayBaseline", package: "Assay")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
