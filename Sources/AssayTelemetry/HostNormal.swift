@@ -12,6 +12,9 @@ public struct HostNormal: Sendable {
     public var recentPoints = 12
     /// The window the spread is measured over, seconds.
     public var spreadSeconds = 86_400.0
+    /// The window whose largest deviation is part of the band, seconds: bursts this host makes every few days are its
+    /// normal.
+    public var rangeSeconds = 7 * 86_400.0
     /// Points of history before a point is judged.
     public var minimumHistory = 24
     /// Earlier days needed before the usual value at a time of day is known, and the most that are used.
@@ -29,6 +32,8 @@ public struct HostNormal: Sendable {
         public var spread: Double
         /// Whether `usual` comes from earlier days.
         public var daily: Bool
+        /// The largest one-step-ahead deviation over the last `rangeSeconds`.
+        public var largest: Double
     }
 
     /// Each point's expectation from the points before it; nil while fewer than `minimumHistory` points are known.
@@ -42,6 +47,10 @@ public struct HostNormal: Sendable {
         var result = [Expectation?](repeating: nil, count: n)
         var deviations: [Double] = []  // one-step-ahead deviations from the usual value, in order
         var deviationIndex: [Int] = []
+        // The largest absolute deviation over the range window: a deque of (index, |deviation|), decreasing.
+        let rangePoints = max(spreadPoints, step > 0 ? Int((rangeSeconds / step).rounded()) : spreadPoints)
+        var largest: [(Int, Double)] = []
+        var largestHead = 0
         // The overall magnitude, so a flat series' spread has a floor.
         var magnitude = 0.0
         for index in 0..<n {
@@ -70,9 +79,16 @@ public struct HostNormal: Sendable {
             }
             let floor = max(1e-9, 0.001 * magnitude)
             let spread = deviations.count >= minimumHistory ? max(floor, 1.4826 * Self.median(deviations.map(abs))) : nil
-            if let spread { result[index] = Expectation(recent: recent, usual: usual, spread: spread, daily: daily) }
-            deviations.append(values[index] - (daily ? usual : recent))
+            while largestHead < largest.count, largest[largestHead].0 < index - rangePoints { largestHead += 1 }
+            if let spread {
+                let widest = largestHead < largest.count ? largest[largestHead].1 : 0
+                result[index] = Expectation(recent: recent, usual: usual, spread: spread, daily: daily, largest: widest)
+            }
+            let deviation = values[index] - (daily ? usual : recent)
+            deviations.append(deviation)
             deviationIndex.append(index)
+            while largest.count > largestHead, largest[largest.count - 1].1 <= abs(deviation) { largest.removeLast() }
+            largest.append((index, abs(deviation)))
         }
         return result
     }
@@ -92,19 +108,25 @@ public struct HostNormal: Sendable {
         public var expected: Bool
     }
 
-    /// Every excursion: points more than `threshold` spreads (and at least `floor` in the metric's unit) above or below
-    /// the recent level. One that also leaves the band around the usual value is an anomaly; one the daily profile
+    /// Every excursion: points more than `threshold` spreads, `margin` times the largest deviation of the last
+    /// `rangeSeconds` and `floor` in the metric's unit above or below the recent level. One that also leaves the band around the usual value is an anomaly; one the daily profile
     /// explains (within the band of the usual value at that time of day) is routine, `expected`; a move back towards
     /// the usual value (the fall after a spike) is neither. A run continues while the points stay beyond the band on
     /// the same side.
-    public func excursions(_ values: [Double], times: [Date], threshold: Double, floor: Double = 0) -> [Excursion] {
-        let expectations = expectations(values, times: times)
+    public func excursions(_ values: [Double], times: [Date], threshold: Double, margin: Double = 1, floor: Double = 0) -> [Excursion] {
+        excursions(values, expectations: expectations(values, times: times), threshold: threshold, margin: margin, floor: floor)
+    }
+
+    /// The same from expectations already made (`expectations(_:times:)`), so several thresholds cost one pass.
+    public func excursions(
+        _ values: [Double], expectations: [Expectation?], threshold: Double, margin: Double = 1, floor: Double = 0
+    ) -> [Excursion] {
         var found: [Excursion] = []
         var open: Excursion?
         for (index, expectation) in expectations.enumerated() {
             guard let e = expectation else { continue }
             let value = values[index]
-            let band = max(floor, threshold * e.spread)
+            let band = max(floor, threshold * e.spread, margin * e.largest)
             let routine = e.daily && abs(value - e.usual) <= band
             let kind: Excursion.Kind? =
                 value - e.recent > band && (value - e.usual > band || routine) ? .spike

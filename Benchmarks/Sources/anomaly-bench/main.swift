@@ -36,7 +36,7 @@ func date(_ text: Substring) -> Date {
 
 /// `timestamp,<value>` rows after the header.
 func rows(_ text: String) -> [(Date, Double)] {
-    text.split(separator: "\n").dropFirst().compactMap { line in
+    text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
         let fields = line.split(separator: ",")
         guard fields.count >= 2, let value = Double(fields[1]) else { return nil }
         return (date(fields[0]), value)
@@ -109,17 +109,22 @@ for detector in detectors {
     table.append((detector, score))
 }
 
-// Assay: excursions from each host's normal that are not routine, at a sweep of thresholds (in spreads).
-let shipped = 6.0
-for threshold in [4.0, 5, 6, 7, 8, 10, 12] {
-    var score = Score()
-    for series in corpus {
-        let excursions = HostNormal().excursions(series.values, times: series.times, threshold: threshold).filter { !$0.expected }
-        score.add(series, onsets: excursions.map(\.start))
+// Assay: excursions from each host's normal that are not routine, over a sweep of the band: `threshold` spreads and
+// `margin` times the largest deviation of the last week.
+let shipped = (threshold: 6.0, margin: 1.0)
+let expectations = corpus.map { HostNormal().expectations($0.values, times: $0.times) }
+for threshold in [4.0, 6, 8, 12] {
+    for margin in [0.0, 0.8, 1.0, 1.2, 1.5] {
+        var score = Score()
+        for (series, expected) in zip(corpus, expectations) {
+            let excursions = HostNormal().excursions(series.values, expectations: expected, threshold: threshold, margin: margin).filter { !$0.expected }
+            score.add(series, onsets: excursions.map(\.start))
+        }
+        let mark = threshold == shipped.threshold && margin == shipped.margin ? " *" : ""
+        table.append((String(format: "assay (%.0f σ, %.1f× week)%@", threshold, margin, mark), score))
     }
-    table.append((String(format: "assay (%.0f spreads)%@", threshold, threshold == shipped ? " *" : ""), score))
 }
 for (name, score) in table.sorted(by: { $0.1.f1 > $1.1.f1 }) {
-    print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + score.line)
+    print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + score.line)
 }
 print("* the threshold Assay ships")
