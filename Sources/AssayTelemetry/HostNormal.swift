@@ -12,9 +12,10 @@ public struct HostNormal: Sendable {
     public var recentPoints = 12
     /// The window the spread is measured over, seconds.
     public var spreadSeconds = 86_400.0
-    /// The window whose largest deviation is part of the band, seconds: bursts this host makes every few days are its
-    /// normal.
+    /// The window whose usual largest deviation (its 99th percentile) is part of the band, seconds: bursts this host
+    /// makes every few hours are its normal; one incident (under 1% of the window) does not widen it.
     public var rangeSeconds = 7 * 86_400.0
+    public var rangeQuantile = 0.99
     /// Points of history before a point is judged.
     public var minimumHistory = 24
     /// Earlier days needed before the usual value at a time of day is known, and the most that are used.
@@ -32,7 +33,7 @@ public struct HostNormal: Sendable {
         public var spread: Double
         /// Whether `usual` comes from earlier days.
         public var daily: Bool
-        /// The largest one-step-ahead deviation over the last `rangeSeconds`.
+        /// The 99th percentile of the absolute one-step-ahead deviations over the last `rangeSeconds`.
         public var largest: Double
     }
 
@@ -47,10 +48,12 @@ public struct HostNormal: Sendable {
         var result = [Expectation?](repeating: nil, count: n)
         var deviations: [Double] = []  // one-step-ahead deviations from the usual value, in order
         var deviationIndex: [Int] = []
-        // The largest absolute deviation over the range window: a deque of (index, |deviation|), decreasing.
+        // The absolute deviations over the range window, kept sorted, and the order they came in.
         let rangePoints = max(spreadPoints, step > 0 ? Int((rangeSeconds / step).rounded()) : spreadPoints)
-        var largest: [(Int, Double)] = []
-        var largestHead = 0
+        var sortedRange: [Double] = []
+        var rangeOrder: [(index: Int, value: Double)] = []
+        var rangeHead = 0
+        var wasDaily = false
         // The overall magnitude, so a flat series' spread has a floor.
         var magnitude = 0.0
         for index in 0..<n {
@@ -72,6 +75,16 @@ public struct HostNormal: Sendable {
                     daily = true
                 }
             }
+            // Deviations from the recent level say nothing of deviations from the daily profile: once the profile is
+            // known, the spread and the largest deviation are measured afresh against it.
+            if daily, !wasDaily {
+                deviations.removeAll()
+                deviationIndex.removeAll()
+                sortedRange.removeAll()
+                rangeOrder.removeAll()
+                rangeHead = 0
+            }
+            wasDaily = daily
             // The spread: deviations of the last day's points from what was expected of them.
             while let first = deviationIndex.first, first < index - spreadPoints {
                 deviationIndex.removeFirst()
@@ -79,16 +92,19 @@ public struct HostNormal: Sendable {
             }
             let floor = max(1e-9, 0.001 * magnitude)
             let spread = deviations.count >= minimumHistory ? max(floor, 1.4826 * Self.median(deviations.map(abs))) : nil
-            while largestHead < largest.count, largest[largestHead].0 < index - rangePoints { largestHead += 1 }
+            while rangeHead < rangeOrder.count, rangeOrder[rangeHead].index < index - rangePoints {
+                sortedRange.remove(at: Self.insertionPoint(of: rangeOrder[rangeHead].value, in: sortedRange))
+                rangeHead += 1
+            }
             if let spread {
-                let widest = largestHead < largest.count ? largest[largestHead].1 : 0
-                result[index] = Expectation(recent: recent, usual: usual, spread: spread, daily: daily, largest: widest)
+                let usualLargest = sortedRange.isEmpty ? 0 : sortedRange[Int(rangeQuantile * Double(sortedRange.count - 1))]
+                result[index] = Expectation(recent: recent, usual: usual, spread: spread, daily: daily, largest: usualLargest)
             }
             let deviation = values[index] - (daily ? usual : recent)
             deviations.append(deviation)
             deviationIndex.append(index)
-            while largest.count > largestHead, largest[largest.count - 1].1 <= abs(deviation) { largest.removeLast() }
-            largest.append((index, abs(deviation)))
+            sortedRange.insert(abs(deviation), at: Self.insertionPoint(of: abs(deviation), in: sortedRange))
+            rangeOrder.append((index, abs(deviation)))
         }
         return result
     }
@@ -108,18 +124,19 @@ public struct HostNormal: Sendable {
         public var expected: Bool
     }
 
-    /// Every excursion: points more than `threshold` spreads, `margin` times the largest deviation of the last
-    /// `rangeSeconds` and `floor` in the metric's unit above or below the recent level. One that also leaves the band around the usual value is an anomaly; one the daily profile
+    /// Every excursion: points more than `threshold` spreads, `margin` times the usual largest deviation of the last
+    /// `rangeSeconds` and `floor` in the metric's unit above or below the recent level. The defaults (6 spreads, 1.5×)
+    /// were set on the whole nab-dev set (Benchmarks anomaly-bench): 0.8 false alarms per host-week there. One that also leaves the band around the usual value is an anomaly; one the daily profile
     /// explains (within the band of the usual value at that time of day) is routine, `expected`; a move back towards
     /// the usual value (the fall after a spike) is neither. A run continues while the points stay beyond the band on
     /// the same side.
-    public func excursions(_ values: [Double], times: [Date], threshold: Double, margin: Double = 1, floor: Double = 0) -> [Excursion] {
+    public func excursions(_ values: [Double], times: [Date], threshold: Double = 6, margin: Double = 1.5, floor: Double = 0) -> [Excursion] {
         excursions(values, expectations: expectations(values, times: times), threshold: threshold, margin: margin, floor: floor)
     }
 
     /// The same from expectations already made (`expectations(_:times:)`), so several thresholds cost one pass.
     public func excursions(
-        _ values: [Double], expectations: [Expectation?], threshold: Double, margin: Double = 1, floor: Double = 0
+        _ values: [Double], expectations: [Expectation?], threshold: Double = 6, margin: Double = 1.5, floor: Double = 0
     ) -> [Excursion] {
         var found: [Excursion] = []
         var open: Excursion?
@@ -149,6 +166,16 @@ public struct HostNormal: Sendable {
         }
         if let run = open { found.append(run) }
         return found
+    }
+
+    /// The first index of `sorted` whose element is not below `value`.
+    static func insertionPoint(of value: Double, in sorted: [Double]) -> Int {
+        var (low, high) = (0, sorted.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -37,7 +37,8 @@ struct HostNormalTests {
         let late = found.filter { $0.start >= 3 * 288 }
         let night = late.filter { $0.start == 4 * 288 + 24 }
         #expect(night.count == 1 && night.first?.expected == false && night.first?.kind == .spike, "\(late)")
-        let midday = late.filter { (times[$0.start].timeIntervalSince(Self.start).truncatingRemainder(dividingBy: 86_400)) / 3600 == 12 }
+        // (at 12:00, or a point later where the edge of the profile widens the band)
+        let midday = late.filter { (12...12.1).contains(times[$0.start].timeIntervalSince(Self.start).truncatingRemainder(dividingBy: 86_400) / 3600) }
         #expect(midday.count == 2 && midday.allSatisfy(\.expected), "\(late)")
         // The falls back to 20% at 16:00 are routine too, and the fall after the night rise is a return, not a drop.
         #expect(late.filter { !$0.expected }.count == 1, "\(late.filter { !$0.expected })")

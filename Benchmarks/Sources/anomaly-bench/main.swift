@@ -110,18 +110,18 @@ for detector in detectors {
 }
 
 // Assay: excursions from each host's normal that are not routine, over a sweep of the band: `threshold` spreads and
-// `margin` times the largest deviation of the last week.
-let shipped = (threshold: 6.0, margin: 1.0)
+// `margin` times the 99th percentile of the deviations of the last week.
+let shipped = (threshold: 6.0, margin: 1.5)
 let expectations = corpus.map { HostNormal().expectations($0.values, times: $0.times) }
 for threshold in [4.0, 6, 8, 12] {
-    for margin in [0.0, 0.8, 1.0, 1.2, 1.5] {
+    for margin in [0.0, 1.0, 1.5, 2.0, 3.0] {
         var score = Score()
         for (series, expected) in zip(corpus, expectations) {
             let excursions = HostNormal().excursions(series.values, expectations: expected, threshold: threshold, margin: margin).filter { !$0.expected }
             score.add(series, onsets: excursions.map(\.start))
         }
         let mark = threshold == shipped.threshold && margin == shipped.margin ? " *" : ""
-        table.append((String(format: "assay (%.0f σ, %.1f× week)%@", threshold, margin, mark), score))
+        table.append((String(format: "assay (%.0f σ, %.1f× q99)%@", threshold, margin, mark), score))
     }
 }
 for (name, score) in table.sorted(by: { $0.1.f1 > $1.1.f1 }) {
