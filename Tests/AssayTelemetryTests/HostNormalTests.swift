@@ -21,7 +21,7 @@ struct HostNormalTests {
         // Idling at 1% ± 0.3; at point 500 it runs at 12% for half an hour: under the seed's 20-point rule, far out
         // of this host's band.
         let (times, values) = Self.series(days: 2, noise: 0.3) { point, _ in (500..<506).contains(point) ? 12 : 1 }
-        let found = HostNormal().excursions(values, times: times, threshold: 6)
+        let found = HostNormal().excursions(values, times: times)
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.kind == .spike && found.first?.start == 500 && found.first?.expected == false, "\(found)")
         #expect(found.first.map { $0.peak > 11 && $0.level < 2 } == true)
@@ -32,14 +32,16 @@ struct HostNormalTests {
         let (times, values) = Self.series(days: 5, noise: 1.5) { point, hour in
             (12..<16).contains(hour) || (point / 288 == 4 && (2..<3).contains(hour)) ? 70 : 20
         }
-        let found = HostNormal().excursions(values, times: times, threshold: 6)
+        let found = HostNormal().excursions(values, times: times)
         // From the fourth day on the daily profile is known: the midday rises are expected; the night one is not.
         let late = found.filter { $0.start >= 3 * 288 }
         let night = late.filter { $0.start == 4 * 288 + 24 }
         #expect(night.count == 1 && night.first?.expected == false && night.first?.kind == .spike, "\(late)")
         // (at 12:00, or a point later where the edge of the profile widens the band)
         let midday = late.filter { (12...12.1).contains(times[$0.start].timeIntervalSince(Self.start).truncatingRemainder(dividingBy: 86_400) / 3600) }
-        #expect(midday.count == 2 && midday.allSatisfy(\.expected), "\(late)")
+        // The fourth day's midday rise is routine. (On the fifth, the night's 50-point rise is over 1% of the 1.5 days
+        // measured since the profile was known, so 50 points are inside the band: no excursion at all.)
+        #expect(midday.count >= 1 && midday.allSatisfy(\.expected) && midday.first?.start == 3 * 288 + 144, "\(late)")
         // The falls back to 20% at 16:00 are routine too, and the fall after the night rise is a return, not a drop.
         #expect(late.filter { !$0.expected }.count == 1, "\(late.filter { !$0.expected })")
     }
@@ -47,22 +49,22 @@ struct HostNormalTests {
     @Test func aFallToNearZeroIsADrop() {
         // Serving at 60% ± 3, then at point 400 the traffic is gone: 1%.
         let (times, values) = Self.series(days: 2, noise: 3) { point, _ in point >= 400 ? 1 : 60 }
-        let found = HostNormal().excursions(values, times: times, threshold: 6)
+        let found = HostNormal().excursions(values, times: times)
         #expect(found.first?.kind == .drop && found.first?.start == 400 && found.first?.expected == false, "\(found)")
         #expect(found.first.map { $0.peak < 5 && $0.level > 55 } == true)
     }
 
     @Test func aFlatOrNoisyHostHasNoExcursions() {
         let flat = Self.series(days: 2, noise: 0) { _, _ in 42 }
-        #expect(HostNormal().excursions(flat.values, times: flat.times, threshold: 6).isEmpty)
+        #expect(HostNormal().excursions(flat.values, times: flat.times).isEmpty)
         let noisy = Self.series(days: 3, noise: 2, seed: 11) { _, _ in 40 }
-        #expect(HostNormal().excursions(noisy.values, times: noisy.times, threshold: 6).isEmpty)
+        #expect(HostNormal().excursions(noisy.values, times: noisy.times).isEmpty)
     }
 
     @Test func nothingIsJudgedBeforeItsHistory() {
         let (times, values) = Self.series(days: 1, noise: 0.5) { point, _ in point == 10 ? 90 : 10 }
         let expectations = HostNormal().expectations(values, times: times)
         #expect(expectations.prefix(24).allSatisfy { $0 == nil })
-        #expect(HostNormal().excursions(values, times: times, threshold: 6).allSatisfy { $0.start > 24 })
+        #expect(HostNormal().excursions(values, times: times).allSatisfy { $0.start > 24 })
     }
 }
