@@ -36,11 +36,19 @@ public enum Formatting {
         }
     }
 
-    /// A duration for people: `45 s`, `30 min`, `6 h`, `7 d`.
+    /// A duration as a person says it: `45 s`, `30 min`, `5 h 20 min`, `7 d 10 h` (the smaller unit left off at 0).
     public static func duration(seconds: Double) -> String {
+        func compound(_ large: Int, _ largeUnit: String, _ small: Int, _ smallUnit: String) -> String {
+            small == 0 ? "\(large) \(largeUnit)" : "\(large) \(largeUnit) \(small) \(smallUnit)"
+        }
+        guard seconds.isFinite else { return "—" }
         if seconds < 120 { return number(seconds, digits: 0) + " s" }
         if seconds < 2 * 3600 { return number(seconds / 60, digits: 0) + " min" }
-        if seconds < 2 * 86400 { return number(seconds / 3600, digits: seconds < 10 * 3600 ? 1 : 0).replacingOccurrences(of: ".0", with: "") + " h" }
-        return number(seconds / 86400, digits: 1).replacingOccurrences(of: ".0", with: "") + " d"
+        if seconds < 2 * 86400 {
+            let minutes = Int((seconds / 60).rounded())
+            return compound(minutes / 60, "h", minutes % 60, "min")
+        }
+        let hours = Int((seconds / 3600).rounded())
+        return compound(hours / 24, "d", hours % 24, "h")
     }
 }

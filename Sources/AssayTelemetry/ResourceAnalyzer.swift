@@ -255,10 +255,10 @@ public struct ResourceAnalyzer: Sendable {
         let perHour = Double(spikes.count) / hours
         let severe = longest >= 60 || (windowSeconds >= 600 && perHour >= 10)
         let severityReason = longest >= 60
-            ? "one spike lasted \(Int(longest.rounded())) s (a minute or more)"
+            ? "one spike lasted \(Formatting.duration(seconds: longest)) (a minute or more)"
             : severe ? "\(Formatting.number(perHour, digits: 0)) spikes per hour (ten or more)" : "each spike under a minute, fewer than ten per hour"
         let stamp = { (date: Date) in date.formatted(.iso8601) }
-        var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Int(worst.seconds.rounded())) s at \(stamp(worst.start))"
+        var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Formatting.duration(seconds: worst.seconds)) at \(stamp(worst.start))"
         if spikes.count > 1 { observed += "; first \(stamp(first.start)), last \(stamp(last.start))" }
         var finding = Finding(
         table: .anomalyDetection, check: "CPU Spike", status: .watch, observed: observed, expected: rule,

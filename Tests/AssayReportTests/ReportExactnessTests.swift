@@ -69,6 +69,9 @@ import Testing
         #expect(Formatting.duration(seconds: 1800) == "30 min")
         #expect(Formatting.duration(seconds: 6 * 3600) == "6 h")
         #expect(Formatting.duration(seconds: 7 * 86_400) == "7 d")
+        #expect(Formatting.duration(seconds: 640_500) == "7 d 10 h", "the issue's 7-day step, once '640500 s'")
+        #expect(Formatting.duration(seconds: 45) == "45 s" && Formatting.duration(seconds: 720) == "12 min")
+        #expect(Formatting.duration(seconds: 5 * 3600 + 1200) == "5 h 20 min" && Formatting.duration(seconds: .infinity) == "—")
     }
 
     /// report.html draws each series the findings carry, as inline SVG with no scripts or external resources;
