@@ -130,18 +130,26 @@ public struct FindingEvent: Sendable, Codable, Hashable {
     /// How far above the level before it the value rose, in the row's unit.
     public var rise: Double?
     public var detail: String?
+    /// What happened: `spike`, `drop`, `level_shift`, `sustained`, `breach`, `throttled`.
+    public var kind: String?
+    /// Within this host's normal pattern (routine, not an alarm); nil where the rule judges no pattern.
+    public var expected: Bool?
 
     public var durationSeconds: Double { end.timeIntervalSince(start) }
 
-    public init(start: Date, end: Date, peak: Double? = nil, rise: Double? = nil, detail: String? = nil) {
+    public init(
+        start: Date, end: Date, peak: Double? = nil, rise: Double? = nil, detail: String? = nil, kind: String? = nil, expected: Bool? = nil
+    ) {
         self.start = start
         self.end = end
         self.peak = peak
         self.rise = rise
         self.detail = detail
+        self.kind = kind
+        self.expected = expected
     }
 
-    enum CodingKeys: String, CodingKey { case start, end, peak, rise, detail, durationSeconds = "duration_seconds" }
+    enum CodingKeys: String, CodingKey { case start, end, peak, rise, detail, kind, expected, durationSeconds = "duration_seconds" }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -150,6 +158,8 @@ public struct FindingEvent: Sendable, Codable, Hashable {
         peak = try c.decodeIfPresent(Double.self, forKey: .peak)
         rise = try c.decodeIfPresent(Double.self, forKey: .rise)
         detail = try c.decodeIfPresent(String.self, forKey: .detail)
+        kind = try c.decodeIfPresent(String.self, forKey: .kind)
+        expected = try c.decodeIfPresent(Bool.self, forKey: .expected)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -159,6 +169,8 @@ public struct FindingEvent: Sendable, Codable, Hashable {
         try c.encodeIfPresent(peak, forKey: .peak)
         try c.encodeIfPresent(rise, forKey: .rise)
         try c.encodeIfPresent(detail, forKey: .detail)
+        try c.encodeIfPresent(kind, forKey: .kind)
+        try c.encodeIfPresent(expected, forKey: .expected)
         try c.encode(durationSeconds, forKey: .durationSeconds)
     }
 }

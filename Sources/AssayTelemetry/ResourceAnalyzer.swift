@@ -58,6 +58,11 @@ public struct ResourceAnalyzer: Sendable {
                 recommendation: breach ? "\(name) P95 is at the limit: add capacity or find what consumes it." : nil,
                 evidence: evidence)
             finding.series = drawn { $0[keyPath: key] }
+            if breach {
+                finding.events = Self.episodes(
+                    points.compactMap { p in p[keyPath: key].map { (p.time, $0, p.intervalSeconds) } }, above: limit, orEqual: true,
+                    lasting: 0, kind: "breach")
+            }
             findings.append(finding)
         }
         let disk = points.compactMap { p -> Double? in
@@ -96,14 +101,21 @@ public struct ResourceAnalyzer: Sendable {
         if rule.observe(value, at: time) == .firing { fired += 1 }
     }
     let sustained = fired > 0
-    findings.append(
-        Finding(
-            table: .anomalyDetection, check: "Sustained Load", status: sustained ? .breach : .pass,
-            observed: longest > 0 ? "CPU ≥ \(Int(thresholds.sustainedLoadPercent))% for \(Int(longest)) s" : "none",
-            expected: "< \(Int(thresholds.sustainedSeconds)) s at ≥ \(Int(thresholds.sustainedLoadPercent))%",
-            severity: sustained ? .high : .info, measurements: ["longest_seconds": longest],
-            attributes: sustained ? ["impact": "no headroom for traffic growth"] : [:],
-            recommendation: sustained ? "Scale out before rollout" : "—", evidence: evidence))
+    // Every episode above the limit that lasted the rule's `sustained_seconds`, with its times.
+    let episodes = Self.episodes(cpu, above: thresholds.sustainedLoadPercent, orEqual: false, lasting: thresholds.sustainedSeconds, kind: "sustained")
+    var observed = longest > 0 ? "CPU ≥ \(Int(thresholds.sustainedLoadPercent))% for \(Formatting.duration(seconds: longest))" : "none"
+    if let first = episodes.first, let last = episodes.last {
+        observed += "; \(episodes.count) episode\(episodes.count == 1 ? "" : "s") of \(Formatting.duration(seconds: thresholds.sustainedSeconds)) or more, first \(Self.stamp(first.start))"
+            + (episodes.count > 1 ? ", last \(Self.stamp(last.start))" : "")
+    }
+    var sustainedRow = Finding(
+        table: .anomalyDetection, check: "Sustained Load", status: sustained ? .breach : .pass, observed: observed,
+        expected: "< \(Formatting.duration(seconds: thresholds.sustainedSeconds)) at ≥ \(Int(thresholds.sustainedLoadPercent))%",
+        severity: sustained ? .high : .info, measurements: ["longest_seconds": longest, "episodes": Double(episodes.count)],
+        attributes: sustained ? ["impact": "no headroom for traffic growth"] : [:],
+        recommendation: sustained ? "Scale out before rollout" : "—", evidence: evidence)
+    sustainedRow.events = episodes
+    findings.append(sustainedRow)
     // Memory growth, relative to the memory in use: host memory is a watch (caches grow too), GPU memory a
     // breach (it does not shrink), one row per device.
     let host = points.compactMap { p in
@@ -188,6 +200,35 @@ public struct ResourceAnalyzer: Sendable {
         return findings
     }
 
+    static func stamp(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    /// The runs of a series of (time, value, interval seconds) above `limit` (or at it, with `orEqual`) that lasted
+    /// `lasting` seconds or more, as events of `kind`: from the start of the first sample's interval to the last
+    /// sample, with the highest value.
+    public static func episodes(_ series: [(Date, Double, Double)], above limit: Double, orEqual: Bool, lasting: Double, kind: String) -> [FindingEvent] {
+        var events: [FindingEvent] = []
+        var run: (start: Date, end: Date, peak: Double, seconds: Double)?
+        func close() {
+            if let open = run, open.seconds >= lasting, open.seconds > 0 {
+                events.append(FindingEvent(start: open.start, end: open.end, peak: open.peak, kind: kind))
+            }
+            run = nil
+        }
+        for (time, value, interval) in series {
+            guard orEqual ? value >= limit : value > limit else { close(); continue }
+            if var open = run {
+                open.end = time
+                open.peak = max(open.peak, value)
+                open.seconds += interval
+                run = open
+            } else {
+                run = (time.addingTimeInterval(-interval), time, value, interval)
+            }
+        }
+        close()
+        return events
+    }
+
     /// A spike: a sample more than `rise` points above the recent level (the median of the previous ten samples),
     /// at or above `floor`, starting a run that lasts `persistence` samples or more; the run ends when the value
     /// falls back within `rise` of the level it rose from.
@@ -257,9 +298,8 @@ public struct ResourceAnalyzer: Sendable {
         let severityReason = longest >= 60
             ? "one spike lasted \(Formatting.duration(seconds: longest)) (a minute or more)"
             : severe ? "\(Formatting.number(perHour, digits: 0)) spikes per hour (ten or more)" : "each spike under a minute, fewer than ten per hour"
-        let stamp = { (date: Date) in date.formatted(.iso8601) }
-        var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Formatting.duration(seconds: worst.seconds)) at \(stamp(worst.start))"
-        if spikes.count > 1 { observed += "; first \(stamp(first.start)), last \(stamp(last.start))" }
+        var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Formatting.duration(seconds: worst.seconds)) at \(Self.stamp(worst.start))"
+        if spikes.count > 1 { observed += "; first \(Self.stamp(first.start)), last \(Self.stamp(last.start))" }
         var finding = Finding(
         table: .anomalyDetection, check: "CPU Spike", status: .watch, observed: observed, expected: rule,
         severity: severe ? .high : .medium,
@@ -272,7 +312,7 @@ public struct ResourceAnalyzer: Sendable {
             "severity_reason": severityReason,
         ],
         recommendation: "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
-    finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise) }
+    finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise, kind: "spike", expected: false) }
     return finding
 }
 
