@@ -89,6 +89,7 @@ public enum IngestValidation {
                 if let value, !value.isFinite { throw Problem(field: eventField + "." + name, expected: "a finite number") }
             }
             if let detail = event.detail { try checkText(detail, field: eventField + ".detail") }
+            if let kind = event.kind { try checkName(kind, field: eventField + ".kind") }
         }
         for (key, points) in finding.series {
             try checkName(key, field: field + ".series")
