@@ -280,10 +280,12 @@ public struct FleetCheck: Sendable {
         // window, not `rate`: where a host's series starts or stops inside the window (it joined or left the fleet),
         // `rate` extrapolates over too short a span and reads idle time as busy, the slope does not. A counter reset
         // (a reboot) gives a negative slope, above 100% busy: those evaluations are dropped (`<= 100`), a slope
-        // slightly above one idle second per second (scrape jitter) reads 0%.
+        // slightly above one idle second per second (scrape jitter) reads 0%. A window with one sample has no slope:
+        // Prometheus returns none, VictoriaMetrics 0 (100% busy), so windows with fewer than two samples are dropped.
         let cpu: @Sendable (String) -> String = { m in
             let comma = m.isEmpty ? "" : ","
-            return "clamp_min(100 * (1 - avg by (instance) (deriv(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s]))), 0) <= 100"
+            let idle = "node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s]"
+            return "(clamp_min(100 * (1 - avg by (instance) (deriv(\(idle)))), 0) <= 100) and on(instance) (min by (instance) (count_over_time(\(idle))) >= 2)"
         }
         return [
             Metric(
