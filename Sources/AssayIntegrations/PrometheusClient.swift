@@ -79,6 +79,13 @@ public struct PrometheusClient: Sendable {
 }
 
 extension PrometheusClient {
+    /// Whether the store is VictoriaMetrics (its `/health` answers "OK"; Prometheus, Thanos and Mimir answer 404
+    /// there), whose range functions differ from Prometheus's at the edges of a series.
+    public func isVictoriaMetrics() async -> Bool {
+        guard let body = try? await get("/health", []) else { return false }
+        return String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "OK"
+    }
+
     /// The scrape intervals of the active targets (`GET /api/v1/targets`), seconds; nil when the server has no
     /// targets API (Thanos, Mimir answer an error: then the interval is unknown, not fatal), empty when it lists none.
     public func scrapeIntervals() async throws -> [Double]? {
@@ -274,18 +281,19 @@ public struct FleetCheck: Sendable {
         var limit: Double
     }
 
-    static func metrics(rateWindowSeconds: Int, cpuLimit: Double, memoryLimit: Double) -> [Metric] {
+    static func metrics(rateWindowSeconds: Int, cpuLimit: Double, memoryLimit: Double, victoriaMetrics: Bool = false) -> [Metric] {
         // One minus the idle seconds per CPU second, from the idle series alone (a host with 64 cores and 8 modes has
         // 512 CPU series, 64 of them idle). The slope is the least-squares one (`deriv`) over the samples inside the
         // window, not `rate`: where a host's series starts or stops inside the window (it joined or left the fleet),
         // `rate` extrapolates over too short a span and reads idle time as busy, the slope does not. A counter reset
         // (a reboot) gives a negative slope, above 100% busy: those evaluations are dropped (`<= 100`), a slope
-        // slightly above one idle second per second (scrape jitter) reads 0%. A window with one sample has no slope:
-        // Prometheus returns none, VictoriaMetrics 0 (100% busy), so windows with fewer than two samples are dropped.
+        // slightly above one idle second per second (scrape jitter) reads 0%.
+        // VictoriaMetrics gives a window holding one sample a slope of 0 (100% busy) where Prometheus gives none, but
+        // its `rate` takes the sample before the window and does not extrapolate: there `rate` is used.
+        let slope = victoriaMetrics ? "rate" : "deriv"
         let cpu: @Sendable (String) -> String = { m in
             let comma = m.isEmpty ? "" : ","
-            let idle = "node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s]"
-            return "(clamp_min(100 * (1 - avg by (instance) (deriv(\(idle)))), 0) <= 100) and on(instance) (min by (instance) (count_over_time(\(idle))) >= 2)"
+            return "clamp_min(100 * (1 - avg by (instance) (\(slope)(node_cpu_seconds_total{mode=\"idle\"\(comma)\(m)}[\(rateWindowSeconds)s]))), 0) <= 100"
         }
         return [
             Metric(
@@ -401,7 +409,8 @@ public struct FleetCheck: Sendable {
         let step = Self.step(requested: stepSeconds, hours: hours, instances: instancesByMetric.first?.count ?? 0)
         let stepText = "\(Int(step.rounded()))s"
         let window = Self.rateWindow(stepSeconds: step, scrapeIntervalSeconds: interval.seconds)
-        let metrics = Self.metrics(rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit)
+        let metrics = Self.metrics(
+            rateWindowSeconds: window, cpuLimit: cpuLimit, memoryLimit: memoryLimit, victoriaMetrics: await client.isVictoriaMetrics())
         let batchSize = Self.batchSize(hours: hours, scrapeIntervalSeconds: interval.seconds)
         var batches: [(metric: Int, matcher: String)] = []
         for (number, metric) in metrics.enumerated() {

@@ -66,4 +66,13 @@ import Testing
         #expect(FleetCheck.batchSize(hours: 24 * 90, scrapeIntervalSeconds: 1) == 50)
         #expect(FleetCheck.matchers((0..<2500).map { "h\($0)" }, batchSize: 1000).count == 3)
     }
+
+    /// One pass over the idle series on either engine: the slope on Prometheus (no extrapolation at a series' edges),
+    /// `rate` on VictoriaMetrics (which takes the sample before the window, and gives a one-sample window a slope of 0).
+    @Test func cpuUsesTheSlopeOnPrometheusAndRateOnVictoriaMetrics() {
+        let prometheus = FleetCheck.metrics(rateWindowSeconds: 240, cpuLimit: 80, memoryLimit: 85)[0].expression("")
+        let victoria = FleetCheck.metrics(rateWindowSeconds: 240, cpuLimit: 80, memoryLimit: 85, victoriaMetrics: true)[0].expression("")
+        #expect(prometheus == #"clamp_min(100 * (1 - avg by (instance) (deriv(node_cpu_seconds_total{mode="idle"}[240s]))), 0) <= 100"#)
+        #expect(victoria == prometheus.replacingOccurrences(of: "deriv(", with: "rate("))
+    }
 }
