@@ -394,7 +394,7 @@ public struct FleetCheck: Sendable {
     }
 
     /// Each instance's P95 over the window, computed by Prometheus in batches of instances: CPU as `quantile_over_time`
-    /// of a subquery of rates at the step (coarsened by `step(requested:hours:instances:)`), memory and GPU
+    /// of a subquery of idle slopes at the step (coarsened by `step(requested:hours:instances:)`), memory and GPU
     /// utilization over every scraped sample; with each instance's count of scraped samples.
     public func run(hours: Double, stepSeconds: Double, now: Date = Date()) async throws -> Result {
         let start = now.addingTimeInterval(-hours * 3600)
