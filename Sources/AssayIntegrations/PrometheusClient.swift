@@ -315,15 +315,11 @@ public struct FleetCheck: Sendable {
         ]
     }
 
-    /// Scraped samples per instance over `duration`, for the rows' point counts: those of its MemTotal (one series
-    /// per host, from the same node_exporter scrape as its CPU series).
-    static func samples(_ matcher: String, _ duration: String) -> String {
-        "max by (instance) (count_over_time(node_memory_MemTotal_bytes{\(matcher)}[\(duration)]))"
-    }
-
-    /// The same for instances without MemTotal: the samples of their idle CPU series.
-    static func cpuSamples(_ matcher: String, _ duration: String) -> String {
-        "max by (instance) (count_over_time(node_cpu_seconds_total{mode=\"idle\",\(matcher)}[\(duration)]))"
+    /// Scraped samples per instance over `duration` of the series `selector` picks (with the instance `matcher`), for
+    /// the rows' point counts: MemTotal (one series per host, from the same node_exporter scrape as its CPU series),
+    /// or idle CPU for the few instances without it.
+    static func samples(_ selector: String, _ matcher: String, _ duration: String) -> String {
+        "max by (instance) (count_over_time(\(selector){\(matcher)}[\(duration)]))"
     }
 
     /// The expressions, without an instance matcher, as `assay telemetry fleet` names them.
@@ -417,11 +413,14 @@ public struct FleetCheck: Sendable {
             batches += Self.matchers(instancesByMetric[number], batchSize: batchSize).map { (number, $0) }
         }
         // Prometheus evaluates concurrent queries in parallel: the batches go out a few at a time, then the sample
-        // counts once per instance, from MemTotal (the second metric's series) or, for the few without it, idle CPU.
+        // counts once per instance, from MemTotal (the memory metric's series) or, for the few without it, idle CPU.
+        let memoryInstances = instancesByMetric[metrics.firstIndex { $0.series == "node_memory_MemTotal_bytes" }!]
         let client = client
         let queries = batches.map { metrics[$0.metric].p95($0.matcher, duration, stepText) }
-            + Self.matchers(instancesByMetric[1], batchSize: batchSize).map { Self.samples($0, duration) }
-            + Self.matchers(everyInstance.subtracting(instancesByMetric[1]).sorted(), batchSize: batchSize).map { Self.cpuSamples($0, duration) }
+            + Self.matchers(memoryInstances, batchSize: batchSize).map { Self.samples("node_memory_MemTotal_bytes", $0, duration) }
+            + Self.matchers(everyInstance.subtracting(memoryInstances).sorted(), batchSize: batchSize).map {
+                Self.samples("node_cpu_seconds_total", "mode=\"idle\",\($0)", duration)
+            }
         let answers = try await Self.concurrently(queries, limit: Self.concurrentQueries) { try await client.query($0, at: now) }
         var points: [String: Int] = [:]
         for series in answers[batches.count...].joined() { points[series.host] = Int(series.points.first?.value ?? 0) }

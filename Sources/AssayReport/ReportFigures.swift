@@ -18,7 +18,7 @@ enum ReportFigures {
                 yLabel: "fraction of requests", lines: lines, vertical: rules, yFormat: { Formatting.number($0, digits: 1) })
             return Document.Figure(
                 caption: "\(f.check): share of requests at or under each latency, this run against the previous one. "
-                    + caption(sources(f)["cdf_ms"]),
+                    + caption(source(f, "cdf_ms")),
                 svg: svg)
         }
     }
@@ -41,7 +41,7 @@ enum ReportFigures {
                 spans: spans, yRange: unit == "%" ? (0, 100) : nil, xFormat: axis.format,
                 yFormat: { Formatting.number($0, digits: unit == "%" ? 0 : 1) })
             return Document.Figure(
-                caption: "\(f.check) over the telemetry window, with its threshold. " + caption(sources(f)["values"]), svg: svg)
+                caption: "\(f.check) over the telemetry window, with its threshold. " + caption(source(f, "values")), svg: svg)
         }
     }
 
@@ -66,7 +66,7 @@ enum ReportFigures {
                 markers: hours.last.map { [Charts.Marker(point: $0, label: "current", color: f.status == .pass ? Charts.current : Charts.limit)] } ?? [],
                 xFormat: axis.format)
             return Document.Figure(
-                caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. " + caption(sources(f)["history"]), svg: svg)
+                caption: "\(f.check): each stored run, the baseline's CI95 (shaded) and this run. " + caption(source(f, "history")), svg: svg)
         }
     }
 
@@ -103,6 +103,12 @@ enum ReportFigures {
         return sources
     }
 
+    /// The source of one series: the one the report recorded (`ReportBuilder` fills them in; a pushed report carries
+    /// its own), else made from the finding, for a report written before series had sources.
+    static func source(_ f: Finding, _ name: String) -> SeriesSource? {
+        f.seriesSources[name] ?? sources(f)[name]
+    }
+
     /// "Source: runs/latency.jsonl#L1-2000 sha256:cd5f7ce721d5, 2000 requests, 2026-11-29T03:39:41Z to …."
     static func caption(_ source: SeriesSource?) -> String {
         guard let source else { return "" }
@@ -131,7 +137,7 @@ enum ReportFigures {
         return [
             Document.Figure(
                 caption: "The load test's P95 at each rate, its knee, and the projected traffic (queueing model). "
-                    + caption(sources(plan)["curve"]),
+                    + caption(source(plan, "curve")),
                 svg: svg)
         ]
     }

@@ -46,13 +46,13 @@ public struct HostNormal: Sendable {
         let perDay = step > 0 ? Int((86_400 / step).rounded()) : 0
         let spreadPoints = max(minimumHistory, step > 0 ? Int((spreadSeconds / step).rounded()) : minimumHistory)
         var result = [Expectation?](repeating: nil, count: n)
-        var deviations: [Double] = []  // one-step-ahead deviations from the usual value, in order
-        var deviationIndex: [Int] = []
-        // The absolute deviations over the range window, kept sorted, and the order they came in.
+        // Each point's absolute one-step-ahead deviation, in order; the last `spreadPoints` of them give the spread,
+        // the last `rangePoints` (kept sorted too) the usual largest deviation.
         let rangePoints = max(spreadPoints, step > 0 ? Int((rangeSeconds / step).rounded()) : spreadPoints)
-        var sortedRange: [Double] = []
-        var rangeOrder: [(index: Int, value: Double)] = []
+        var deviations: [(index: Int, size: Double)] = []
+        var spreadHead = 0
         var rangeHead = 0
+        var sortedRange: [Double] = []
         var wasDaily = false
         // The overall magnitude, so a flat series' spread has a floor.
         var magnitude = 0.0
@@ -79,32 +79,24 @@ public struct HostNormal: Sendable {
             // known, the spread and the largest deviation are measured afresh against it.
             if daily, !wasDaily {
                 deviations.removeAll()
-                deviationIndex.removeAll()
                 sortedRange.removeAll()
-                rangeOrder.removeAll()
-                rangeHead = 0
+                (spreadHead, rangeHead) = (0, 0)
             }
             wasDaily = daily
-            // The spread: deviations of the last day's points from what was expected of them.
-            while let first = deviationIndex.first, first < index - spreadPoints {
-                deviationIndex.removeFirst()
-                deviations.removeFirst()
-            }
-            let floor = max(1e-9, 0.001 * magnitude)
-            let spread = deviations.count >= minimumHistory ? max(floor, 1.4826 * Self.median(deviations.map(abs))) : nil
-            while rangeHead < rangeOrder.count, rangeOrder[rangeHead].index < index - rangePoints {
-                sortedRange.remove(at: Self.insertionPoint(of: rangeOrder[rangeHead].value, in: sortedRange))
+            while spreadHead < deviations.count, deviations[spreadHead].index < index - spreadPoints { spreadHead += 1 }
+            while rangeHead < deviations.count, deviations[rangeHead].index < index - rangePoints {
+                sortedRange.remove(at: Self.insertionPoint(of: deviations[rangeHead].size, in: sortedRange))
                 rangeHead += 1
             }
-            if let spread {
+            let floor = max(1e-9, 0.001 * magnitude)
+            if deviations.count - spreadHead >= minimumHistory {
+                let spread = max(floor, 1.4826 * Self.median(deviations[spreadHead...].map(\.size)))
                 let usualLargest = sortedRange.isEmpty ? 0 : sortedRange[Int(rangeQuantile * Double(sortedRange.count - 1))]
                 result[index] = Expectation(recent: recent, usual: usual, spread: spread, daily: daily, largest: usualLargest)
             }
-            let deviation = values[index] - (daily ? usual : recent)
-            deviations.append(deviation)
-            deviationIndex.append(index)
-            sortedRange.insert(abs(deviation), at: Self.insertionPoint(of: abs(deviation), in: sortedRange))
-            rangeOrder.append((index, abs(deviation)))
+            let size = abs(values[index] - (daily ? usual : recent))
+            deviations.append((index, size))
+            sortedRange.insert(size, at: Self.insertionPoint(of: size, in: sortedRange))
         }
         return result
     }
@@ -178,12 +170,7 @@ public struct HostNormal: Sendable {
         return low
     }
 
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
+    static func median(_ values: [Double]) -> Double { Quantile.type7(sorted: values.sorted(), 0.5) ?? 0 }
 
     static func medianStep(_ times: [Date]) -> Double {
         median(zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.filter { $0 > 0 })

@@ -91,7 +91,8 @@ extension Telemetry {
             abstract: "Per-host CPU and memory utilization from a Prometheus that scrapes the fleet's agents or node_exporters.",
             discussion: """
                 Runs two range queries over the node_exporter metrics every agent also serves (CPU from \
-                the slope of node_cpu_seconds_total's idle series over at least four scrape intervals and a step, memory from \
+                the slope of node_cpu_seconds_total's idle series, its rate on VictoriaMetrics, over at least four scrape \
+                intervals and a step, memory from \
                 MemAvailable/MemTotal over every sample) and reports each instance's P95 against resources.cpu_percent and \
                 resources.memory_percent. Where dcgm-exporter is scraped, each GPU of each host too: utilization P95 \
                 against gpu_percent, memory growth per hour (the window and its second half, at most the last hour, both above \
