@@ -426,6 +426,7 @@ public struct FleetCheck: Sendable {
         for series in answers[batches.count...].joined() { points[series.host] = Int(series.points.first?.value ?? 0) }
         var rows: [Row] = []
         var noSeries: [String] = []
+        var missing: [String] = []
         for (number, metric) in metrics.enumerated() {
             let metricRows = zip(batches, answers).filter { $0.0.metric == number }.flatMap(\.1).compactMap { series -> Row? in
                 guard let p95 = series.points.first?.value else { return nil }
@@ -433,8 +434,17 @@ public struct FleetCheck: Sendable {
             }
             if metricRows.isEmpty { noSeries.append("\(metric.name): \(metric.expression(""))") }
             rows += metricRows.sorted { $0.host < $1.host }
+            // A listed instance without a value is named, not dropped (its windows each held under two samples, or
+            // only counter resets).
+            let silent = Set(instancesByMetric[number]).subtracting(metricRows.map(\.host)).sorted()
+            if !metricRows.isEmpty, !silent.isEmpty {
+                missing.append(
+                    "\(metric.name): no value for \(silent.count) of \(instancesByMetric[number].count) instances with its series ("
+                        + silent.prefix(10).joined(separator: ", ") + (silent.count > 10 ? ", …" : "") + ")")
+            }
         }
         var result = Result(rows: rows, noSeries: noSeries, rateWindowSeconds: window, scrapeInterval: interval)
+        result.notes += missing
         if interval.seconds == nil { result.notes.append("scrape interval \(interval.description): the rate window is \(window) s") }
         let gpuInstances = try await client.labelValues("instance", match: "DCGM_FI_DEV_GPU_UTIL", start: start, end: now).sorted()
         if gpuInstances.isEmpty {

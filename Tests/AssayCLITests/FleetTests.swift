@@ -31,6 +31,8 @@ struct FleetTests {
                 text += "node_cpu_seconds_total{cpu=\"0\",instance=\"\(host)\",job=\"node\",mode=\"user\"} \(uptime * (60 - idlePerMinute)) \(time)\n"
             }
         }
+        // node-5 was scraped once: no window holds two of its samples, so it has no CPU value, and it is named.
+        text += "node_cpu_seconds_total{cpu=\"0\",instance=\"node-5\",job=\"node\",mode=\"idle\"} 100 \(end - 3600)\n"
         text += "# EOF\n"
         try text.write(toFile: directory + "/fleet.om", atomically: true, encoding: .utf8)
         let prometheus = try await LoopbackServer.start(
@@ -56,6 +58,7 @@ struct FleetTests {
         // No memory series were backfilled: the memory query is named and the fleet is not verified.
         #expect(fleet.status == 2)
         #expect(fleet.stderr.contains("not verified: no series for Memory Usage (%): 100 * (1 - node_memory_MemAvailable_bytes"), "\(fleet.stderr)")
+        #expect(fleet.stderr.contains("CPU Utilization (%): no value for 1 of 5 instances with its series (node-5)"), "\(fleet.stderr)")
         // No GPUs in this fleet: said, and not a failure of its own.
         #expect(fleet.stderr.contains("note: no GPU series (DCGM_FI_DEV_GPU_UTIL from dcgm-exporter)"), "\(fleet.stderr)")
     }
