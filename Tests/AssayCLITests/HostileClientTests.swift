@@ -168,7 +168,9 @@ extension LoadTests {
             stored.insert("raced")
 
             // 6. Names that need encoding are fetched as they are listed.
-            let point = "{\"points\":[{\"metric\":\"latency.total p95\",\"value\":41,\"recorded_at\":\"2026-12-07T00:00:00Z\",\"run_id\":\"good-1\"}]}"
+            // An hour ago, so the window the readers ask for (half a day and more) holds it whatever day the test runs.
+            let recorded = Date().addingTimeInterval(-3600).formatted(.iso8601)
+            let point = "{\"points\":[{\"metric\":\"latency.total p95\",\"value\":41,\"recorded_at\":\"\(recorded)\",\"run_id\":\"good-1\"}]}"
             #expect(try served.post("/api/v1/metrics", point).status == 201)
             let listed = try served.get("/api/v1/metrics")
             #expect(listed.text.contains("latency.total p95"))
