@@ -113,7 +113,7 @@ let package = Package(
         // Resources: /proc collectors, telemetry logs, utilization and anomaly rows.
         .target(
             name: "AssayTelemetry",
-            dependencies: ["AssayCore"],
+            dependencies: ["AssayBaseline", "AssayCore"],
             swiftSettings: swiftSettings
         ),
         // The system zlib, for gzip-compressed traces.
