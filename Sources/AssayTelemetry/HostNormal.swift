@@ -171,10 +171,21 @@ public struct HostNormal: Sendable {
 
     /// Every excursion: alarms (`expected` false) and routine rises (`expected` true), in order. A rise or fall that
     /// stays (a change of level the project's change-point detector finds inside the excursion) is a level shift.
-    public func excursions(_ values: [Double], times: [Date]) -> [Excursion] {
-        let found = excursions(values, scores: scores(values, times: times))
-        guard found.contains(where: { !$0.expected }) else { return found }
-        return Self.levelShifts(found, values: values, times: times)
+    public func excursions(_ values: [Double], times: [Date]) -> [Excursion] { judge(values, times: times).excursions }
+
+    /// The excursions, and the first point any reference scored (nil when the series is too short for any).
+    public struct Judgement: Sendable {
+        public var excursions: [Excursion]
+        public var judgedFrom: Int?
+        public var historyPoints: Int
+    }
+
+    public func judge(_ values: [Double], times: [Date]) -> Judgement {
+        let scores = scores(values, times: times)
+        let judgedFrom = scores.scores.values.compactMap { $0.firstIndex { $0 != nil } }.min()
+        var found = excursions(values, scores: scores)
+        if found.contains(where: { !$0.expected }) { found = Self.levelShifts(found, values: values, times: times) }
+        return Judgement(excursions: found, judgedFrom: judgedFrom, historyPoints: scores.historyPoints)
     }
 
     /// The excursions from scores already made, without the level-shift test.
@@ -223,7 +234,7 @@ public struct HostNormal: Sendable {
         return found.sorted { $0.start < $1.start }
     }
 
-    /// Alarms inside which the change-point detector finds a lasting change of level become level shifts, with that
+    /// Alarms inside which the change-point detector finds a change of level that lasts become level shifts, with that
     /// change's size. The series is averaged into at most 1,000 buckets first, so a day at 1 Hz costs little.
     static func levelShifts(_ found: [Excursion], values: [Double], times: [Date]) -> [Excursion] {
         let width = max(1, (values.count + 999) / 1000)
@@ -235,12 +246,16 @@ public struct HostNormal: Sendable {
         let shifts = LevelShiftDetector().analyze(buckets, times: bucketTimes).shifts.filter { $0.kind == .level }
         return found.map { excursion in
             guard !excursion.expected else { return excursion }
-            // The first point after the change, within the excursion (give or take a bucket).
-            guard let shift = shifts.first(where: { shift in
-                let at = shift.index * width
-                return at >= excursion.start - width && at <= excursion.end + width
+            // A change within the excursion (give or take a bucket), in its direction, whose new level holds past the
+            // excursion's end for at least as long again: a burst that falls back is a spike, not a level.
+            let held = excursion.end + max(excursion.end - excursion.start + 1, 12)
+            guard let at = shifts.firstIndex(where: { shift in
+                let index = shift.index * width
+                return index >= excursion.start - width && index <= excursion.end + width
                     && (shift.magnitude > 0) == (excursion.kind == .spike)
-            }) else { return excursion }
+            }), (shifts.indices.contains(at + 1) ? shifts[at + 1].index * width : values.count) >= min(held, values.count)
+            else { return excursion }
+            let shift = shifts[at]
             var excursion = excursion
             excursion.kind = .levelShift
             excursion.size = shift.magnitude

@@ -86,7 +86,10 @@ public struct ResourceAnalyzer: Sendable {
 
     // Anomalies.
     let cpu = points.compactMap { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
-    findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, windowSeconds: window, evidence: evidence))
+    let normal = HostNormal()
+    let cpuJudgement = normal.judge(cpu.map(\.1), times: cpu.map(\.0))
+    findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, judgement: cpuJudgement, windowSeconds: window, evidence: evidence))
+    findings.append(anomalyFinding(points, cpu: cpuJudgement, normal: normal, evidence: evidence))
     // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
     // the load falls under the clear threshold.
     var rule = SustainedLoadRule(
@@ -237,6 +240,8 @@ public struct ResourceAnalyzer: Sendable {
         public var end: Date
         public var level: Double
         public var peak: Double
+        /// Within this host's normal (a rise its model does not flag); nil where the series is too short for one.
+        public var expected: Bool?
         public var rise: Double { peak - level }
         public var seconds: Double { end.timeIntervalSince(start) }
     }
@@ -281,40 +286,140 @@ public struct ResourceAnalyzer: Sendable {
         return events
     }
 
-    /// The CPU Spike row: the count, the worst, the first and the last, every spike as an event.
-    func spikeFinding(_ cpu: [(Date, Double, Double)], windowSeconds: Double, evidence: Evidence) -> Finding {
-        let spikes = Self.spikes(cpu, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent, persistence: thresholds.spikePersistenceSamples)
+    /// The CPU Spike row. Once this host's normal is known (`HostNormal`, from `judgedFrom`), a spike is an alarm of
+    /// that model that rose more than `spike_rise_percent` percent of the level it rose from: on a host at 1%, past
+    /// 1.2% (the band decides); on one at 60%, past 72%. Rises of the seed's rule (more than `spike_rise_percent`
+    /// points over the median of the previous ten samples) that the model does not flag are routine: counted,
+    /// `expected`, not alarms. Before the model knows the host (a short recording), the seed's rule alone judges.
+    func spikeFinding(_ cpu: [(Date, Double, Double)], judgement: HostNormal.Judgement, windowSeconds: Double, evidence: Evidence) -> Finding {
+        let rule = Self.spikes(cpu, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent, persistence: thresholds.spikePersistenceSamples)
+        let judgedFrom = judgement.judgedFrom.map { cpu[$0].0 }
+        let alarms = judgement.excursions.filter { !$0.expected }
+        let alarmTimes = alarms.map { (cpu[$0.start].0.addingTimeInterval(-cpu[$0.start].2), cpu[$0.end].0) }
+        var spikes = alarms.filter {
+            $0.kind == .spike && $0.peak - $0.level > thresholds.spikeRisePercent / 100 * max($0.level, 0) && $0.peak >= thresholds.spikeFloorPercent
+        }.map { Spike(start: cpu[$0.start].0.addingTimeInterval(-cpu[$0.start].2), end: cpu[$0.end].0, level: $0.level, peak: $0.peak, expected: false) }
+        for var spike in rule {
+            if let from = judgedFrom, spike.start >= from {
+                // The model judged it: an alarm of any kind covers it; otherwise it is this host's routine.
+                guard !alarmTimes.contains(where: { $0.0 <= spike.end && spike.start <= $0.1 }) else { continue }
+                spike.expected = true
+            }
+            spikes.append(spike)
+        }
+        spikes.sort { $0.start < $1.start }
+        let routine = spikes.filter { $0.expected == true }.count
         let floorText = thresholds.spikeFloorPercent > 0 ? ", reaching at least \(Formatting.percent(thresholds.spikeFloorPercent, digits: 0))" : ""
-        let rule = "> \(Formatting.number(thresholds.spikeRisePercent, digits: 0)) points over the median of the previous 10 samples\(floorText), for \(thresholds.spikePersistenceSamples)+ samples"
-        guard let worst = spikes.max(by: { $0.rise < $1.rise }), let first = spikes.first, let last = spikes.last else {
+        let expected = "outside this host's normal band, rising > \(Formatting.number(thresholds.spikeRisePercent, digits: 0))% of its level\(floorText); "
+            + "before the host's normal is known: > \(Formatting.number(thresholds.spikeRisePercent, digits: 0)) points over the median of the previous 10 samples, for \(thresholds.spikePersistenceSamples)+ samples"
+        guard let worst = spikes.filter({ $0.expected != true }).max(by: { $0.rise < $1.rise }) ?? spikes.max(by: { $0.rise < $1.rise }),
+            let first = spikes.first, let last = spikes.last
+        else {
             return Finding(
-                table: .anomalyDetection, check: "CPU Spike", status: .pass, observed: "none", expected: rule, severity: .info,
-                measurements: ["spikes": 0], recommendation: "Continue monitoring", evidence: evidence)
+                table: .anomalyDetection, check: "CPU Spike", status: .pass, observed: "none", expected: expected, severity: .info,
+                measurements: ["spikes": 0, "alarms": 0, "routine": 0], recommendation: "Continue monitoring", evidence: evidence)
         }
         let hours = max(windowSeconds, 1) / 3600
-        let longest = spikes.map(\.seconds).max() ?? 0
-        let perHour = Double(spikes.count) / hours
+        let flagged = spikes.filter { $0.expected != true }
+        let longest = flagged.map(\.seconds).max() ?? 0
+        let perHour = Double(flagged.count) / hours
         let severe = longest >= 60 || (windowSeconds >= 600 && perHour >= 10)
         let severityReason = longest >= 60
             ? "one spike lasted \(Formatting.duration(seconds: longest)) (a minute or more)"
             : severe ? "\(Formatting.number(perHour, digits: 0)) spikes per hour (ten or more)" : "each spike under a minute, fewer than ten per hour"
-        var observed = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s"); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Formatting.duration(seconds: worst.seconds)) at \(Self.stamp(worst.start))"
+        let counted = "\(spikes.count) spike\(spikes.count == 1 ? "" : "s")"
+        var observed = routine == spikes.count
+            ? "\(counted), all within this host's usual pattern (not alarms)"
+            : "\(counted); worst +\(Formatting.number(worst.rise, digits: 0)) points to \(Formatting.percent(worst.peak, digits: 0)) for \(Formatting.duration(seconds: worst.seconds)) at \(Self.stamp(worst.start))"
         if spikes.count > 1 { observed += "; first \(Self.stamp(first.start)), last \(Self.stamp(last.start))" }
+        if routine > 0, routine < spikes.count { observed += "; \(routine) within this host's usual pattern (not alarms)" }
         var finding = Finding(
-        table: .anomalyDetection, check: "CPU Spike", status: .watch, observed: observed, expected: rule,
-        severity: severe ? .high : .medium,
-        measurements: [
-            "spikes": Double(spikes.count), "spikes_per_hour": Double(spikes.count) / hours, "worst_rise_points": worst.rise,
-            "worst_peak_percent": worst.peak, "longest_seconds": longest,
-        ],
-        attributes: [
-            "impact": "CPU rose more than \(Int(thresholds.spikeRisePercent)) points over its recent level\(floorText): requests queue behind the burst",
-            "severity_reason": severityReason,
-        ],
-        recommendation: "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
-    finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise, kind: "spike", expected: false) }
-    return finding
-}
+            table: .anomalyDetection, check: "CPU Spike", status: flagged.isEmpty ? .pass : .watch, observed: observed, expected: expected,
+            severity: flagged.isEmpty ? .info : severe ? .high : .medium,
+            measurements: [
+                "spikes": Double(spikes.count), "alarms": Double(flagged.count), "routine": Double(routine),
+                "spikes_per_hour": Double(spikes.count) / hours, "worst_rise_points": worst.rise, "worst_peak_percent": worst.peak,
+                "longest_seconds": longest,
+            ],
+            attributes: flagged.isEmpty ? [:] : [
+                "impact": "CPU rose beyond this host's normal: requests queue behind the burst",
+                "severity_reason": severityReason,
+            ],
+            recommendation: flagged.isEmpty ? "Continue monitoring" : "Correlate with deployments, cron jobs and traffic at those times", evidence: evidence)
+        finding.events = spikes.map { FindingEvent(start: $0.start, end: $0.end, peak: $0.peak, rise: $0.rise, kind: "spike", expected: $0.expected) }
+        return finding
+    }
+
+    /// The metrics judged against each host's normal, with their unit of change.
+    static let normalMetrics: [(name: String, unit: String, value: @Sendable (ResourcePoint) -> Double?)] = [
+        ("CPU", "points", { $0.cpuPercent }), ("memory", "points", { $0.memoryPercent }), ("GPU utilization", "points", { $0.gpuPercent }),
+        ("GPU memory", "points", { $0.gpuMemoryPercent }),
+        ("disk I/O", "MB/s", { p in p.diskReadMegabytesPerSecond.flatMap { r in p.diskWriteMegabytesPerSecond.map { r + $0 } } }),
+        ("network", "MB/s", { p in p.networkReceiveMegabytesPerSecond.flatMap { r in p.networkTransmitMegabytesPerSecond.map { r + $0 } } }),
+    ]
+
+    /// The Resource Anomalies row: every metric against this host's normal (`HostNormal`): drops and level shifts of
+    /// CPU (its spikes have their own row), spikes, drops and level shifts of the others, each an event naming its
+    /// metric. Not judged, and saying so, while the recording is too short for a normal.
+    func anomalyFinding(_ points: [ResourcePoint], cpu: HostNormal.Judgement, normal: HostNormal, evidence: Evidence) -> Finding {
+        var events: [FindingEvent] = []
+        var parts: [String] = []
+        var judged: [String] = []
+        var needed = normal.recentPoints
+        var longest = 0
+        for metric in Self.normalMetrics {
+            let series = points.compactMap { p in metric.value(p).map { (p, $0) } }
+            guard !series.isEmpty else { continue }
+            let judgement = metric.name == "CPU" ? cpu : normal.judge(series.map(\.1), times: series.map(\.0.time))
+            longest = max(longest, series.count)
+            needed = judgement.historyPoints
+            guard judgement.judgedFrom != nil else { continue }
+            judged.append(metric.name)
+            let found = judgement.excursions.filter { !$0.expected && (metric.name != "CPU" || $0.kind != .spike) }
+            for excursion in found {
+                let start = series[excursion.start].0
+                let change = excursion.size ?? excursion.peak - excursion.level
+                events.append(
+                    FindingEvent(
+                        start: start.time.addingTimeInterval(-start.intervalSeconds), end: series[excursion.end].0.time, peak: excursion.peak,
+                        rise: change, detail: metric.name, kind: excursion.kind.rawValue, expected: false))
+            }
+            guard let worst = found.max(by: { abs($0.size ?? $0.peak - $0.level) < abs($1.size ?? $1.peak - $1.level) }) else { continue }
+            let counts = [HostNormal.Excursion.Kind.spike, .drop, .levelShift].compactMap { kind -> String? in
+                let count = found.filter { $0.kind == kind }.count
+                let name = kind == .levelShift ? "level shift" : kind.rawValue
+                return count == 0 ? nil : "\(count) \(name)\(count == 1 ? "" : "s")"
+            }
+            let change = worst.size ?? worst.peak - worst.level
+            let unit = metric.unit == "points" ? " points" : " \(metric.unit)"
+            let to = metric.unit == "points" ? Formatting.percent(worst.peak, digits: 0) : Formatting.value(worst.peak, unit: metric.unit)
+            let what = worst.kind == .levelShift ? "level shift" : worst.kind.rawValue
+            parts.append(
+                "\(metric.name): \(counts.joined(separator: ", ")); largest a \(what) of \(String(format: "%+.0f", change))\(unit) to \(to) at \(Self.stamp(series[worst.start].0.time))")
+        }
+        let expected = "within this host's normal (its recent level, daily and weekly profile)"
+        guard !judged.isEmpty else {
+            return Finding(
+                table: .anomalyDetection, check: "Resource Anomalies", status: .notJudged,
+                observed: longest == 0 ? "not measured: the log has no resource readings"
+                    : "not judged: \(longest) samples; a host's normal needs more than \(needed + normal.recentPoints + 18)",
+                expected: expected, severity: .info, recommendation: "Record a day, or 300 samples or more, to judge against the host's normal",
+                evidence: evidence)
+        }
+        events.sort { $0.start < $1.start }
+        var finding = Finding(
+            table: .anomalyDetection, check: "Resource Anomalies", status: events.isEmpty ? .pass : .watch,
+            observed: events.isEmpty ? "none (judged: \(judged.joined(separator: ", ")))" : parts.joined(separator: "; "), expected: expected,
+            severity: events.isEmpty ? .info : .medium,
+            measurements: [
+                "events": Double(events.count), "drops": Double(events.filter { $0.kind == "drop" }.count),
+                "level_shifts": Double(events.filter { $0.kind == "level_shift" }.count), "spikes": Double(events.filter { $0.kind == "spike" }.count),
+            ],
+            attributes: events.isEmpty ? [:] : ["impact": "a metric left this host's normal: a drop can be lost traffic or a stopped service, a level shift a changed workload"],
+            recommendation: events.isEmpty ? "Continue monitoring" : "Correlate with deployments, traffic and incidents at those times", evidence: evidence)
+        finding.events = events
+        return finding
+    }
 
 /// How fast memory in use grows, past the warm-up.
 public struct Growth: Sendable, Hashable {

@@ -80,7 +80,8 @@ import Testing
         #expect(sustained.measurements["longest_seconds"] == 200)  // 85% is not above the 85% limit
         // Every finding with occurrences carries them as events, with their kind and times: the spike, the one
         // sustained episode (200 s from the first sample at 92%), and the breach of the utilization limit (80%).
-        #expect(spike.events.map(\.kind) == ["spike"] && spike.events.first?.expected == false)
+        // Four minutes are too short for this host's normal: the seed's rule judges alone, and `expected` is not set.
+        #expect(spike.events.map(\.kind) == ["spike"] && spike.events.first?.expected == nil)
         let episode = try #require(sustained.events.first)
         #expect(sustained.events.count == 1 && episode.kind == "sustained" && episode.durationSeconds == 200 && episode.peak == 92, "\(sustained.events)")
         #expect(sustained.observed == "CPU ≥ 85% for 3 min; 1 episode of 3 min or more, first \(episode.start.formatted(.iso8601))", "\(sustained.observed)")
