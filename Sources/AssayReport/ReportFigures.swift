@@ -25,16 +25,29 @@ enum ReportFigures {
 
     static func resources(_ report: Report) -> [Document.Figure] {
         let findings = report.layer(.resources)?.findings ?? []
-        let spikes = findings.first { $0.table == .anomalyDetection && $0.check == "CPU Spike" }?.events ?? []
+        // The alarms drawn on each chart: CPU spikes, and the drops, level shifts and spikes of the metric against its
+        // host's normal (routine rises are not shaded).
+        func events(_ check: String) -> [FindingEvent] { findings.first { $0.table == .anomalyDetection && $0.check == check }?.events ?? [] }
+        let metric = ["CPU Utilization (%)": "CPU", "Memory Usage (%)": "memory", "GPU Utilization (%)": "GPU utilization", "Disk I/O (MB/s)": "disk I/O"]
+        func alarms(_ chart: String) -> [FindingEvent] {
+            guard let name = metric[chart] else { return [] }
+            return ((name == "CPU" ? events("CPU Spike") : []) + events("Resource Anomalies").filter { $0.detail == name })
+                .filter { $0.expected != true }.sorted { $0.start < $1.start }
+        }
         return findings.filter { $0.table == .resourceUtilization }.compactMap { f in
             guard let values = f.series["values"], values.count > 1 else { return nil }
             let start = f.measurements["series_start"] ?? 0
             let unit = f.check.contains("(MB/s)") ? "MB/s" : "%"
             let axis = timeAxis(span: (values.last?.x ?? 0) - (values.first?.x ?? 0))
-            let spans = f.check.hasPrefix("CPU")
-                ? spikes.map { (from: ($0.start.timeIntervalSince1970 - start) / axis.seconds, to: ($0.end.timeIntervalSince1970 - start) / axis.seconds) } : []
+            let shown = alarms(f.check)
+            let spans = shown.map { (from: ($0.start.timeIntervalSince1970 - start) / axis.seconds, to: ($0.end.timeIntervalSince1970 - start) / axis.seconds) }
+            let kinds = ["spike", "drop", "level_shift"].compactMap { kind -> String? in
+                let count = shown.filter { ($0.kind ?? "spike") == kind }.count
+                let name = kind == "level_shift" ? "level shift" : kind
+                return count == 0 ? nil : "\(count) \(name)\(count == 1 ? "" : "s")"
+            }
             let svg = Charts.plot(
-                id: "resource-" + slug(f.check), title: f.check + (spans.isEmpty ? "" : " · \(spans.count) spike\(spans.count == 1 ? "" : "s") shaded"),
+                id: "resource-" + slug(f.check), title: f.check + (kinds.isEmpty ? "" : " · \(kinds.joined(separator: ", ")) shaded"),
                 xLabel: "\(axis.name) since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: start)), yLabel: unit,
                 lines: [Charts.Line(name: f.check, points: values.map { SeriesPoint($0.x / axis.seconds, $0.y) }, color: Charts.current)],
                 horizontal: f.measurements["threshold"].map { [Charts.Rule(value: $0, label: "threshold \(Formatting.value($0, unit: unit))", color: Charts.limit)] } ?? [],

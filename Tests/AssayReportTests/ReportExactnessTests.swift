@@ -102,6 +102,17 @@ import Testing
                 }
                 return finding
             }
+            if layer.layer == .resources {
+                // A level shift of CPU against the host's normal, and a routine rise, which is not shaded.
+                var anomalies = Finding(
+                    table: .anomalyDetection, check: "Resource Anomalies", status: .watch, observed: "CPU: 1 level shift", expected: "—",
+                    evidence: Evidence(path: "telemetry.jsonl", sha256: String(repeating: "a", count: 64)))
+                anomalies.events = [
+                    FindingEvent(start: start.addingTimeInterval(44), end: start.addingTimeInterval(50), peak: 80, rise: 20, detail: "CPU", kind: "level_shift", expected: false),
+                    FindingEvent(start: start.addingTimeInterval(10), end: start.addingTimeInterval(12), peak: 80, rise: 20, detail: "CPU", kind: "spike", expected: true),
+                ]
+                layer.findings.append(anomalies)
+            }
             return layer
         }
         let report = ReportBuilder(service: "svc").build(run)
@@ -110,7 +121,8 @@ import Testing
             #expect(html.contains(#"id="\#(id)""#), "no chart \(id)")
         }
         let cpu = try #require(html.components(separatedBy: #"id="resource-cpu-utilization""#).last?.components(separatedBy: "</svg>").first)
-        #expect(cpu.contains(#"<rect class="span""#), "the spike is shaded")
+        #expect(cpu.components(separatedBy: #"<rect class="span""#).count == 3, "the spike and the level shift are shaded, the routine rise is not")
+        #expect(cpu.contains("CPU Utilization (%) · 1 spike, 1 level shift shaded"))
         #expect(cpu.contains("threshold 80.0%"))
         let cdf = try #require(html.components(separatedBy: #"id="latency-cdf-inference""#).last?.components(separatedBy: "</svg>").first)
         #expect(cdf.components(separatedBy: #"<polyline class="series""#).count == 3, "this run and the previous one")
