@@ -289,8 +289,9 @@ public struct ResourceAnalyzer: Sendable {
     /// The CPU Spike row. Once this host's normal is known (`HostNormal`, from `judgedFrom`), a spike is an alarm of
     /// that model that rose more than `spike_rise_percent` percent of the level it rose from: on a host at 1%, past
     /// 1.2% (the band decides); on one at 60%, past 72%. Rises of the seed's rule (more than `spike_rise_percent`
-    /// points over the median of the previous ten samples) that the model does not flag are routine: counted,
-    /// `expected`, not alarms. Before the model knows the host (a short recording), the seed's rule alone judges.
+    /// points over the median of the previous ten samples) that the model does not flag are routine (counted,
+    /// `expected`, not alarms) where the host's daily or weekly profile explains them, and alarms where it does not.
+    /// Before the model knows the host (a short recording), the seed's rule alone judges.
     func spikeFinding(_ cpu: [(Date, Double, Double)], judgement: HostNormal.Judgement, windowSeconds: Double, evidence: Evidence) -> Finding {
         let rule = Self.spikes(cpu, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent, persistence: thresholds.spikePersistenceSamples)
         let judgedFrom = judgement.judgedFrom.map { cpu[$0].0 }
@@ -301,9 +302,17 @@ public struct ResourceAnalyzer: Sendable {
         }.map { Spike(start: cpu[$0.start].0.addingTimeInterval(-cpu[$0.start].2), end: cpu[$0.end].0, level: $0.level, peak: $0.peak, expected: false) }
         for var spike in rule {
             if let from = judgedFrom, spike.start >= from {
-                // The model judged it: an alarm of any kind covers it; otherwise it is this host's routine.
+                // The model judged it: an alarm of any kind covers it; a rise the daily or weekly profile explains is
+                // this host's routine; any other is an alarm.
                 guard !alarmTimes.contains(where: { $0.0 <= spike.end && spike.start <= $0.1 }) else { continue }
-                spike.expected = true
+                // The spike's first sample (its start is that sample's time less its interval).
+                var (low, high) = (0, cpu.count - 1)
+                while low < high {
+                    let middle = (low + high) / 2
+                    if cpu[middle].0 > spike.start { high = middle } else { low = middle + 1 }
+                }
+                let index = low
+                spike.expected = judgement.explained[index]
             }
             spikes.append(spike)
         }
@@ -375,7 +384,13 @@ public struct ResourceAnalyzer: Sendable {
             needed = judgement.historyPoints
             guard judgement.judgedFrom != nil else { continue }
             judged.append(metric.name)
-            let found = judgement.excursions.filter { !$0.expected && (metric.name != "CPU" || $0.kind != .spike) }
+            // The magnitude floor: a change of more than `spike_rise_percent` percent of the level, and of at least one
+            // point (one MB/s), so a flat series' tiny move is not an anomaly.
+            let found = judgement.excursions.filter { excursion in
+                let change = abs(excursion.size ?? excursion.peak - excursion.level)
+                return !excursion.expected && (metric.name != "CPU" || excursion.kind != .spike)
+                    && change > thresholds.spikeRisePercent / 100 * abs(excursion.level) && change >= 1
+            }
             for excursion in found {
                 let start = series[excursion.start].0
                 let change = excursion.size ?? excursion.peak - excursion.level
