@@ -17,11 +17,13 @@ public struct ResourceAnalyzer: Sendable {
 
     public func findings(_ points: [ResourcePoint], evidence: Evidence) -> [Finding] {
         var findings: [Finding] = []
-        func series(_ key: KeyPath<ResourcePoint, Double?>) -> [Double] { points.compactMap { $0[keyPath: key] } }
+        // Closures, not key paths: a key path's projection copies the whole sample, and a day at 1 Hz is 86,400 of them.
+        func each<T>(_ body: (ResourcePoint) -> T?) -> [T] { points.indices.compactMap { body(points[$0]) } }
+        func series(_ key: (ResourcePoint) -> Double?) -> [Double] { each(key) }
         func p95(_ values: [Double]) -> Double? { Quantile.type7(sorted: values.sorted(), 0.95) }
         /// The change over the window by a robust slope (Theil–Sen), claimed only when its CI95 excludes 0 and it
         /// amounts to a unit or more, so one burst is not a trend.
-        let window = points.map(\.intervalSeconds).reduce(0, +)
+        let window = each { $0.intervalSeconds }.reduce(0, +)
         // A trend means something over ten minutes or more; over a shorter window it is not stated, and the window is.
         func trend(_ values: [Double], unit: String) -> String {
             guard window >= Self.minimumTrendSeconds else { return "—, window \(Formatting.duration(seconds: window.rounded()))" }
@@ -34,13 +36,13 @@ public struct ResourceAnalyzer: Sendable {
         let start = points.first?.time ?? Date(timeIntervalSince1970: 0)
         /// The series the report draws: seconds since the first sample against the value, thinned to 240 points.
         func drawn(_ value: (ResourcePoint) -> Double?) -> [String: [SeriesPoint]] {
-            ["values": SeriesPoint.thinned(points.compactMap { p in value(p).map { SeriesPoint(p.time.timeIntervalSince(start), $0) } }, to: 240)]
+            ["values": SeriesPoint.thinned(each { p in value(p).map { SeriesPoint(p.time.timeIntervalSince(start), $0) } }, to: 240)]
         }
-        let rows: [(String, KeyPath<ResourcePoint, Double?>, Double, String)] = [
-            ("CPU Utilization (%)", \.cpuPercent, thresholds.cpuPercent, "%"),
-            ("Memory Usage (%)", \.memoryPercent, thresholds.memoryPercent, "%"),
-            ("Disk Utilization (%)", \.diskUtilPercent, 90, "%"),
-            ("GPU Utilization (%)", \.gpuPercent, thresholds.gpuPercent, "%"),
+        let rows: [(String, (ResourcePoint) -> Double?, Double, String)] = [
+            ("CPU Utilization (%)", { $0.cpuPercent }, thresholds.cpuPercent, "%"),
+            ("Memory Usage (%)", { $0.memoryPercent }, thresholds.memoryPercent, "%"),
+            ("Disk Utilization (%)", { $0.diskUtilPercent }, 90, "%"),
+            ("GPU Utilization (%)", { $0.gpuPercent }, thresholds.gpuPercent, "%"),
         ]
         for (name, key, limit, _) in rows {
             let values = series(key)
@@ -57,15 +59,15 @@ public struct ResourceAnalyzer: Sendable {
                 attributes: ["trend": trend(values, unit: "points")],
                 recommendation: breach ? "\(name) P95 is at the limit: add capacity or find what consumes it." : nil,
                 evidence: evidence)
-            finding.series = drawn { $0[keyPath: key] }
+            finding.series = drawn(key)
             if breach {
                 finding.events = Self.episodes(
-                    points.compactMap { p in p[keyPath: key].map { (p.time, $0, p.intervalSeconds) } }, above: limit, orEqual: true,
+                    points.indices.compactMap { i in key(points[i]).map { (points[i].time, $0, points[i].intervalSeconds) } }, above: limit, orEqual: true,
                     lasting: 0, kind: "breach")
             }
             findings.append(finding)
         }
-        let disk = points.compactMap { p -> Double? in
+        let disk = each { p -> Double? in
             guard let r = p.diskReadMegabytesPerSecond, let w = p.diskWriteMegabytesPerSecond else { return nil }
             return r + w
         }
@@ -85,7 +87,7 @@ public struct ResourceAnalyzer: Sendable {
     }
 
     // Anomalies.
-    let cpu = points.compactMap { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
+    let cpu = each { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
     let normal = HostNormal()
     let cpuJudgement = normal.judge(cpu.map(\.1), times: cpu.map(\.0))
     findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, judgement: cpuJudgement, windowSeconds: window, evidence: evidence))
@@ -121,17 +123,17 @@ public struct ResourceAnalyzer: Sendable {
     findings.append(sustainedRow)
     // Memory growth, relative to the memory in use: host memory is a watch (caches grow too), GPU memory a
     // breach (it does not shrink), one row per device.
-    let host = points.compactMap { p in
+    let host = each { p in
         p.memoryPercent.map { percent in (p.time.timeIntervalSince1970, p.memoryTotalMiB.map { percent / 100 * $0 } ?? percent, p.memoryTotalMiB ?? 100) }
     }
     findings.append(
         growthFinding(
-            "Memory Growth", host, unit: points.contains { $0.memoryTotalMiB != nil } ? "MiB" : "points", device: "host",
+            "Memory Growth", host, unit: points.indices.contains { points[$0].memoryTotalMiB != nil } ? "MiB" : "points", device: "host",
             status: .watch, severity: .medium, impact: "a leak would exhaust memory", action: "Check for a leak: watch one more cycle",
             evidence: evidence))
-        let devices = Set(points.flatMap { $0.gpuDevices?.map(\.index) ?? [] }).sorted()
+        let devices = Set(each { $0.gpuDevices?.map(\.index) }.joined()).sorted()
         if devices.isEmpty {
-            let series = points.compactMap { p in p.gpuMemoryPercent.map { (p.time.timeIntervalSince1970, $0, 100.0) } }
+            let series = each { p in p.gpuMemoryPercent.map { (p.time.timeIntervalSince1970, $0, 100.0) } }
             if !series.isEmpty {
                 findings.append(
                     growthFinding(
@@ -141,7 +143,7 @@ public struct ResourceAnalyzer: Sendable {
             }
         }
         for index in devices {
-            let series = points.compactMap { p -> (Double, Double, Double)? in
+            let series = each { p -> (Double, Double, Double)? in
                 guard let device = p.gpuDevices?.first(where: { $0.index == index }), let used = device.memoryUsedMiB,
                     let total = device.memoryTotalMiB, total > 0
                 else { return nil }
@@ -154,10 +156,10 @@ public struct ResourceAnalyzer: Sendable {
                     status: .breach, severity: .high, impact: "GPU memory will run out: OOM and restarts",
                     action: "Find the leak (caching allocator, retained tensors) before rollout", evidence: evidence))
         }
-        let cpuThrottle = points.compactMap(\.cpuThrottleEvents)
+        let cpuThrottle = series { $0.cpuThrottleEvents }
         if !cpuThrottle.isEmpty {
             let events = cpuThrottle.reduce(0, +)
-            let hottest = points.compactMap(\.cpuTemperatureCelsius).max()
+            let hottest = series { $0.cpuTemperatureCelsius }.max()
             findings.append(
                 Self.timed(points, { ($0.cpuThrottleEvents ?? 0) > 0 }, Finding(
                     table: .anomalyDetection, check: "CPU Thermal Throttling", status: events > 0 ? .watch : .pass,
@@ -166,7 +168,7 @@ public struct ResourceAnalyzer: Sendable {
                     attributes: events > 0 ? ["impact": "the CPU ran below its clock while hot: latency rises"] : [:],
                     recommendation: events > 0 ? "Check cooling and power limits on this host" : "—", evidence: evidence)))
         }
-        let reasons = points.compactMap(\.gpuThrottleReasons)
+        let reasons = each { $0.gpuThrottleReasons }
         if !reasons.isEmpty {
             let throttled = reasons.filter { $0 & GPUReading.thermalOrHardwareMask != 0 }.count
             findings.append(
@@ -177,7 +179,7 @@ public struct ResourceAnalyzer: Sendable {
                     attributes: throttled > 0 ? ["impact": "lower clocks, higher latency"] : [:],
                     recommendation: throttled > 0 ? "Check cooling and power limits" : "—", evidence: evidence)))
         }
-        let throttling = series(\.cgroupThrottledPercent)
+        let throttling = series { $0.cgroupThrottledPercent }
         if !throttling.isEmpty {
             let throttled = throttling.filter { $0 > 0 }.count
             findings.append(
@@ -190,7 +192,7 @@ public struct ResourceAnalyzer: Sendable {
                     attributes: throttled > 0 ? ["impact": "the CPU quota stretches requests"] : [:],
                     recommendation: throttled > 0 ? "Raise the CPU quota or reduce work per request" : "—", evidence: evidence)))
         }
-        let util = series(\.diskUtilPercent)
+        let util = series { $0.diskUtilPercent }
         if !util.isEmpty {
             let busy = util.filter { $0 >= 90 }.count
             findings.append(
@@ -377,10 +379,16 @@ public struct ResourceAnalyzer: Sendable {
         var needed = normal.recentPoints
         var longest = 0
         for metric in Self.normalMetrics {
-            let series = points.compactMap { p in metric.value(p).map { (p, $0) } }
-            guard !series.isEmpty else { continue }
-            let judgement = metric.name == "CPU" ? cpu : normal.judge(series.map(\.1), times: series.map(\.0.time))
-            longest = max(longest, series.count)
+            // The samples that carry the metric, by index (a sample is large: it is not copied).
+            var indices: [Int] = []
+            var values: [Double] = []
+            for index in points.indices {
+                if let value = metric.value(points[index]) { indices.append(index); values.append(value) }
+            }
+            guard !indices.isEmpty else { continue }
+            let series = (0..<indices.count).lazy.map { (points[indices[$0]], values[$0]) }
+            let judgement = metric.name == "CPU" ? cpu : normal.judge(values, times: indices.map { points[$0].time })
+            longest = max(longest, indices.count)
             needed = judgement.historyPoints
             guard judgement.judgedFrom != nil else { continue }
             judged.append(metric.name)
