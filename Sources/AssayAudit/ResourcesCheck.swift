@@ -61,7 +61,9 @@ public struct ResourcesCheck: LayerCheck {
             let evidence = Evidence(
                 path: store, sha256: FileDigest.sha256(of: listing),
                 locator: "assay agent samples, last \(Formatting.number(hours, digits: 0)) h, \(points.count) samples")
-            return .verified(ResourceAnalyzer(thresholds: configuration.thresholds.resources).findings(points, evidence: evidence) + uptime)
+            return .verified(
+                ResourceAnalyzer(thresholds: configuration.thresholds.resources)
+                    .findings(points, evidence: evidence, history: try await history(before: points)) + uptime)
         }
         guard !telemetry.files.isEmpty else { return .verified(uptime) }
         var points: [ResourcePoint] = []
@@ -70,6 +72,19 @@ public struct ResourcesCheck: LayerCheck {
         let evidence = try Evidence.file(
             at: configuration.resolve(first), displayPath: first,
             locator: telemetry.files.count > 1 ? "\(telemetry.files.count) files, \(points.count) samples" : "L1-\(points.count)")
-        return .verified(ResourceAnalyzer(thresholds: configuration.thresholds.resources).findings(points, evidence: evidence) + uptime)
+        return .verified(
+            ResourceAnalyzer(thresholds: configuration.thresholds.resources)
+                .findings(points, evidence: evidence, history: try await history(before: points)) + uptime)
+    }
+
+    /// The rolling baseline each metric's normal learns from: the agent's minute samples in the store over the week
+    /// before the window (empty without a store). Read only; a sample that does not decode is counted, and the
+    /// Resource Anomalies row says how many were left out.
+    func history(before points: [ResourcePoint]) async throws -> ResourceAnalyzer.History {
+        guard let samples, let first = points.map(\.time).min() else { return ResourceAnalyzer.History() }
+        let decoder = JSONCoding.decoder()
+        let stored = try await samples.resourceSamples(resolution: "1m", since: first.addingTimeInterval(-7 * 86_400)).filter { $0.time < first }
+        let read = stored.compactMap { try? decoder.decode(ResourcePoint.self, from: $0.payload) }
+        return ResourceAnalyzer.History(points: read, unreadable: stored.count - read.count)
     }
 }

@@ -298,7 +298,8 @@ public struct HostNormal: Sendable {
 
     static func median(_ values: [Double]) -> Double { Quantile.type7(sorted: values.sorted(), 0.5) ?? 0 }
 
-    static func medianStep(_ times: [Date]) -> Double {
+    /// The median spacing of the times, seconds.
+    public static func medianStep(_ times: [Date]) -> Double {
         median(zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.filter { $0 > 0 })
     }
 }

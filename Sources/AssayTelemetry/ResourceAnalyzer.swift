@@ -15,7 +15,21 @@ public struct ResourceAnalyzer: Sendable {
     /// The shortest window over which a resource trend is stated.
     public static let minimumTrendSeconds = 600.0
 
-    public func findings(_ points: [ResourcePoint], evidence: Evidence) -> [Finding] {
+    /// Earlier samples of the same host (the agent's minute samples in the store), and how many stored samples could
+    /// not be read.
+    public struct History: Sendable {
+        public var points: [ResourcePoint]
+        public var unreadable: Int
+
+        public init(points: [ResourcePoint] = [], unreadable: Int = 0) {
+            self.points = points
+            self.unreadable = unreadable
+        }
+    }
+
+    /// `history`: earlier samples of the same host, before `points`; the Resource Anomalies row learns each metric's
+    /// normal from them and judges the window on the same resolution.
+    public func findings(_ points: [ResourcePoint], evidence: Evidence, history: History = History()) -> [Finding] {
         var findings: [Finding] = []
         // Closures, not key paths: a key path's projection copies the whole sample, and a day at 1 Hz is 86,400 of them.
         func each<T>(_ body: (ResourcePoint) -> T?) -> [T] { points.indices.compactMap { body(points[$0]) } }
@@ -91,7 +105,7 @@ public struct ResourceAnalyzer: Sendable {
     let normal = HostNormal()
     let cpuJudgement = normal.judge(cpu.map(\.1), times: cpu.map(\.0))
     findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, judgement: cpuJudgement, windowSeconds: window, evidence: evidence))
-    findings.append(anomalyFinding(points, cpu: cpuJudgement, normal: normal, evidence: evidence))
+    findings.append(anomalyFinding(points, history: history, cpu: cpuJudgement, normal: normal, evidence: evidence))
     // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
     // the load falls under the clear threshold.
     var rule = SustainedLoadRule(
@@ -371,41 +385,67 @@ public struct ResourceAnalyzer: Sendable {
 
     /// The Resource Anomalies row: every metric against this host's normal (`HostNormal`): drops and level shifts of
     /// CPU (its spikes have their own row), spikes, drops and level shifts of the others, each an event naming its
-    /// metric. Not judged, and saying so, while the recording is too short for a normal.
-    func anomalyFinding(_ points: [ResourcePoint], cpu: HostNormal.Judgement, normal: HostNormal, evidence: Evidence) -> Finding {
+    /// metric. With `history` (earlier samples of this host, such as the agent's minute samples in the store), the
+    /// window is averaged to the history's step and judged after it, so the normal of past days and weeks applies,
+    /// CPU spikes included. Not judged, and saying so, while there is too little for a normal.
+    func anomalyFinding(_ points: [ResourcePoint], history stored: History, cpu: HostNormal.Judgement, normal: HostNormal, evidence: Evidence) -> Finding {
         var events: [FindingEvent] = []
         var parts: [String] = []
         var judged: [String] = []
         var needed = normal.recentPoints
         var longest = 0
+        var learnt = 0.0
+        let history = stored.points
         for metric in Self.normalMetrics {
             // The samples that carry the metric, by index (a sample is large: it is not copied).
-            var indices: [Int] = []
             var values: [Double] = []
+            var times: [Date] = []
+            var intervals: [Double] = []
             for index in points.indices {
-                if let value = metric.value(points[index]) { indices.append(index); values.append(value) }
+                guard let value = metric.value(points[index]) else { continue }
+                values.append(value)
+                times.append(points[index].time)
+                intervals.append(points[index].intervalSeconds)
             }
-            guard !indices.isEmpty else { continue }
-            let series = (0..<indices.count).lazy.map { (points[indices[$0]], values[$0]) }
-            let judgement = metric.name == "CPU" ? cpu : normal.judge(values, times: indices.map { points[$0].time })
-            longest = max(longest, indices.count)
+            guard let first = times.first else { continue }
+            longest = max(longest, values.count)
+            // The store's history of this metric before the window, and the window averaged to its step.
+            var offset = 0
+            let past = history.indices.compactMap { i in history[i].time < first ? metric.value(history[i]).map { (history[i].time, $0) } : nil }
+            let step = past.count > 1 ? HostNormal.medianStep(past.map(\.0)) : 0
+            if past.count > normal.recentPoints, step > 0 {
+                var buckets: [(Date, Double, Int)] = []
+                for (time, value) in zip(times, values) {
+                    let key = (time.timeIntervalSince1970 / step).rounded(.down) * step
+                    if let last = buckets.last, last.0.timeIntervalSince1970 == key + step {
+                        buckets[buckets.count - 1] = (last.0, last.1 + value, last.2 + 1)
+                    } else {
+                        buckets.append((Date(timeIntervalSince1970: key + step), value, 1))
+                    }
+                }
+                offset = past.count
+                learnt = max(learnt, first.timeIntervalSince(past[0].0))
+                values = past.map(\.1) + buckets.map { $0.1 / Double($0.2) }
+                times = past.map(\.0) + buckets.map(\.0)
+                intervals = [Double](repeating: step, count: values.count)
+            }
+            let judgement = metric.name == "CPU" && offset == 0 ? cpu : normal.judge(values, times: times)
             needed = judgement.historyPoints
-            guard judgement.judgedFrom != nil else { continue }
+            guard let from = judgement.judgedFrom, from < values.count else { continue }
             judged.append(metric.name)
             // The magnitude floor: a change of more than `spike_rise_percent` percent of the level, and of at least one
             // point (one MB/s), so a flat series' tiny move is not an anomaly.
             let found = judgement.excursions.filter { excursion in
                 let change = abs(excursion.size ?? excursion.peak - excursion.level)
-                return !excursion.expected && (metric.name != "CPU" || excursion.kind != .spike)
+                return excursion.start >= offset && !excursion.expected && (metric.name != "CPU" || excursion.kind != .spike || offset > 0)
                     && change > thresholds.spikeRisePercent / 100 * abs(excursion.level) && change >= 1
             }
             for excursion in found {
-                let start = series[excursion.start].0
-                let change = excursion.size ?? excursion.peak - excursion.level
                 events.append(
                     FindingEvent(
-                        start: start.time.addingTimeInterval(-start.intervalSeconds), end: series[excursion.end].0.time, peak: excursion.peak,
-                        rise: change, detail: metric.name, kind: excursion.kind.rawValue, expected: false))
+                        start: times[excursion.start].addingTimeInterval(-intervals[excursion.start]), end: times[excursion.end],
+                        peak: excursion.peak, rise: excursion.size ?? excursion.peak - excursion.level, detail: metric.name,
+                        kind: excursion.kind.rawValue, expected: false))
             }
             guard let worst = found.max(by: { abs($0.size ?? $0.peak - $0.level) < abs($1.size ?? $1.peak - $1.level) }) else { continue }
             let counts = [HostNormal.Excursion.Kind.spike, .drop, .levelShift].compactMap { kind -> String? in
@@ -417,8 +457,11 @@ public struct ResourceAnalyzer: Sendable {
             let unit = metric.unit == "points" ? " points" : " \(metric.unit)"
             let to = metric.unit == "points" ? Formatting.percent(worst.peak, digits: 0) : Formatting.value(worst.peak, unit: metric.unit)
             let what = worst.kind == .levelShift ? "level shift" : worst.kind.rawValue
-            parts.append(
-                "\(metric.name): \(counts.joined(separator: ", ")); largest a \(what) of \(String(format: "%+.0f", change))\(unit) to \(to) at \(Self.stamp(series[worst.start].0.time))")
+            var part = "\(metric.name): \(counts.joined(separator: ", ")); largest a \(what) of \(String(format: "%+.0f", change))\(unit) to \(to) at \(Self.stamp(times[worst.start]))"
+            if found.count > 1, let earliest = found.first, let latest = found.last {
+                part += ", first \(Self.stamp(times[earliest.start])), last \(Self.stamp(times[latest.start]))"
+            }
+            parts.append(part)
         }
         let expected = "within this host's normal (its recent level, daily and weekly profile)"
         guard !judged.isEmpty else {
@@ -430,13 +473,17 @@ public struct ResourceAnalyzer: Sendable {
                 evidence: evidence)
         }
         events.sort { $0.start < $1.start }
+        var against = learnt > 0 ? ", against \(Formatting.duration(seconds: learnt.rounded())) of this host's history in the store" : ""
+        if stored.unreadable > 0 { against += ", \(stored.unreadable) stored sample\(stored.unreadable == 1 ? "" : "s") unreadable and left out" }
         var finding = Finding(
             table: .anomalyDetection, check: "Resource Anomalies", status: events.isEmpty ? .pass : .watch,
-            observed: events.isEmpty ? "none (judged: \(judged.joined(separator: ", ")))" : parts.joined(separator: "; "), expected: expected,
+            observed: events.isEmpty ? "none (judged: \(judged.joined(separator: ", "))\(against))" : parts.joined(separator: "; ") + (against.isEmpty ? "" : " (\(against.dropFirst(2)))"),
+            expected: expected,
             severity: events.isEmpty ? .info : .medium,
             measurements: [
                 "events": Double(events.count), "drops": Double(events.filter { $0.kind == "drop" }.count),
                 "level_shifts": Double(events.filter { $0.kind == "level_shift" }.count), "spikes": Double(events.filter { $0.kind == "spike" }.count),
+                "history_seconds": learnt,
             ],
             attributes: events.isEmpty ? [:] : ["impact": "a metric left this host's normal: a drop can be lost traffic or a stopped service, a level shift a changed workload"],
             recommendation: events.isEmpty ? "Continue monitoring" : "Correlate with deployments, traffic and incidents at those times", evidence: evidence)

@@ -195,5 +195,43 @@ import Testing
         let noStore = try await Auditor(checks: Auditor.standardChecks).audit(configuration)
         #expect(noStore.result(for: .resources)?.notVerifiedReason?.contains("needs the store") == true)
     }
-}
 
+    /// Each host's normal learns from the store's rolling baseline: two hours at 70% are an anomaly on a host whose
+    /// agent recorded 20% at that time of day for four days, and nothing without that history.
+    @Test func resourceAnomaliesLearnFromTheStoresMinuteSamples() async throws {
+        var configuration = try workspace(approved: true)
+        configuration.telemetry = Configuration.Telemetry(files: [], sampleIntervalSeconds: 10)
+        configuration.telemetry?.agentHours = 2
+        let now = Date(timeIntervalSince1970: 1_800_000_000)  // 08:00 UTC
+        let encoder = JSONCoding.encoder()
+        var random = SplitMix64(seed: 9)
+        let window = try (1...720).map { step in
+            let point = ResourcePoint(
+                time: now.addingTimeInterval(Double(step * 10 - 7200)), intervalSeconds: 10, cpuPercent: 70 + random.nextGaussian(), memoryPercent: 50)
+            return StoredSample(resolution: "raw", time: point.time, payload: try encoder.encode(point))
+        }
+        let minutes = try (1...(4 * 1440)).map { minute in
+            let time = now.addingTimeInterval(-7200 - Double(minute) * 60)
+            let hour = time.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 3600
+            let point = ResourcePoint(
+                time: time, intervalSeconds: 60, cpuPercent: ((12..<16).contains(hour) ? 70 : 20) + random.nextGaussian(), memoryPercent: 50)
+            return StoredSample(resolution: "1m", time: point.time, payload: try encoder.encode(point))
+        }
+        func anomalies(_ samples: [StoredSample]) async throws -> Finding {
+            let store = try Store()
+            try store.saveResourceSamples(samples)
+            let checks = Auditor.standardChecks.map { $0.layer == .resources ? ResourcesCheck(samples: store, now: { now }) : $0 }
+            let run = try await Auditor(checks: checks).audit(configuration)
+            return try #require(run.result(for: .resources)?.findings.first { $0.check == "Resource Anomalies" })
+        }
+        let learnt = try await anomalies(window + minutes)
+        let event = try #require(learnt.events.first, "\(learnt.observed)")
+        #expect(learnt.status == .watch && event.detail == "CPU" && abs((event.rise ?? 0) - 50) < 3, "\(learnt.events)")
+        #expect(abs(event.start.timeIntervalSince(now.addingTimeInterval(-7200))) <= 120, "\(event)")
+        #expect(learnt.observed.hasSuffix("(against 4 d of this host's history in the store)"), "\(learnt.observed)")
+        #expect(learnt.measurements["history_seconds"] == 4 * 86_400 + 10)  // from the first minute sample to the first in the window
+        // The window alone is flat: judged, and nothing is found.
+        let alone = try await anomalies(window)
+        #expect(alone.status == .pass && alone.observed == "none (judged: CPU, memory)", "\(alone.observed)")
+    }
+}
