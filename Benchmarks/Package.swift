@@ -28,7 +28,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "anomaly-bench",
-            dependencies: [.product(name: "AssayTelemetry", package: "Assay"), .product(name: "AssayBaseline", package: "Assay"), .product(name: "AssayProfiling", package: "Assay")],
+            dependencies: [.product(name: "AssayCore", package: "Assay"), .product(name: "AssayTelemetry", package: "Assay"), .product(name: "AssayBaseline", package: "Assay"), .product(name: "AssayProfiling", package: "Assay")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(

@@ -185,6 +185,9 @@ public struct HostNormal: Sendable {
         public var excursions: [Excursion]
         public var judgedFrom: Int?
         public var historyPoints: Int
+        /// Whether each point is usual for its time: a daily or weekly profile is known and scores it within its
+        /// threshold (a host that runs hot every afternoon is routine when it does).
+        public var usual: [Bool]
         /// Whether the daily or weekly profile explains each point's move from the recent level: the value is nearer
         /// the usual value at that time than the level it moved from (less than half as far).
         public var explained: [Bool]
@@ -201,7 +204,12 @@ public struct HostNormal: Sendable {
             guard let level = recent[i] else { return false }
             return profiles.contains { $0[i].map { usual in 2 * abs(values[i] - usual) < abs(values[i] - level) } ?? false }
         }
-        return Judgement(excursions: found, judgedFrom: judgedFrom, historyPoints: scores.historyPoints, explained: explained)
+        let profileScores = rules.filter { $0.reference != .recent }.compactMap { rule in scores.scores[rule.reference].map { (rule.threshold, $0) } }
+        let usual = values.indices.map { i in
+            let judged = profileScores.compactMap { threshold, scored in scored[i].map { $0 <= threshold } }
+            return !judged.isEmpty && !judged.contains(false)
+        }
+        return Judgement(excursions: found, judgedFrom: judgedFrom, historyPoints: scores.historyPoints, usual: usual, explained: explained)
     }
 
     /// The excursions from scores already made, without the level-shift test.

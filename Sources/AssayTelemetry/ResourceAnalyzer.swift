@@ -75,9 +75,11 @@ public struct ResourceAnalyzer: Sendable {
                 evidence: evidence)
             finding.series = drawn(key)
             if breach {
+                // Each run at or over the limit, routine where this host usually runs that high at that time.
+                let series = points.indices.compactMap { i in key(points[i]).map { (points[i].time, $0, points[i].intervalSeconds) } }
+                let judgement = HostNormal().judge(series.map(\.1), times: series.map(\.0))
                 finding.events = Self.episodes(
-                    points.indices.compactMap { i in key(points[i]).map { (points[i].time, $0, points[i].intervalSeconds) } }, above: limit, orEqual: true,
-                    lasting: 0, kind: "breach")
+                    series, above: limit, orEqual: true, lasting: 0, kind: "breach", usual: judgement.judgedFrom == nil ? nil : judgement.usual)
             }
             findings.append(finding)
         }
@@ -121,7 +123,9 @@ public struct ResourceAnalyzer: Sendable {
     }
     let sustained = fired > 0
     // Every episode above the limit that lasted the rule's `sustained_seconds`, with its times.
-    let episodes = Self.episodes(cpu, above: thresholds.sustainedLoadPercent, orEqual: false, lasting: thresholds.sustainedSeconds, kind: "sustained")
+    let episodes = Self.episodes(
+        cpu, above: thresholds.sustainedLoadPercent, orEqual: false, lasting: thresholds.sustainedSeconds, kind: "sustained",
+        usual: cpuJudgement.judgedFrom == nil ? nil : cpuJudgement.usual)
     var observed = longest > 0 ? "CPU ≥ \(Int(thresholds.sustainedLoadPercent))% for \(Formatting.duration(seconds: longest))" : "none"
     if let first = episodes.first, let last = episodes.last {
         observed += "; \(episodes.count) episode\(episodes.count == 1 ? "" : "s") of \(Formatting.duration(seconds: thresholds.sustainedSeconds)) or more, first \(Self.stamp(first.start))"
@@ -222,26 +226,43 @@ public struct ResourceAnalyzer: Sendable {
     static func stamp(_ date: Date) -> String { date.formatted(.iso8601) }
 
     /// The runs of a series of (time, value, interval seconds) above `limit` (or at it, with `orEqual`) that lasted
-    /// `lasting` seconds or more, as events of `kind`: from the start of the first sample's interval to the last
-    /// sample, with the highest value.
-    public static func episodes(_ series: [(Date, Double, Double)], above limit: Double, orEqual: Bool, lasting: Double, kind: String) -> [FindingEvent] {
+    /// `lasting` seconds or more above it, as events of `kind`: from the start of the first sample's interval to the
+    /// last sample above, with the highest value. A run continues across up to `bridge` samples below the limit, so
+    /// noise around it does not split one episode into hundreds. With `usual` (whether each sample is usual for its
+    /// time of day or week, by the host's normal), an episode usual throughout is routine, `expected` true: the host
+    /// runs this high at that time; any other is not.
+    public static func episodes(
+        _ series: [(Date, Double, Double)], above limit: Double, orEqual: Bool, lasting: Double, kind: String, bridge: Int = 2,
+        usual: [Bool]? = nil
+    ) -> [FindingEvent] {
         var events: [FindingEvent] = []
-        var run: (start: Date, end: Date, peak: Double, seconds: Double)?
+        var run: (first: Int, last: Int, start: Date, end: Date, peak: Double, seconds: Double, below: Int)?
         func close() {
             if let open = run, open.seconds >= lasting, open.seconds > 0 {
-                events.append(FindingEvent(start: open.start, end: open.end, peak: open.peak, kind: kind))
+                let expected = usual.map { usual in usual[open.first...open.last].allSatisfy { $0 } }
+                events.append(FindingEvent(start: open.start, end: open.end, peak: open.peak, kind: kind, expected: expected))
             }
             run = nil
         }
-        for (time, value, interval) in series {
-            guard orEqual ? value >= limit : value > limit else { close(); continue }
+        for (index, (time, value, interval)) in series.enumerated() {
+            guard orEqual ? value >= limit : value > limit else {
+                if var open = run, open.below < bridge {
+                    open.below += 1
+                    run = open
+                } else {
+                    close()
+                }
+                continue
+            }
             if var open = run {
                 open.end = time
+                open.last = index
                 open.peak = max(open.peak, value)
                 open.seconds += interval
+                open.below = 0
                 run = open
             } else {
-                run = (time.addingTimeInterval(-interval), time, value, interval)
+                run = (index, index, time.addingTimeInterval(-interval), time, value, interval, 0)
             }
         }
         close()
@@ -306,8 +327,8 @@ public struct ResourceAnalyzer: Sendable {
     /// that model that rose more than `spike_rise_percent` percent of the level it rose from: on a host at 1%, past
     /// 1.2% (the band decides); on one at 60%, past 72%. Rises of the seed's rule (more than `spike_rise_percent`
     /// points over the median of the previous ten samples) that the model does not flag are routine (counted,
-    /// `expected`, not alarms) where the host's daily or weekly profile explains them, and alarms where it does not.
-    /// Before the model knows the host (a short recording), the seed's rule alone judges.
+    /// `expected`, not alarms) where the host's daily or weekly profile explains them or the model has learnt a whole
+    /// day, and alarms before that. Before the model knows the host (a short recording), the seed's rule alone judges.
     func spikeFinding(_ cpu: [(Date, Double, Double)], judgement: HostNormal.Judgement, windowSeconds: Double, evidence: Evidence) -> Finding {
         let rule = Self.spikes(cpu, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent, persistence: thresholds.spikePersistenceSamples)
         let judgedFrom = judgement.judgedFrom.map { cpu[$0].0 }
@@ -319,7 +340,8 @@ public struct ResourceAnalyzer: Sendable {
         for var spike in rule {
             if let from = judgedFrom, spike.start >= from {
                 // The model judged it: an alarm of any kind covers it; a rise the daily or weekly profile explains is
-                // this host's routine; any other is an alarm.
+                // this host's routine, and so is any other once the model has learnt a whole day (it found the rise
+                // inside this host's band); before that, the rule's rise stays an alarm.
                 guard !alarmTimes.contains(where: { $0.0 <= spike.end && spike.start <= $0.1 }) else { continue }
                 // The spike's first sample (its start is that sample's time less its interval).
                 var (low, high) = (0, cpu.count - 1)
@@ -328,7 +350,7 @@ public struct ResourceAnalyzer: Sendable {
                     if cpu[middle].0 > spike.start { high = middle } else { low = middle + 1 }
                 }
                 let index = low
-                spike.expected = judgement.explained[index]
+                spike.expected = judgement.explained[index] || cpu[index].0.timeIntervalSince(cpu[0].0) >= 86_400
             }
             spikes.append(spike)
         }

@@ -67,4 +67,22 @@ struct ResourceAnomalyTests {
         let short = try Self.finding(Array(Self.points(days: 1, noise: 1) { _, _ in 30 }.prefix(120)), "Resource Anomalies")
         #expect(short.status == .notJudged && short.observed == "not judged: 120 samples; a host's normal needs more than 318", "\(short.observed)")
     }
+
+    @Test func aHostHotEveryAfternoonIsRoutineAndHotAtNightIsNot() throws {
+        // 20% with a 90% afternoon (13:00–17:00) every day for six days; on the sixth also 90% from 02:00 to 04:00.
+        let points = Self.points(days: 6, noise: 1) { point, hour in
+            (13..<17).contains(hour) || (point / 288 == 5 && (2..<4).contains(hour)) ? 90 : 20
+        }
+        let sustained = try Self.finding(points, "Sustained Load")
+        func on(_ day: Int, _ hour: Double) -> [FindingEvent] {
+            sustained.events.filter { abs($0.start.timeIntervalSince(Self.start.addingTimeInterval(Double(day) * 86_400 + hour * 3600))) <= 600 }
+        }
+        // One episode per afternoon (noise around the limit does not split it); before the daily profile is scored
+        // (day 4 on) each is an alarm by the rule, after it each is routine.
+        #expect(sustained.events.count == 7, "\(sustained.events.map(\.start))")
+        #expect(on(0, 13).first?.expected == false && on(5, 13).first?.expected == true, "\(sustained.events)")
+        #expect(on(5, 2).count == 1 && on(5, 2).first?.expected == false, "\(sustained.events)")
+        let breach = try Self.finding(points, "CPU Utilization (%)")
+        #expect(breach.events.filter { $0.expected == false }.count < breach.events.count, "\(breach.events)")
+    }
 }

@@ -1,3 +1,4 @@
+import AssayCore
 import AssayProfiling
 import AssayTelemetry
 import Foundation
@@ -124,6 +125,28 @@ for factor in [0.8, 0.9, 1.0, 1.1, 1.25] {
     }
     table.append((factor == 1 ? "assay (shipped) *" : String(format: "assay (thresholds ×%.2f)", factor), score))
 }
+// The audit's own rows on the series whose values are percentages (0–100), read as a host's CPU: every event it
+// raises that is not routine (CPU Spike, Resource Anomalies, Sustained Load, utilization breaches) is an alarm.
+let percent = corpus.filter { $0.values.allSatisfy { (0...100).contains($0) } }
+var rows = Score()
+var published = Score()
+for series in percent {
+    let step = series.times.count > 1 ? series.times[1].timeIntervalSince(series.times[0]) : 300
+    let points = zip(series.times, series.values).map { ResourcePoint(time: $0.0, intervalSeconds: step, cpuPercent: $0.1) }
+    let findings = ResourceAnalyzer(thresholds: AssayCore.Thresholds().resources).findings(points, evidence: Evidence(path: series.name, sha256: String(repeating: "0", count: 64)))
+    let events = findings.flatMap { (finding: Finding) in finding.events }.filter { $0.expected != true }
+    if ProcessInfo.processInfo.environment["DETAIL"] != nil {
+        for finding in findings where !finding.events.filter({ $0.expected != true }).isEmpty {
+            print("  \(series.name) \(finding.check): \(finding.events.filter { $0.expected != true }.count)")
+        }
+    }
+    rows.add(series, onsets: events.map { event in series.times.firstIndex { $0 > event.start } ?? series.times.count - 1 })
+    let normal = HostNormal().excursions(series.values, times: series.times).filter { !$0.expected }
+    published.add(series, onsets: normal.map(\.start))
+}
+print("On the \(percent.count) series of percentages read as CPU (\(percent.map(\.windows.count).reduce(0, +)) windows):")
+print("  the audit's rows, every event  " + rows.line)
+print("  HostNormal alone               " + published.line)
 for (name, score) in table.sorted(by: { $0.1.f1 > $1.1.f1 }) {
     print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + score.line)
 }
