@@ -487,12 +487,14 @@ public struct ResourceAnalyzer: Sendable {
         }
         let expected = "within this host's normal (its recent level, daily and weekly profile)"
         guard !judged.isEmpty else {
+            // The recent level's points, the average's, then the history of averages the score needs.
+            let required = needed + normal.recentPoints + (normal.rules.first { $0.reference == .recent }?.smoothingPoints ?? 0)
             return Finding(
                 table: .anomalyDetection, check: "Resource Anomalies", status: .notJudged,
                 observed: longest == 0 ? "not measured: the log has no resource readings"
-                    : "not judged: \(longest) samples; a host's normal needs more than \(needed + normal.recentPoints + 18)",
-                expected: expected, severity: .info, recommendation: "Record a day, or 300 samples or more, to judge against the host's normal",
-                evidence: evidence)
+                    : "not judged: \(longest) samples; a host's normal needs more than \(required)",
+                expected: expected, severity: .info,
+                recommendation: "Record more than \(required) samples (a day's worth at most) to judge against the host's normal", evidence: evidence)
         }
         events.sort { $0.start < $1.start }
         var against = learnt > 0 ? ", against \(Formatting.duration(seconds: learnt.rounded())) of this host's history in the store" : ""
