@@ -81,7 +81,7 @@ public actor SamplerService: Service {
     /// Buffers a point, closes the minute it ends, and writes batches and prunes on schedule.
     func keep(_ point: ResourcePoint) async throws {
         let minuteIndex = Int(point.time.timeIntervalSince1970 / 60)
-        if let currentMinute, minuteIndex != currentMinute, let aggregate = Self.aggregate(minute) {
+        if let currentMinute, minuteIndex != currentMinute, let aggregate = ResourcePoint.aggregate(minute) {
             try await write([aggregate], resolution: "1m")
             minute.removeAll()
         }
@@ -109,28 +109,6 @@ public actor SamplerService: Service {
         let encoder = JSONCoding.encoder()
         try await store.saveResourceSamples(
             try points.map { StoredSample(resolution: resolution, time: $0.time, payload: try encoder.encode($0)) })
-    }
-
-    /// One point for a minute: the mean of every figure present, over the minute's intervals.
-    static func aggregate(_ points: [ResourcePoint]) -> ResourcePoint? {
-        guard let last = points.last else { return nil }
-        func mean(_ key: KeyPath<ResourcePoint, Double?>) -> Double? {
-            let values = points.compactMap { $0[keyPath: key] }
-            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
-        }
-        var aggregate = ResourcePoint(
-            time: last.time, intervalSeconds: points.reduce(0) { $0 + $1.intervalSeconds }, cpuPercent: mean(\.cpuPercent),
-            memoryPercent: mean(\.memoryPercent), diskReadMegabytesPerSecond: mean(\.diskReadMegabytesPerSecond),
-            diskWriteMegabytesPerSecond: mean(\.diskWriteMegabytesPerSecond), diskUtilPercent: mean(\.diskUtilPercent),
-            networkReceiveMegabytesPerSecond: mean(\.networkReceiveMegabytesPerSecond),
-            networkTransmitMegabytesPerSecond: mean(\.networkTransmitMegabytesPerSecond), load1: mean(\.load1),
-            cpuPressurePercent: mean(\.cpuPressurePercent))
-        aggregate.gpuPercent = mean(\.gpuPercent)
-        aggregate.gpuMemoryPercent = mean(\.gpuMemoryPercent)
-        aggregate.gpuTemperatureCelsius = mean(\.gpuTemperatureCelsius)
-        aggregate.cgroupThrottledPercent = mean(\.cgroupThrottledPercent)
-        aggregate.cgroupMemoryPercent = mean(\.cgroupMemoryPercent)
-        return aggregate
     }
 }
 

@@ -77,13 +77,14 @@ public struct ResourcesCheck: LayerCheck {
                 .findings(points, evidence: evidence, history: try await history(before: points)) + uptime)
     }
 
-    /// The rolling baseline each metric's normal learns from: the agent's minute samples in the store over the week
-    /// before the window (empty without a store). Read only; a sample that does not decode is counted, and the
-    /// Resource Anomalies row says how many were left out.
+    /// The rolling baseline each metric's normal learns from: the agent's minute samples in the store over the span
+    /// the normal learns from (a week) before the window; empty without a store. Read only; a sample that does not
+    /// decode is counted, and the Resource Anomalies row says how many were left out.
     func history(before points: [ResourcePoint]) async throws -> ResourceAnalyzer.History {
         guard let samples, let first = points.map(\.time).min() else { return ResourceAnalyzer.History() }
         let decoder = JSONCoding.decoder()
-        let stored = try await samples.resourceSamples(resolution: "1m", since: first.addingTimeInterval(-7 * 86_400)).filter { $0.time < first }
+        let span = HostNormal().historySeconds
+        let stored = try await samples.resourceSamples(resolution: "1m", since: first.addingTimeInterval(-span)).filter { $0.time < first }
         let read = stored.compactMap { try? decoder.decode(ResourcePoint.self, from: $0.payload) }
         return ResourceAnalyzer.History(points: read, unreadable: stored.count - read.count)
     }

@@ -175,6 +175,24 @@ public struct FindingEvent: Sendable, Codable, Hashable {
     }
 }
 
+extension FindingEvent {
+    /// The kinds in the order rows and charts list them.
+    static let kindOrder = ["spike", "drop", "level_shift", "sustained", "breach", "throttled"]
+
+    /// A kind as a person reads it: `level_shift` is "level shift".
+    public static func name(ofKind kind: String) -> String { kind.replacingOccurrences(of: "_", with: " ") }
+
+    /// How many events of each kind, "2 spikes, 1 level shift", in `kindOrder` (other kinds after, as they come);
+    /// empty for none.
+    public static func tally(_ kinds: [String]) -> String {
+        let order = kindOrder + kinds.filter { !kindOrder.contains($0) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return order.compactMap { kind -> String? in
+            let count = kinds.filter { $0 == kind }.count
+            return count == 0 ? nil : "\(count) \(name(ofKind: kind))\(count == 1 ? "" : "s")"
+        }.joined(separator: ", ")
+    }
+}
+
 /// One point of a finding's series, written as `[x, y]`.
 public struct SeriesPoint: Sendable, Hashable, Codable {
     public var x: Double

@@ -41,13 +41,10 @@ enum ReportFigures {
             let axis = timeAxis(span: (values.last?.x ?? 0) - (values.first?.x ?? 0))
             let shown = alarms(f.check)
             let spans = shown.map { (from: ($0.start.timeIntervalSince1970 - start) / axis.seconds, to: ($0.end.timeIntervalSince1970 - start) / axis.seconds) }
-            let kinds = ["spike", "drop", "level_shift"].compactMap { kind -> String? in
-                let count = shown.filter { ($0.kind ?? "spike") == kind }.count
-                let name = kind == "level_shift" ? "level shift" : kind
-                return count == 0 ? nil : "\(count) \(name)\(count == 1 ? "" : "s")"
-            }
+            // (A report from before events had kinds holds CPU spikes only.)
+            let tally = FindingEvent.tally(shown.map { $0.kind ?? "spike" })
             let svg = Charts.plot(
-                id: "resource-" + slug(f.check), title: f.check + (kinds.isEmpty ? "" : " · \(kinds.joined(separator: ", ")) shaded"),
+                id: "resource-" + slug(f.check), title: f.check + (tally.isEmpty ? "" : " · \(tally) shaded"),
                 xLabel: "\(axis.name) since " + ReportFormatting.timestamp(Date(timeIntervalSince1970: start)), yLabel: unit,
                 lines: [Charts.Line(name: f.check, points: values.map { SeriesPoint($0.x / axis.seconds, $0.y) }, color: Charts.current)],
                 horizontal: f.measurements["threshold"].map { [Charts.Rule(value: $0, label: "threshold \(Formatting.value($0, unit: unit))", color: Charts.limit)] } ?? [],

@@ -79,7 +79,7 @@ public struct HostNormal: Sendable {
             guard i >= recentPoints else { return nil }
             for k in 0..<recentPoints { window[k] = values[i - recentPoints + k] }
             window.sort()
-            return recentPoints % 2 == 1 ? window[recentPoints / 2] : (window[recentPoints / 2 - 1] + window[recentPoints / 2]) / 2
+            return Quantile.type7(sorted: window, 0.5)
         }
         if step > 0, perDay > 1 {
             predictions[.daily] = profile(values, times: times, period: 86_400, count: maximumDays, step: step)

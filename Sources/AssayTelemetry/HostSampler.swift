@@ -288,3 +288,28 @@ public struct ResourcePoint: Sendable, Hashable, Codable {
         if let x = a.throttleEvents, let y = b.throttleEvents, y >= x { cpuThrottleEvents = Double(y - x) }
     }
 }
+
+extension ResourcePoint {
+    /// One point for a span of samples (the agent's minute): the mean of every figure present, at the last sample's
+    /// time, over the samples' intervals.
+    public static func aggregate(_ points: [ResourcePoint]) -> ResourcePoint? {
+        guard let last = points.last else { return nil }
+        func mean(_ key: KeyPath<ResourcePoint, Double?>) -> Double? {
+            let values = points.compactMap { $0[keyPath: key] }
+            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        var aggregate = ResourcePoint(
+            time: last.time, intervalSeconds: points.reduce(0) { $0 + $1.intervalSeconds }, cpuPercent: mean(\.cpuPercent),
+            memoryPercent: mean(\.memoryPercent), diskReadMegabytesPerSecond: mean(\.diskReadMegabytesPerSecond),
+            diskWriteMegabytesPerSecond: mean(\.diskWriteMegabytesPerSecond), diskUtilPercent: mean(\.diskUtilPercent),
+            networkReceiveMegabytesPerSecond: mean(\.networkReceiveMegabytesPerSecond),
+            networkTransmitMegabytesPerSecond: mean(\.networkTransmitMegabytesPerSecond), load1: mean(\.load1),
+            cpuPressurePercent: mean(\.cpuPressurePercent))
+        aggregate.gpuPercent = mean(\.gpuPercent)
+        aggregate.gpuMemoryPercent = mean(\.gpuMemoryPercent)
+        aggregate.gpuTemperatureCelsius = mean(\.gpuTemperatureCelsius)
+        aggregate.cgroupThrottledPercent = mean(\.cgroupThrottledPercent)
+        aggregate.cgroupMemoryPercent = mean(\.cgroupMemoryPercent)
+        return aggregate
+    }
+}

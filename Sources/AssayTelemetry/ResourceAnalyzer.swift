@@ -52,13 +52,26 @@ public struct ResourceAnalyzer: Sendable {
         func drawn(_ value: (ResourcePoint) -> Double?) -> [String: [SeriesPoint]] {
             ["values": SeriesPoint.thinned(each { p in value(p).map { SeriesPoint(p.time.timeIntervalSince(start), $0) } }, to: 240)]
         }
-        let rows: [(String, (ResourcePoint) -> Double?, Double, String)] = [
-            ("CPU Utilization (%)", { $0.cpuPercent }, thresholds.cpuPercent, "%"),
-            ("Memory Usage (%)", { $0.memoryPercent }, thresholds.memoryPercent, "%"),
-            ("Disk Utilization (%)", { $0.diskUtilPercent }, 90, "%"),
-            ("GPU Utilization (%)", { $0.gpuPercent }, thresholds.gpuPercent, "%"),
+        // Each metric's normal over the window, judged once and shared by the rows that need it.
+        let normal = HostNormal()
+        var judgements: [String: HostNormal.Judgement] = [:]
+        func judgement(_ metric: String, _ series: [(Date, Double, Double)]) -> HostNormal.Judgement {
+            if let known = judgements[metric] { return known }
+            let made = normal.judge(series.map(\.1), times: series.map(\.0))
+            judgements[metric] = made
+            return made
+        }
+        /// (time, value, interval) of the samples that carry a metric.
+        func timed(_ value: (ResourcePoint) -> Double?) -> [(Date, Double, Double)] {
+            each { p in value(p).map { (p.time, $0, p.intervalSeconds) } }
+        }
+        let rows: [(String, (ResourcePoint) -> Double?, Double, metric: String)] = [
+            ("CPU Utilization (%)", { $0.cpuPercent }, thresholds.cpuPercent, "CPU"),
+            ("Memory Usage (%)", { $0.memoryPercent }, thresholds.memoryPercent, "memory"),
+            ("Disk Utilization (%)", { $0.diskUtilPercent }, 90, "disk utilization"),
+            ("GPU Utilization (%)", { $0.gpuPercent }, thresholds.gpuPercent, "GPU utilization"),
         ]
-        for (name, key, limit, _) in rows {
+        for (name, key, limit, metric) in rows {
             let values = series(key)
             guard let observed = p95(values), let maximum = values.max() else { continue }
             let breach = observed >= limit
@@ -76,17 +89,14 @@ public struct ResourceAnalyzer: Sendable {
             finding.series = drawn(key)
             if breach {
                 // Each run at or over the limit, routine where this host usually runs that high at that time.
-                let series = points.indices.compactMap { i in key(points[i]).map { (points[i].time, $0, points[i].intervalSeconds) } }
-                let judgement = HostNormal().judge(series.map(\.1), times: series.map(\.0))
+                let series = timed(key)
+                let normal = judgement(metric, series)
                 finding.events = Self.episodes(
-                    series, above: limit, orEqual: true, lasting: 0, kind: "breach", usual: judgement.judgedFrom == nil ? nil : judgement.usual)
+                    series, above: limit, orEqual: true, lasting: 0, kind: "breach", usual: normal.judgedFrom == nil ? nil : normal.usual)
             }
             findings.append(finding)
         }
-        let disk = each { p -> Double? in
-            guard let r = p.diskReadMegabytesPerSecond, let w = p.diskWriteMegabytesPerSecond else { return nil }
-            return r + w
-        }
+        let disk = each(Self.diskIO)
         if let observed = p95(disk) {
             let breach = observed >= thresholds.diskIOMegabytesPerSecond
             var finding = Finding(
@@ -98,16 +108,15 @@ public struct ResourceAnalyzer: Sendable {
                     "series_start": start.timeIntervalSince1970,
                 ],
                 attributes: ["trend": trend(disk, unit: "MB/s")], evidence: evidence)
-        finding.series = drawn { p in p.diskReadMegabytesPerSecond.flatMap { r in p.diskWriteMegabytesPerSecond.map { r + $0 } } }
+        finding.series = drawn(Self.diskIO)
         findings.append(finding)
     }
 
     // Anomalies.
-    let cpu = each { p in p.cpuPercent.map { (p.time, $0, p.intervalSeconds) } }
-    let normal = HostNormal()
-    let cpuJudgement = normal.judge(cpu.map(\.1), times: cpu.map(\.0))
-    findings.append(spikeFinding(cpu.map { ($0.0, $0.1, $0.2) }, judgement: cpuJudgement, windowSeconds: window, evidence: evidence))
-    findings.append(anomalyFinding(points, history: history, cpu: cpuJudgement, normal: normal, evidence: evidence))
+    let cpu = timed { $0.cpuPercent }
+    let cpuJudgement = judgement("CPU", cpu)
+    findings.append(spikeFinding(cpu, judgement: cpuJudgement, windowSeconds: window, evidence: evidence))
+    findings.append(anomalyFinding(points, history: history, normal: normal, judgement: judgement, evidence: evidence))
     // Sustained load as the agent's rule judges it: firing after `sustained_seconds` above the limit, until
     // the load falls under the clear threshold.
     var rule = SustainedLoadRule(
@@ -277,6 +286,9 @@ public struct ResourceAnalyzer: Sendable {
         public var end: Date
         public var level: Double
         public var peak: Double
+        /// The indices of its first and last samples in the series.
+        public var firstSample: Int
+        public var lastSample: Int
         /// Within this host's normal (a rise its model does not flag); nil where the series is too short for one.
         public var expected: Bool?
         public var rise: Double { peak - level }
@@ -292,7 +304,8 @@ public struct ResourceAnalyzer: Sendable {
         func close(_ end: Int) {
             if let start = runStart, end - start >= persistence {
                 let last = series[end - 1]
-                events.append(Spike(start: series[start].0.addingTimeInterval(-series[start].2), end: last.0, level: runLevel, peak: runPeak))
+                events.append(
+                    Spike(start: series[start].0.addingTimeInterval(-series[start].2), end: last.0, level: runLevel, peak: runPeak, firstSample: start, lastSample: end - 1))
             }
             runStart = nil
         }
@@ -331,35 +344,31 @@ public struct ResourceAnalyzer: Sendable {
     /// day, and alarms before that. Before the model knows the host (a short recording), the seed's rule alone judges.
     func spikeFinding(_ cpu: [(Date, Double, Double)], judgement: HostNormal.Judgement, windowSeconds: Double, evidence: Evidence) -> Finding {
         let rule = Self.spikes(cpu, rise: thresholds.spikeRisePercent, floor: thresholds.spikeFloorPercent, persistence: thresholds.spikePersistenceSamples)
-        let judgedFrom = judgement.judgedFrom.map { cpu[$0].0 }
         let alarms = judgement.excursions.filter { !$0.expected }
-        let alarmTimes = alarms.map { (cpu[$0.start].0.addingTimeInterval(-cpu[$0.start].2), cpu[$0.end].0) }
         var spikes = alarms.filter {
             $0.kind == .spike && $0.peak - $0.level > thresholds.spikeRisePercent / 100 * max($0.level, 0) && $0.peak >= thresholds.spikeFloorPercent
-        }.map { Spike(start: cpu[$0.start].0.addingTimeInterval(-cpu[$0.start].2), end: cpu[$0.end].0, level: $0.level, peak: $0.peak, expected: false) }
+        }.map {
+            Spike(start: cpu[$0.start].0.addingTimeInterval(-cpu[$0.start].2), end: cpu[$0.end].0, level: $0.level, peak: $0.peak, firstSample: $0.start, lastSample: $0.end,
+                expected: false)
+        }
         for var spike in rule {
-            if let from = judgedFrom, spike.start >= from {
+            if let from = judgement.judgedFrom, spike.firstSample >= from {
                 // The model judged it: an alarm of any kind covers it; a rise the daily or weekly profile explains is
                 // this host's routine, and so is any other once the model has learnt a whole day (it found the rise
                 // inside this host's band); before that, the rule's rise stays an alarm.
-                guard !alarmTimes.contains(where: { $0.0 <= spike.end && spike.start <= $0.1 }) else { continue }
-                // The spike's first sample (its start is that sample's time less its interval).
-                var (low, high) = (0, cpu.count - 1)
-                while low < high {
-                    let middle = (low + high) / 2
-                    if cpu[middle].0 > spike.start { high = middle } else { low = middle + 1 }
-                }
-                let index = low
-                spike.expected = judgement.explained[index] || cpu[index].0.timeIntervalSince(cpu[0].0) >= 86_400
+                // (Touching counts: an alarm that starts on the sample after the rise's last one covers it.)
+                guard !alarms.contains(where: { $0.start <= spike.lastSample + 1 && spike.firstSample <= $0.end + 1 }) else { continue }
+                spike.expected = judgement.explained[spike.firstSample] || cpu[spike.firstSample].0.timeIntervalSince(cpu[0].0) >= 86_400
             }
             spikes.append(spike)
         }
         spikes.sort { $0.start < $1.start }
-        let routine = spikes.filter { $0.expected == true }.count
+        let flagged = spikes.filter { $0.expected != true }
+        let routine = spikes.count - flagged.count
         let floorText = thresholds.spikeFloorPercent > 0 ? ", reaching at least \(Formatting.percent(thresholds.spikeFloorPercent, digits: 0))" : ""
         let expected = "outside this host's normal band, rising > \(Formatting.number(thresholds.spikeRisePercent, digits: 0))% of its level\(floorText); "
             + "before the host's normal is known: > \(Formatting.number(thresholds.spikeRisePercent, digits: 0)) points over the median of the previous 10 samples, for \(thresholds.spikePersistenceSamples)+ samples"
-        guard let worst = spikes.filter({ $0.expected != true }).max(by: { $0.rise < $1.rise }) ?? spikes.max(by: { $0.rise < $1.rise }),
+        guard let worst = flagged.max(by: { $0.rise < $1.rise }) ?? spikes.max(by: { $0.rise < $1.rise }),
             let first = spikes.first, let last = spikes.last
         else {
             return Finding(
@@ -367,7 +376,6 @@ public struct ResourceAnalyzer: Sendable {
                 measurements: ["spikes": 0, "alarms": 0, "routine": 0], recommendation: "Continue monitoring", evidence: evidence)
         }
         let hours = max(windowSeconds, 1) / 3600
-        let flagged = spikes.filter { $0.expected != true }
         let longest = flagged.map(\.seconds).max() ?? 0
         let perHour = Double(flagged.count) / hours
         let severe = longest >= 60 || (windowSeconds >= 600 && perHour >= 10)
@@ -397,20 +405,29 @@ public struct ResourceAnalyzer: Sendable {
         return finding
     }
 
+    /// Disk read plus write, and network receive plus transmit, MB/s.
+    static func diskIO(_ p: ResourcePoint) -> Double? { p.diskReadMegabytesPerSecond.flatMap { r in p.diskWriteMegabytesPerSecond.map { r + $0 } } }
+    static func network(_ p: ResourcePoint) -> Double? {
+        p.networkReceiveMegabytesPerSecond.flatMap { r in p.networkTransmitMegabytesPerSecond.map { r + $0 } }
+    }
+
     /// The metrics judged against each host's normal, with their unit of change.
     static let normalMetrics: [(name: String, unit: String, value: @Sendable (ResourcePoint) -> Double?)] = [
         ("CPU", "points", { $0.cpuPercent }), ("memory", "points", { $0.memoryPercent }), ("GPU utilization", "points", { $0.gpuPercent }),
-        ("GPU memory", "points", { $0.gpuMemoryPercent }),
-        ("disk I/O", "MB/s", { p in p.diskReadMegabytesPerSecond.flatMap { r in p.diskWriteMegabytesPerSecond.map { r + $0 } } }),
-        ("network", "MB/s", { p in p.networkReceiveMegabytesPerSecond.flatMap { r in p.networkTransmitMegabytesPerSecond.map { r + $0 } } }),
+        ("GPU memory", "points", { $0.gpuMemoryPercent }), ("disk I/O", "MB/s", diskIO), ("network", "MB/s", network),
     ]
 
     /// The Resource Anomalies row: every metric against this host's normal (`HostNormal`): drops and level shifts of
     /// CPU (its spikes have their own row), spikes, drops and level shifts of the others, each an event naming its
     /// metric. With `history` (earlier samples of this host, such as the agent's minute samples in the store), the
-    /// window is averaged to the history's step and judged after it, so the normal of past days and weeks applies,
-    /// CPU spikes included. Not judged, and saying so, while there is too little for a normal.
-    func anomalyFinding(_ points: [ResourcePoint], history stored: History, cpu: HostNormal.Judgement, normal: HostNormal, evidence: Evidence) -> Finding {
+    /// window is averaged to the history's step as the agent averages its minutes (`ResourcePoint.aggregate`) and
+    /// judged after it, so the normal of past days and weeks applies, CPU spikes included. `judgement` judges a
+    /// metric's window alone, shared with the other rows. Not judged, and saying so, while there is too little for a
+    /// normal.
+    func anomalyFinding(
+        _ points: [ResourcePoint], history stored: History, normal: HostNormal,
+        judgement judgeWindow: (String, [(Date, Double, Double)]) -> HostNormal.Judgement, evidence: Evidence
+    ) -> Finding {
         var events: [FindingEvent] = []
         var parts: [String] = []
         var judged: [String] = []
@@ -418,42 +435,41 @@ public struct ResourceAnalyzer: Sendable {
         var longest = 0
         var learnt = 0.0
         let history = stored.points
-        for metric in Self.normalMetrics {
-            // The samples that carry the metric, by index (a sample is large: it is not copied).
-            var values: [Double] = []
-            var times: [Date] = []
-            var intervals: [Double] = []
-            for index in points.indices {
-                guard let value = metric.value(points[index]) else { continue }
-                values.append(value)
-                times.append(points[index].time)
-                intervals.append(points[index].intervalSeconds)
-            }
-            guard let first = times.first else { continue }
-            longest = max(longest, values.count)
-            // The store's history of this metric before the window, and the window averaged to its step.
-            var offset = 0
-            let past = history.indices.compactMap { i in history[i].time < first ? metric.value(history[i]).map { (history[i].time, $0) } : nil }
-            let step = past.count > 1 ? HostNormal.medianStep(past.map(\.0)) : 0
-            if past.count > normal.recentPoints, step > 0 {
-                var buckets: [(Date, Double, Int)] = []
-                for (time, value) in zip(times, values) {
-                    let key = (time.timeIntervalSince1970 / step).rounded(.down) * step
-                    if let last = buckets.last, last.0.timeIntervalSince1970 == key + step {
-                        buckets[buckets.count - 1] = (last.0, last.1 + value, last.2 + 1)
-                    } else {
-                        buckets.append((Date(timeIntervalSince1970: key + step), value, 1))
-                    }
+        // The window at the history's step, once for every metric.
+        let step = history.count > 1 ? HostNormal.medianStep(history.map(\.time)) : 0
+        var buckets: [ResourcePoint] = []
+        if step > 0 {
+            var bucket: [ResourcePoint] = []
+            var key: Double?
+            for point in points {
+                let next = (point.time.timeIntervalSince1970 / step).rounded(.down)
+                if next != key, let mean = ResourcePoint.aggregate(bucket) {
+                    buckets.append(mean)
+                    bucket.removeAll()
                 }
+                key = next
+                bucket.append(point)
+            }
+            if let mean = ResourcePoint.aggregate(bucket) { buckets.append(mean) }
+        }
+        func timed(_ samples: [ResourcePoint], _ value: (ResourcePoint) -> Double?) -> [(Date, Double, Double)] {
+            samples.indices.compactMap { i in value(samples[i]).map { (samples[i].time, $0, samples[i].intervalSeconds) } }
+        }
+        for metric in Self.normalMetrics {
+            var series = timed(points, metric.value)
+            guard let first = series.first?.0 else { continue }
+            longest = max(longest, series.count)
+            // The store's history of this metric before the window, then the window at its step.
+            var offset = 0
+            let past = timed(history, metric.value).filter { $0.0 < first }
+            if past.count > normal.recentPoints, step > 0 {
                 offset = past.count
                 learnt = max(learnt, first.timeIntervalSince(past[0].0))
-                values = past.map(\.1) + buckets.map { $0.1 / Double($0.2) }
-                times = past.map(\.0) + buckets.map(\.0)
-                intervals = [Double](repeating: step, count: values.count)
+                series = past + timed(buckets, metric.value)
             }
-            let judgement = metric.name == "CPU" && offset == 0 ? cpu : normal.judge(values, times: times)
+            let judgement = offset == 0 ? judgeWindow(metric.name, series) : normal.judge(series.map(\.1), times: series.map(\.0))
             needed = judgement.historyPoints
-            guard let from = judgement.judgedFrom, from < values.count else { continue }
+            guard let from = judgement.judgedFrom, from < series.count else { continue }
             judged.append(metric.name)
             // The magnitude floor: a change of more than `spike_rise_percent` percent of the level, and of at least one
             // point (one MB/s), so a flat series' tiny move is not an anomaly.
@@ -465,23 +481,18 @@ public struct ResourceAnalyzer: Sendable {
             for excursion in found {
                 events.append(
                     FindingEvent(
-                        start: times[excursion.start].addingTimeInterval(-intervals[excursion.start]), end: times[excursion.end],
+                        start: series[excursion.start].0.addingTimeInterval(-series[excursion.start].2), end: series[excursion.end].0,
                         peak: excursion.peak, rise: excursion.size ?? excursion.peak - excursion.level, detail: metric.name,
                         kind: excursion.kind.rawValue, expected: false))
             }
             guard let worst = found.max(by: { abs($0.size ?? $0.peak - $0.level) < abs($1.size ?? $1.peak - $1.level) }) else { continue }
-            let counts = [HostNormal.Excursion.Kind.spike, .drop, .levelShift].compactMap { kind -> String? in
-                let count = found.filter { $0.kind == kind }.count
-                let name = kind == .levelShift ? "level shift" : kind.rawValue
-                return count == 0 ? nil : "\(count) \(name)\(count == 1 ? "" : "s")"
-            }
             let change = worst.size ?? worst.peak - worst.level
             let unit = metric.unit == "points" ? " points" : " \(metric.unit)"
             let to = metric.unit == "points" ? Formatting.percent(worst.peak, digits: 0) : Formatting.value(worst.peak, unit: metric.unit)
-            let what = worst.kind == .levelShift ? "level shift" : worst.kind.rawValue
-            var part = "\(metric.name): \(counts.joined(separator: ", ")); largest a \(what) of \(String(format: "%+.0f", change))\(unit) to \(to) at \(Self.stamp(times[worst.start]))"
+            let what = FindingEvent.name(ofKind: worst.kind.rawValue)
+            var part = "\(metric.name): \(FindingEvent.tally(found.map(\.kind.rawValue))); largest a \(what) of \(String(format: "%+.0f", change))\(unit) to \(to) at \(Self.stamp(series[worst.start].0))"
             if found.count > 1, let earliest = found.first, let latest = found.last {
-                part += ", first \(Self.stamp(times[earliest.start])), last \(Self.stamp(times[latest.start]))"
+                part += ", first \(Self.stamp(series[earliest.start].0)), last \(Self.stamp(series[latest.start].0))"
             }
             parts.append(part)
         }

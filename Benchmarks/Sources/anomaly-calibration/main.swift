@@ -12,7 +12,7 @@ import Foundation
 let recordingsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("recordings").path
 let arguments = Array(CommandLine.arguments.dropFirst())
-let recordings = ProcessInfo.processInfo.environment["DAY_ONLY"] != nil ? [] : arguments.isEmpty
+let recordings = arguments.isEmpty
     ? ((try? FileManager.default.contentsOfDirectory(atPath: recordingsDirectory)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
         .map { recordingsDirectory + "/" + $0 }
     : arguments
