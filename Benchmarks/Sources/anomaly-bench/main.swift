@@ -35,11 +35,11 @@ func date(_ text: Substring) -> Date {
     return date
 }
 
-/// `timestamp,<value>` rows after the header.
-func rows(_ text: String) -> [(Date, Double)] {
-    text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
+/// `timestamp,<value>` rows after the header; a row that is not one stops the run, naming the file and line.
+func rows(_ text: String, path: String) -> [(Date, Double)] {
+    text.split(whereSeparator: \.isNewline).enumerated().dropFirst().map { number, line in
         let fields = line.split(separator: ",")
-        guard fields.count >= 2, let value = Double(fields[1]) else { return nil }
+        guard fields.count >= 2, let value = Double(fields[1]) else { fatalError("\(path):\(number + 1): expected timestamp,number: \(line)") }
         return (date(fields[0]), value)
     }
 }
@@ -82,7 +82,7 @@ func onsets(_ alarmed: [Bool]) -> [Int] {
 let windowsFile = try JSONDecoder().decode([String: [[String]]].self, from: Data(contentsOf: URL(fileURLWithPath: root + "/windows.json")))
 var corpus: [Series] = []
 for name in windowsFile.keys.sorted() {
-    let data = rows(try String(contentsOfFile: root + "/data/" + name, encoding: .utf8))
+    let data = rows(try String(contentsOfFile: root + "/data/" + name, encoding: .utf8), path: root + "/data/" + name)
     corpus.append(Series(
         name: name, times: data.map(\.0), values: data.map(\.1),
         windows: windowsFile[name]!.map { (date(Substring($0[0])), date(Substring($0[1]))) }))
@@ -103,7 +103,7 @@ for detector in detectors {
         let parts = series.name.split(separator: "/")
         let path = "\(root)/results/\(detector)/\(parts[0])/\(detector)_\(parts[1]).gz"
         let bytes = try Gzip.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-        let scores = rows(String(decoding: bytes, as: UTF8.self)).map(\.1)
+        let scores = rows(String(decoding: bytes, as: UTF8.self), path: path).map(\.1)
         guard scores.count == series.values.count else { fatalError("\(path): \(scores.count) scores for \(series.values.count) points") }
         score.add(series, onsets: onsets(scores.map { $0 >= threshold }))
     }
